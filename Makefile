@@ -1,0 +1,196 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Vigil: passive IDS for industrial control networks.
+#
+#   make            build build/vigil
+#   make run        install what is missing, build, replay the demo capture
+#   make test       install what is missing, build, run every test
+#   make sanitize   the whole suite under ASan + UBSan
+#   make fuzz-smoke each libFuzzer target briefly;  make fuzz: longer
+#   make bench      benchmark against a bare libpcap read loop
+#   make install    binary, rules, config, systemd unit (PREFIX, DESTDIR)
+#   make clean
+#
+# Quiet by default; V=1 shows every command.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+SHELL := /bin/bash
+
+BUILD ?= build
+CC ?= gcc
+CLANG ?= clang
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+SAN ?=
+FUZZ_SECONDS ?= 20
+FUZZ_SMOKE_SECONDS ?= 8
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Debian packages: what building needs, and what the tests use on top.
+BUILD_PKGS := gcc make pkg-config libpcap-dev libndpi-dev libhyperscan-dev \
+	libbpf-dev bpftool clang llvm libelf-dev libxdp-dev libssl-dev \
+	libcmocka-dev libyaml-dev libpcre2-dev
+TEST_PKGS := tshark wireshark-common tcpreplay rsyslog rsyslog-openssl \
+	libclang-rt-14-dev iproute2 openssl python3 procps
+
+LIBS_PC := libpcap libndpi libhs yaml-0.1 libpcre2-8 openssl libbpf libxdp
+# Recursive on purpose: evaluated in recipes, after `deps` has installed pkg-config files.
+PC_CFLAGS = $(shell pkg-config --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-missing-field-initializers
+BASE_CFLAGS := -std=gnu11 -g -fno-strict-aliasing -D_GNU_SOURCE $(WARN) -Iinclude -Isensor
+ifeq ($(SAN),1)
+OPT := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+OPT := -O2
+endif
+CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(PC_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PC_LIBS) -lpthread -lm $(LDLIBS)
+LDFLAGS_ALL = $(OPT) $(LDFLAGS)
+
+SENSOR_SRCS := $(sort $(shell find sensor -name '*.c' ! -path sensor/main.c))
+SENSOR_OBJS := $(SENSOR_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+GEN := $(BUILD)/vigil-gen
+VIGIL := $(BUILD)/vigil
+TOOLS := $(GEN) $(BUILD)/pcap-loop
+
+.PHONY: all deps run test test-only sanitize fuzz fuzz-smoke bench install clean \
+	format format-check unit pcap-tests check-deps
+
+all: $(VIGIL) $(TOOLS)
+
+# ---- dependencies ---------------------------------------------------------
+# Installs what is missing with apt-get when root; otherwise names the packages.
+define install_pkgs
+	missing=""; \
+	for p in $(1); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			(apt-get install -y -q --no-install-recommends $$missing >/dev/null 2>&1 || \
+			 (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$missing >/dev/null)) \
+			 || { echo "apt-get failed for:$$missing" >&2; exit 1; }; \
+		else \
+			echo "vigil needs these Debian packages; as root run: apt-get install$$missing" >&2; \
+			exit 1; \
+		fi; \
+	fi
+endef
+
+deps:
+	@$(call install_pkgs,$(BUILD_PKGS))
+
+test-deps: deps
+	@$(call install_pkgs,$(TEST_PKGS))
+
+# ---- build ----------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c | deps-stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libvigil.a: $(SENSOR_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(VIGIL): $(BUILD)/obj/sensor/main.o $(BUILD)/libvigil.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(GEN): tests/tools/gen.c $(wildcard tests/tools/gen_*.c tests/tools/*.h) | deps-stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(BASE_CFLAGS) -O2 $(CFLAGS) -o $@ tests/tools/gen.c $(wildcard tests/tools/gen_*.c) -lm
+
+$(BUILD)/pcap-loop: tests/tools/pcap_loop.c | deps-stamp
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(BASE_CFLAGS) -O2 -o $@ $< -lpcap
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
+
+# deps-stamp: install once per build folder, so that plain `make` also works
+# on a fresh machine when run as root.
+deps-stamp: $(BUILD)/.deps-ok
+$(BUILD)/.deps-ok:
+	@$(call install_pkgs,$(BUILD_PKGS))
+	@mkdir -p $(BUILD) && touch $@
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- run ------------------------------------------------------------------
+run: deps all
+	@mkdir -p $(BUILD)/run
+	$(VIGIL) -r pcaps/demo.pcap -S rules/ -c vigil.yaml -l $(BUILD)/run
+	@echo "--- alerts ($(BUILD)/run/eve.json) ---"
+	@python3 tests/tools/show_alerts.py $(BUILD)/run/eve.json
+
+# ---- tests ----------------------------------------------------------------
+unit: $(UNIT_BINS)
+	@tests/run_unit.sh $(UNIT_BINS)
+
+test: test-deps all $(UNIT_BINS)
+	$(Q)$(MAKE) --no-print-directory test-only
+
+test-only: all $(UNIT_BINS)
+	@BUILD=$(BUILD) SAN=$(SAN) tests/run_all.sh
+
+sanitize: test-deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN=1 test-only
+
+# ---- fuzzing --------------------------------------------------------------
+FUZZ_OBJS := $(SENSOR_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+$(BUILD)/fuzz/obj/%.o: %.c | deps-stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(CLANG) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined $(PC_CFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -fsanitize=fuzzer,address,undefined $(PC_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(PC_LIBS) -lpthread -lm
+
+fuzz-build: test-deps $(FUZZ_BINS) $(GEN)
+
+fuzz-smoke: fuzz-build
+	@SECONDS_PER_TARGET=$(FUZZ_SMOKE_SECONDS) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@SECONDS_PER_TARGET=$(FUZZ_SECONDS) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_BINS)
+
+# ---- benchmark ------------------------------------------------------------
+bench: deps all
+	@BUILD=$(BUILD) tests/bench/run.sh
+
+# ---- install --------------------------------------------------------------
+install: all
+	install -D -m 0755 $(VIGIL) $(DESTDIR)$(PREFIX)/bin/vigil
+	install -d $(DESTDIR)$(SYSCONFDIR)/vigil/rules
+	install -m 0644 rules/*.rules $(DESTDIR)$(SYSCONFDIR)/vigil/rules/
+	install -m 0644 rules/classification.config $(DESTDIR)$(SYSCONFDIR)/vigil/
+	install -m 0644 vigil.yaml $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
+	install -D -m 0644 vigil.service $(DESTDIR)$(PREFIX)/lib/systemd/system/vigil.service
+
+format:
+	clang-format -i $$(find sensor include tests -name '*.[ch]')
+
+format-check:
+	@clang-format --dry-run --Werror $$(find sensor include tests -name '*.[ch]')
+
+clean:
+	rm -rf $(BUILD)

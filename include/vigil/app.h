@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIGIL_APP_H
+#define VIGIL_APP_H
+
+/*
+ * Application-layer protocol parsers.
+ *
+ * Each protocol lives in sensor/proto/<name>.c and exports exactly one
+ * const struct proto_parser. The core (sensor/proto/app.c) owns framing:
+ * it hands a parser's pdu_len() the bytes it has (in-order stream bytes for
+ * TCP, one datagram for UDP), buffers partial PDUs up to max_pdu bytes,
+ * resynchronises after garbage or a gap, and calls parse_pdu() with exactly
+ * one complete PDU. A parser never buffers stream bytes itself.
+ *
+ * parse_pdu() reports what it found through the context: transactions
+ * (app_emit_tx) and protocol events (app_emit_event). Both are handled
+ * synchronously (detection and logging run inside the call), so a tx may
+ * point at stack memory or at the parser's state.
+ *
+ * Memory: state_new() allocates the per-flow state; keep it small (the whole
+ * flow, TCP and parser state must fit in 1 KiB), bounded (fixed tables of
+ * pending requests, never lists that grow with traffic) and free it in
+ * state_free(), which accepts NULL.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jb;
+struct app_ctx;
+struct proto_parser;
+
+#define APP_TCP 0x1
+#define APP_UDP 0x2
+
+/* Directions, as everywhere in Vigil: 0 = client to server. */
+#define APP_TOSERVER 0
+#define APP_TOCLIENT 1
+
+/* probe() results */
+#define APP_PROBE_NO 0
+#define APP_PROBE_YES 1
+#define APP_PROBE_MORE (-1)
+
+/* pdu_len() results */
+#define APP_FRAME_OK 1    /* *pdu_len set: a PDU of that many bytes starts at buf */
+#define APP_FRAME_MORE 0  /* not enough bytes to know the length yet */
+#define APP_FRAME_BAD (-1) /* buf does not start with a valid PDU header */
+
+/* One transaction (or one PDU of it) that rules evaluate and EVE logs. */
+struct app_tx {
+	const struct proto_parser *proto;
+	uint8_t dir;      /* direction of the PDU that produced this tx */
+	bool is_response; /* the PDU was a response (tx may also carry its request) */
+	const void *data; /* the protocol's own struct, see include/vigil/proto/<name>.h */
+};
+
+/* What a parser may know about the flow it is parsing. */
+struct app_flow_info {
+	uint8_t transport; /* APP_TCP or APP_UDP */
+	uint16_t client_port;
+	uint16_t server_port;
+};
+
+struct proto_parser {
+	const char *name;          /* "modbus": EVE event_type, app_proto, rule protocol */
+	uint8_t transport;         /* APP_TCP | APP_UDP */
+	const uint16_t *tcp_ports; /* 0-terminated default ports, or NULL */
+	const uint16_t *udp_ports; /* 0-terminated default ports, or NULL */
+
+	/* Recognises the protocol from the first bytes seen in direction dir,
+	 * on any port. Returns APP_PROBE_YES, _NO or _MORE (need more bytes).
+	 * Must be strict enough that junk on the default port is not taken. */
+	int (*probe)(const uint8_t *buf, size_t len, uint8_t dir);
+
+	/* Framing: is there a PDU header at buf, and how long is the PDU?
+	 * Returns APP_FRAME_OK (and sets *pdu_len > 0), _MORE or _BAD. May emit
+	 * events through ctx (the core silences them while resynchronising).
+	 * state may be used to keep per-direction framing state. */
+	int (*pdu_len)(void *state, struct app_ctx *ctx, uint8_t dir,
+		       const uint8_t *buf, size_t len, size_t *pdu_len);
+
+	/* Parses exactly one complete PDU. Emits txs and events. Returns 0, or
+	 * a negative value when the PDU was unusable (after emitting an event). */
+	int (*parse_pdu)(void *state, struct app_ctx *ctx, uint8_t dir,
+			 const uint8_t *pdu, size_t len);
+
+	/* Bytes were lost in direction dir (a stream gap): drop partial
+	 * per-direction state such as half-reassembled messages. May be NULL. */
+	void (*gap)(void *state, uint8_t dir);
+
+	/* Per-flow state; state_free accepts NULL. state_new returns NULL on
+	 * allocation failure (the core then leaves the flow unparsed, counted). */
+	void *(*state_new)(const struct app_flow_info *fi);
+	void (*state_free)(void *state);
+
+	/* Writes the members of the protocol object of an EVE record: the
+	 * caller has opened the object named after the protocol ("modbus": {)
+	 * and closes it afterwards. */
+	void (*log_tx)(const struct app_tx *tx, struct jb *jb);
+
+	/* Event names, indexed by event id, e.g. "modbus.invalid_length".
+	 * Stable: rules refer to them through app-layer-event. */
+	const char *const *events;
+	uint16_t n_events;
+
+	uint32_t max_pdu;    /* largest PDU the core will buffer for this protocol */
+	uint32_t state_size; /* bytes of state_new's allocation (memory accounting) */
+};
+
+/* Implemented by the core, called by parsers from pdu_len/parse_pdu. */
+void app_emit_tx(struct app_ctx *ctx, const struct app_tx *tx);
+void app_emit_event(struct app_ctx *ctx, const struct proto_parser *p, uint16_t event);
+const struct app_flow_info *app_ctx_flow(const struct app_ctx *ctx);
+
+#endif

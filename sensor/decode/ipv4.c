@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4 (RFC 791, 3.1):
+ *   ver:4 ihl:4 | tos:8 | total_len:16 | id:16 | flags:3 frag_off:13 |
+ *   ttl:8 | proto:8 | csum:16 | src:32 | dst:32 | options (ihl*4 - 20)
+ * Options: EOL(0) and NOP(1) are single bytes; all others type:len:data with
+ * len >= 2 covering the type and length bytes.
+ */
+#include "decode/decode.h"
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include "util/cursor.h"
+
+static void check_options(struct decoder *d, struct packet *p, const uint8_t *opt, uint32_t len)
+{
+	struct cursor c = cur_make(opt, len);
+	while (cur_left(&c) > 0) {
+		uint8_t type = cur_u8(&c);
+		if (type == 0)
+			break;
+		if (type == 1)
+			continue;
+		int olen = cur_peek_u8(&c, 0);
+		if (olen < 0) {
+			decode_set_event(d, p, DEC_IPV4_OPT_MALFORMED);
+			return;
+		}
+		if (olen < 2) {
+			decode_set_event(d, p, DEC_IPV4_OPT_INVALID_LEN);
+			return;
+		}
+		if (!cur_skip(&c, (size_t)olen - 1)) {
+			decode_set_event(d, p, DEC_IPV4_OPT_MALFORMED);
+			return;
+		}
+		/* Known options (RFC 791 + IANA): security 130, LSRR 131, SSRR 137,
+		 * RR 7, stream id 136, timestamp 68, router alert 148, CIPSO 134. */
+		switch (type) {
+		case 7: case 68: case 130: case 131: case 133: case 134:
+		case 136: case 137: case 148:
+			break;
+		default:
+			decode_set_event(d, p, DEC_IPV4_OPT_INVALID);
+			break;
+		}
+	}
+}
+
+int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len)
+{
+	struct cursor c = cur_make(b, len);
+	uint8_t vihl = cur_u8(&c);
+	uint8_t tos = cur_u8(&c);
+	uint16_t tot = cur_be16(&c);
+	uint16_t id = cur_be16(&c);
+	uint16_t frag = cur_be16(&c);
+	uint8_t ttl = cur_u8(&c);
+	uint8_t proto = cur_u8(&c);
+	cur_skip(&c, 2);
+	const uint8_t *src = cur_ptr(&c, 4);
+	const uint8_t *dst = cur_ptr(&c, 4);
+	if (!cur_ok(&c)) {
+		decode_set_event(d, p, DEC_IPV4_TRUNC);
+		return DECODE_OK;
+	}
+	d->st.ipv4++;
+	if ((vihl >> 4) != 4) {
+		decode_set_event(d, p, DEC_IPV4_WRONG_VERSION);
+		return DECODE_OK;
+	}
+	uint32_t hlen = (uint32_t)(vihl & 0x0f) * 4;
+	if (hlen < 20) {
+		decode_set_event(d, p, DEC_IPV4_HLEN_TOO_SMALL);
+		return DECODE_OK;
+	}
+	if (tot < hlen) {
+		decode_set_event(d, p, DEC_IPV4_IPLEN_SMALLER_THAN_HLEN);
+		return DECODE_OK;
+	}
+	if (hlen > len) {
+		decode_set_event(d, p, DEC_IPV4_TRUNC);
+		return DECODE_OK;
+	}
+	uint32_t dlen = tot;
+	if (tot > len) {
+		/* Captured short: with a snaplen that is normal (PKT_TRUNCATED);
+		 * otherwise the length field lies. Inspect what we have. */
+		if (!(p->flags & PKT_TRUNCATED))
+			decode_set_event(d, p, DEC_IPV4_TRUNC_PKT);
+		dlen = len;
+	}
+
+	p->ip_ver = 4;
+	p->l3 = b;
+	p->l3_len = dlen;
+	p->ip_hlen = (uint16_t)hlen;
+	p->ttl = ttl;
+	p->ip_tos = tos;
+	p->ip_id = id;
+	p->l4proto = proto;
+	memset(&p->src, 0, sizeof(p->src));
+	memset(&p->dst, 0, sizeof(p->dst));
+	memcpy(p->src.a, src, 4);
+	memcpy(p->dst.a, dst, 4);
+
+	if (inet_csum(b, hlen) != 0) {
+		p->flags |= PKT_IPV4_CSUM_BAD;
+		d->st.ipv4_csum_bad++;
+	}
+	if (hlen > 20) {
+		struct cursor oc = cur_make(b, hlen);
+		cur_skip(&oc, 20);
+		check_options(d, p, cur_ptr(&oc, hlen - 20), hlen - 20);
+	}
+
+	struct cursor pc = cur_make(b, dlen);
+	cur_skip(&pc, hlen);
+	size_t plen = cur_left(&pc);
+	const uint8_t *pl = cur_ptr(&pc, plen);
+
+	uint16_t off = (uint16_t)((frag & 0x1fff) * 8);
+	bool mf = (frag & 0x2000) != 0;
+	if ((off || mf) && !(p->flags & PKT_REASSEMBLED)) {
+		p->flags |= PKT_FRAGMENT;
+		p->frag_id = id;
+		p->frag_off = off;
+		p->frag_more = mf;
+		p->l4 = pl;
+		p->l4_len = (uint32_t)plen;
+		if (tot > len) /* a fragment we did not capture whole is useless */
+			return DECODE_OK;
+		uint32_t out_len;
+		const uint8_t *dg = defrag_add(d->defrag, d, p, &out_len);
+		if (!dg)
+			return DECODE_HELD;
+		/* decode the rebuilt datagram instead of this fragment; L2
+		 * facts (VLANs, events so far) stay */
+		p->flags = (uint16_t)((p->flags & ~PKT_FRAGMENT) | PKT_REASSEMBLED);
+		p->frag_off = 0;
+		p->frag_more = false;
+		p->l4 = NULL;
+		p->l4_len = 0;
+		p->data = dg;
+		p->caplen = p->wirelen = out_len;
+		p->linktype = LINK_RAW;
+		p->ethertype = ETHERTYPE_IPV4;
+		d->st.ipv4--; /* counted once, as the fragment */
+		return decode_ipv4(d, p, dg, out_len);
+	}
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		decode_tcp(d, p, pl, (uint32_t)plen);
+		break;
+	case IPPROTO_UDP:
+		decode_udp(d, p, pl, (uint32_t)plen);
+		break;
+	case IPPROTO_ICMP:
+		decode_icmpv4(d, p, pl, (uint32_t)plen);
+		break;
+	default:
+		d->st.other_ip++;
+		p->l4 = pl;
+		p->l4_len = (uint32_t)plen;
+		p->flags |= PKT_HAS_FLOW_KEY;
+		break;
+	}
+	return DECODE_OK;
+}

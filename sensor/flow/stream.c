@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP reassembly: per direction, in-order delivery of bytes to the
+ * application layer as soon as they are contiguous (the alert belongs to the
+ * packet that completes a PDU, not to the ACK that follows).
+ *
+ * Policy (documented in README.md, "TCP reassembly"):
+ * - First wins. Bytes already delivered or already queued are kept; a
+ *   retransmission or overlap carrying different bytes raises
+ *   stream.reassembly_overlap_different_data. Delivered bytes are not kept;
+ *   a retransmission of one of the last STREAM_PRINTS delivered segments
+ *   (same seq and length) is compared through a checksum of its bytes.
+ * - Out-of-order segments wait in a sorted queue, bounded per direction
+ *   (segments and bytes) and in total (stream memcap). When a bound is hit,
+ *   or the peer acknowledges bytes we never saw, or the flow ends, the hole
+ *   is declared lost: the application layer is told (gap) and resynchronises.
+ * - Midstream pickup: without a SYN the first segment seen sets the start.
+ * - FIN and RST move the TCP state; data after them is still inspected.
+ */
+#include "flow/flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cursor.h"
+
+const char *const stream_event_names[STREAM_EV__COUNT] = {
+	[STREAM_EV_RETRANSMISSION] = "stream.pkt_retransmission",
+	[STREAM_EV_OVERLAP_DIFFERENT_DATA] = "stream.reassembly_overlap_different_data",
+	[STREAM_EV_SEQ_GAP] = "stream.reassembly_seq_gap",
+	[STREAM_EV_MEMCAP] = "stream.reassembly_memcap",
+	[STREAM_EV_SEGMENT_LIMIT] = "stream.reassembly_segment_limit",
+	[STREAM_EV_DATA_AFTER_CLOSE] = "stream.data_after_close",
+	[STREAM_EV_PKT_INVALID_ACK] = "stream.pkt_invalid_ack",
+	[STREAM_EV_SYN_RESEND_DIFF_SEQ] = "stream.3whs_syn_resend_diff_seq",
+	[STREAM_EV_RST_INVALID] = "stream.rst_invalid",
+};
+
+#define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
+#define SEQ_GT(a, b) ((int32_t)((a) - (b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((a) - (b)) >= 0)
+
+static void ev(struct flow_table *ft, struct flow *f, struct packet *p, enum stream_event e)
+{
+	flow_table_stats(ft)->events[e]++;
+	const struct flow_callbacks *cb = flow_table_callbacks(ft);
+	if (cb->event)
+		cb->event(cb->user, f, p, e);
+}
+
+static uint16_t seg_sum(const uint8_t *b, uint32_t len)
+{
+	/* Fletcher-16 over the bytes: enough to tell different data apart */
+	struct cursor c = cur_make(b, len);
+	uint32_t s1 = 0, s2 = 0;
+	while (cur_left(&c)) {
+		s1 += cur_u8(&c);
+		s2 += s1;
+		if ((s2 & 0xff000000u) != 0) {
+			s1 %= 255;
+			s2 %= 255;
+		}
+	}
+	return (uint16_t)(((s2 % 255) << 8) | (s1 % 255));
+}
+
+static void deliver(struct flow_table *ft, struct flow *f, struct packet *p, uint8_t d,
+		    const uint8_t *b, uint32_t len)
+{
+	struct stream_dir *sd = &f->tcp->dir[d];
+	if (len == 0)
+		return;
+	if (len <= 0xffff) {
+		struct seg_print *pr = &sd->prints[sd->print_next++ % STREAM_PRINTS];
+		pr->seq = sd->next_seq;
+		pr->len = (uint16_t)len;
+		pr->sum = seg_sum(b, len);
+	}
+	sd->next_seq += len;
+	sd->delivered += len;
+	flow_table_stats(ft)->stream_bytes += len;
+	const struct flow_callbacks *cb = flow_table_callbacks(ft);
+	if (cb->data)
+		cb->data(cb->user, f, p, d, b, len);
+}
+
+static void report_gap(struct flow_table *ft, struct flow *f, struct packet *p, uint8_t d,
+		       uint32_t len)
+{
+	struct stream_dir *sd = &f->tcp->dir[d];
+	struct flow_stats *st = flow_table_stats(ft);
+	st->gaps++;
+	st->gap_bytes += len;
+	sd->gap_bytes += len;
+	sd->next_seq += len;
+	ev(ft, f, p, STREAM_EV_SEQ_GAP);
+	const struct flow_callbacks *cb = flow_table_callbacks(ft);
+	if (cb->gap)
+		cb->gap(cb->user, f, p, d, len);
+}
+
+static void seg_free(struct flow_table *ft, struct stream_dir *sd, struct tcp_seg *s)
+{
+	sd->n_ooo--;
+	sd->ooo_bytes -= s->len;
+	flow_table_stats(ft)->stream_mem_used -= sizeof(*s) + s->len;
+	free(s);
+}
+
+/* Delivers queued segments that have become contiguous. */
+static void drain(struct flow_table *ft, struct flow *f, struct packet *p, uint8_t d)
+{
+	struct stream_dir *sd = &f->tcp->dir[d];
+	while (sd->ooo && SEQ_LEQ(sd->ooo->seq, sd->next_seq)) {
+		struct tcp_seg *s = sd->ooo;
+		sd->ooo = s->next;
+		uint32_t end = s->seq + s->len;
+		if (SEQ_GT(end, sd->next_seq)) {
+			uint32_t skip = sd->next_seq - s->seq;
+			deliver(ft, f, p, d, s->data + skip, s->len - skip);
+		}
+		seg_free(ft, sd, s);
+	}
+}
+
+/* Declares everything before seq lost: gap up to the first queued byte,
+ * deliver what follows, repeat until seq is reached. */
+static void skip_to(struct flow_table *ft, struct flow *f, struct packet *p, uint8_t d, uint32_t seq)
+{
+	struct stream_dir *sd = &f->tcp->dir[d];
+	while (SEQ_LT(sd->next_seq, seq)) {
+		uint32_t until = seq;
+		if (sd->ooo && SEQ_LT(sd->ooo->seq, until))
+			until = sd->ooo->seq;
+		if (SEQ_GT(until, sd->next_seq))
+			report_gap(ft, f, p, d, until - sd->next_seq);
+		drain(ft, f, p, d);
+		if (!sd->ooo && SEQ_GEQ(sd->next_seq, seq))
+			break;
+		if (!sd->ooo && SEQ_LT(sd->next_seq, seq)) {
+			report_gap(ft, f, p, d, seq - sd->next_seq);
+			break;
+		}
+	}
+	drain(ft, f, p, d);
+}
+
+/* Gives up on every hole of direction d: delivers all queued data. */
+static void flush_dir(struct flow_table *ft, struct flow *f, struct packet *p, uint8_t d)
+{
+	struct stream_dir *sd = &f->tcp->dir[d];
+	while (sd->ooo) {
+		if (SEQ_GT(sd->ooo->seq, sd->next_seq))
+			report_gap(ft, f, p, d, sd->ooo->seq - sd->next_seq);
+		drain(ft, f, p, d);
+	}
+}
+
+void stream_flush(struct flow_table *ft, struct flow *f, struct packet *p)
+{
+	flush_dir(ft, f, p, 0);
+	flush_dir(ft, f, p, 1);
+}
+
+/* Queues a segment that starts after next_seq. First wins: bytes already
+ * queued override the new ones (compared, event when they differ). */
+static void enqueue(struct flow_table *ft, struct flow *f, struct packet *p, uint8_t d,
+		    uint32_t seq, const uint8_t *b, uint32_t len)
+{
+	struct stream_dir *sd = &f->tcp->dir[d];
+	struct flow_stats *st = flow_table_stats(ft);
+	const struct flow_config *cfg = flow_table_config(ft);
+
+	/* an exact duplicate of a queued segment is a plain retransmission */
+	uint32_t lo = seq, hi = seq + len;
+	bool overlap = false, differ = false;
+	for (struct tcp_seg *s = sd->ooo; s; s = s->next) {
+		uint32_t s_end = s->seq + s->len;
+		if (SEQ_LEQ(s_end, seq) || SEQ_GEQ(s->seq, seq + len))
+			continue;
+		overlap = true;
+		uint32_t a = SEQ_GT(s->seq, seq) ? s->seq : seq;
+		uint32_t z = SEQ_LT(s_end, seq + len) ? s_end : seq + len;
+		if (memcmp(s->data + (a - s->seq), b + (a - seq), z - a) != 0)
+			differ = true;
+		if (SEQ_LT(s->seq, lo))
+			lo = s->seq;
+		if (SEQ_GT(s_end, hi))
+			hi = s_end;
+	}
+	if (overlap) {
+		st->overlaps++;
+		if (differ) {
+			st->overlaps_diff++;
+			ev(ft, f, p, STREAM_EV_OVERLAP_DIFFERENT_DATA);
+		} else {
+			st->retransmissions++;
+			ev(ft, f, p, STREAM_EV_RETRANSMISSION);
+		}
+	}
+
+	uint32_t mlen = hi - lo;
+	bool over_segs = sd->n_ooo >= cfg->stream_max_ooo_segs;
+	bool over_bytes = sd->ooo_bytes + mlen > cfg->stream_max_ooo_bytes;
+	bool over_mem = st->stream_mem_used + sizeof(struct tcp_seg) + mlen > cfg->stream_memcap;
+	if (over_segs || over_bytes || over_mem) {
+		/* stop waiting for the hole: it is lost */
+		if (over_mem) {
+			st->stream_memcap_hits++;
+			ev(ft, f, p, STREAM_EV_MEMCAP);
+		} else {
+			ev(ft, f, p, STREAM_EV_SEGMENT_LIMIT);
+		}
+		flush_dir(ft, f, p, d);
+		if (SEQ_GT(seq, sd->next_seq))
+			report_gap(ft, f, p, d, seq - sd->next_seq);
+		if (SEQ_GT(seq + len, sd->next_seq)) {
+			uint32_t skip = sd->next_seq - seq;
+			deliver(ft, f, p, d, b + skip, len - skip);
+		}
+		return;
+	}
+
+	/* merge the new segment with every queued one it touches */
+	struct tcp_seg *m = malloc(sizeof(*m) + mlen);
+	if (!m) {
+		st->stream_memcap_hits++;
+		ev(ft, f, p, STREAM_EV_MEMCAP);
+		return;
+	}
+	m->seq = lo;
+	m->len = mlen;
+	memcpy(m->data + (seq - lo), b, len);
+	struct tcp_seg **pp = &sd->ooo;
+	while (*pp) {
+		struct tcp_seg *s = *pp;
+		uint32_t s_end = s->seq + s->len;
+		if (SEQ_LEQ(s_end, seq) || SEQ_GEQ(s->seq, seq + len)) {
+			pp = &s->next;
+			continue;
+		}
+		memcpy(m->data + (s->seq - lo), s->data, s->len); /* first wins */
+		*pp = s->next;
+		seg_free(ft, sd, s);
+	}
+	/* insert sorted */
+	pp = &sd->ooo;
+	while (*pp && SEQ_LT((*pp)->seq, m->seq))
+		pp = &(*pp)->next;
+	m->next = *pp;
+	*pp = m;
+	sd->n_ooo++;
+	sd->ooo_bytes += mlen;
+	st->stream_mem_used += sizeof(*m) + mlen;
+	st->ooo_segments++;
+}
+
+static void handle_data(struct flow_table *ft, struct flow *f, struct packet *p, uint8_t d,
+			uint32_t seq, const uint8_t *b, uint32_t len)
+{
+	struct stream_dir *sd = &f->tcp->dir[d];
+	struct flow_stats *st = flow_table_stats(ft);
+	if (!sd->seq_known) {
+		sd->seq_known = 1;
+		sd->next_seq = seq;
+		sd->midstream = 1;
+		if (!f->tcp->dir[!d].midstream && !f->tcp->dir[!d].syn_seen)
+			st->midstream++;
+	}
+	if (f->tcp->state == TCPS_CLOSED)
+		ev(ft, f, p, STREAM_EV_DATA_AFTER_CLOSE);
+	uint32_t end = seq + len;
+	if (SEQ_LEQ(end, sd->next_seq)) {
+		/* all old: a retransmission; compare with what we delivered */
+		bool differ = false;
+		for (int i = 0; i < STREAM_PRINTS; i++) {
+			const struct seg_print *pr = &sd->prints[i];
+			if (pr->len && pr->seq == seq && pr->len == len && pr->sum != seg_sum(b, len))
+				differ = true;
+		}
+		if (differ) {
+			st->overlaps++;
+			st->overlaps_diff++;
+			ev(ft, f, p, STREAM_EV_OVERLAP_DIFFERENT_DATA);
+		} else {
+			st->retransmissions++;
+			ev(ft, f, p, STREAM_EV_RETRANSMISSION);
+		}
+		return;
+	}
+	if (SEQ_LT(seq, sd->next_seq)) {
+		/* starts with old bytes: keep ours (first wins), take the rest */
+		uint32_t skip = sd->next_seq - seq;
+		st->overlaps++;
+		seq += skip;
+		b += skip;
+		len -= skip;
+	}
+	if (seq == sd->next_seq) {
+		deliver(ft, f, p, d, b, len);
+		drain(ft, f, p, d);
+		return;
+	}
+	enqueue(ft, f, p, d, seq, b, len);
+}
+
+static void update_state(struct flow_table *ft, struct flow *f)
+{
+	struct tcp_session *s = f->tcp;
+	enum flow_state fs = FLOW_STATE_NEW;
+	switch (s->state) {
+	case TCPS_ESTABLISHED:
+	case TCPS_FIN_WAIT:
+		fs = FLOW_STATE_ESTABLISHED;
+		break;
+	case TCPS_CLOSED:
+		fs = FLOW_STATE_CLOSED;
+		break;
+	default:
+		/* midstream flows with traffic both ways count as established */
+		if (f->pkts[0] && f->pkts[1] && (s->dir[0].midstream || s->dir[1].midstream))
+			fs = FLOW_STATE_ESTABLISHED;
+		break;
+	}
+	if (f->state != fs) {
+		f->state = (uint8_t)fs;
+		flow_reclass(ft, f);
+	}
+}
+
+void stream_packet(struct flow_table *ft, struct flow *f, struct packet *p)
+{
+	struct tcp_session *s = f->tcp;
+	if (!s)
+		return;
+	uint8_t d = p->dir;
+	struct stream_dir *sd = &s->dir[d];
+	struct stream_dir *od = &s->dir[!d];
+	uint8_t fl = p->tcp_flags;
+	uint32_t seq = p->tcp_seq;
+	s->flags_seen[d] |= fl;
+
+	if (fl & TCPF_SYN) {
+		if (sd->syn_seen) {
+			if (sd->isn != seq)
+				ev(ft, f, p, STREAM_EV_SYN_RESEND_DIFF_SEQ);
+		} else if (!sd->seq_known) {
+			sd->syn_seen = 1;
+			sd->seq_known = 1;
+			sd->isn = seq;
+			sd->next_seq = seq + 1;
+			if (fl & TCPF_ACK) {
+				if (s->state < TCPS_SYN_RECV)
+					s->state = TCPS_SYN_RECV;
+				if (!od->seq_known) {
+					/* we missed the SYN: the ACK tells where the
+					 * client's data starts */
+					od->seq_known = 1;
+					od->next_seq = p->tcp_ack;
+				}
+			} else if (s->state < TCPS_SYN_SENT) {
+				s->state = TCPS_SYN_SENT;
+			}
+		}
+		seq++;
+	} else if ((fl & TCPF_ACK) && s->state == TCPS_SYN_RECV && d == 0) {
+		s->state = TCPS_ESTABLISHED;
+	}
+
+	if (fl & TCPF_RST) {
+		sd->rst_seen = 1;
+		s->state = TCPS_CLOSED;
+	}
+
+	/* the peer acknowledges bytes of direction !d we never saw: lost */
+	if ((fl & TCPF_ACK) && !(fl & TCPF_RST) && od->seq_known && !(fl & TCPF_SYN)) {
+		uint32_t ack = p->tcp_ack;
+		uint32_t limit = ack;
+		if (od->fin_seen && SEQ_GT(ack, od->fin_seq))
+			limit = od->fin_seq;
+		if (SEQ_GT(limit, od->next_seq) && SEQ_LEQ(limit - od->next_seq, 0x40000000u))
+			skip_to(ft, f, p, (uint8_t)!d, limit);
+	}
+
+	if (p->payload_len > 0) {
+		if (s->state == TCPS_NONE || s->state == TCPS_SYN_SENT || s->state == TCPS_SYN_RECV) {
+			/* data with both sides seen: midstream or the 3rd packet */
+			if (sd->syn_seen && od->syn_seen)
+				s->state = TCPS_ESTABLISHED;
+			else if (!sd->syn_seen && !od->syn_seen && f->pkts[0] && f->pkts[1])
+				s->state = TCPS_ESTABLISHED;
+		}
+		handle_data(ft, f, p, d, seq, p->payload, p->payload_len);
+	} else if (!sd->seq_known && !(fl & TCPF_RST)) {
+		/* a bare ACK midstream: remember where this side is */
+		sd->seq_known = 1;
+		sd->next_seq = seq;
+		sd->midstream = 1;
+	}
+
+	if (fl & TCPF_FIN) {
+		if (!sd->fin_seen) {
+			sd->fin_seen = 1;
+			sd->fin_seq = seq + p->payload_len;
+		}
+		if (s->state != TCPS_CLOSED)
+			s->state = od->fin_seen ? TCPS_CLOSED : TCPS_FIN_WAIT;
+	}
+	if (s->state == TCPS_NONE && !(fl & TCPF_SYN) && f->pkts[0] && f->pkts[1])
+		s->state = TCPS_ESTABLISHED;
+	if (s->state == TCPS_CLOSED)
+		stream_flush(ft, f, p);
+	update_state(ft, f);
+}

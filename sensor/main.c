@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vigil: command line, configuration, start and orderly stop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/capture.h"
+#include "decode/decode.h"
+#include "pipeline/stats.h"
+#include "pipeline/worker.h"
+
+#define VIGIL_VERSION "0.1.0"
+#define MAX_RULE_FILES 64
+
+struct opts {
+	const char *read_path;
+	bool recursive;
+	const char *iface;
+	const char *bpf;
+	int snaplen;
+	bool promisc;
+	bool immediate;
+	const char *rule_files[MAX_RULE_FILES];
+	int n_rule_files;
+	const char *config;
+	const char *log_dir;
+	const char *out_file;
+	int workers;
+	bool check_config;
+	bool test_rules;
+	const char *signing_key;
+	bool quiet;
+	bool no_progress;
+};
+
+static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_hup;
+static struct source *g_src;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP) {
+		g_hup = 1;
+		return;
+	}
+	g_stop = 1;
+	if (g_src)
+		source_stop(g_src);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vigil -r CAPTURE|DIR|- [options]     replay captures\n"
+		"       vigil -i IFACE [options]             live capture (libpcap)\n"
+		"       vigil --test-rules -S RULES...        load rules, report, exit 0/1\n"
+		"       vigil -T -c vigil.yaml               check the configuration\n"
+		"       vigil keygen DIR                      Ed25519 key pair for signed records\n"
+		"       vigil verify --key vigil.pub FILE...  check signatures and the hash chain\n"
+		"\n"
+		"options:\n"
+		"  -r PATH             capture file (pcap/pcapng), directory, or - for stdin\n"
+		"      --recursive     with -r DIR: also read subdirectories\n"
+		"  -i IFACE            live interface\n"
+		"  -f, --bpf EXPR      BPF filter for live capture\n"
+		"      --snaplen N     live snapshot length (default 262144)\n"
+		"      --no-promisc    do not put the interface in promiscuous mode\n"
+		"      --no-immediate  let the kernel batch packets (live)\n"
+		"  -S FILE|DIR         rule file (repeatable)\n"
+		"  -c FILE             configuration (YAML)\n"
+		"  -l DIR              write DIR/eve.json\n"
+		"  -o FILE|-           write records to FILE, or - for stdout\n"
+		"      --workers N     worker threads (default: number of CPUs)\n"
+		"      --signing-key F Ed25519 private key: sign and chain records\n"
+		"  -q, --quiet         no progress line\n"
+		"  -T                  check the configuration and exit\n"
+		"      --test-rules    load the rules, report, exit\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       print the version\n");
+}
+
+enum {
+	OPT_RECURSIVE = 1000,
+	OPT_SNAPLEN,
+	OPT_NO_PROMISC,
+	OPT_NO_IMMEDIATE,
+	OPT_WORKERS,
+	OPT_SIGNING_KEY,
+	OPT_TEST_RULES,
+};
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* 0 ok, 2 usage error (message printed). */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "read", required_argument, NULL, 'r' },
+		{ "recursive", no_argument, NULL, OPT_RECURSIVE },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "bpf", required_argument, NULL, 'f' },
+		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+		{ "no-promisc", no_argument, NULL, OPT_NO_PROMISC },
+		{ "no-immediate", no_argument, NULL, OPT_NO_IMMEDIATE },
+		{ "rules", required_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "log-dir", required_argument, NULL, 'l' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "signing-key", required_argument, NULL, OPT_SIGNING_KEY },
+		{ "test-rules", no_argument, NULL, OPT_TEST_RULES },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof(*o));
+	o->promisc = true;
+	o->immediate = true;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":r:i:f:S:c:l:o:qThV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r': o->read_path = optarg; break;
+		case OPT_RECURSIVE: o->recursive = true; break;
+		case 'i': o->iface = optarg; break;
+		case 'f': o->bpf = optarg; break;
+		case OPT_SNAPLEN:
+			if (parse_int(optarg, 64, 262144, &o->snaplen) < 0) {
+				fprintf(stderr, "vigil: --snaplen: expected 64..262144, got \"%s\"\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_NO_PROMISC: o->promisc = false; break;
+		case OPT_NO_IMMEDIATE: o->immediate = false; break;
+		case 'S':
+			if (o->n_rule_files >= MAX_RULE_FILES) {
+				fprintf(stderr, "vigil: too many -S options (at most %d)\n", MAX_RULE_FILES);
+				return 2;
+			}
+			o->rule_files[o->n_rule_files++] = optarg;
+			break;
+		case 'c': o->config = optarg; break;
+		case 'l': o->log_dir = optarg; break;
+		case 'o': o->out_file = optarg; break;
+		case OPT_WORKERS:
+			if (parse_int(optarg, 1, 256, &o->workers) < 0) {
+				fprintf(stderr, "vigil: --workers: expected 1..256, got \"%s\"\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_SIGNING_KEY: o->signing_key = optarg; break;
+		case OPT_TEST_RULES: o->test_rules = true; break;
+		case 'q': o->quiet = true; break;
+		case 'T': o->check_config = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("vigil %s\n", VIGIL_VERSION); exit(0);
+		case ':':
+			fprintf(stderr, "vigil: option %s needs an argument\n", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		default:
+			fprintf(stderr, "vigil: unknown option %s\n", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vigil: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!o->check_config && !o->test_rules && !o->read_path && !o->iface) {
+		fprintf(stderr, "vigil: nothing to do: give -r CAPTURE or -i IFACE\n");
+		usage(stderr);
+		return 2;
+	}
+	if (o->read_path && o->iface) {
+		fprintf(stderr, "vigil: -r and -i exclude each other\n");
+		return 2;
+	}
+	if (o->log_dir && o->out_file) {
+		fprintf(stderr, "vigil: -l and -o exclude each other\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* ---- record output (plain file/stdout writer) ---------------------------- */
+
+struct writer {
+	FILE *f;
+	bool is_stdout;
+	uint64_t records;
+	bool failed;
+};
+
+static void writer_emit(void *user, int worker, const struct rec_key *key, const char *json,
+			size_t len, const struct rec_info *info)
+{
+	struct writer *wr = user;
+	(void)worker;
+	(void)key;
+	(void)info;
+	if (!wr->f)
+		return;
+	if (fwrite(json, 1, len, wr->f) != len || fputc('\n', wr->f) == EOF) {
+		if (!wr->failed)
+			fprintf(stderr, "vigil: writing records: %s\n", strerror(errno));
+		wr->failed = true;
+	}
+	wr->records++;
+}
+
+static int writer_open(struct writer *wr, const struct opts *o)
+{
+	memset(wr, 0, sizeof(*wr));
+	if (o->out_file && strcmp(o->out_file, "-") == 0) {
+		wr->f = stdout;
+		wr->is_stdout = true;
+		return 0;
+	}
+	char path[4096];
+	if (o->out_file) {
+		snprintf(path, sizeof(path), "%s", o->out_file);
+	} else {
+		const char *dir = o->log_dir ? o->log_dir : ".";
+		struct stat sb;
+		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "vigil: %s: not a directory\n", dir);
+			return -1;
+		}
+		snprintf(path, sizeof(path), "%s/eve.json", dir);
+	}
+	wr->f = fopen(path, "a");
+	if (!wr->f) {
+		fprintf(stderr, "vigil: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	setvbuf(wr->f, NULL, _IOFBF, 1 << 20);
+	return 0;
+}
+
+static int writer_close(struct writer *wr)
+{
+	int rc = 0;
+	if (wr->f && !wr->is_stdout && fclose(wr->f) != 0)
+		rc = -1;
+	if (wr->is_stdout && fflush(stdout) != 0)
+		rc = -1;
+	wr->f = NULL;
+	return rc || wr->failed ? -1 : 0;
+}
+
+/* ---- progress ------------------------------------------------------------ */
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+static int run(const struct opts *o)
+{
+	char err[1024];
+	int rc = 0;
+	struct worker_config wcfg;
+	worker_config_defaults(&wcfg);
+
+	struct writer wr;
+	if (writer_open(&wr, o) < 0)
+		return 2;
+
+	struct source *src;
+	if (o->read_path) {
+		src = source_open_files(o->read_path, o->recursive, err, sizeof(err));
+	} else {
+		struct live_opts lo = {
+			.iface = o->iface, .bpf = o->bpf, .snaplen = o->snaplen,
+			.promisc = o->promisc, .immediate = o->immediate,
+		};
+		src = source_open_live(&lo, err, sizeof(err));
+		wcfg.flow.id_salt = (uint64_t)time(NULL);
+	}
+	if (!src) {
+		fprintf(stderr, "vigil: %s\n", err);
+		writer_close(&wr);
+		return 2;
+	}
+	g_src = src;
+	bool live = source_is_live(src);
+
+	struct decoder dec;
+	if (decoder_init(&dec, NULL) < 0) {
+		fprintf(stderr, "vigil: out of memory\n");
+		rc = 2;
+		goto err_src;
+	}
+	struct worker w;
+	struct rec_sink sink = { &wr, writer_emit };
+	if (worker_init(&w, 0, &wcfg, &sink) < 0) {
+		fprintf(stderr, "vigil: out of memory\n");
+		rc = 2;
+		goto err_dec;
+	}
+
+	bool progress = !o->quiet && !live && isatty(STDERR_FILENO);
+	double t0 = wall_now(), last_print = t0;
+	uint64_t pcap_cnt = 0, max_ts = 0, last_tick = 0;
+	struct capture_pkt cp;
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	int r;
+	while (!g_stop && (r = source_next(src, &cp)) != 0) {
+		if (r == SOURCE_IDLE)
+			continue;
+		pcap_cnt++;
+		if (cp.ts > max_ts) {
+			max_ts = cp.ts;
+			if (max_ts / 1000000u > last_tick) {
+				last_tick = max_ts / 1000000u;
+				worker_tick(&w, max_ts, pcap_cnt);
+				defrag_expire(dec.defrag, max_ts);
+			}
+		}
+		p.pcap_cnt = pcap_cnt;
+		p.ts = cp.ts;
+		p.data = cp.data;
+		p.caplen = cp.caplen;
+		p.wirelen = cp.wirelen;
+		p.linktype = cp.linktype;
+		decode_packet(&dec, &p);
+		worker_packet(&w, &p);
+		if (progress && (pcap_cnt & 0xffff) == 0) {
+			double now = wall_now();
+			if (now - last_print > 0.5) {
+				fprintf(stderr, "\rvigil: %s: %llu packets, %.0f pkt/s   ",
+					source_name(src), (unsigned long long)pcap_cnt,
+					(double)pcap_cnt / (now - t0));
+				last_print = now;
+			}
+		}
+	}
+	if (progress && last_print != t0)
+		fprintf(stderr, "\r%*s\r", 78, "");
+
+	worker_finish(&w, max_ts);
+	struct worker *ws[1] = { &w };
+	struct stats_input si = { .ts = max_ts, .live = live, .workers = ws, .n_workers = 1 };
+	source_get_stats(src, &si.capture);
+	si.decoder = dec.st;
+	defrag_get_stats(dec.defrag, &si.defrag);
+	struct jb jb;
+	jb_init(&jb, 1 << 20);
+	stats_record(&jb, &si);
+	struct rec_key k = { REC_STATS, 0, 0, 0 };
+	struct rec_info info = { "stats", 0, max_ts };
+	if (jb_ok(&jb))
+		writer_emit(&wr, 0, &k, jb.buf, jb.len, &info);
+	jb_free(&jb);
+
+	worker_fini(&w);
+err_dec:
+	decoder_fini(&dec);
+err_src:
+	g_src = NULL;
+	source_close(src);
+	if (writer_close(&wr) < 0 && rc == 0) {
+		fprintf(stderr, "vigil: records could not all be written\n");
+		rc = 1;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
+		fprintf(stderr, "vigil: keygen is not built in yet\n");
+		return 2;
+	}
+	if (argc > 1 && strcmp(argv[1], "verify") == 0) {
+		fprintf(stderr, "vigil: verify is not built in yet\n");
+		return 2;
+	}
+	struct opts o;
+	int rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (o.check_config || o.test_rules)
+		return 0;
+	return run(&o);
+}

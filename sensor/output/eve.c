@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "output/eve.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "flow/flow.h"
+
+/* gmtime_r is the slow part of a timestamp: cache the last second. */
+static _Thread_local struct {
+	int64_t sec;
+	char prefix[24];
+} ts_cache = { -1, "" };
+
+void eve_format_ts(char out[40], uint64_t ts_usec)
+{
+	int64_t sec = (int64_t)(ts_usec / 1000000u);
+	uint32_t usec = (uint32_t)(ts_usec % 1000000u);
+	if (sec != ts_cache.sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(ts_cache.prefix, sizeof(ts_cache.prefix), "%Y-%m-%dT%H:%M:%S", &tm);
+		ts_cache.sec = sec;
+	}
+	snprintf(out, 40, "%s.%06" PRIu32 "+0000", ts_cache.prefix, usec);
+}
+
+void eve_format_addr(char *out, size_t cap, const struct vaddr *a, uint8_t ip_ver)
+{
+	if (!inet_ntop(ip_ver == 6 ? AF_INET6 : AF_INET, a->a, out, (socklen_t)cap) && cap)
+		out[0] = '\0';
+}
+
+const char *eve_proto_name(uint8_t proto, char tmp[8])
+{
+	switch (proto) {
+	case IPPROTO_TCP: return "TCP";
+	case IPPROTO_UDP: return "UDP";
+	case IPPROTO_ICMP: return "ICMP";
+	case IPPROTO_ICMPV6: return "IPv6-ICMP";
+	case IPPROTO_IGMP: return "IGMP";
+	case IPPROTO_GRE: return "GRE";
+	case IPPROTO_ESP: return "ESP";
+	case IPPROTO_AH: return "AH";
+	case IPPROTO_SCTP: return "SCTP";
+	case 89: return "OSPF";
+	case IPPROTO_PIM: return "PIM";
+	case 112: return "VRRP";
+	default:
+		snprintf(tmp, 8, "%u", proto);
+		return tmp;
+	}
+}
+
+static void put_ts(struct jb *jb, const char *key, uint64_t ts)
+{
+	char buf[40];
+	eve_format_ts(buf, ts);
+	jb_set_str(jb, key, buf);
+}
+
+static void put_vlan(struct jb *jb, const struct packet *p)
+{
+	if (!p || !p->vlan_cnt)
+		return;
+	jb_open_array(jb, "vlan");
+	for (unsigned i = 0; i < p->vlan_cnt; i++)
+		jb_set_uint(jb, NULL, p->vlan[i]);
+	jb_close(jb);
+}
+
+static void put_endpoints(struct jb *jb, const struct vaddr *s, uint16_t sp,
+			  const struct vaddr *d, uint16_t dp, uint8_t ver, uint8_t proto,
+			  bool ports)
+{
+	char a[INET6_ADDRSTRLEN], tmp[8];
+	eve_format_addr(a, sizeof(a), s, ver);
+	jb_set_str(jb, "src_ip", a);
+	if (ports)
+		jb_set_uint(jb, "src_port", sp);
+	eve_format_addr(a, sizeof(a), d, ver);
+	jb_set_str(jb, "dest_ip", a);
+	if (ports)
+		jb_set_uint(jb, "dest_port", dp);
+	jb_set_str(jb, "proto", eve_proto_name(proto, tmp));
+}
+
+static bool has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
+}
+
+void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_type)
+{
+	jb_reset(jb);
+	jb_open_object(jb, NULL);
+	put_ts(jb, "timestamp", p->ts);
+	if (p->flow)
+		jb_set_uint(jb, "flow_id", p->flow->id);
+	jb_set_uint(jb, "pcap_cnt", p->pcap_cnt);
+	jb_set_str(jb, "event_type", event_type);
+	put_vlan(jb, p);
+	if (p->ip_ver) {
+		put_endpoints(jb, &p->src, p->sp, &p->dst, p->dp, p->ip_ver, p->l4proto,
+			      has_ports(p->l4proto) && (p->flags & PKT_HAS_FLOW_KEY));
+		if ((p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6) &&
+		    (p->flags & PKT_HAS_FLOW_KEY)) {
+			jb_set_uint(jb, "icmp_type", p->icmp_type);
+			jb_set_uint(jb, "icmp_code", p->icmp_code);
+		}
+	}
+}
+
+void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pcap_cnt,
+		   const char *event_type)
+{
+	jb_reset(jb);
+	jb_open_object(jb, NULL);
+	put_ts(jb, "timestamp", ts);
+	jb_set_uint(jb, "flow_id", f->id);
+	if (pcap_cnt)
+		jb_set_uint(jb, "pcap_cnt", pcap_cnt);
+	jb_set_str(jb, "event_type", event_type);
+	if (f->key.vlan) {
+		jb_open_array(jb, "vlan");
+		jb_set_uint(jb, NULL, f->key.vlan);
+		jb_close(jb);
+	}
+	put_endpoints(jb, &f->key.addr[0], f->key.port[0], &f->key.addr[1], f->key.port[1],
+		      f->key.ip_ver, f->key.proto, has_ports(f->key.proto));
+}
+
+void eve_close(struct jb *jb)
+{
+	jb_close(jb);
+}
+
+static void put_tcp_flags(struct jb *jb, const char *key, uint8_t fl)
+{
+	char hex[4];
+	snprintf(hex, sizeof(hex), "%02x", fl);
+	jb_set_str(jb, key, hex);
+}
+
+static const char *tcp_state_name(uint8_t st)
+{
+	switch (st) {
+	case TCPS_SYN_SENT: return "syn_sent";
+	case TCPS_SYN_RECV: return "syn_recv";
+	case TCPS_ESTABLISHED: return "established";
+	case TCPS_FIN_WAIT: return "fin_wait";
+	case TCPS_CLOSED: return "closed";
+	default: return "none";
+	}
+}
+
+void eve_flow(struct jb *jb, const struct flow *f, enum flow_end_reason why,
+	      const char *app_proto, const char *ndpi_proto, const char *ndpi_category)
+{
+	eve_open_flow(jb, f, f->last_ts, 0, "flow");
+	if (app_proto)
+		jb_set_str(jb, "app_proto", app_proto);
+	jb_open_object(jb, "flow");
+	jb_set_uint(jb, "pkts_toserver", f->pkts[0]);
+	jb_set_uint(jb, "pkts_toclient", f->pkts[1]);
+	jb_set_uint(jb, "bytes_toserver", f->bytes[0]);
+	jb_set_uint(jb, "bytes_toclient", f->bytes[1]);
+	put_ts(jb, "start", f->start_ts);
+	put_ts(jb, "end", f->last_ts);
+	jb_set_uint(jb, "age", (f->last_ts - f->start_ts) / 1000000u);
+	const char *state = f->state == FLOW_STATE_NEW ? "new"
+			    : f->state == FLOW_STATE_ESTABLISHED ? "established" : "closed";
+	jb_set_str(jb, "state", state);
+	jb_set_str(jb, "reason", why == FLOW_END_TIMEOUT ? "timeout"
+			       : why == FLOW_END_MEMCAP ? "memcap" : "shutdown");
+	jb_set_bool(jb, "alerted", f->alerted);
+	jb_close(jb);
+	if (ndpi_proto) {
+		jb_open_object(jb, "ndpi");
+		jb_set_str(jb, "protocol", ndpi_proto);
+		if (ndpi_category)
+			jb_set_str(jb, "category", ndpi_category);
+		jb_close(jb);
+	}
+	char cid[40];
+	flow_community_id(f, cid, sizeof(cid));
+	jb_set_str(jb, "community_id", cid);
+	if (f->tcp) {
+		const struct tcp_session *s = f->tcp;
+		uint8_t all = s->flags_seen[0] | s->flags_seen[1];
+		jb_open_object(jb, "tcp");
+		put_tcp_flags(jb, "tcp_flags", all);
+		put_tcp_flags(jb, "tcp_flags_ts", s->flags_seen[0]);
+		put_tcp_flags(jb, "tcp_flags_tc", s->flags_seen[1]);
+		if (all & TCPF_SYN)
+			jb_set_bool(jb, "syn", true);
+		if (all & TCPF_FIN)
+			jb_set_bool(jb, "fin", true);
+		if (all & TCPF_RST)
+			jb_set_bool(jb, "rst", true);
+		if (all & TCPF_PUSH)
+			jb_set_bool(jb, "psh", true);
+		if (all & TCPF_ACK)
+			jb_set_bool(jb, "ack", true);
+		if (all & TCPF_URG)
+			jb_set_bool(jb, "urg", true);
+		if (all & TCPF_ECE)
+			jb_set_bool(jb, "ecn", true);
+		if (all & TCPF_CWR)
+			jb_set_bool(jb, "cwr", true);
+		jb_set_str(jb, "state", tcp_state_name(s->state));
+		if (s->dir[0].midstream || s->dir[1].midstream)
+			jb_set_bool(jb, "midstream", true);
+		if (s->dir[0].gap_bytes || s->dir[1].gap_bytes) {
+			jb_set_uint(jb, "gap_bytes_toserver", s->dir[0].gap_bytes);
+			jb_set_uint(jb, "gap_bytes_toclient", s->dir[1].gap_bytes);
+		}
+		jb_close(jb);
+	}
+	eve_close(jb);
+}
+
+void eve_anomaly_decode(struct jb *jb, const struct packet *p, const char *event)
+{
+	eve_open_packet(jb, p, "anomaly");
+	jb_open_object(jb, "anomaly");
+	jb_set_str(jb, "type", "decode");
+	jb_set_str(jb, "event", event);
+	jb_close(jb);
+	eve_close(jb);
+}
+
+void eve_anomaly_stream(struct jb *jb, const struct packet *p, const struct flow *f,
+			uint64_t ts, const char *event)
+{
+	if (p)
+		eve_open_packet(jb, p, "anomaly");
+	else
+		eve_open_flow(jb, f, ts, 0, "anomaly");
+	jb_open_object(jb, "anomaly");
+	jb_set_str(jb, "type", "stream");
+	jb_set_str(jb, "event", event);
+	jb_close(jb);
+	eve_close(jb);
+}
+
+void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f,
+		     const char *app_proto, const char *event)
+{
+	if (p)
+		eve_open_packet(jb, p, "anomaly");
+	else
+		eve_open_flow(jb, f, f->last_ts, 0, "anomaly");
+	if (app_proto)
+		jb_set_str(jb, "app_proto", app_proto);
+	jb_open_object(jb, "anomaly");
+	jb_set_str(jb, "type", "applayer");
+	jb_set_str(jb, "event", event);
+	jb_set_str(jb, "layer", "proto_parser");
+	jb_close(jb);
+	eve_close(jb);
+}
+
+void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
+	    const struct app_tx *tx)
+{
+	eve_open_flow(jb, f, p ? p->ts : f->last_ts, p ? p->pcap_cnt : 0, tx->proto->name);
+	jb_set_str(jb, "app_proto", tx->proto->name);
+	jb_set_str(jb, "direction", tx->dir == APP_TOSERVER ? "to_server" : "to_client");
+	jb_open_object(jb, tx->proto->name);
+	tx->proto->log_tx(tx, jb);
+	jb_close(jb);
+	eve_close(jb);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIGIL_OUTPUT_EVE_H
+#define VIGIL_OUTPUT_EVE_H
+
+/*
+ * EVE JSON records, in the schema of Suricata's eve.json, so that SIEM
+ * parsers written for Suricata read Vigil's records unchanged.
+ *
+ * Each function builds one complete JSON object into jb (after jb_reset),
+ * without a trailing newline. Timestamps are packet time, in UTC.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/jb.h"
+#include "vigil/app.h"
+#include "vigil/flow.h"
+#include "vigil/packet.h"
+
+/* "2026-01-01T00:00:00.000000+0000" (32 bytes with NUL). */
+void eve_format_ts(char out[40], uint64_t ts_usec);
+/* Printable address. */
+void eve_format_addr(char *out, size_t cap, const struct vaddr *a, uint8_t ip_ver);
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... or the number. */
+const char *eve_proto_name(uint8_t proto, char tmp[8]);
+
+/* Opens the record and writes the common header for a record caused by
+ * packet p (addresses in the packet's direction), leaving the top-level
+ * object open for the caller's members. */
+void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_type);
+/* Same, with the addresses of the flow (client -> server) at time ts. */
+void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pcap_cnt,
+		   const char *event_type);
+/* Closes the top-level object. */
+void eve_close(struct jb *jb);
+
+/* Complete records. */
+void eve_flow(struct jb *jb, const struct flow *f, enum flow_end_reason why,
+	      const char *app_proto, const char *ndpi_proto, const char *ndpi_category);
+void eve_anomaly_decode(struct jb *jb, const struct packet *p, const char *event);
+void eve_anomaly_stream(struct jb *jb, const struct packet *p, const struct flow *f,
+			uint64_t ts, const char *event);
+void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f,
+		     const char *app_proto, const char *event);
+/* An application-layer transaction record (event_type = protocol name). */
+void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
+	    const struct app_tx *tx);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIGIL_PIPELINE_STATS_H
+#define VIGIL_PIPELINE_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "decode/decode.h"
+#include "pipeline/worker.h"
+#include "util/jb.h"
+
+struct stats_input {
+	uint64_t ts;                  /* packet time of the record */
+	bool live;
+	struct capture_stats capture;
+	struct decode_stats decoder;
+	struct defrag_stats defrag;
+	struct worker *const *workers;
+	int n_workers;
+	uint64_t ring_drops;
+};
+
+/* Builds the complete "stats" EVE record into jb. */
+void stats_record(struct jb *jb, const struct stats_input *in);
+
+#endif

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "pipeline/worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/eve.h"
+#include "proto/ndpi.h"
+
+#define REC_MAX_BYTES (1u << 20) /* one EVE record at most */
+
+void worker_config_defaults(struct worker_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	flow_config_defaults(&cfg->flow);
+	app_config_defaults(&cfg->app);
+	cfg->log_anomaly = true;
+	cfg->log_flow = true;
+	cfg->ndpi = true;
+}
+
+static void emit(struct worker *w, const char *event_type, uint8_t severity, uint64_t ts)
+{
+	if (!jb_ok(&w->jb)) {
+		w->st.records_truncated++;
+		return;
+	}
+	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
+	struct rec_info info = { event_type, severity, ts };
+	w->st.records++;
+	if (w->sink.emit)
+		w->sink.emit(w->sink.user, w->id, &k, w->jb.buf, w->jb.len, &info);
+}
+
+static uint64_t rec_ts(const struct worker *w)
+{
+	return w->cur ? w->cur->ts : w->now;
+}
+
+/* ---- callbacks from the flow table ------------------------------------ */
+
+static void on_stream_data(void *user, struct flow *f, struct packet *p, uint8_t dir,
+			   const uint8_t *b, uint32_t len)
+{
+	struct worker *w = user;
+	(void)p;
+	w->cur_flow = f;
+	app_flow_data(&w->al, f, dir, b, len);
+}
+
+static void on_stream_gap(void *user, struct flow *f, struct packet *p, uint8_t dir, uint32_t len)
+{
+	struct worker *w = user;
+	(void)p;
+	(void)len;
+	w->cur_flow = f;
+	app_flow_gap(&w->al, f, dir);
+}
+
+static void on_stream_event(void *user, struct flow *f, struct packet *p, enum stream_event ev)
+{
+	struct worker *w = user;
+	w->st.anomalies++;
+	if (!w->cfg->log_anomaly)
+		return;
+	eve_anomaly_stream(&w->jb, p, f, rec_ts(w), stream_event_names[ev]);
+	emit(w, "anomaly", 0, rec_ts(w));
+}
+
+static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, uint64_t now)
+{
+	struct worker *w = user;
+	(void)now;
+	if (w->key_phase == 0)
+		w->key_tie = f->first_pcap_cnt;
+	char nbuf[64], cbuf[64];
+	const char *nproto = NULL, *ncat = NULL;
+	if (w->ndpi) {
+		ndpi_flow_end(w->ndpi, f);
+		nproto = ndpi_flow_proto_name(w->ndpi, f, nbuf, sizeof(nbuf));
+		ncat = ndpi_flow_category_name(w->ndpi, f, cbuf, sizeof(cbuf));
+	}
+	if (w->cfg->log_flow) {
+		eve_flow(&w->jb, f, why, app_flow_proto_name(f), nproto, ncat);
+		w->st.flow_records++;
+		emit(w, "flow", 0, f->last_ts);
+	}
+	app_flow_free(&w->al, f);
+}
+
+static bool on_server_port(void *user, uint8_t proto, uint16_t port)
+{
+	struct worker *w = user;
+	return app_is_server_port(&w->cfg->app, proto, port);
+}
+
+/* ---- callbacks from the application layer ------------------------------ */
+
+static void on_app_tx(void *user, const struct app_tx *tx)
+{
+	struct worker *w = user;
+	struct flow *f = w->cur_flow;
+	if (!f)
+		return;
+	f->has_tx = 1;
+	int i = app_parser_index(tx->proto->name);
+	if (i >= 0 && w->cfg->app.proto[i].log_tx && tx->proto->log_tx) {
+		eve_tx(&w->jb, w->cur, f, tx);
+		emit(w, tx->proto->name, 0, rec_ts(w));
+	}
+}
+
+static void on_app_event(void *user, const struct proto_parser *p, uint16_t ev)
+{
+	struct worker *w = user;
+	w->st.anomalies++;
+	if (!w->cfg->log_anomaly || !w->cur_flow)
+		return;
+	eve_anomaly_app(&w->jb, w->cur, w->cur_flow, app_flow_proto_name(w->cur_flow),
+			app_event_name(p, ev));
+	emit(w, "anomaly", 0, rec_ts(w));
+}
+
+static void on_app_mem(void *user, int64_t delta)
+{
+	struct worker *w = user;
+	flow_mem_adjust(w->ft, delta);
+}
+
+int worker_init(struct worker *w, int id, const struct worker_config *cfg,
+		const struct rec_sink *sink)
+{
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->cfg = cfg;
+	w->sink = *sink;
+	jb_init(&w->jb, REC_MAX_BYTES);
+	app_layer_init(&w->al, &cfg->app);
+	w->al.user = w;
+	w->al.on_tx = on_app_tx;
+	w->al.on_event = on_app_event;
+	w->al.mem_delta = on_app_mem;
+	struct flow_callbacks cb = {
+		.user = w,
+		.data = on_stream_data,
+		.gap = on_stream_gap,
+		.event = on_stream_event,
+		.end = on_flow_end,
+		.server_port = on_server_port,
+	};
+	w->ft = flow_table_new(&cfg->flow, &cb);
+	if (!w->ft)
+		return -ENOMEM;
+	if (cfg->ndpi) {
+		w->ndpi = ndpi_ctx_new();
+		if (!w->ndpi) {
+			flow_table_free(w->ft);
+			w->ft = NULL;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void worker_fini(struct worker *w)
+{
+	if (!w)
+		return;
+	if (w->ft) {
+		w->key_cnt = REC_END;
+		w->key_phase = 0;
+		w->cur = NULL;
+		flow_table_free(w->ft);
+		w->ft = NULL;
+	}
+	ndpi_ctx_free(w->ndpi);
+	w->ndpi = NULL;
+	jb_free(&w->jb);
+}
+
+void worker_tick(struct worker *w, uint64_t now, uint64_t pcap_cnt)
+{
+	w->now = now;
+	w->cur = NULL;
+	w->cur_flow = NULL;
+	w->key_cnt = pcap_cnt;
+	w->key_phase = 0;
+	flow_timeout(w->ft, now);
+}
+
+void worker_finish(struct worker *w, uint64_t now)
+{
+	w->now = now;
+	w->cur = NULL;
+	w->cur_flow = NULL;
+	w->key_cnt = REC_END;
+	w->key_phase = 0;
+	flow_flush_all(w->ft, now);
+}
+
+void worker_packet(struct worker *w, struct packet *p)
+{
+	w->cur = p;
+	w->cur_flow = NULL;
+	w->key_cnt = p->pcap_cnt;
+	w->key_phase = 1;
+	w->key_tie = 0;
+	w->now = p->ts;
+	w->st.pkts++;
+	w->st.bytes += p->wirelen;
+
+	if (p->n_events) {
+		w->st.anomalies += p->n_events;
+		if (w->cfg->log_anomaly) {
+			for (unsigned i = 0; i < p->n_events; i++) {
+				eve_anomaly_decode(&w->jb, p, decode_event_names[p->events[i]]);
+				emit(w, "anomaly", 0, p->ts);
+			}
+		}
+	}
+	if (p->flags & PKT_FRAGMENT)
+		return; /* held by the defragmenter */
+	if (!(p->flags & PKT_HAS_FLOW_KEY))
+		return;
+
+	struct flow *f = flow_lookup(w->ft, p);
+	if (!f) {
+		w->st.no_flow++;
+		return;
+	}
+	w->cur_flow = f;
+	if (w->ndpi)
+		ndpi_flow_packet(w->ndpi, f, p);
+
+	if (p->l4proto == IPPROTO_TCP) {
+		stream_packet(w->ft, f, p);
+	} else if (p->l4proto == IPPROTO_UDP && p->payload_len) {
+		app_flow_data(&w->al, f, p->dir, p->payload, p->payload_len);
+	}
+	w->cur_flow = NULL;
+}

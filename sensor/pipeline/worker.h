@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIGIL_PIPELINE_WORKER_H
+#define VIGIL_PIPELINE_WORKER_H
+
+/*
+ * A worker owns a share of the flows and runs, for each of its packets:
+ * flow lookup, TCP reassembly, protocol identification and parsing,
+ * detection, and the building of EVE records. Records leave through a sink
+ * with an ordering key, so that the output of a replay does not depend on
+ * how many workers there are:
+ *
+ *   key = (pcap_cnt, phase, tie, seq)
+ *   phase 0: flow expiry done before packet pcap_cnt (tie = the flow's first
+ *            packet), phase 1: the packet itself (tie 0). End of run:
+ *            pcap_cnt = REC_END; stats come last (REC_STATS).
+ *   seq:     per worker, increasing; orders records with equal key parts.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode/decode.h"
+#include "flow/flow.h"
+#include "proto/registry.h"
+#include "util/jb.h"
+#include "vigil/packet.h"
+
+#define REC_END (UINT64_MAX - 1)
+#define REC_STATS UINT64_MAX
+
+struct rec_key {
+	uint64_t pcap_cnt;
+	uint64_t tie;
+	uint32_t phase;
+	uint32_t seq;
+};
+
+struct rec_info {
+	const char *event_type;
+	uint8_t severity;   /* alerts: 1 (high) .. 4; 0 otherwise */
+	uint64_t ts;        /* packet time of the record */
+};
+
+/* Where records go. emit() gets a complete JSON object (no newline). */
+struct rec_sink {
+	void *user;
+	void (*emit)(void *user, int worker, const struct rec_key *key, const char *json,
+		     size_t len, const struct rec_info *info);
+};
+
+struct detect_engine;
+struct ndpi_ctx;
+
+struct worker_config {
+	struct flow_config flow;
+	struct app_config app;
+	bool log_anomaly;   /* decoder/stream/app events as anomaly records */
+	bool log_flow;      /* a flow record when a flow ends */
+	bool ndpi;          /* offer flows to nDPI */
+};
+
+struct worker_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t no_flow;     /* packets with a flow key but no flow (memcap) */
+	uint64_t records;
+	uint64_t records_truncated;  /* records over the size cap */
+	uint64_t anomalies;
+	uint64_t alerts;
+	uint64_t flow_records;
+};
+
+struct worker {
+	int id;
+	const struct worker_config *cfg;
+	struct flow_table *ft;
+	struct app_layer al;
+	struct ndpi_ctx *ndpi;
+	struct jb jb;
+	struct rec_sink sink;
+	struct worker_stats st;
+	/* what is being processed (for record keys and headers) */
+	struct packet *cur;
+	struct flow *cur_flow;
+	uint64_t key_cnt;
+	uint64_t key_tie;
+	uint32_t key_phase;
+	uint32_t seq;
+	uint64_t now;
+};
+
+void worker_config_defaults(struct worker_config *cfg);
+
+/* 0, or -ENOMEM. */
+int worker_init(struct worker *w, int id, const struct worker_config *cfg,
+		const struct rec_sink *sink);
+/* Ends every flow (records for them), then frees everything. */
+void worker_fini(struct worker *w);
+
+/* One decoded packet (DECODE_OK or DECODE_HELD). */
+void worker_packet(struct worker *w, struct packet *p);
+/* Packet time has advanced to now just before packet pcap_cnt: expire. */
+void worker_tick(struct worker *w, uint64_t now, uint64_t pcap_cnt);
+/* End of input: end all flows at time now (records keyed REC_END). */
+void worker_finish(struct worker *w, uint64_t now);
+
+#endif

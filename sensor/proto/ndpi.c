@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "proto/ndpi.h"
+
+#include <ndpi_api.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ndpi_ctx {
+	struct ndpi_detection_module_struct *mod;
+	size_t flow_size;
+};
+
+struct ndpi_ctx *ndpi_ctx_new(void)
+{
+	struct ndpi_ctx *n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->mod = ndpi_init_detection_module(ndpi_no_prefs);
+	if (!n->mod) {
+		free(n);
+		return NULL;
+	}
+	NDPI_PROTOCOL_BITMASK all;
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(n->mod, &all);
+	ndpi_finalize_initialization(n->mod);
+	n->flow_size = ndpi_detection_get_sizeof_ndpi_flow_struct();
+	return n;
+}
+
+void ndpi_ctx_free(struct ndpi_ctx *n)
+{
+	if (!n)
+		return;
+	ndpi_exit_detection_module(n->mod);
+	free(n);
+}
+
+size_t ndpi_flow_state_size(void)
+{
+	return ndpi_detection_get_sizeof_ndpi_flow_struct();
+}
+
+static void release(struct flow *f)
+{
+	if (f->app.ndpi) {
+		ndpi_free_flow(f->app.ndpi);
+		f->app.ndpi = NULL;
+	}
+}
+
+static void keep(struct flow *f, ndpi_protocol pr, uint8_t status)
+{
+	f->app.ndpi_proto = pr.master_protocol;
+	f->app.ndpi_app = pr.app_protocol;
+	f->app.ndpi_category = (uint16_t)pr.category;
+	f->app.ndpi_status = status;
+}
+
+void ndpi_flow_packet(struct ndpi_ctx *n, struct flow *f, const struct packet *p)
+{
+	if (!n || !p->l3 || f->app.ndpi_status > NDPI_STATUS_PROBING)
+		return;
+	if (!f->app.ndpi) {
+		f->app.ndpi = calloc(1, n->flow_size);
+		if (!f->app.ndpi) {
+			f->app.ndpi_status = NDPI_STATUS_UNKNOWN;
+			return;
+		}
+		f->app.ndpi_status = NDPI_STATUS_PROBING;
+	}
+	uint32_t len = p->l3_len > 65535 ? 65535 : p->l3_len;
+	ndpi_protocol pr = ndpi_detection_process_packet(n->mod, f->app.ndpi, p->l3,
+							 (unsigned short)len, p->ts / 1000u);
+	if (pr.app_protocol != NDPI_PROTOCOL_UNKNOWN || pr.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
+		keep(f, pr, NDPI_STATUS_DETECTED);
+		release(f);
+		return;
+	}
+	if (++f->app.ndpi_pkts >= NDPI_MAX_PKTS)
+		ndpi_flow_end(n, f);
+}
+
+void ndpi_flow_end(struct ndpi_ctx *n, struct flow *f)
+{
+	if (!n || f->app.ndpi_status != NDPI_STATUS_PROBING || !f->app.ndpi) {
+		release(f);
+		return;
+	}
+	uint8_t guessed = 0;
+	ndpi_protocol pr = ndpi_detection_giveup(n->mod, f->app.ndpi, 1, &guessed);
+	bool known = pr.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+		     pr.master_protocol != NDPI_PROTOCOL_UNKNOWN;
+	keep(f, pr, known ? (guessed ? NDPI_STATUS_GUESSED : NDPI_STATUS_DETECTED)
+			  : NDPI_STATUS_UNKNOWN);
+	release(f);
+}
+
+const char *ndpi_flow_proto_name(struct ndpi_ctx *n, const struct flow *f, char *buf, size_t cap)
+{
+	if (!n || f->app.ndpi_status == NDPI_STATUS_NONE || f->app.ndpi_status == NDPI_STATUS_PROBING)
+		return NULL;
+	ndpi_protocol pr = { .master_protocol = f->app.ndpi_proto, .app_protocol = f->app.ndpi_app };
+	ndpi_protocol2name(n->mod, pr, buf, (u_int)cap);
+	return buf;
+}
+
+const char *ndpi_flow_category_name(struct ndpi_ctx *n, const struct flow *f, char *buf,
+				    size_t cap)
+{
+	if (!n || f->app.ndpi_status == NDPI_STATUS_NONE || f->app.ndpi_status == NDPI_STATUS_PROBING)
+		return NULL;
+	const char *c = ndpi_category_get_name(n->mod, (ndpi_protocol_category_t)f->app.ndpi_category);
+	snprintf(buf, cap, "%s", c ? c : "Unknown");
+	return buf;
+}

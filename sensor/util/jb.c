@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "util/jb.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void jb_init(struct jb *jb, size_t max)
+{
+	memset(jb, 0, sizeof(*jb));
+	jb->max = max;
+}
+
+void jb_reset(struct jb *jb)
+{
+	jb->len = 0;
+	jb->err = false;
+	jb->depth = 0;
+	jb->need_comma[0] = false;
+}
+
+void jb_free(struct jb *jb)
+{
+	if (!jb)
+		return;
+	free(jb->buf);
+	jb->buf = NULL;
+	jb->len = jb->cap = 0;
+}
+
+static bool jb_reserve(struct jb *jb, size_t n)
+{
+	if (jb->err)
+		return false;
+	if (jb->len + n + 1 <= jb->cap)
+		return true;
+	if (jb->len + n + 1 > jb->max) {
+		jb->err = true;
+		return false;
+	}
+	size_t cap = jb->cap ? jb->cap : 512;
+	while (cap < jb->len + n + 1)
+		cap *= 2;
+	if (cap > jb->max)
+		cap = jb->max;
+	char *b = realloc(jb->buf, cap);
+	if (!b) {
+		jb->err = true;
+		return false;
+	}
+	jb->buf = b;
+	jb->cap = cap;
+	return true;
+}
+
+static void put(struct jb *jb, const char *s, size_t n)
+{
+	if (!jb_reserve(jb, n))
+		return;
+	memcpy(jb->buf + jb->len, s, n);
+	jb->len += n;
+	jb->buf[jb->len] = '\0';
+}
+
+static void putc_(struct jb *jb, char ch)
+{
+	put(jb, &ch, 1);
+}
+
+size_t jb_escape(char *out, size_t cap, const void *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *s = src;
+	size_t o = 0;
+#define EMIT(ch)                              \
+	do {                                  \
+		if (o + 1 < cap)              \
+			out[o] = (char)(ch);  \
+		o++;                          \
+	} while (0)
+	EMIT('"');
+	for (size_t i = 0; i < n; i++) {
+		uint8_t ch = s[i];
+		size_t seq = 0;
+		if (ch >= 0x20 && ch < 0x7f) {
+			if (ch == '"' || ch == '\\')
+				EMIT('\\');
+			EMIT(ch);
+			continue;
+		}
+		switch (ch) {
+		case '\n': EMIT('\\'); EMIT('n'); continue;
+		case '\r': EMIT('\\'); EMIT('r'); continue;
+		case '\t': EMIT('\\'); EMIT('t'); continue;
+		case '\b': EMIT('\\'); EMIT('b'); continue;
+		case '\f': EMIT('\\'); EMIT('f'); continue;
+		default: break;
+		}
+		/* Valid UTF-8 sequences pass through; anything else is \u00XX. */
+		if (ch >= 0xc2 && ch <= 0xdf)
+			seq = 2;
+		else if (ch >= 0xe0 && ch <= 0xef)
+			seq = 3;
+		else if (ch >= 0xf0 && ch <= 0xf4)
+			seq = 4;
+		if (seq && i + seq <= n) {
+			bool valid = true;
+			for (size_t k = 1; k < seq; k++)
+				if ((s[i + k] & 0xc0) != 0x80)
+					valid = false;
+			/* reject overlong / surrogate / out-of-range forms */
+			if (valid && seq == 3 && ch == 0xe0 && s[i + 1] < 0xa0)
+				valid = false;
+			if (valid && seq == 3 && ch == 0xed && s[i + 1] >= 0xa0)
+				valid = false;
+			if (valid && seq == 4 && ch == 0xf0 && s[i + 1] < 0x90)
+				valid = false;
+			if (valid && seq == 4 && ch == 0xf4 && s[i + 1] >= 0x90)
+				valid = false;
+			if (valid) {
+				for (size_t k = 0; k < seq; k++)
+					EMIT(s[i + k]);
+				i += seq - 1;
+				continue;
+			}
+		}
+		EMIT('\\'); EMIT('u'); EMIT('0'); EMIT('0');
+		EMIT(hex[ch >> 4]); EMIT(hex[ch & 15]);
+	}
+	EMIT('"');
+	if (cap)
+		out[o < cap ? o : cap - 1] = '\0';
+	return o;
+#undef EMIT
+}
+
+static void put_str(struct jb *jb, const void *s, size_t n)
+{
+	/* worst case 6 bytes per input byte + quotes */
+	if (n > (SIZE_MAX - 3) / 6 || !jb_reserve(jb, n * 6 + 3))
+		return;
+	size_t w = jb_escape(jb->buf + jb->len, jb->cap - jb->len, s, n);
+	jb->len += w;
+}
+
+static void put_key(struct jb *jb, const char *key)
+{
+	if (jb->err)
+		return;
+	if (jb->need_comma[jb->depth])
+		putc_(jb, ',');
+	jb->need_comma[jb->depth] = true;
+	if (key) {
+		put_str(jb, key, strlen(key));
+		putc_(jb, ':');
+	}
+}
+
+static void open_(struct jb *jb, const char *key, char ch)
+{
+	if (jb->err)
+		return;
+	if (jb->depth + 1 >= JB_MAX_DEPTH) {
+		jb->err = true;
+		return;
+	}
+	if (jb->depth > 0 || jb->len > 0)
+		put_key(jb, key);
+	putc_(jb, ch);
+	jb->depth++;
+	jb->need_comma[jb->depth] = false;
+	jb->closer[jb->depth] = ch == '{' ? '}' : ']';
+}
+
+void jb_open_object(struct jb *jb, const char *key)
+{
+	open_(jb, key, '{');
+}
+
+void jb_open_array(struct jb *jb, const char *key)
+{
+	open_(jb, key, '[');
+}
+
+void jb_close(struct jb *jb)
+{
+	if (jb->err)
+		return;
+	if (jb->depth == 0) {
+		jb->err = true;
+		return;
+	}
+	char closer = jb->closer[jb->depth];
+	putc_(jb, closer);
+	jb->depth--;
+}
+
+void jb_set_str(struct jb *jb, const char *key, const char *s)
+{
+	put_key(jb, key);
+	put_str(jb, s ? s : "", s ? strlen(s) : 0);
+}
+
+void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n)
+{
+	put_key(jb, key);
+	put_str(jb, s ? s : "", s ? n : 0);
+}
+
+void jb_set_uint(struct jb *jb, const char *key, uint64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	put_key(jb, key);
+	put(jb, tmp, (size_t)n);
+}
+
+void jb_set_int(struct jb *jb, const char *key, int64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+	put_key(jb, key);
+	put(jb, tmp, (size_t)n);
+}
+
+void jb_set_bool(struct jb *jb, const char *key, bool v)
+{
+	put_key(jb, key);
+	put(jb, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jb_set_null(struct jb *jb, const char *key)
+{
+	put_key(jb, key);
+	put(jb, "null", 4);
+}
+
+static void put_double(struct jb *jb, double v, int min_prec, bool as_float)
+{
+	char tmp[40];
+	if (!isfinite(v)) {
+		put(jb, "null", 4);
+		return;
+	}
+	int n = 0;
+	for (int prec = min_prec; prec <= 17; prec++) {
+		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		double back = strtod(tmp, NULL);
+		if (as_float ? (float)back == (float)v : back == v)
+			break;
+	}
+	/* %g never writes a decimal comma here: we never call setlocale
+	 * with LC_NUMERIC, so the C locale is in effect. */
+	put(jb, tmp, (size_t)n);
+}
+
+void jb_set_double(struct jb *jb, const char *key, double v)
+{
+	put_key(jb, key);
+	put_double(jb, v, 1, false);
+}
+
+void jb_set_float(struct jb *jb, const char *key, float v)
+{
+	put_key(jb, key);
+	put_double(jb, (double)v, 1, true);
+}
+
+void jb_set_hex(struct jb *jb, const char *key, const void *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *b = p;
+	put_key(jb, key);
+	if (n > (SIZE_MAX - 3) / 2 || !jb_reserve(jb, n * 2 + 2))
+		return;
+	jb->buf[jb->len++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		jb->buf[jb->len++] = hex[b[i] >> 4];
+		jb->buf[jb->len++] = hex[b[i] & 15];
+	}
+	jb->buf[jb->len++] = '"';
+	jb->buf[jb->len] = '\0';
+}
+
+void jb_set_raw(struct jb *jb, const char *key, const char *json, size_t n)
+{
+	put_key(jb, key);
+	put(jb, json, n);
+}
+
+void jb_append_raw(struct jb *jb, const char *s, size_t n)
+{
+	put(jb, s, n);
+}
+
+bool jb_ok(const struct jb *jb)
+{
+	return !jb->err && jb->depth == 0;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIGIL_UTIL_JB_H
+#define VIGIL_UTIL_JB_H
+
+/*
+ * JSON builder: appends one JSON document to a reusable buffer.
+ *
+ * Every setter takes a key; pass NULL for a key when appending to an array
+ * (or for the top-level object). Commas are placed automatically. Strings
+ * are escaped (control bytes as \u00XX, invalid UTF-8 bytes as \u00XX so the
+ * output is always valid JSON). The buffer grows up to the cap given at
+ * init; past it the builder sets err and ignores further writes, so a
+ * hostile PDU cannot make a record grow without bound.
+ *
+ * Number formatting is locale-independent and identical on every host.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JB_MAX_DEPTH 32
+
+struct jb {
+	char *buf;
+	size_t len;
+	size_t cap;
+	size_t max;
+	bool err;
+	uint8_t depth;
+	bool need_comma[JB_MAX_DEPTH];
+	char closer[JB_MAX_DEPTH];
+};
+
+/* Prepares an empty builder that may grow to max bytes. Cannot fail; the
+ * first allocation happens on the first write. */
+void jb_init(struct jb *jb, size_t max);
+/* Empties the document, keeping the buffer. O(1). */
+void jb_reset(struct jb *jb);
+/* Frees the buffer. Accepts a builder that was never written to. */
+void jb_free(struct jb *jb);
+
+void jb_open_object(struct jb *jb, const char *key);
+void jb_open_array(struct jb *jb, const char *key);
+/* Closes the innermost object or array. */
+void jb_close(struct jb *jb);
+
+void jb_set_str(struct jb *jb, const char *key, const char *s);
+void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n);
+void jb_set_uint(struct jb *jb, const char *key, uint64_t v);
+void jb_set_int(struct jb *jb, const char *key, int64_t v);
+void jb_set_bool(struct jb *jb, const char *key, bool v);
+void jb_set_null(struct jb *jb, const char *key);
+/* Shortest decimal that reads back as the same double ("%.17g" at most);
+ * NaN and infinities are written as null (JSON has no such numbers). */
+void jb_set_double(struct jb *jb, const char *key, double v);
+/* Same for values that are IEEE single precision on the wire. */
+void jb_set_float(struct jb *jb, const char *key, float v);
+/* Lower-case hex string of n bytes. */
+void jb_set_hex(struct jb *jb, const char *key, const void *p, size_t n);
+/* Inserts already-valid JSON text as the value. */
+void jb_set_raw(struct jb *jb, const char *key, const char *json, size_t n);
+/* Appends a literal without any separator logic (for framing text). */
+void jb_append_raw(struct jb *jb, const char *s, size_t n);
+
+/* True when nothing went wrong (no cap hit, all containers closed). */
+bool jb_ok(const struct jb *jb);
+
+/* Writes s escaped as a JSON string (with quotes) into out (cap bytes);
+ * returns the length it needs (like snprintf). */
+size_t jb_escape(char *out, size_t cap, const void *s, size_t n);
+
+#endif

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
-#include "decode/decode.h"
-#include "pipeline/stats.h"
+#include "config.h"
+#include "pipeline/pipeline.h"
 #include "pipeline/worker.h"
 
 #define VIGIL_VERSION "0.1.0"
@@ -229,7 +229,7 @@ static void writer_emit(void *user, int worker, const struct rec_key *key, const
 	wr->records++;
 }
 
-static int writer_open(struct writer *wr, const struct opts *o)
+static int writer_open(struct writer *wr, const struct opts *o, const struct vigil_config *cfg)
 {
 	memset(wr, 0, sizeof(*wr));
 	if (o->out_file && strcmp(o->out_file, "-") == 0) {
@@ -241,7 +241,7 @@ static int writer_open(struct writer *wr, const struct opts *o)
 	if (o->out_file) {
 		snprintf(path, sizeof(path), "%s", o->out_file);
 	} else {
-		const char *dir = o->log_dir ? o->log_dir : ".";
+		const char *dir = o->log_dir ? o->log_dir : cfg->log_dir ? cfg->log_dir : ".";
 		struct stat sb;
 		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 			fprintf(stderr, "vigil: %s: not a directory\n", dir);
@@ -269,126 +269,79 @@ static int writer_close(struct writer *wr)
 	return rc || wr->failed ? -1 : 0;
 }
 
-/* ---- progress ------------------------------------------------------------ */
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- the run ------------------------------------------------------------- */
 
-static int run(const struct opts *o)
+static void writer_write(void *user, const char *json, size_t len, const struct rec_info *info)
+{
+	struct rec_key k = { 0, 0, 0, 0 };
+	writer_emit(user, 0, &k, json, len, info);
+}
+
+/* Applies the command line over the configuration. */
+static void apply_overrides(struct vigil_config *cfg, const struct opts *o)
+{
+	if (o->workers)
+		cfg->workers = o->workers;
+	if (o->snaplen)
+		cfg->snaplen = o->snaplen;
+	if (!o->promisc)
+		cfg->promisc = false;
+	if (!o->immediate)
+		cfg->immediate = false;
+	if (o->bpf)
+		cfg->bpf = o->bpf;
+}
+
+static int run(const struct opts *o, struct vigil_config *cfg)
 {
 	char err[1024];
 	int rc = 0;
-	struct worker_config wcfg;
-	worker_config_defaults(&wcfg);
-
-	struct writer wr;
-	if (writer_open(&wr, o) < 0)
-		return 2;
 
 	struct source *src;
 	if (o->read_path) {
 		src = source_open_files(o->read_path, o->recursive, err, sizeof(err));
 	} else {
 		struct live_opts lo = {
-			.iface = o->iface, .bpf = o->bpf, .snaplen = o->snaplen,
-			.promisc = o->promisc, .immediate = o->immediate,
+			.iface = o->iface, .bpf = cfg->bpf, .snaplen = cfg->snaplen,
+			.promisc = cfg->promisc, .immediate = cfg->immediate,
+			.buffer_mb = cfg->buffer_mb,
 		};
 		src = source_open_live(&lo, err, sizeof(err));
-		wcfg.flow.id_salt = (uint64_t)time(NULL);
+		cfg->worker.flow.id_salt = (uint64_t)time(NULL);
 	}
 	if (!src) {
 		fprintf(stderr, "vigil: %s\n", err);
-		writer_close(&wr);
 		return 2;
 	}
 	g_src = src;
-	bool live = source_is_live(src);
 
-	struct decoder dec;
-	if (decoder_init(&dec, NULL) < 0) {
-		fprintf(stderr, "vigil: out of memory\n");
+	struct writer wr;
+	if (writer_open(&wr, o, cfg) < 0) {
 		rc = 2;
-		goto err_src;
+		goto out_src;
 	}
-	struct worker w;
-	struct rec_sink sink = { &wr, writer_emit };
-	if (worker_init(&w, 0, &wcfg, &sink) < 0) {
-		fprintf(stderr, "vigil: out of memory\n");
+
+	struct pipeline_config pc = {
+		.workers = cfg->workers ? cfg->workers : pipeline_cpus(),
+		.wcfg = &cfg->worker,
+		.dcfg = &cfg->defrag,
+		.ring_bytes = (size_t)cfg->ring_size * 2048,
+		.record_ring_bytes = 8u << 20,
+		.stats_interval = cfg->stats_interval,
+		.progress = !o->quiet && !source_is_live(src) && isatty(STDERR_FILENO),
+	};
+	struct pipeline_out out = { &wr, writer_write, NULL };
+	struct pipeline_result res;
+	if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
 		rc = 2;
-		goto err_dec;
-	}
 
-	bool progress = !o->quiet && !live && isatty(STDERR_FILENO);
-	double t0 = wall_now(), last_print = t0;
-	uint64_t pcap_cnt = 0, max_ts = 0, last_tick = 0;
-	struct capture_pkt cp;
-	struct packet p;
-	memset(&p, 0, sizeof(p));
-	int r;
-	while (!g_stop && (r = source_next(src, &cp)) != 0) {
-		if (r == SOURCE_IDLE)
-			continue;
-		pcap_cnt++;
-		if (cp.ts > max_ts) {
-			max_ts = cp.ts;
-			if (max_ts / 1000000u > last_tick) {
-				last_tick = max_ts / 1000000u;
-				worker_tick(&w, max_ts, pcap_cnt);
-				defrag_expire(dec.defrag, max_ts);
-			}
-		}
-		p.pcap_cnt = pcap_cnt;
-		p.ts = cp.ts;
-		p.data = cp.data;
-		p.caplen = cp.caplen;
-		p.wirelen = cp.wirelen;
-		p.linktype = cp.linktype;
-		decode_packet(&dec, &p);
-		worker_packet(&w, &p);
-		if (progress && (pcap_cnt & 0xffff) == 0) {
-			double now = wall_now();
-			if (now - last_print > 0.5) {
-				fprintf(stderr, "\rvigil: %s: %llu packets, %.0f pkt/s   ",
-					source_name(src), (unsigned long long)pcap_cnt,
-					(double)pcap_cnt / (now - t0));
-				last_print = now;
-			}
-		}
-	}
-	if (progress && last_print != t0)
-		fprintf(stderr, "\r%*s\r", 78, "");
-
-	worker_finish(&w, max_ts);
-	struct worker *ws[1] = { &w };
-	struct stats_input si = { .ts = max_ts, .live = live, .workers = ws, .n_workers = 1 };
-	source_get_stats(src, &si.capture);
-	si.decoder = dec.st;
-	defrag_get_stats(dec.defrag, &si.defrag);
-	struct jb jb;
-	jb_init(&jb, 1 << 20);
-	stats_record(&jb, &si);
-	struct rec_key k = { REC_STATS, 0, 0, 0 };
-	struct rec_info info = { "stats", 0, max_ts };
-	if (jb_ok(&jb))
-		writer_emit(&wr, 0, &k, jb.buf, jb.len, &info);
-	jb_free(&jb);
-
-	worker_fini(&w);
-err_dec:
-	decoder_fini(&dec);
-err_src:
-	g_src = NULL;
-	source_close(src);
 	if (writer_close(&wr) < 0 && rc == 0) {
 		fprintf(stderr, "vigil: records could not all be written\n");
 		rc = 1;
 	}
+out_src:
+	g_src = NULL;
+	source_close(src);
 	return rc;
 }
 
@@ -416,7 +369,27 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (o.check_config || o.test_rules)
+	struct vigil_config cfg;
+	config_defaults(&cfg);
+	if (o.config) {
+		char err[1024];
+		if (config_load(&cfg, o.config, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil: %s\n", err);
+			config_free(&cfg);
+			return o.check_config ? 1 : 2;
+		}
+	}
+	apply_overrides(&cfg, &o);
+	if (o.check_config) {
+		printf("vigil: configuration %s is valid\n", o.config ? o.config : "(defaults)");
+		config_free(&cfg);
 		return 0;
-	return run(&o);
+	}
+	if (o.test_rules) {
+		config_free(&cfg);
+		return 0;
+	}
+	rc = run(&o, &cfg);
+	config_free(&cfg);
+	return rc;
 }

@@ -240,6 +240,8 @@ static void stream_free_dir(struct flow_table *ft, struct stream_dir *sd)
 /* Ends f: flushes its stream, lets the owner log and free, then frees. */
 static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end_reason why, uint64_t now)
 {
+	if (ft->cb.ending)
+		ft->cb.ending(ft->cb.user, f);
 	if (f->tcp)
 		stream_flush(ft, f, NULL);
 	f->end_reason = why;

@@ -70,6 +70,8 @@ struct flow_callbacks {
 	/* bytes lost before the next data of direction dir */
 	void (*gap)(void *user, struct flow *f, struct packet *p, uint8_t dir, uint32_t len);
 	void (*event)(void *user, struct flow *f, struct packet *p, enum stream_event ev);
+	/* the flow is about to end (called before its stream is flushed) */
+	void (*ending)(void *user, struct flow *f);
 	/* the flow ends: log it, free what hangs off f->app and f->detect
 	 * (and give back, through flow_mem_adjust, what that memory cost) */
 	void (*end)(void *user, struct flow *f, enum flow_end_reason why, uint64_t now);

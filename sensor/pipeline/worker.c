@@ -69,12 +69,20 @@ static void on_stream_event(void *user, struct flow *f, struct packet *p, enum s
 	emit(w, "anomaly", 0, rec_ts(w));
 }
 
+static void on_flow_ending(void *user, struct flow *f)
+{
+	struct worker *w = user;
+	/* records about a flow that ends outside a packet (expiry, end of
+	 * input) are ordered by the flow's first packet */
+	if (w->key_phase == 0)
+		w->key_tie = f->first_pcap_cnt;
+	w->cur_flow = f;
+}
+
 static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, uint64_t now)
 {
 	struct worker *w = user;
 	(void)now;
-	if (w->key_phase == 0)
-		w->key_tie = f->first_pcap_cnt;
 	char nbuf[64], cbuf[64];
 	const char *nproto = NULL, *ncat = NULL;
 	if (w->ndpi) {
@@ -147,6 +155,7 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		.data = on_stream_data,
 		.gap = on_stream_gap,
 		.event = on_stream_event,
+		.ending = on_flow_ending,
 		.end = on_flow_end,
 		.server_port = on_server_port,
 	};

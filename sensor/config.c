@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/registry.h"
+
+void config_defaults(struct vigil_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->workers = 0;
+	c->snaplen = 262144;
+	c->promisc = true;
+	c->immediate = true;
+	worker_config_defaults(&c->worker);
+	defrag_config_defaults(&c->defrag);
+	c->stats_interval = 30;
+	c->ring_size = 4096;
+}
+
+void config_free(struct vigil_config *c)
+{
+	ydoc_free(&c->doc);
+}
+
+static int read_vars(struct ydoc *d, struct ynode *m, struct detect_var *vars, size_t *n,
+		     const char *what)
+{
+	for (struct ynode *v = m ? m->child : NULL; v; v = v->next) {
+		v->used = true;
+		if (v->type != YNODE_SCALAR)
+			return ydoc_error(d, v, v->key, "a %s variable must be a string", what);
+		if (*n >= CONFIG_MAX_VARS)
+			return ydoc_error(d, v, v->key, "more than %d %s variables", CONFIG_MAX_VARS,
+					  what);
+		for (const char *s = v->key; *s; s++)
+			if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+			      (*s >= '0' && *s <= '9') || *s == '_'))
+				return ydoc_error(d, v, v->key, "variable names use A-Z, 0-9 and _");
+		vars[*n].name = v->key;
+		vars[*n].value = v->value;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int read_timeouts(struct ydoc *d, struct ynode *m, const char *key, struct flow_timeouts *t)
+{
+	struct ynode *n = NULL;
+	int r = ynode_map(d, m, key, &n);
+	if (r <= 0 || !n)
+		return r;
+	if (ynode_u32(d, n, "new", 1, 86400 * 7, &t->new_sec) < 0 ||
+	    ynode_u32(d, n, "established", 1, 86400 * 30, &t->est_sec) < 0 ||
+	    ynode_u32(d, n, "closed", 0, 86400, &t->closed_sec) < 0)
+		return -1;
+	return 1;
+}
+
+static int read_ports(struct ydoc *d, struct ynode *m, const char *key, uint16_t *ports)
+{
+	struct ynode *s = NULL;
+	int r = ynode_seq(d, m, key, &s);
+	if (r <= 0 || !s)
+		return r;
+	size_t i = 0;
+	for (struct ynode *e = s->child; e; e = e->next) {
+		e->used = true;
+		char *end;
+		long v = e->type == YNODE_SCALAR ? strtol(e->value, &end, 10) : -1;
+		if (e->type != YNODE_SCALAR || *end || v < 1 || v > 65535)
+			return ydoc_error(d, e, key, "expected port numbers 1..65535");
+		if (i + 1 >= APP_MAX_EXTRA_PORTS)
+			return ydoc_error(d, e, key, "at most %d extra ports",
+					  APP_MAX_EXTRA_PORTS - 1);
+		ports[i++] = (uint16_t)v;
+	}
+	ports[i] = 0;
+	return 1;
+}
+
+static int read_app(struct ydoc *d, struct ynode *m, struct vigil_config *c)
+{
+	struct ynode *al = NULL;
+	if (ynode_map(d, m, "app-layer", &al) < 0)
+		return -1;
+	if (!al)
+		return 0;
+	if (ynode_size(d, al, "pdu-memcap", 1 << 16, 1ull << 40, &c->worker.app.pdu_memcap) < 0)
+		return -1;
+	struct ynode *protos = NULL;
+	if (ynode_map(d, al, "protocols", &protos) < 0)
+		return -1;
+	for (struct ynode *p = protos ? protos->child : NULL; p; p = p->next) {
+		p->used = true;
+		int i = app_parser_index(p->key);
+		if (i < 0)
+			return ydoc_error(d, p, p->key, "unknown protocol");
+		if (p->type != YNODE_MAP)
+			return ydoc_error(d, p, p->key, "expected a map of settings");
+		struct app_proto_config *pc = &c->worker.app.proto[i];
+		if (ynode_bool(d, p, "enabled", &pc->enabled) < 0 ||
+		    ynode_bool(d, p, "log", &pc->log_tx) < 0)
+			return -1;
+		struct ynode *ports = NULL;
+		if (ynode_map(d, p, "ports", &ports) < 0)
+			return -1;
+		if (ports && (read_ports(d, ports, "tcp", pc->tcp_ports) < 0 ||
+			      read_ports(d, ports, "udp", pc->udp_ports) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+static int resolve_paths(struct vigil_config *c)
+{
+	(void)c;
+	return 0;
+}
+
+int config_load(struct vigil_config *c, const char *path, char *err, size_t errlen)
+{
+	struct ydoc *d = &c->doc;
+	if (ydoc_load(d, path) < 0) {
+		snprintf(err, errlen, "%s", d->err);
+		return -1;
+	}
+	const char *slash = strrchr(path, '/');
+	if (slash)
+		snprintf(c->base_dir, sizeof(c->base_dir), "%.*s", (int)(slash - path), path);
+	else
+		snprintf(c->base_dir, sizeof(c->base_dir), ".");
+
+	struct ynode *root = d->root, *m = NULL, *n = NULL;
+
+	/* vars */
+	if (ynode_map(d, root, "vars", &m) < 0)
+		goto fail;
+	if (m) {
+		if (ynode_map(d, m, "address-groups", &n) < 0 ||
+		    read_vars(d, n, c->address_vars, &c->n_address_vars, "address") < 0)
+			goto fail;
+		n = NULL;
+		if (ynode_map(d, m, "port-groups", &n) < 0 ||
+		    read_vars(d, n, c->port_vars, &c->n_port_vars, "port") < 0)
+			goto fail;
+	}
+	/* rules */
+	m = NULL;
+	if (ynode_seq(d, root, "rule-files", &m) < 0)
+		goto fail;
+	for (struct ynode *e = m ? m->child : NULL; e; e = e->next) {
+		e->used = true;
+		if (e->type != YNODE_SCALAR) {
+			ydoc_error(d, e, "rule-files", "expected file names");
+			goto fail;
+		}
+		if (c->n_rule_files >= CONFIG_MAX_RULE_FILES) {
+			ydoc_error(d, e, "rule-files", "more than %d entries", CONFIG_MAX_RULE_FILES);
+			goto fail;
+		}
+		c->rule_files[c->n_rule_files++] = e->value;
+	}
+	if (ynode_str(d, root, "classification-file", &c->classification_file) < 0 ||
+	    ynode_str(d, root, "threshold-file", &c->threshold_file) < 0 ||
+	    ynode_str(d, root, "default-log-dir", &c->log_dir) < 0)
+		goto fail;
+
+	/* workers: a number or "auto" */
+	n = ynode_get(root, "workers");
+	if (n) {
+		if (n->type != YNODE_SCALAR) {
+			ydoc_error(d, n, "workers", "expected a number or auto");
+			goto fail;
+		}
+		if (strcmp(n->value, "auto") == 0) {
+			c->workers = 0;
+		} else {
+			uint32_t w;
+			if (ynode_u32(d, root, "workers", 1, 256, &w) < 0)
+				goto fail;
+			c->workers = (int)w;
+		}
+	}
+
+	/* capture */
+	m = NULL;
+	if (ynode_map(d, root, "capture", &m) < 0)
+		goto fail;
+	if (m) {
+		uint32_t v;
+		int r = ynode_u32(d, m, "snaplen", 64, 262144, &v);
+		if (r < 0)
+			goto fail;
+		if (r)
+			c->snaplen = (int)v;
+		r = ynode_u32(d, m, "buffer-mb", 0, 4096, &v);
+		if (r < 0)
+			goto fail;
+		if (r)
+			c->buffer_mb = (int)v;
+		if (ynode_bool(d, m, "promisc", &c->promisc) < 0 ||
+		    ynode_bool(d, m, "immediate", &c->immediate) < 0 ||
+		    ynode_str(d, m, "bpf-filter", &c->bpf) < 0 ||
+		    ynode_u32(d, m, "ring-size", 64, 1u << 20, &c->ring_size) < 0)
+			goto fail;
+	}
+
+	/* flow + stream */
+	struct flow_config *fc = &c->worker.flow;
+	m = NULL;
+	if (ynode_map(d, root, "flow", &m) < 0)
+		goto fail;
+	if (m) {
+		if (ynode_size(d, m, "memcap", 1 << 20, 1ull << 42, &fc->memcap) < 0 ||
+		    ynode_u32(d, m, "hash-size", 1024, 1u << 28, &fc->hash_size) < 0)
+			goto fail;
+		n = NULL;
+		if (ynode_map(d, m, "timeouts", &n) < 0)
+			goto fail;
+		if (n && (read_timeouts(d, n, "tcp", &fc->to[FPC_TCP]) < 0 ||
+			  read_timeouts(d, n, "udp", &fc->to[FPC_UDP]) < 0 ||
+			  read_timeouts(d, n, "icmp", &fc->to[FPC_ICMP]) < 0 ||
+			  read_timeouts(d, n, "other", &fc->to[FPC_OTHER]) < 0))
+			goto fail;
+	}
+	m = NULL;
+	if (ynode_map(d, root, "stream", &m) < 0)
+		goto fail;
+	if (m && (ynode_size(d, m, "memcap", 1 << 16, 1ull << 42, &fc->stream_memcap) < 0 ||
+		  ynode_u32(d, m, "max-ooo-segments", 1, 65535, &fc->stream_max_ooo_segs) < 0 ||
+		  ynode_u32(d, m, "max-ooo-bytes", 1024, 1u << 30, &fc->stream_max_ooo_bytes) < 0))
+		goto fail;
+
+	/* defrag */
+	m = NULL;
+	if (ynode_map(d, root, "defrag", &m) < 0)
+		goto fail;
+	if (m) {
+		uint32_t v = c->defrag.max_frags;
+		if (ynode_size(d, m, "memcap", 1 << 16, 1ull << 40, &c->defrag.memcap) < 0 ||
+		    ynode_u32(d, m, "timeout", 1, 3600, &c->defrag.timeout_sec) < 0 ||
+		    ynode_u32(d, m, "max-trackers", 16, 1u << 24, &c->defrag.max_trackers) < 0 ||
+		    ynode_u32(d, m, "max-fragments", 2, 1024, &v) < 0)
+			goto fail;
+		c->defrag.max_frags = (uint16_t)v;
+	}
+
+	if (read_app(d, root, c) < 0)
+		goto fail;
+
+	/* logging */
+	m = NULL;
+	if (ynode_map(d, root, "logging", &m) < 0)
+		goto fail;
+	if (m && (ynode_bool(d, m, "anomaly", &c->worker.log_anomaly) < 0 ||
+		  ynode_bool(d, m, "flow", &c->worker.log_flow) < 0))
+		goto fail;
+	m = NULL;
+	if (ynode_map(d, root, "ndpi", &m) < 0)
+		goto fail;
+	if (m && ynode_bool(d, m, "enabled", &c->worker.ndpi) < 0)
+		goto fail;
+	m = NULL;
+	if (ynode_map(d, root, "stats", &m) < 0)
+		goto fail;
+	if (m && ynode_u32(d, m, "interval", 0, 86400, &c->stats_interval) < 0)
+		goto fail;
+
+	if (resolve_paths(c) < 0)
+		goto fail;
+	if (ydoc_check_unknown(d, root, "") < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s", d->err);
+	return -1;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIGIL_CONFIG_H
+#define VIGIL_CONFIG_H
+
+/*
+ * vigil.yaml -> struct vigil_config. Every setting has a default (written
+ * out in the shipped vigil.yaml); an unknown key, a wrong type or a bad
+ * value stops start-up with "FILE:LINE: key: reason". Command-line flags
+ * override the file.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode/decode.h"
+#include "pipeline/worker.h"
+#include "util/yaml.h"
+#include "vigil/detect.h"
+
+#define CONFIG_MAX_VARS 128
+#define CONFIG_MAX_RULE_FILES 64
+
+struct vigil_config {
+	struct ydoc doc;              /* strings below point into it */
+	char base_dir[4096];          /* directory of the config file */
+
+	struct detect_var address_vars[CONFIG_MAX_VARS];
+	size_t n_address_vars;
+	struct detect_var port_vars[CONFIG_MAX_VARS];
+	size_t n_port_vars;
+	const char *rule_files[CONFIG_MAX_RULE_FILES];
+	size_t n_rule_files;
+	const char *classification_file;
+	const char *threshold_file;
+
+	int workers;                  /* 0 = number of CPUs */
+	/* capture */
+	int snaplen;
+	bool promisc;
+	bool immediate;
+	int buffer_mb;
+	const char *bpf;
+	/* records */
+	const char *log_dir;
+	struct worker_config worker;
+	struct defrag_config defrag;
+	uint32_t stats_interval;      /* live: seconds between stats records, 0 = off */
+	uint32_t ring_size;           /* packets per worker ring */
+};
+
+void config_defaults(struct vigil_config *c);
+/* Loads path over the defaults. 0, or -1 with the reason in err. */
+int config_load(struct vigil_config *c, const char *path, char *err, size_t errlen);
+void config_free(struct vigil_config *c);
+
+#endif

@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "pipeline/pipeline.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline/ring.h"
+#include "pipeline/stats.h"
+
+#define POS_DONE UINT64_MAX
+
+enum msg_type { MSG_PKT = 1, MSG_TICK, MSG_END };
+
+struct msg {
+	uint32_t type;
+	uint32_t data_len;
+	uint64_t pcap_cnt;
+	uint64_t ts;
+	struct packet p;     /* MSG_PKT: followed by data_len bytes of frame */
+};
+
+struct rec_msg {
+	struct rec_key key;
+	const char *event_type;
+	uint64_t ts;
+	uint32_t len;
+	uint8_t severity;
+	char json[];
+};
+
+struct wthread {
+	struct worker w;
+	pthread_t th;
+	bool started;
+	struct ring in;
+	struct ring out;
+	_Alignas(64) _Atomic uint64_t pos;   /* all records with position <= pos emitted */
+	uint64_t processed;
+	struct pipeline *pl;
+};
+
+struct pipeline {
+	const struct pipeline_config *pc;
+	const struct pipeline_out *out;
+	struct wthread *w;
+	int n;
+	bool live;
+	_Alignas(64) _Atomic uint64_t dispatched;
+	_Atomic int out_done;
+	uint64_t ring_drops;
+	uint64_t out_ts;
+	/* capture thread's own record queue (live stats) */
+	struct ring cap_out;
+	_Atomic uint64_t cap_pos;
+};
+
+int pipeline_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		int n = CPU_COUNT(&set);
+		if (n > 0)
+			return n;
+	}
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+static inline uint64_t key_pos(const struct rec_key *k)
+{
+	if (k->pcap_cnt >= REC_END)
+		return POS_DONE - 1;
+	return k->pcap_cnt * 2 + (k->phase ? 1 : 0);
+}
+
+static int key_cmp(const struct rec_key *a, const struct rec_key *b)
+{
+	if (a->pcap_cnt != b->pcap_cnt)
+		return a->pcap_cnt < b->pcap_cnt ? -1 : 1;
+	if (a->phase != b->phase)
+		return a->phase < b->phase ? -1 : 1;
+	if (a->tie != b->tie)
+		return a->tie < b->tie ? -1 : 1;
+	return 0; /* same producer: seq order is queue order */
+}
+
+/* Backoff for a thread that has nothing to do. */
+static void backoff(unsigned *spins, bool live)
+{
+	unsigned s = (*spins)++;
+	if (s < 64) {
+		__builtin_ia32_pause();
+	} else if (s < 256) {
+		sched_yield();
+	} else {
+		struct timespec ts = { 0, live ? 1000000 : 20000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* ---- output stage ------------------------------------------------------- */
+
+static void out_write(struct pipeline *pl, const char *json, size_t len, const struct rec_info *info)
+{
+	if (info->ts > pl->out_ts) {
+		pl->out_ts = info->ts;
+		if (pl->out->tick)
+			pl->out->tick(pl->out->user, pl->out_ts);
+	}
+	pl->out->write(pl->out->user, json, len, info);
+}
+
+/* Record producer for a worker (threaded mode): its own queue. */
+static void sink_ring(void *user, int worker, const struct rec_key *key, const char *json,
+		      size_t len, const struct rec_info *info)
+{
+	struct wthread *wt = user;
+	(void)worker;
+	size_t need = sizeof(struct rec_msg) + len;
+	if (need > ring_max_msg(&wt->out)) {
+		wt->w.st.records_truncated++;
+		return;
+	}
+	struct rec_msg *m;
+	unsigned spins = 0;
+	while (!(m = ring_reserve(&wt->out, need)))
+		backoff(&spins, false);
+	m->key = *key;
+	m->event_type = info->event_type;
+	m->ts = info->ts;
+	m->len = (uint32_t)len;
+	m->severity = info->severity;
+	memcpy(m->json, json, len);
+	ring_commit(&wt->out, need);
+}
+
+/* Inline mode: straight to the writer. */
+static void sink_direct(void *user, int worker, const struct rec_key *key, const char *json,
+			size_t len, const struct rec_info *info)
+{
+	(void)worker;
+	(void)key;
+	out_write(user, json, len, info);
+}
+
+static void *output_main(void *arg)
+{
+	struct pipeline *pl = arg;
+	int n = pl->n;
+	uint64_t pos[n + 1];
+	const struct rec_msg *head[n + 1];
+	size_t hlen[n + 1];
+	unsigned spins = 0;
+	for (;;) {
+		/* progress first, then queues (see the ordering argument in
+		 * pipeline.h) */
+		for (int j = 0; j < n; j++)
+			pos[j] = atomic_load_explicit(&pl->w[j].pos, memory_order_acquire);
+		/* the capture thread's own records (live stats) are keyed at
+		 * or below what it has dispatched */
+		pos[n] = atomic_load_explicit(&pl->cap_pos, memory_order_acquire);
+		if (pos[n] != POS_DONE)
+			pos[n] = atomic_load_explicit(&pl->dispatched, memory_order_acquire) * 2 + 1;
+		int best = -1;
+		bool all_done = true;
+		for (int j = 0; j <= n; j++) {
+			struct ring *r = j < n ? &pl->w[j].out : &pl->cap_out;
+			head[j] = ring_peek(r, &hlen[j]);
+			if (pos[j] != POS_DONE || head[j])
+				all_done = false;
+			if (head[j] && (best < 0 || key_cmp(&head[j]->key, &head[best]->key) < 0))
+				best = j;
+		}
+		if (best < 0) {
+			if (all_done)
+				break;
+			backoff(&spins, pl->live);
+			continue;
+		}
+		uint64_t need = key_pos(&head[best]->key);
+		bool ok = true;
+		for (int j = 0; j <= n && ok; j++)
+			if (!head[j] && pos[j] != POS_DONE && pos[j] < need)
+				ok = false;
+		if (!ok) {
+			backoff(&spins, pl->live);
+			continue;
+		}
+		spins = 0;
+		const struct rec_msg *m = head[best];
+		struct rec_info info = { m->event_type, m->severity, m->ts };
+		out_write(pl, m->json, m->len, &info);
+		ring_release(best < n ? &pl->w[best].out : &pl->cap_out, hlen[best]);
+	}
+	atomic_store(&pl->out_done, 1);
+	return NULL;
+}
+
+/* ---- workers -------------------------------------------------------------- */
+
+static void rebase(struct packet *p, const uint8_t *old, const uint8_t *now)
+{
+#define RB(f)                                               \
+	do {                                                \
+		if (p->f)                                   \
+			p->f = now + (p->f - old);          \
+	} while (0)
+	RB(l3);
+	RB(l4);
+	RB(payload);
+#undef RB
+	p->data = now;
+}
+
+static void *worker_main(void *arg)
+{
+	struct wthread *wt = arg;
+	struct pipeline *pl = wt->pl;
+	unsigned spins = 0;
+	struct packet p;
+	for (;;) {
+		uint64_t d = atomic_load_explicit(&pl->dispatched, memory_order_acquire);
+		size_t len;
+		const struct msg *m = ring_peek(&wt->in, &len);
+		if (!m) {
+			uint64_t idle = d * 2 + 1;
+			if (idle > wt->processed) {
+				wt->processed = idle;
+				atomic_store_explicit(&wt->pos, idle, memory_order_release);
+			}
+			backoff(&spins, pl->live);
+			continue;
+		}
+		spins = 0;
+		bool end = false;
+		switch (m->type) {
+		case MSG_PKT:
+			memcpy(&p, &m->p, sizeof(p));
+			rebase(&p, m->p.data, (const uint8_t *)(m + 1));
+			worker_packet(&wt->w, &p);
+			if (m->pcap_cnt * 2 + 1 > wt->processed)
+				wt->processed = m->pcap_cnt * 2 + 1;
+			break;
+		case MSG_TICK:
+			worker_tick(&wt->w, m->ts, m->pcap_cnt);
+			if (m->pcap_cnt * 2 > wt->processed)
+				wt->processed = m->pcap_cnt * 2;
+			break;
+		case MSG_END:
+			worker_finish(&wt->w, m->ts);
+			end = true;
+			break;
+		}
+		ring_release(&wt->in, len);
+		if (end) {
+			atomic_store_explicit(&wt->pos, POS_DONE, memory_order_release);
+			break;
+		}
+		atomic_store_explicit(&wt->pos, wt->processed, memory_order_release);
+	}
+	return NULL;
+}
+
+/* ---- capture thread --------------------------------------------------------- */
+
+static bool push(struct pipeline *pl, int wi, const struct msg *hdr, const uint8_t *data,
+		 bool may_drop)
+{
+	struct wthread *wt = &pl->w[wi];
+	size_t need = sizeof(struct msg) + hdr->data_len;
+	struct msg *m;
+	unsigned spins = 0;
+	while (!(m = ring_reserve(&wt->in, need))) {
+		if (may_drop) {
+			pl->ring_drops++;
+			return false;
+		}
+		backoff(&spins, false);
+	}
+	memcpy(m, hdr, sizeof(*hdr));
+	if (hdr->data_len)
+		memcpy(m + 1, data, hdr->data_len);
+	ring_commit(&wt->in, need);
+	return true;
+}
+
+static void broadcast(struct pipeline *pl, uint32_t type, uint64_t cnt, uint64_t ts)
+{
+	struct msg hdr;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = type;
+	hdr.pcap_cnt = cnt;
+	hdr.ts = ts;
+	for (int i = 0; i < pl->n; i++)
+		push(pl, i, &hdr, NULL, false);
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The capture thread's record queue (live stats in threaded mode). */
+static void sink_ring_cap(struct pipeline *pl, const struct rec_key *key, const char *json,
+			  size_t len, const struct rec_info *info)
+{
+	size_t need = sizeof(struct rec_msg) + len;
+	if (need > ring_max_msg(&pl->cap_out))
+		return;
+	struct rec_msg *m;
+	unsigned spins = 0;
+	while (!(m = ring_reserve(&pl->cap_out, need)))
+		backoff(&spins, false);
+	m->key = *key;
+	m->event_type = info->event_type;
+	m->ts = info->ts;
+	m->len = (uint32_t)len;
+	m->severity = info->severity;
+	memcpy(m->json, json, len);
+	ring_commit(&pl->cap_out, need);
+}
+
+static void write_stats(struct pipeline *pl, struct source *src, struct decoder *dec,
+			uint64_t ts, bool threaded, uint64_t cnt)
+{
+	struct worker *ws[pl->n];
+	for (int i = 0; i < pl->n; i++)
+		ws[i] = &pl->w[i].w;
+	struct stats_input si = {
+		.ts = ts, .live = pl->live, .workers = ws, .n_workers = pl->n,
+		.ring_drops = pl->ring_drops,
+	};
+	source_get_stats(src, &si.capture);
+	si.decoder = dec->st;
+	defrag_get_stats(dec->defrag, &si.defrag);
+	struct jb jb;
+	jb_init(&jb, 1 << 20);
+	stats_record(&jb, &si);
+	if (jb_ok(&jb)) {
+		struct rec_info info = { "stats", 0, ts };
+		if (threaded) {
+			struct rec_key k = { cnt, UINT64_MAX, 1, 0 };
+			sink_ring_cap(pl, &k, jb.buf, jb.len, &info);
+		} else {
+			out_write(pl, jb.buf, jb.len, &info);
+		}
+	}
+	jb_free(&jb);
+}
+
+int pipeline_run(const struct pipeline_config *pc, struct source *src,
+		 const struct pipeline_out *out, volatile sig_atomic_t *stop,
+		 struct pipeline_result *res)
+{
+	struct pipeline pl;
+	memset(&pl, 0, sizeof(pl));
+	pl.pc = pc;
+	pl.out = out;
+	pl.n = pc->workers > 0 ? pc->workers : 1;
+	pl.live = source_is_live(src);
+	bool threaded = pl.n > 1;
+	int rc = -1;
+
+	struct decoder dec;
+	if (decoder_init(&dec, pc->dcfg) < 0) {
+		fprintf(stderr, "vigil: out of memory\n");
+		return -1;
+	}
+	pl.w = calloc((size_t)pl.n, sizeof(*pl.w));
+	if (!pl.w) {
+		fprintf(stderr, "vigil: out of memory\n");
+		goto err_dec;
+	}
+	/* each worker gets an equal share of the memcaps */
+	struct worker_config wcfg = *pc->wcfg;
+	wcfg.flow.memcap /= (uint64_t)pl.n;
+	wcfg.flow.stream_memcap /= (uint64_t)pl.n;
+	wcfg.app.pdu_memcap /= (uint64_t)pl.n;
+	int started = 0;
+	for (int i = 0; i < pl.n; i++) {
+		struct wthread *wt = &pl.w[i];
+		wt->pl = &pl;
+		struct rec_sink sink = threaded ? (struct rec_sink){ wt, sink_ring }
+						: (struct rec_sink){ &pl, sink_direct };
+		if (worker_init(&wt->w, i, &wcfg, &sink) < 0) {
+			fprintf(stderr, "vigil: cannot start worker %d: out of memory\n", i);
+			goto err_workers;
+		}
+		started++;
+		if (threaded && (ring_init(&wt->in, pc->ring_bytes) < 0 ||
+				 ring_init(&wt->out, pc->record_ring_bytes) < 0)) {
+			fprintf(stderr, "vigil: out of memory for rings\n");
+			goto err_workers;
+		}
+	}
+	pthread_t out_th;
+	bool out_started = false;
+	if (threaded) {
+		if (ring_init(&pl.cap_out, 1 << 22) < 0) {
+			fprintf(stderr, "vigil: out of memory for rings\n");
+			goto err_workers;
+		}
+		for (int i = 0; i < pl.n; i++) {
+			if (pthread_create(&pl.w[i].th, NULL, worker_main, &pl.w[i]) != 0) {
+				fprintf(stderr, "vigil: cannot start worker thread: %s\n", strerror(errno));
+				goto err_threads;
+			}
+			pl.w[i].started = true;
+		}
+		if (pthread_create(&out_th, NULL, output_main, &pl) != 0) {
+			fprintf(stderr, "vigil: cannot start output thread\n");
+			goto err_threads;
+		}
+		out_started = true;
+	}
+
+	/* ---- the capture loop ---- */
+	uint64_t cnt = 0, max_ts = 0, last_tick = 0;
+	double t0 = wall_now(), last_print = t0, last_stats = t0;
+	struct capture_pkt cp;
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	uint64_t seed = pc->wcfg->flow.hash_seed;
+	int r;
+	while (!*stop && (r = source_next(src, &cp)) != 0) {
+		if (r == SOURCE_IDLE)
+			goto housekeeping;
+		cnt++;
+		if (cp.ts > max_ts) {
+			max_ts = cp.ts;
+			if (max_ts / 1000000u > last_tick) {
+				last_tick = max_ts / 1000000u;
+				defrag_expire(dec.defrag, max_ts);
+				if (threaded)
+					broadcast(&pl, MSG_TICK, cnt, max_ts);
+				else
+					worker_tick(&pl.w[0].w, max_ts, cnt);
+			}
+		}
+		p.pcap_cnt = cnt;
+		p.ts = cp.ts;
+		p.data = cp.data;
+		p.caplen = cp.caplen;
+		p.wirelen = cp.wirelen;
+		p.linktype = cp.linktype;
+		int dr = decode_packet(&dec, &p);
+		if (!threaded) {
+			worker_packet(&pl.w[0].w, &p);
+		} else if (dr != DECODE_HELD || p.n_events) {
+			int wi = 0;
+			if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT))
+				wi = (int)(flow_hash_packet(&p, seed) % (uint32_t)pl.n);
+			struct msg hdr;
+			memcpy(&hdr.p, &p, sizeof(p));
+			hdr.type = MSG_PKT;
+			hdr.data_len = p.caplen;
+			hdr.pcap_cnt = cnt;
+			hdr.ts = p.ts;
+			push(&pl, wi, &hdr, p.data, pl.live);
+		}
+		if (threaded)
+			atomic_store_explicit(&pl.dispatched, cnt, memory_order_release);
+		if (pc->progress && (cnt & 0xffff) == 0) {
+			double now = wall_now();
+			if (now - last_print > 0.5) {
+				fprintf(stderr, "\rvigil: %s: %llu packets, %.0f pkt/s   ",
+					source_name(src), (unsigned long long)cnt,
+					(double)cnt / (now - t0));
+				last_print = now;
+			}
+		}
+		if (!pl.live)
+			continue;
+housekeeping:
+		if (pl.live && pc->stats_interval) {
+			double now = wall_now();
+			if (now - last_stats >= pc->stats_interval) {
+				last_stats = now;
+				uint64_t ts = (uint64_t)time(NULL) * 1000000u;
+				write_stats(&pl, src, &dec, ts, threaded, cnt);
+			}
+		}
+	}
+	if (pc->progress && last_print != t0)
+		fprintf(stderr, "\r%*s\r", 78, "");
+
+	/* ---- orderly end ---- */
+	if (threaded) {
+		broadcast(&pl, MSG_END, REC_END, max_ts);
+		for (int i = 0; i < pl.n; i++) {
+			pthread_join(pl.w[i].th, NULL);
+			pl.w[i].started = false;
+		}
+		atomic_store_explicit(&pl.cap_pos, POS_DONE, memory_order_release);
+		pthread_join(out_th, NULL);
+		out_started = false;
+	} else {
+		worker_finish(&pl.w[0].w, max_ts);
+	}
+	write_stats(&pl, src, &dec, max_ts, false, cnt);
+	if (res) {
+		res->packets = cnt;
+		res->ring_drops = pl.ring_drops;
+		res->last_ts = max_ts;
+	}
+	rc = 0;
+
+err_threads:
+	if (rc != 0) {
+		*stop = 1;
+		broadcast(&pl, MSG_END, REC_END, 0);
+		for (int i = 0; i < pl.n; i++)
+			if (pl.w[i].started)
+				pthread_join(pl.w[i].th, NULL);
+		atomic_store(&pl.cap_pos, POS_DONE);
+		if (out_started)
+			pthread_join(out_th, NULL);
+	}
+	ring_free(&pl.cap_out);
+err_workers:
+	for (int i = 0; i < started; i++) {
+		worker_fini(&pl.w[i].w);
+		ring_free(&pl.w[i].in);
+		ring_free(&pl.w[i].out);
+	}
+	free(pl.w);
+err_dec:
+	decoder_fini(&dec);
+	return rc;
+}

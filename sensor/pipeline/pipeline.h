@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIGIL_PIPELINE_H
+#define VIGIL_PIPELINE_H
+
+/*
+ * The pipeline: source -> decode (+ defrag) -> dispatch by symmetric flow
+ * hash -> N workers -> one output stage.
+ *
+ * workers == 1 runs inline in the calling thread (no copies, no threads).
+ * workers > 1: the calling thread captures, decodes and dispatches into a
+ * bounded SPSC ring per worker; each worker thread owns its flows; one
+ * output thread merges the workers' records in key order (see worker.h),
+ * so that a replay writes the same bytes whatever the worker count.
+ *
+ * File mode never drops: a full ring makes the capture thread wait. Live
+ * mode never waits: a full ring drops the packet and counts it.
+ *
+ * No deadlock: workers wait only on their own full record queue, and a
+ * worker whose packet ring is empty reports progress up to the last packet
+ * the capture thread finished dispatching.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "decode/decode.h"
+#include "pipeline/worker.h"
+
+struct detect_engine;
+
+/* The output stage's writer (runs in one thread at a time). */
+struct pipeline_out {
+	void *user;
+	void (*write)(void *user, const char *json, size_t len, const struct rec_info *info);
+	/* time passes (packet time in file mode): signature blocks, flushing */
+	void (*tick)(void *user, uint64_t now);
+};
+
+struct pipeline_config {
+	int workers;
+	const struct worker_config *wcfg;
+	const struct defrag_config *dcfg;
+	size_t ring_bytes;            /* per worker */
+	size_t record_ring_bytes;     /* per worker */
+	uint32_t stats_interval;      /* live: seconds; 0 = only at the end */
+	bool progress;                /* progress line on stderr */
+};
+
+struct pipeline_result {
+	uint64_t packets;
+	uint64_t ring_drops;
+	uint64_t last_ts;
+};
+
+/* Runs until the source ends or *stop becomes non-zero; writes the final
+ * stats record. 0, or -1 (reason printed) when it could not start. */
+int pipeline_run(const struct pipeline_config *pc, struct source *src,
+		 const struct pipeline_out *out, volatile sig_atomic_t *stop,
+		 struct pipeline_result *res);
+
+/* Number of CPUs the process may run on (at least 1). */
+int pipeline_cpus(void);
+
+#endif

@@ -137,7 +137,8 @@ $(BUILD)/.deps-ok:
 # ---- run ------------------------------------------------------------------
 run: deps all
 	@mkdir -p $(BUILD)/run
-	$(VIGIL) -r pcaps/demo.pcap -S rules/ -c vigil.yaml -l $(BUILD)/run
+	rm -f $(BUILD)/run/eve.json
+	$(VIGIL) -r pcaps/demo.pcap -c sensor/vigil.yaml -l $(BUILD)/run
 	@echo "--- alerts ($(BUILD)/run/eve.json) ---"
 	@python3 tests/tools/show_alerts.py $(BUILD)/run/eve.json
 
@@ -183,8 +184,8 @@ install: all
 	install -d $(DESTDIR)$(SYSCONFDIR)/vigil/rules
 	install -m 0644 rules/*.rules $(DESTDIR)$(SYSCONFDIR)/vigil/rules/
 	install -m 0644 rules/classification.config $(DESTDIR)$(SYSCONFDIR)/vigil/
-	install -m 0644 vigil.yaml $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
-	install -D -m 0644 vigil.service $(DESTDIR)$(PREFIX)/lib/systemd/system/vigil.service
+	install -m 0644 sensor/vigil.yaml $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
+	install -D -m 0644 sensor/vigil.service $(DESTDIR)$(PREFIX)/lib/systemd/system/vigil.service
 
 format:
 	clang-format -i $$(find sensor include tests -name '*.[ch]')

@@ -23,7 +23,28 @@ void config_defaults(struct vigil_config *c)
 
 void config_free(struct vigil_config *c)
 {
+	for (size_t i = 0; i < c->n_owned; i++)
+		free(c->owned[i]);
+	c->n_owned = 0;
 	ydoc_free(&c->doc);
+}
+
+/* name relative to the rule path (itself relative to the config file). */
+static const char *resolve(struct vigil_config *c, const char *name)
+{
+	if (!name || name[0] == '/' || c->n_owned >= sizeof(c->owned) / sizeof(c->owned[0]))
+		return name;
+	const char *rp = c->rule_path ? c->rule_path : ".";
+	size_t n = strlen(c->base_dir) + strlen(rp) + strlen(name) + 3;
+	char *s = malloc(n);
+	if (!s)
+		return name;
+	if (rp[0] == '/')
+		snprintf(s, n, "%s/%s", rp, name);
+	else
+		snprintf(s, n, "%s/%s/%s", c->base_dir, rp, name);
+	c->owned[c->n_owned++] = s;
+	return s;
 }
 
 static int read_vars(struct ydoc *d, struct ynode *m, struct detect_var *vars, size_t *n,
@@ -117,7 +138,10 @@ static int read_app(struct ydoc *d, struct ynode *m, struct vigil_config *c)
 
 static int resolve_paths(struct vigil_config *c)
 {
-	(void)c;
+	for (size_t i = 0; i < c->n_rule_files; i++)
+		c->rule_files[i] = resolve(c, c->rule_files[i]);
+	c->classification_file = resolve(c, c->classification_file);
+	c->threshold_file = resolve(c, c->threshold_file);
 	return 0;
 }
 
@@ -164,7 +188,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		}
 		c->rule_files[c->n_rule_files++] = e->value;
 	}
-	if (ynode_str(d, root, "classification-file", &c->classification_file) < 0 ||
+	if (ynode_str(d, root, "default-rule-path", &c->rule_path) < 0 ||
+	    ynode_str(d, root, "classification-file", &c->classification_file) < 0 ||
 	    ynode_str(d, root, "threshold-file", &c->threshold_file) < 0 ||
 	    ynode_str(d, root, "default-log-dir", &c->log_dir) < 0)
 		goto fail;

@@ -28,10 +28,13 @@ struct vigil_config {
 	size_t n_address_vars;
 	struct detect_var port_vars[CONFIG_MAX_VARS];
 	size_t n_port_vars;
-	const char *rule_files[CONFIG_MAX_RULE_FILES];
+	const char *rule_path;        /* default-rule-path as written */
+	const char *rule_files[CONFIG_MAX_RULE_FILES];  /* resolved paths */
 	size_t n_rule_files;
-	const char *classification_file;
-	const char *threshold_file;
+	const char *classification_file;                /* resolved, or NULL */
+	const char *threshold_file;                     /* resolved, or NULL */
+	char *owned[CONFIG_MAX_RULE_FILES + 2];         /* resolved strings */
+	size_t n_owned;
 
 	int workers;                  /* 0 = number of CPUs */
 	/* capture */

@@ -391,10 +391,8 @@ static bool sender_is_server(struct flow_table *ft, const struct packet *p)
 	}
 	if (is_icmp(p->l4proto))
 		return icmp_is_reply(p->ip_ver, p->icmp_type);
-	if (!ft->cb.server_port)
-		return false;
-	bool s = ft->cb.server_port(ft->cb.user, p->l4proto, p->sp);
-	bool d = ft->cb.server_port(ft->cb.user, p->l4proto, p->dp);
+	bool s = ft->cb.server_port && ft->cb.server_port(ft->cb.user, p->l4proto, p->sp);
+	bool d = ft->cb.server_port && ft->cb.server_port(ft->cb.user, p->l4proto, p->dp);
 	if (s != d)
 		return s;
 	/* neither or both well known: the lower port is the server's */

@@ -136,6 +136,8 @@ static int parse_children(struct builder *b, struct ynode *parent, int depth)
 			return -1;
 		}
 		n->key = key;
+		if (key)
+			n->line = key_line; /* report settings at their key */
 		*tail = n;
 		tail = &n->next;
 	}

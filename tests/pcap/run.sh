@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Golden tests: vigil on every capture in pcaps/ must write exactly the
+# records in pcaps/<name>.eve.json (timestamps and ids included: replay is
+# deterministic), with 1 and with 4 workers.
+#   tests/pcap/run.sh            compare
+#   tests/pcap/run.sh --update   rewrite the expected files (review the diff!)
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+VIGIL=${VIGIL:-$BUILD/vigil}
+update=0
+[ "${1:-}" = "--update" ] && update=1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+n=0
+for cap in pcaps/*.pcap pcaps/*.pcapng; do
+	[ -e "$cap" ] || continue
+	name=${cap%.*}
+	expect=$name.eve.json
+	args=()
+	[ -f "$name.args" ] && read -r -a args < "$name.args"
+	n=$((n + 1))
+	for w in 1 4; do
+		out=$tmp/$(basename "$name").$w.json
+		if ! "$VIGIL" -q -c tests/pcap/vigil.yaml -r "$cap" --workers "$w" -o "$out" \
+			"${args[@]}" 2> "$tmp/err"; then
+			echo "  FAIL  $cap (workers $w): exit status $?"
+			sed 's/^/        /' "$tmp/err" | head -10
+			fail=$((fail + 1))
+			continue 2
+		fi
+		if grep -q "runtime error\|Sanitizer" "$tmp/err"; then
+			echo "  FAIL  $cap (workers $w): sanitizer report"
+			head -20 "$tmp/err" | sed 's/^/        /'
+			fail=$((fail + 1))
+			continue 2
+		fi
+	done
+	if ! cmp -s "$tmp/$(basename "$name").1.json" "$tmp/$(basename "$name").4.json"; then
+		echo "  FAIL  $cap: 1 and 4 workers wrote different records"
+		diff "$tmp/$(basename "$name").1.json" "$tmp/$(basename "$name").4.json" | head -6 | sed 's/^/        /'
+		fail=$((fail + 1))
+		continue
+	fi
+	if [ $update = 1 ]; then
+		cp "$tmp/$(basename "$name").1.json" "$expect"
+		echo "  wrote $expect"
+		continue
+	fi
+	if [ ! -f "$expect" ]; then
+		echo "  FAIL  $cap: no expected records ($expect)"
+		fail=$((fail + 1))
+		continue
+	fi
+	if ! cmp -s "$expect" "$tmp/$(basename "$name").1.json"; then
+		echo "  FAIL  $cap: records differ from $expect"
+		diff "$expect" "$tmp/$(basename "$name").1.json" | head -10 | cut -c1-300 | sed 's/^/        /'
+		fail=$((fail + 1))
+		continue
+	fi
+	echo "  ok    $cap ($(wc -l < "$expect") records)"
+done
+echo "pcap: $((n - fail))/$n captures match"
+[ $fail -eq 0 ] && [ $n -gt 0 ]

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* util: the bounded cursor and the JSON builder. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "util/cursor.h"
+#include "util/jb.h"
+
+static void test_cursor_reads(void **s)
+{
+	(void)s;
+	/* a float 1.5 little-endian, then big-endian fields */
+	static const uint8_t b[] = { 0x00, 0x00, 0xc0, 0x3f, 0x12, 0x34, 0x56, 0x78,
+				     0x9a, 0xbc, 0xde, 0xf0, 0x01 };
+	struct cursor c = cur_make(b, sizeof(b));
+	assert_true(cur_le_float(&c) == 1.5f);
+	assert_int_equal(cur_be16(&c), 0x1234);
+	assert_int_equal(cur_le16(&c), 0x7856);
+	assert_int_equal(cur_be32(&c), 0x9abcdef0);
+	assert_int_equal(cur_left(&c), 1);
+	assert_int_equal(cur_peek_u8(&c, 0), 1);
+	assert_int_equal(cur_peek_u8(&c, 1), -1);
+	assert_int_equal(cur_peek_be16(&c, 0), -1);
+	assert_true(cur_ok(&c));
+	/* a short read fails closed and stays failed */
+	assert_int_equal(cur_be16(&c), 0);
+	assert_false(cur_ok(&c));
+	assert_int_equal(cur_left(&c), 0);
+	assert_int_equal(cur_u8(&c), 0);
+	assert_null(cur_ptr(&c, 0));
+}
+
+static void test_cursor_hostile_lengths(void **s)
+{
+	(void)s;
+	static const uint8_t b[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const size_t lens[] = { 0, 1, 7, 8, 9, 0x7fffffff, 0xffffffff, SIZE_MAX };
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		struct cursor c = cur_make(b, sizeof(b));
+		bool fits = lens[i] <= 8;
+		assert_int_equal(cur_skip(&c, lens[i]), fits);
+		c = cur_make(b, sizeof(b));
+		struct cursor sub = cur_sub(&c, lens[i]);
+		assert_int_equal(cur_ok(&sub), fits);
+		assert_int_equal(cur_ok(&c), fits);
+		c = cur_make(b, sizeof(b));
+		assert_int_equal(cur_ptr(&c, lens[i]) != NULL, fits);
+		c = cur_make(b, sizeof(b));
+		assert_int_equal(cur_peek_be16(&c, lens[i]), lens[i] <= 6 ? (int)(b[lens[i]] << 8 | b[lens[i] + 1]) : -1);
+	}
+	struct cursor empty = cur_make(NULL, 0);
+	assert_int_equal(cur_find(&empty, 0), -1);
+	assert_int_equal(cur_u8(&empty), 0);
+	assert_false(cur_ok(&empty));
+}
+
+static void test_jb_structure_and_escaping(void **s)
+{
+	(void)s;
+	struct jb jb;
+	jb_init(&jb, 4096);
+	jb_open_object(&jb, NULL);
+	jb_set_str(&jb, "s", "a\"b\\c\n\x01");
+	jb_set_uint(&jb, "u", UINT64_MAX);
+	jb_set_int(&jb, "i", -5);
+	jb_set_bool(&jb, "t", true);
+	jb_set_null(&jb, "n");
+	jb_open_array(&jb, "arr");
+	jb_set_uint(&jb, NULL, 1);
+	jb_open_object(&jb, NULL);
+	jb_set_hex(&jb, "h", "\xde\xad", 2);
+	jb_close(&jb);
+	jb_close(&jb);
+	jb_set_strn(&jb, "bin", "\xff\xc3\xa9", 3); /* invalid byte, then valid é */
+	jb_close(&jb);
+	assert_true(jb_ok(&jb));
+	assert_string_equal(jb.buf,
+			    "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"u\":18446744073709551615,\"i\":-5,"
+			    "\"t\":true,\"n\":null,\"arr\":[1,{\"h\":\"dead\"}],"
+			    "\"bin\":\"\\u00ff\xc3\xa9\"}");
+	jb_free(&jb);
+}
+
+static void test_jb_numbers(void **s)
+{
+	(void)s;
+	struct jb jb;
+	jb_init(&jb, 4096);
+	jb_open_array(&jb, NULL);
+	jb_set_float(&jb, NULL, 0.1f);   /* shortest form of the float, not 0.100000001 */
+	jb_set_double(&jb, NULL, 0.1);
+	jb_set_double(&jb, NULL, 1e300);
+	jb_set_double(&jb, NULL, NAN);
+	jb_set_float(&jb, NULL, -2.5f);
+	jb_close(&jb);
+	assert_string_equal(jb.buf, "[0.1,0.1,1e+300,null,-2.5]");
+	jb_free(&jb);
+}
+
+static void test_jb_cap(void **s)
+{
+	(void)s;
+	struct jb jb;
+	jb_init(&jb, 64);
+	jb_open_object(&jb, NULL);
+	for (int i = 0; i < 100; i++)
+		jb_set_str(&jb, "key", "value");
+	jb_close(&jb);
+	assert_false(jb_ok(&jb));
+	assert_true(jb.len < 64);
+	jb_reset(&jb);
+	jb_open_object(&jb, NULL);
+	jb_close(&jb);
+	assert_true(jb_ok(&jb));
+	assert_string_equal(jb.buf, "{}");
+	/* too deep */
+	jb_reset(&jb);
+	for (int i = 0; i < JB_MAX_DEPTH + 2; i++)
+		jb_open_array(&jb, NULL);
+	assert_false(jb_ok(&jb));
+	jb_free(&jb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cursor_reads),
+		cmocka_unit_test(test_cursor_hostile_lengths),
+		cmocka_unit_test(test_jb_structure_and_escaping),
+		cmocka_unit_test(test_jb_numbers),
+		cmocka_unit_test(test_jb_cap),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

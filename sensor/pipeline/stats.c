@@ -25,7 +25,7 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	memset(per, 0, sizeof(per));
 	struct app_counters frame;
 	memset(&frame, 0, sizeof(frame));
-	uint64_t app_failed = 0, app_mem = 0, app_memcap_hits = 0;
+	uint64_t app_failed = 0, app_memcap_hits = 0;
 	for (int i = 0; i < in->n_workers; i++) {
 		const struct worker *w = in->workers[i];
 		struct flow_stats f;
@@ -49,7 +49,6 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 		frame.gaps += w->al.frame.gaps;
 		frame.truncated += w->al.frame.truncated;
 		app_failed += w->al.failed;
-		app_mem += w->al.mem.used;
 		app_memcap_hits += w->al.mem.memcap_hits;
 	}
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Command line and bad input: missing or unreadable files, files that are
+# not captures, truncated and corrupt captures, unknown options and
+# interfaces, directories and stdin.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+VIGIL=${VIGIL:-$BUILD/vigil}
+SHARED=${SHARED:-$(pwd)/../shared}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+pass=0
+
+check() { # name, expected status, actual status, condition (0 = ok)
+	if [ "$2" = "$3" ] && [ "$4" = 0 ]; then
+		pass=$((pass + 1))
+		echo "  ok    $1"
+	else
+		fail=$((fail + 1))
+		echo "  FAIL  $1 (status $3, expected $2)"
+		head -5 "$tmp/err" | sed 's/^/        /'
+	fi
+}
+one_line() { [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "$1" "$tmp/err"; echo $?; }
+
+"$VIGIL" -r "$tmp/missing.pcap" -o "$tmp/o.json" 2> "$tmp/err"
+check "missing file: one line, exit 2" 2 $? "$(one_line 'missing.pcap: No such file')"
+
+echo "this is not a capture" > "$tmp/text.pcap"
+"$VIGIL" -r "$tmp/text.pcap" -o "$tmp/o.json" 2> "$tmp/err"
+check "not a capture: one line, exit 2" 2 $? "$(one_line 'text.pcap')"
+
+if [ "$(id -u)" != 0 ]; then
+	cp "$tmp/text.pcap" "$tmp/noperm.pcap"
+	chmod 000 "$tmp/noperm.pcap"
+	"$VIGIL" -r "$tmp/noperm.pcap" -o "$tmp/o.json" 2> "$tmp/err"
+	check "unreadable file: one line, exit 2" 2 $? "$(one_line 'Permission denied')"
+fi
+
+"$VIGIL" --frobnicate 2> "$tmp/err"
+st=$?
+grep -q "unknown option --frobnicate" "$tmp/err" && grep -q "^usage:" "$tmp/err"
+check "unknown option: usage, exit 2" 2 $st $?
+
+"$VIGIL" -r 2> "$tmp/err"
+st=$?
+grep -q "needs an argument" "$tmp/err"
+check "missing option argument: exit 2" 2 $st $?
+
+"$VIGIL" -i vigil-no-such-if0 -o "$tmp/o.json" 2> "$tmp/err"
+check "unknown interface: one line, exit 2" 2 $? "$(one_line 'vigil-no-such-if0')"
+
+"$VIGIL" --workers 0 -r x 2> "$tmp/err"
+st=$?
+grep -q "workers: expected 1..256" "$tmp/err"
+check "bad --workers: exit 2" 2 $st $?
+
+printf 'flow:\n  memcapp: 5\n' > "$tmp/bad.yaml"
+"$VIGIL" -T -c "$tmp/bad.yaml" 2> "$tmp/err"
+st=$?
+grep -q "bad.yaml:2: flow.memcapp: unknown key" "$tmp/err"
+check "-T on a bad config: FILE:LINE: key: reason, exit 1" 1 $st $?
+
+if [ -d "$SHARED/pcaps" ]; then
+	cap="$SHARED/pcaps/modbus/zeek_modbusSmall.pcap"
+	full=$("$VIGIL" -q -r "$cap" -o - --workers 1 | grep -c '"event_type":"flow"')
+	# truncated capture: cut in the middle of a packet record
+	size=$(stat -c %s "$cap")
+	head -c $((size / 2 + 7)) "$cap" > "$tmp/trunc.pcap"
+	"$VIGIL" -q -r "$tmp/trunc.pcap" -o "$tmp/trunc.json" --workers 1 2> "$tmp/err"
+	st=$?
+	grep -q "trunc.pcap: truncated or corrupt after packet [0-9]" "$tmp/err"
+	ok=$?
+	tail -1 "$tmp/trunc.json" | grep -q '"event_type":"stats"' || ok=1
+	check "truncated capture: warning with file and index, records written, exit 0" 0 $st $ok
+
+	# stdin
+	"$VIGIL" -q -r - -o - --workers 1 < "$cap" > "$tmp/stdin.json" 2> "$tmp/err"
+	st=$?
+	n=$(grep -c '"event_type":"flow"' "$tmp/stdin.json")
+	[ "$n" = "$full" ]
+	check "-r - reads stdin" 0 $st $?
+
+	# directory: every capture, sorted; --recursive for subfolders
+	mkdir -p "$tmp/dir/sub"
+	ln -s "$cap" "$tmp/dir/b.pcap"
+	ln -s "$SHARED/pcaps/modbus/zeek_modbus-eit.pcap" "$tmp/dir/a.pcap"
+	ln -s "$SHARED/pcaps/dnp3/fwtest_file_read.pcap" "$tmp/dir/sub/c.pcap"
+	echo "README" > "$tmp/dir/notes.txt"
+	"$VIGIL" -q -r "$tmp/dir" -o - --workers 1 > "$tmp/dir.json" 2> "$tmp/err"
+	st=$?
+	pk=$(tail -1 "$tmp/dir.json" | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]["capture"]; print(s["packets"], s["files"])')
+	want=$(( $(capinfos -M -c -T "$cap" | tail -1 | cut -f2) + $(capinfos -M -c -T "$SHARED/pcaps/modbus/zeek_modbus-eit.pcap" | tail -1 | cut -f2) ))
+	[ "$pk" = "$want 2" ] && grep -q "skipping.*notes.txt" "$tmp/err"
+	check "-r DIR: captures in it, non-captures skipped with a warning" 0 $st $?
+	"$VIGIL" -q -r "$tmp/dir" --recursive -o - --workers 1 > "$tmp/dir.json" 2> /dev/null
+	files=$(tail -1 "$tmp/dir.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["capture"]["files"])')
+	[ "$files" = 3 ]
+	check "-r DIR --recursive: subfolders too" 0 0 $?
+fi
+
+echo "cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]

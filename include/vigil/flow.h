@@ -119,6 +119,7 @@ struct flow {
 	uint64_t first_pcap_cnt;
 	uint64_t start_ts;
 	uint64_t last_ts;
+	uint64_t lru_ts;       /* last_ts when last moved to its list's tail */
 	uint32_t pkts[2];
 	uint64_t bytes[2];
 	struct tcp_session *tcp;

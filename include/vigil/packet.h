@@ -115,6 +115,7 @@ struct vaddr {
 #define PKT_HAS_FLOW_KEY 0x0010 /* addresses + ports are valid */
 #define PKT_TRUNCATED 0x0020
 #define PKT_IS_L2_ICS 0x0040    /* industrial EtherType payload */
+#define PKT_HASHED 0x0080       /* hash already holds flow_hash_packet() */
 
 /* TCP flags */
 #define TCPF_FIN 0x01

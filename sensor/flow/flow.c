@@ -182,6 +182,7 @@ static void list_unlink(struct flow_table *ft, struct flow *f)
 static void list_append(struct flow_table *ft, struct flow *f)
 {
 	f->tclass = class_of(f);
+	f->lru_ts = f->last_ts;
 	struct flow_list *l = &ft->lists[f->tclass];
 	f->lru_prev = l->tail;
 	f->lru_next = NULL;
@@ -302,9 +303,13 @@ void flow_timeout(struct flow_table *ft, uint64_t now)
 	size_t n = 0;
 	for (uint8_t c = 0; c < N_CLASSES; c++) {
 		uint64_t to = (uint64_t)class_timeout(ft, c) * 1000000u;
+		/* lists are in order of lru_ts; last_ts >= lru_ts, and a flow
+		 * moves to the tail at most once per second of packet time */
 		for (struct flow *f = ft->lists[c].head; f; f = f->lru_next) {
-			if (f->last_ts + to > now)
+			if (f->lru_ts + to > now)
 				break;
+			if (f->last_ts + to > now)
+				continue;
 			if (!scratch_push(ft, n, f))
 				break;
 			n++;
@@ -408,7 +413,8 @@ struct flow *flow_lookup(struct flow_table *ft, struct packet *p)
 	uint16_t sp, dp;
 	packet_ports(p, &sp, &dp);
 	uint16_t vlan = p->vlan_cnt ? p->vlan[0] : 0;
-	uint32_t h = hash_key(&p->src, sp, &p->dst, dp, p->l4proto, vlan, ft->cfg.hash_seed);
+	uint32_t h = (p->flags & PKT_HASHED) ? p->hash
+		     : hash_key(&p->src, sp, &p->dst, dp, p->l4proto, vlan, ft->cfg.hash_seed);
 	p->hash = h;
 	uint8_t dir = 0;
 	struct flow *f = ft->buckets[h & ft->mask];
@@ -478,9 +484,12 @@ struct flow *flow_lookup(struct flow_table *ft, struct packet *p)
 		f->last_ts = p->ts;
 	if (!f->tcp && f->state == FLOW_STATE_NEW && f->pkts[0] && f->pkts[1])
 		f->state = FLOW_STATE_ESTABLISHED;
-	/* move to the tail of its (possibly new) class list */
-	list_unlink(ft, f);
-	list_append(ft, f);
+	/* move to the tail of its (possibly new) class list, at most once per
+	 * second of packet time (expiry has a one-second grain anyway) */
+	if (f->tclass != class_of(f) || f->last_ts / 1000000u != f->lru_ts / 1000000u) {
+		list_unlink(ft, f);
+		list_append(ft, f);
+	}
 	return f;
 }
 

@@ -457,8 +457,11 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			worker_packet(&pl.w[0].w, &p);
 		} else if (dr != DECODE_HELD || p.n_events) {
 			int wi = 0;
-			if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT))
-				wi = (int)(flow_hash_packet(&p, seed) % (uint32_t)pl.n);
+			if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
+				p.hash = flow_hash_packet(&p, seed);
+				p.flags |= PKT_HASHED;
+				wi = (int)(p.hash % (uint32_t)pl.n);
+			}
 			struct msg hdr;
 			memcpy(&hdr.p, &p, sizeof(p));
 			hdr.type = MSG_PKT;

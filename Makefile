@@ -45,13 +45,13 @@ PC_LIBS = $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-missing-field-initializers
-BASE_CFLAGS := -std=gnu11 -g -fno-strict-aliasing -D_GNU_SOURCE $(WARN) -Iinclude -Isensor
+BASE_CFLAGS := -std=gnu11 -g -fno-strict-aliasing -D_GNU_SOURCE $(WARN) -Iinclude -Isensor -Iebpf
 ifeq ($(SAN),1)
 OPT := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 else
 OPT := -O2
 endif
-CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(PC_CFLAGS) $(CFLAGS)
+CFLAGS_ALL = $(BASE_CFLAGS) -I$(BUILD)/ebpf $(OPT) $(PC_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PC_LIBS) -lpthread -lm $(LDLIBS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
@@ -125,6 +125,25 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
 
+# ---- eBPF: CO-RE object and skeleton, vmlinux.h from the running kernel ----
+BPF_SKEL := $(BUILD)/ebpf/vigil_xdp.skel.h
+$(BUILD)/ebpf/vmlinux.h: | deps-stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BTF     $@")
+	$(Q)bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/ebpf/%.bpf.o: ebpf/%.bpf.c ebpf/xdp_shared.h $(BUILD)/ebpf/vmlinux.h
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/ebpf -Iebpf -c $< -o $@.tmp.o
+	$(Q)bpftool gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(BUILD)/ebpf/%.skel.h: $(BUILD)/ebpf/%.bpf.o
+	@$(if $(Q),echo "  SKEL    $@")
+	$(Q)bpftool gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/sensor/capture/afxdp.o: $(BPF_SKEL)
+$(BUILD)/fuzz/obj/sensor/capture/afxdp.o: $(BPF_SKEL)
+
 # deps-stamp: install once per build folder, so that plain `make` also works
 # on a fresh machine when run as root.
 deps-stamp: $(BUILD)/.deps-ok
@@ -160,7 +179,7 @@ FUZZ_OBJS := $(SENSOR_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 $(BUILD)/fuzz/obj/%.o: %.c | deps-stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
-	$(Q)$(CLANG) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined $(PC_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BASE_CFLAGS) -I$(BUILD)/ebpf -O1 -fsanitize=fuzzer-no-link,address,undefined $(PC_CFLAGS) -c $< -o $@
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	@$(if $(Q),echo "  FUZZLD  $@")

@@ -19,6 +19,7 @@ void config_defaults(struct vigil_config *c)
 	defrag_config_defaults(&c->defrag);
 	c->stats_interval = 30;
 	c->ring_size = 4096;
+	c->xdp_drop_others = true;
 }
 
 void config_free(struct vigil_config *c)
@@ -294,6 +295,42 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		goto fail;
 	if (m && ynode_u32(d, m, "interval", 0, 86400, &c->stats_interval) < 0)
 		goto fail;
+
+	m = NULL;
+	if (ynode_map(d, root, "xdp", &m) < 0)
+		goto fail;
+	if (m) {
+		const char *mode = NULL;
+		if (ynode_str(d, m, "mode", &mode) < 0)
+			goto fail;
+		if (mode && strcmp(mode, "native") && strcmp(mode, "skb")) {
+			ydoc_error(d, ynode_get(m, "mode"), "mode", "expected native or skb, got \"%s\"",
+				   mode);
+			goto fail;
+		}
+		if (mode)
+			c->xdp_native = strcmp(mode, "native") == 0;
+		if (ynode_bool(d, m, "drop-others", &c->xdp_drop_others) < 0 ||
+		    ynode_bool(d, m, "zerocopy", &c->xdp_zerocopy) < 0)
+			goto fail;
+		n = NULL;
+		if (ynode_seq(d, m, "allow", &n) < 0)
+			goto fail;
+		for (struct ynode *e = n ? n->child : NULL; e; e = e->next) {
+			e->used = true;
+			if (e->type != YNODE_SCALAR || c->n_xdp_allow >= 64) {
+				ydoc_error(d, e, "allow", "expected at most 64 addresses or prefixes");
+				goto fail;
+			}
+			c->xdp_allow[c->n_xdp_allow++] = e->value;
+		}
+		n = NULL;
+		if (ynode_map(d, m, "ports", &n) < 0)
+			goto fail;
+		if (n && (read_ports(d, n, "tcp", c->xdp_tcp_ports) < 0 ||
+			  read_ports(d, n, "udp", c->xdp_udp_ports) < 0))
+			goto fail;
+	}
 
 	if (resolve_paths(c) < 0)
 		goto fail;

@@ -48,6 +48,14 @@ struct vigil_config {
 	struct worker_config worker;
 	struct defrag_config defrag;
 	uint32_t stats_interval;      /* live: seconds between stats records, 0 = off */
+	/* --xdp */
+	bool xdp_native;
+	bool xdp_drop_others;
+	bool xdp_zerocopy;
+	const char *xdp_allow[64];
+	size_t n_xdp_allow;
+	uint16_t xdp_tcp_ports[APP_MAX_EXTRA_PORTS];
+	uint16_t xdp_udp_ports[APP_MAX_EXTRA_PORTS];
 	uint32_t ring_size;           /* packets per worker ring */
 };
 

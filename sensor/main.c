@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/afxdp.h"
 #include "capture/capture.h"
 #include "config.h"
 #include "pipeline/pipeline.h"
@@ -24,6 +25,9 @@ struct opts {
 	const char *read_path;
 	bool recursive;
 	const char *iface;
+	const char *xdp_iface;
+	const char *xdp_mode;
+	bool xdp_pass;
 	const char *bpf;
 	int snaplen;
 	bool promisc;
@@ -61,6 +65,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vigil -r CAPTURE|DIR|- [options]     replay captures\n"
 		"       vigil -i IFACE [options]             live capture (libpcap)\n"
+		"       vigil --xdp IFACE [--xdp-mode native|skb] [options]\n"
+		"                                             live, XDP pre-filter + AF_XDP\n"
 		"       vigil --test-rules -S RULES...        load rules, report, exit 0/1\n"
 		"       vigil -T -c vigil.yaml               check the configuration\n"
 		"       vigil keygen DIR                      Ed25519 key pair for signed records\n"
@@ -70,6 +76,10 @@ static void usage(FILE *f)
 		"  -r PATH             capture file (pcap/pcapng), directory, or - for stdin\n"
 		"      --recursive     with -r DIR: also read subdirectories\n"
 		"  -i IFACE            live interface\n"
+		"      --xdp IFACE     live capture through the XDP pre-filter\n"
+		"      --xdp-mode M    native (driver) or skb (generic, default)\n"
+		"      --xdp-pass      pass what is not industrial to the kernel (sensor\n"
+		"                      on a live host) instead of dropping it (SPAN port)\n"
 		"  -f, --bpf EXPR      BPF filter for live capture\n"
 		"      --snaplen N     live snapshot length (default 262144)\n"
 		"      --no-promisc    do not put the interface in promiscuous mode\n"
@@ -95,6 +105,9 @@ enum {
 	OPT_WORKERS,
 	OPT_SIGNING_KEY,
 	OPT_TEST_RULES,
+	OPT_XDP,
+	OPT_XDP_MODE,
+	OPT_XDP_PASS,
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -126,6 +139,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "signing-key", required_argument, NULL, OPT_SIGNING_KEY },
 		{ "test-rules", no_argument, NULL, OPT_TEST_RULES },
+		{ "xdp", required_argument, NULL, OPT_XDP },
+		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+		{ "xdp-pass", no_argument, NULL, OPT_XDP_PASS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -168,6 +184,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_SIGNING_KEY: o->signing_key = optarg; break;
 		case OPT_TEST_RULES: o->test_rules = true; break;
+		case OPT_XDP: o->xdp_iface = optarg; break;
+		case OPT_XDP_MODE:
+			if (strcmp(optarg, "native") && strcmp(optarg, "skb")) {
+				fprintf(stderr, "vigil: --xdp-mode: expected native or skb, got \"%s\"\n",
+					optarg);
+				return 2;
+			}
+			o->xdp_mode = optarg;
+			break;
+		case OPT_XDP_PASS: o->xdp_pass = true; break;
 		case 'q': o->quiet = true; break;
 		case 'T': o->check_config = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -187,13 +213,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return 2;
 	}
-	if (!o->check_config && !o->test_rules && !o->read_path && !o->iface) {
-		fprintf(stderr, "vigil: nothing to do: give -r CAPTURE or -i IFACE\n");
+	int sources = !!o->read_path + !!o->iface + !!o->xdp_iface;
+	if (!o->check_config && !o->test_rules && sources == 0) {
+		fprintf(stderr, "vigil: nothing to do: give -r CAPTURE, -i IFACE or --xdp IFACE\n");
 		usage(stderr);
 		return 2;
 	}
-	if (o->read_path && o->iface) {
-		fprintf(stderr, "vigil: -r and -i exclude each other\n");
+	if (sources > 1) {
+		fprintf(stderr, "vigil: -r, -i and --xdp exclude each other\n");
 		return 2;
 	}
 	if (o->log_dir && o->out_file) {
@@ -290,6 +317,74 @@ static void apply_overrides(struct vigil_config *cfg, const struct opts *o)
 		cfg->immediate = false;
 	if (o->bpf)
 		cfg->bpf = o->bpf;
+	if (o->xdp_mode)
+		cfg->xdp_native = strcmp(o->xdp_mode, "native") == 0;
+	if (o->xdp_pass)
+		cfg->xdp_drop_others = false;
+}
+
+/* The ports the XDP program keeps: every parser's, the configuration's. */
+static size_t collect_ports(const struct vigil_config *cfg, bool udp, uint16_t *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < app_n_parsers && n + 1 < max; i++) {
+		const struct proto_parser *p = app_parsers[i];
+		if (!p || !cfg->worker.app.proto[i].enabled)
+			continue;
+		const uint16_t *d = udp ? p->udp_ports : p->tcp_ports;
+		for (size_t k = 0; d && d[k] && n + 1 < max; k++)
+			out[n++] = d[k];
+		const uint16_t *e = udp ? cfg->worker.app.proto[i].udp_ports
+					: cfg->worker.app.proto[i].tcp_ports;
+		for (size_t k = 0; k < APP_MAX_EXTRA_PORTS && e[k] && n + 1 < max; k++)
+			out[n++] = e[k];
+	}
+	const uint16_t *x = udp ? cfg->xdp_udp_ports : cfg->xdp_tcp_ports;
+	for (size_t k = 0; k < APP_MAX_EXTRA_PORTS && x[k] && n + 1 < max; k++)
+		out[n++] = x[k];
+	out[n] = 0;
+	return n;
+}
+
+static int run_xdp(const struct opts *o, struct vigil_config *cfg)
+{
+	char err[1024];
+	uint16_t tcp[512], udp[512];
+	collect_ports(cfg, false, tcp, 512);
+	collect_ports(cfg, true, udp, 512);
+	int workers = cfg->workers ? cfg->workers : pipeline_cpus();
+	struct afxdp_opts xo = {
+		.iface = o->xdp_iface, .n_workers = workers, .native = cfg->xdp_native,
+		.zerocopy = cfg->xdp_zerocopy, .drop_others = cfg->xdp_drop_others,
+		.tcp_ports = tcp, .udp_ports = udp,
+		.allow = cfg->xdp_allow, .n_allow = cfg->n_xdp_allow,
+	};
+	struct afxdp *x = afxdp_open(&xo, err, sizeof(err));
+	if (!x) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return 2;
+	}
+	int rc = 0;
+	struct writer wr;
+	if (writer_open(&wr, o, cfg) < 0) {
+		afxdp_close(x);
+		return 2;
+	}
+	struct pipeline_config pc = {
+		.workers = workers,
+		.wcfg = &cfg->worker,
+		.dcfg = &cfg->defrag,
+		.ring_bytes = (size_t)cfg->ring_size * 2048,
+		.record_ring_bytes = 8u << 20,
+		.stats_interval = cfg->stats_interval,
+	};
+	struct pipeline_out out = { &wr, writer_write, NULL };
+	if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
+		rc = 2;
+	afxdp_close(x);
+	if (writer_close(&wr) < 0 && rc == 0)
+		rc = 1;
+	return rc;
 }
 
 static int run(const struct opts *o, struct vigil_config *cfg)
@@ -389,7 +484,7 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
-	rc = run(&o, &cfg);
+	rc = o.xdp_iface ? run_xdp(&o, &cfg) : run(&o, &cfg);
 	config_free(&cfg);
 	return rc;
 }

@@ -116,6 +116,7 @@ struct vaddr {
 #define PKT_TRUNCATED 0x0020
 #define PKT_IS_L2_ICS 0x0040    /* industrial EtherType payload */
 #define PKT_HASHED 0x0080       /* hash already holds flow_hash_packet() */
+#define PKT_NO_INDEX 0x0100     /* pcap_cnt is internal only (XDP): not logged */
 
 /* TCP flags */
 #define TCPF_FIN 0x01

@@ -102,7 +102,8 @@ void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_ty
 	put_ts(jb, "timestamp", p->ts);
 	if (p->flow)
 		jb_set_uint(jb, "flow_id", p->flow->id);
-	jb_set_uint(jb, "pcap_cnt", p->pcap_cnt);
+	if (!(p->flags & PKT_NO_INDEX))
+		jb_set_uint(jb, "pcap_cnt", p->pcap_cnt);
 	jb_set_str(jb, "event_type", event_type);
 	put_vlan(jb, p);
 	if (p->ip_ver) {
@@ -269,7 +270,8 @@ void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f
 void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
 	    const struct app_tx *tx)
 {
-	eve_open_flow(jb, f, p ? p->ts : f->last_ts, p ? p->pcap_cnt : 0, tx->proto->name);
+	eve_open_flow(jb, f, p ? p->ts : f->last_ts,
+		      p && !(p->flags & PKT_NO_INDEX) ? p->pcap_cnt : 0, tx->proto->name);
 	jb_set_str(jb, "app_proto", tx->proto->name);
 	jb_set_str(jb, "direction", tx->dir == APP_TOSERVER ? "to_server" : "to_client");
 	jb_open_object(jb, tx->proto->name);

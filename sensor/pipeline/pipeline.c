@@ -2,6 +2,7 @@
 #include "pipeline/pipeline.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -52,6 +53,7 @@ struct pipeline {
 	struct wthread *w;
 	int n;
 	bool live;
+	bool unordered;               /* XDP: no global packet order to keep */
 	_Alignas(64) _Atomic uint64_t dispatched;
 	_Atomic int out_done;
 	uint64_t ring_drops;
@@ -150,9 +152,46 @@ static void sink_direct(void *user, int worker, const struct rec_key *key, const
 	out_write(user, json, len, info);
 }
 
+/* Live XDP mode: records in the order they come, from any queue. */
+static void output_unordered(struct pipeline *pl)
+{
+	int n = pl->n;
+	unsigned spins = 0;
+	for (;;) {
+		bool any = false, all_done = true;
+		for (int j = 0; j <= n; j++) {
+			struct ring *r = j < n ? &pl->w[j].out : &pl->cap_out;
+			_Atomic uint64_t *pos = j < n ? &pl->w[j].pos : &pl->cap_pos;
+			bool done = atomic_load_explicit(pos, memory_order_acquire) == POS_DONE;
+			size_t len;
+			const struct rec_msg *m;
+			int burst = 0;
+			while (burst++ < 64 && (m = ring_peek(r, &len))) {
+				struct rec_info info = { m->event_type, m->severity, m->ts };
+				out_write(pl, m->json, m->len, &info);
+				ring_release(r, len);
+				any = true;
+			}
+			if (!done || ring_peek(r, &len))
+				all_done = false;
+		}
+		if (all_done)
+			return;
+		if (any)
+			spins = 0;
+		else
+			backoff(&spins, true);
+	}
+}
+
 static void *output_main(void *arg)
 {
 	struct pipeline *pl = arg;
+	if (pl->unordered) {
+		output_unordered(pl);
+		atomic_store(&pl->out_done, 1);
+		return NULL;
+	}
 	int n = pl->n;
 	uint64_t pos[n + 1];
 	const struct rec_msg *head[n + 1];
@@ -538,5 +577,290 @@ err_workers:
 	free(pl.w);
 err_dec:
 	decoder_fini(&dec);
+	return rc;
+}
+
+/* ---- live capture through the XDP pre-filter -------------------------------
+ *
+ * Worker w reads its own AF_XDP sockets (one per RX queue), stamps packets
+ * with the wall clock, and processes them; a fallback thread reads the
+ * fallback sockets (IP fragments, packets the program could not hash),
+ * reassembles, and hands each packet to the worker that owns its flow,
+ * chosen by the same symmetric hash the XDP program uses. Records leave in
+ * the order they are made: live capture has no capture order to keep.
+ */
+
+#include "capture/afxdp.h"
+
+#define XDP_BATCH 64
+
+struct xdp_run {
+	struct pipeline *pl;
+	struct afxdp *x;
+	volatile sig_atomic_t *stop;
+	struct decoder *dec;       /* n + 1: workers, then the fallback */
+	uint64_t fb_drops;
+	pthread_t fb_th;
+};
+
+static uint64_t wall_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The XDP program's steering hash, on a decoded packet. */
+static uint32_t xdp_steer_hash(const struct packet *p)
+{
+	uint32_t a[4] = { 0, 0, 0, 0 }, b[4] = { 0, 0, 0, 0 };
+	memcpy(a, p->src.a, p->ip_ver == 4 ? 4 : 16);
+	memcpy(b, p->dst.a, p->ip_ver == 4 ? 4 : 16);
+	bool ports = p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP;
+	return vxdp_hash(a, b, ports ? p->sp : 0, ports ? p->dp : 0, p->l4proto);
+}
+
+struct xdp_worker_arg {
+	struct xdp_run *run;
+	int w;
+};
+
+static void *xdp_worker_main(void *arg)
+{
+	struct xdp_worker_arg *a = arg;
+	struct xdp_run *run = a->run;
+	struct pipeline *pl = run->pl;
+	struct wthread *wt = &pl->w[a->w];
+	struct decoder *dec = &run->dec[a->w];
+	struct afxdp_frame fr[XDP_BATCH];
+	uint64_t local = 0, now = wall_usec(), last_tick = now / 1000000u;
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	while (!*run->stop) {
+		int n = afxdp_recv(run->x, a->w, fr, XDP_BATCH, 50);
+		now = wall_usec();
+		if (now / 1000000u > last_tick) {
+			last_tick = now / 1000000u;
+			worker_tick(&wt->w, now, local * (uint64_t)pl->n + (uint64_t)a->w + 1);
+			defrag_expire(dec->defrag, now);
+		}
+		for (int i = 0; i < n; i++) {
+			local++;
+			p.pcap_cnt = local * (uint64_t)pl->n + (uint64_t)a->w + 1;
+			p.ts = now;
+			p.data = fr[i].data;
+			p.caplen = p.wirelen = fr[i].len;
+			p.linktype = LINK_ETHERNET;
+			int dr = decode_packet(dec, &p);
+			p.flags |= PKT_NO_INDEX;
+			if (dr != DECODE_HELD || p.n_events)
+				worker_packet(&wt->w, &p);
+		}
+		if (n)
+			afxdp_done(run->x, a->w, fr, n);
+		/* packets routed here by the fallback thread */
+		size_t len;
+		const struct msg *m;
+		int burst = 0;
+		while (burst++ < XDP_BATCH && (m = ring_peek(&wt->in, &len))) {
+			struct packet q;
+			memcpy(&q, &m->p, sizeof(q));
+			rebase(&q, m->p.data, (const uint8_t *)(m + 1));
+			local++;
+			q.pcap_cnt = local * (uint64_t)pl->n + (uint64_t)a->w + 1;
+			worker_packet(&wt->w, &q);
+			ring_release(&wt->in, len);
+		}
+	}
+	worker_finish(&wt->w, now);
+	atomic_store_explicit(&wt->pos, POS_DONE, memory_order_release);
+	return NULL;
+}
+
+static void *xdp_fallback_main(void *arg)
+{
+	struct xdp_run *run = arg;
+	struct pipeline *pl = run->pl;
+	struct decoder *dec = &run->dec[pl->n];
+	struct afxdp_frame fr[XDP_BATCH];
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	uint64_t last_expire = 0;
+	while (!*run->stop) {
+		int n = afxdp_recv(run->x, pl->n, fr, XDP_BATCH, 50);
+		uint64_t now = wall_usec();
+		if (now / 1000000u > last_expire) {
+			last_expire = now / 1000000u;
+			defrag_expire(dec->defrag, now);
+		}
+		for (int i = 0; i < n; i++) {
+			p.pcap_cnt = 0;
+			p.ts = now;
+			p.data = fr[i].data;
+			p.caplen = p.wirelen = fr[i].len;
+			p.linktype = LINK_ETHERNET;
+			int dr = decode_packet(dec, &p);
+			if (dr == DECODE_HELD && !p.n_events)
+				continue;
+			int wi = 0;
+			if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT))
+				wi = (int)(xdp_steer_hash(&p) % (uint32_t)pl->n);
+			struct msg hdr;
+			memcpy(&hdr.p, &p, sizeof(p));
+			hdr.p.flags |= PKT_NO_INDEX;
+			hdr.type = MSG_PKT;
+			hdr.data_len = p.caplen;
+			hdr.pcap_cnt = 0;
+			hdr.ts = p.ts;
+			if (!push(pl, wi, &hdr, p.data, true))
+				run->fb_drops++;
+		}
+		if (n)
+			afxdp_done(run->x, pl->n, fr, n);
+	}
+	return NULL;
+}
+
+static void xdp_stats(struct xdp_run *run, uint64_t ts, bool to_ring)
+{
+	struct pipeline *pl = run->pl;
+	struct worker *ws[pl->n];
+	for (int i = 0; i < pl->n; i++)
+		ws[i] = &pl->w[i].w;
+	uint64_t vals[VXDP__COUNT];
+	const char *names[VXDP__COUNT];
+	afxdp_counters(run->x, vals);
+	for (int i = 0; i < VXDP__COUNT; i++)
+		names[i] = afxdp_counter_name(i);
+	struct stats_input si = {
+		.ts = ts, .live = true, .workers = ws, .n_workers = pl->n,
+		.ring_drops = pl->ring_drops + run->fb_drops,
+		.xdp_names = names, .xdp_vals = vals, .n_xdp = VXDP__COUNT,
+		.xdp_zerocopy = afxdp_zerocopy(run->x),
+	};
+	for (int i = 0; i <= pl->n; i++) {
+		decode_stats_add(&si.decoder, &run->dec[i].st);
+		struct defrag_stats d;
+		defrag_get_stats(run->dec[i].defrag, &d);
+		defrag_stats_add(&si.defrag, &d);
+	}
+	si.capture.packets = si.decoder.pkts;
+	si.capture.bytes = si.decoder.bytes;
+	si.capture.kernel_received = vals[VXDP_SEEN];
+	struct jb jb;
+	jb_init(&jb, 1 << 20);
+	stats_record(&jb, &si);
+	if (jb_ok(&jb)) {
+		struct rec_info info = { "stats", 0, ts };
+		if (to_ring) {
+			struct rec_key k = { 0, 0, 1, 0 };
+			sink_ring_cap(pl, &k, jb.buf, jb.len, &info);
+		} else {
+			out_write(pl, jb.buf, jb.len, &info);
+		}
+	}
+	jb_free(&jb);
+}
+
+int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
+		     const struct pipeline_out *out, volatile sig_atomic_t *stop,
+		     struct pipeline_result *res)
+{
+	struct pipeline pl;
+	memset(&pl, 0, sizeof(pl));
+	pl.pc = pc;
+	pl.out = out;
+	pl.n = pc->workers > 0 ? pc->workers : 1;
+	pl.live = true;
+	pl.unordered = true;
+	int rc = -1;
+	struct xdp_run run = { .pl = &pl, .x = x, .stop = stop };
+	struct xdp_worker_arg *args = calloc((size_t)pl.n, sizeof(*args));
+	run.dec = calloc((size_t)pl.n + 1, sizeof(*run.dec));
+	pl.w = calloc((size_t)pl.n, sizeof(*pl.w));
+	if (!args || !run.dec || !pl.w) {
+		fprintf(stderr, "vigil: out of memory\n");
+		goto out_free;
+	}
+	struct worker_config wcfg = *pc->wcfg;
+	wcfg.flow.memcap /= (uint64_t)pl.n;
+	wcfg.flow.stream_memcap /= (uint64_t)pl.n;
+	wcfg.app.pdu_memcap /= (uint64_t)pl.n;
+	wcfg.flow.id_salt = wall_usec();
+	int ndec = 0, nw = 0, nth = 0;
+	for (int i = 0; i <= pl.n; i++) {
+		if (decoder_init(&run.dec[i], pc->dcfg) < 0)
+			goto out_free;
+		ndec++;
+	}
+	for (int i = 0; i < pl.n; i++) {
+		struct wthread *wt = &pl.w[i];
+		wt->pl = &pl;
+		struct rec_sink sink = { wt, sink_ring };
+		if (worker_init(&wt->w, i, &wcfg, &sink) < 0)
+			goto out_free;
+		nw++;
+		if (ring_init(&wt->in, pc->ring_bytes) < 0 ||
+		    ring_init(&wt->out, pc->record_ring_bytes) < 0)
+			goto out_free;
+	}
+	if (ring_init(&pl.cap_out, 1 << 22) < 0)
+		goto out_free;
+	pthread_t out_th;
+	if (pthread_create(&out_th, NULL, output_main, &pl) != 0)
+		goto out_free;
+	for (int i = 0; i < pl.n; i++) {
+		args[i].run = &run;
+		args[i].w = i;
+		if (pthread_create(&pl.w[i].th, NULL, xdp_worker_main, &args[i]) != 0) {
+			*stop = 1;
+			break;
+		}
+		pl.w[i].started = true;
+		nth++;
+	}
+	bool fb = pthread_create(&run.fb_th, NULL, xdp_fallback_main, &run) == 0;
+
+	uint64_t last_stats = wall_usec();
+	while (!*stop) {
+		struct timespec ts = { 0, 100 * 1000000 };
+		nanosleep(&ts, NULL);
+		uint64_t now = wall_usec();
+		if (pc->stats_interval && now - last_stats >= (uint64_t)pc->stats_interval * 1000000u) {
+			last_stats = now;
+			xdp_stats(&run, now, true);
+		}
+	}
+	if (fb)
+		pthread_join(run.fb_th, NULL);
+	for (int i = 0; i < nth; i++)
+		pthread_join(pl.w[i].th, NULL);
+	/* workers that never started report done */
+	for (int i = nth; i < pl.n; i++)
+		atomic_store(&pl.w[i].pos, POS_DONE);
+	atomic_store(&pl.cap_pos, POS_DONE);
+	pthread_join(out_th, NULL);
+	xdp_stats(&run, wall_usec(), false);
+	if (res) {
+		memset(res, 0, sizeof(*res));
+		for (int i = 0; i <= pl.n; i++)
+			res->packets += run.dec[i].st.pkts;
+		res->ring_drops = run.fb_drops;
+	}
+	rc = 0;
+out_free:
+	if (rc)
+		fprintf(stderr, "vigil: cannot start the XDP workers\n");
+	ring_free(&pl.cap_out);
+	for (int i = 0; i < nw; i++) {
+		worker_fini(&pl.w[i].w);
+		ring_free(&pl.w[i].in);
+		ring_free(&pl.w[i].out);
+	}
+	for (int i = 0; i < ndec; i++)
+		decoder_fini(&run.dec[i]);
+	free(pl.w);
+	free(run.dec);
+	free(args);
 	return rc;
 }

@@ -60,6 +60,15 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 		 const struct pipeline_out *out, volatile sig_atomic_t *stop,
 		 struct pipeline_result *res);
 
+struct afxdp;
+
+/* Live capture through the XDP pre-filter (capture/afxdp.h): each worker
+ * reads its own AF_XDP sockets; records come out as they are made. Runs
+ * until *stop. 0, or -1 when it could not start. */
+int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
+		     const struct pipeline_out *out, volatile sig_atomic_t *stop,
+		     struct pipeline_result *res);
+
 /* Number of CPUs the process may run on (at least 1). */
 int pipeline_cpus(void);
 

@@ -15,6 +15,22 @@ static void put_nonzero(struct jb *jb, const char *key, uint64_t v)
 		jb_set_uint(jb, key, v);
 }
 
+void decode_stats_add(struct decode_stats *a, const struct decode_stats *b)
+{
+	uint64_t *x = (uint64_t *)a;
+	const uint64_t *y = (const uint64_t *)b;
+	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
+		x[i] += y[i];
+}
+
+void defrag_stats_add(struct defrag_stats *a, const struct defrag_stats *b)
+{
+	uint64_t *x = (uint64_t *)a;
+	const uint64_t *y = (const uint64_t *)b;
+	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
+		x[i] += y[i];
+}
+
 void stats_record(struct jb *jb, const struct stats_input *in)
 {
 	struct flow_stats fs;
@@ -73,6 +89,14 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 		jb_set_uint(jb, "truncated_files", cs->truncated_files);
 	}
 	jb_close(jb);
+
+	if (in->n_xdp) {
+		jb_open_object(jb, "xdp");
+		for (int i = 0; i < in->n_xdp; i++)
+			jb_set_uint(jb, in->xdp_names[i], in->xdp_vals[i]);
+		jb_set_bool(jb, "zerocopy", in->xdp_zerocopy);
+		jb_close(jb);
+	}
 
 	const struct decode_stats *d = &in->decoder;
 	jb_open_object(jb, "decoder");

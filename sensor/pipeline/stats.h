@@ -19,7 +19,16 @@ struct stats_input {
 	struct worker *const *workers;
 	int n_workers;
 	uint64_t ring_drops;
+	/* XDP pre-filter counters, when capturing with --xdp */
+	const char *const *xdp_names;
+	const uint64_t *xdp_vals;
+	int n_xdp;
+	bool xdp_zerocopy;
 };
+
+/* Adds b's counters to a's. */
+void decode_stats_add(struct decode_stats *a, const struct decode_stats *b);
+void defrag_stats_add(struct defrag_stats *a, const struct defrag_stats *b);
 
 /* Builds the complete "stats" EVE record into jb. */
 void stats_record(struct jb *jb, const struct stats_input *in);

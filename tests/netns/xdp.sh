@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# vigil --xdp on a veth pair between two namespaces the test creates:
+# captures replayed from the other end (addresses rewritten into
+# 169.254.0.0/16 and fd00::/8) give the same industrial records as
+# `vigil -r` on the same captures, and no packet of a non-industrial flow
+# ever reaches user space. Native and generic (skb) XDP modes.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/netns/lib.sh
+netns_skip_unless_root xdp
+BUILD=${BUILD:-build}
+VIGIL=$(pwd)/${VIGIL:-$BUILD/vigil}
+SHARED=${SHARED:-$(pwd)/../shared}
+command -v tcpreplay > /dev/null || { echo "xdp: SKIP: tcpreplay missing"; exit 77; }
+[ -e /sys/kernel/btf/vmlinux ] || { echo "xdp: SKIP: kernel without BTF"; exit 77; }
+TMPD=$(mktemp -d)
+trap netns_cleanup EXIT
+netns_up || { echo "xdp: cannot create namespaces"; exit 1; }
+fail=0
+compared=0
+
+# a probe: can this machine load BPF at all?
+if ! nsenter --net="/run/netns/$NS_B" "$VIGIL" -q --xdp "$IF_B" --workers 1 -o /dev/null \
+	2> "$TMPD/probe.err" & then :; fi
+probe=$!
+sleep 1
+if ! kill -0 $probe 2> /dev/null; then
+	wait $probe
+	echo "xdp: SKIP: BPF unavailable here: $(head -1 "$TMPD/probe.err")"
+	exit 77
+fi
+kill -TERM $probe
+wait $probe
+
+caps=()
+for c in pcaps/mix_plant.pcap pcaps/tcp_modbus_basic.pcap pcaps/dnp3_udp.pcap \
+	pcaps/ipv4_fragments.pcap pcaps/iec104_session.pcap pcaps/enip_tcp.pcap \
+	"$SHARED/pcaps/modbus/iti_mb2.pcap" "$SHARED/pcaps/dnp3/fwtest_full_exchange.pcap"; do
+	[ -f "$c" ] && caps+=("$c")
+done
+[ ${#caps[@]} -gt 0 ] || { echo "xdp: SKIP: no captures to send"; exit 77; }
+
+# industrial = a flow with an industrial port on one side (the ports of
+# every parser, as the XDP program keeps them)
+ICS_PORTS=502,5020,20000,2404,102,44818,2222
+cat > "$TMPD/filter.py" <<'PY'
+import json, sys
+ports = set(int(p) for p in sys.argv[1].split(","))
+for line in sys.stdin:
+    r = json.loads(line)
+    if r.get("event_type") == "stats":
+        continue
+    if r.get("proto") in ("TCP", "UDP") and not (r.get("src_port") in ports or r.get("dest_port") in ports):
+        print("NON-INDUSTRIAL " + line.strip())
+PY
+
+for mode in skb native; do
+	for cap in "${caps[@]}"; do
+		name=$(basename "$cap" .pcap)
+		[ -f "$TMPD/$name.pcap" ] || netns_rewrite "$cap" "$TMPD/$name.pcap" ||
+			{ echo "  FAIL  tcprewrite $cap"; fail=1; continue; }
+		rm -f "$TMPD/xdp.json"
+		netns_bg_b "$VIGIL" -q --xdp "$IF_B" --xdp-mode $mode -c tests/pcap/vigil.yaml \
+			--workers 2 -o "$TMPD/xdp.json"
+		pid=$LAST_PID
+		sleep 1.5
+		if ! kill -0 "$pid" 2> /dev/null; then
+			wait "$pid"
+			echo "  FAIL  $name ($mode): vigil --xdp did not start"
+			fail=1
+			continue
+		fi
+		ip netns exec "$NS_A" tcpreplay -q -i "$IF_A" --pps 3000 "$TMPD/$name.pcap" > /dev/null 2>&1
+		sleep 0.5
+		netns_stop "$pid"
+		st=$?
+		# the reference: a replay of the same capture, industrial flows only
+		rm -f "$TMPD/ref.json"
+		"$VIGIL" -q -c tests/pcap/vigil.yaml -r "$TMPD/$name.pcap" -o "$TMPD/ref.json" 2> /dev/null
+		python3 tests/netns/normalize.py "$TMPD/xdp.json" "$(cat tests/netns/compare_types)" > "$TMPD/x.norm"
+		python3 tests/netns/normalize.py "$TMPD/ref.json" "$(cat tests/netns/compare_types)" > "$TMPD/r.norm"
+		leaked=$(python3 "$TMPD/filter.py" "$ICS_PORTS" < "$TMPD/xdp.json" | wc -l)
+		kept=$(tail -1 "$TMPD/xdp.json" | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print(s["xdp"]["kept"] + s["xdp"]["kept_fallback"], s["decoder"]["pkts"])')
+		if [ $st -ne 0 ]; then
+			echo "  FAIL  $name ($mode): exit status $st"
+			fail=1
+		elif [ "$leaked" != 0 ]; then
+			echo "  FAIL  $name ($mode): $leaked records of non-industrial flows reached user space"
+			fail=1
+		elif [ "${kept% *}" != "${kept#* }" ]; then
+			echo "  FAIL  $name ($mode): XDP kept ${kept% *} packets, user space decoded ${kept#* }"
+			fail=1
+		elif ! cmp -s "$TMPD/x.norm" "$TMPD/r.norm"; then
+			echo "  FAIL  $name ($mode): records differ from vigil -r"
+			diff "$TMPD/r.norm" "$TMPD/x.norm" | head -6 | cut -c1-220 | sed 's/^/        /'
+			fail=1
+		else
+			compared=$((compared + $(wc -l < "$TMPD/x.norm")))
+			echo "  ok    $name ($mode): $(wc -l < "$TMPD/x.norm") records as with -r; ${kept% *} packets kept, none other"
+		fi
+	done
+done
+if [ $compared -eq 0 ]; then
+	echo "  FAIL  no industrial record was compared at all"
+	fail=1
+fi
+[ $fail -eq 0 ] && echo "xdp: all checks passed ($compared records compared)"
+exit $fail

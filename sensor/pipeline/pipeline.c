@@ -523,6 +523,19 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 		if (!pl.live)
 			continue;
 housekeeping:
+		if (pl.live) {
+			/* live: time passes even when no packet comes */
+			uint64_t wall = (uint64_t)time(NULL) * 1000000u;
+			if (wall > max_ts && wall / 1000000u > last_tick) {
+				max_ts = wall;
+				last_tick = wall / 1000000u;
+				defrag_expire(dec.defrag, max_ts);
+				if (threaded)
+					broadcast(&pl, MSG_TICK, cnt + 1, max_ts);
+				else
+					worker_tick(&pl.w[0].w, max_ts, cnt + 1);
+			}
+		}
 		if (pl.live && pc->stats_interval) {
 			double now = wall_now();
 			if (now - last_stats >= pc->stats_interval) {

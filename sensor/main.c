@@ -43,6 +43,7 @@ struct opts {
 	const char *signing_key;
 	bool quiet;
 	bool no_progress;
+	bool memory_report;
 };
 
 static volatile sig_atomic_t g_stop;
@@ -91,6 +92,7 @@ static void usage(FILE *f)
 		"      --workers N     worker threads (default: number of CPUs)\n"
 		"      --signing-key F Ed25519 private key: sign and chain records\n"
 		"  -q, --quiet         no progress line\n"
+		"      --memory-report per-flow memory figures on stderr at the end\n"
 		"  -T                  check the configuration and exit\n"
 		"      --test-rules    load the rules, report, exit\n"
 		"  -h, --help          this text\n"
@@ -108,6 +110,7 @@ enum {
 	OPT_XDP,
 	OPT_XDP_MODE,
 	OPT_XDP_PASS,
+	OPT_MEMORY_REPORT,
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -142,6 +145,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "xdp", required_argument, NULL, OPT_XDP },
 		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 		{ "xdp-pass", no_argument, NULL, OPT_XDP_PASS },
+		{ "memory-report", no_argument, NULL, OPT_MEMORY_REPORT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -194,6 +198,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->xdp_mode = optarg;
 			break;
 		case OPT_XDP_PASS: o->xdp_pass = true; break;
+		case OPT_MEMORY_REPORT: o->memory_report = true; break;
 		case 'q': o->quiet = true; break;
 		case 'T': o->check_config = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -302,6 +307,30 @@ static void writer_write(void *user, const char *json, size_t len, const struct 
 {
 	struct rec_key k = { 0, 0, 0, 0 };
 	writer_emit(user, 0, &k, json, len, info);
+}
+
+/* What one flow costs (flow + TCP + parser state, no payload buffers):
+ * the sizes, and the flow table's own accounting at its peak. */
+static void memory_report(const struct pipeline_result *res)
+{
+	size_t parser_max = 0;
+	const char *parser_name = "none";
+	for (size_t i = 0; i < app_n_parsers; i++) {
+		if (app_parsers[i] && app_parsers[i]->state_size > parser_max) {
+			parser_max = app_parsers[i]->state_size;
+			parser_name = app_parsers[i]->name;
+		}
+	}
+	fprintf(stderr, "memory: struct flow %zu B, TCP session %zu B, largest parser state %zu B (%s): "
+		"%zu B per established TCP flow\n", sizeof(struct flow), sizeof(struct tcp_session),
+		parser_max, parser_name, sizeof(struct flow) + sizeof(struct tcp_session) + parser_max);
+	const struct flow_stats *f = &res->flows;
+	if (f->active_peak)
+		fprintf(stderr, "memory: flow table peak %llu B for at most %llu flows at once "
+			"(%.0f B per flow, hash buckets %llu B apart)\n",
+			(unsigned long long)f->mem_peak, (unsigned long long)f->active_peak,
+			(double)(f->mem_peak - f->mem_buckets) / (double)f->active_peak,
+			(unsigned long long)f->mem_buckets);
 }
 
 /* Applies the command line over the configuration. */
@@ -429,6 +458,8 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	struct pipeline_result res;
 	if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
 		rc = 2;
+	else if (o->memory_report)
+		memory_report(&res);
 
 	if (writer_close(&wr) < 0 && rc == 0) {
 		fprintf(stderr, "vigil: records could not all be written\n");

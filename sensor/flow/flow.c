@@ -211,6 +211,7 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, const struct fl
 	}
 	ft->mask = n - 1;
 	ft->st.mem_used = (uint64_t)n * sizeof(*ft->buckets);
+	ft->st.mem_buckets = ft->st.mem_used;
 	return ft;
 }
 
@@ -468,6 +469,8 @@ struct flow *flow_lookup(struct flow_table *ft, struct packet *p)
 		flow_mem_adjust(ft, (int64_t)need);
 		ft->st.created++;
 		ft->st.active++;
+		if (ft->st.active > ft->st.active_peak)
+			ft->st.active_peak = ft->st.active;
 		switch (proto_class(p->l4proto)) {
 		case FPC_TCP: ft->st.tcp++; break;
 		case FPC_UDP: ft->st.udp++; break;

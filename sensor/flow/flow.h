@@ -47,6 +47,8 @@ struct flow_stats {
 	uint64_t memcap_failures;   /* could not create a flow at all */
 	uint64_t mem_used;
 	uint64_t mem_peak;
+	uint64_t active_peak;
+	uint64_t mem_buckets;    /* of mem_used: the hash bucket array */
 	uint64_t midstream;
 	/* stream */
 	uint64_t stream_bytes;

@@ -563,6 +563,15 @@ housekeeping:
 	}
 	write_stats(&pl, src, &dec, max_ts, false, cnt);
 	if (res) {
+		memset(&res->flows, 0, sizeof(res->flows));
+		for (int i = 0; i < pl.n; i++) {
+			struct flow_stats fs;
+			flow_get_stats(pl.w[i].w.ft, &fs);
+			const uint64_t *a = (const uint64_t *)&fs;
+			uint64_t *t = (uint64_t *)&res->flows;
+			for (size_t k = 0; k < sizeof(fs) / sizeof(uint64_t); k++)
+				t[k] += a[k];
+		}
 		res->packets = cnt;
 		res->ring_drops = pl.ring_drops;
 		res->last_ts = max_ts;

@@ -49,6 +49,7 @@ struct pipeline_config {
 };
 
 struct pipeline_result {
+	struct flow_stats flows;      /* summed over workers */
 	uint64_t packets;
 	uint64_t ring_drops;
 	uint64_t last_ts;

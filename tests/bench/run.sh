@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# make bench: speed and memory of vigil on large generated captures, next to
+# a bare libpcap read loop over the same files (the ceiling here). Prints a
+# table; asserts nothing about time.
+#
+#   PACKETS=1000000 FLOWS=1000000 tests/bench/run.sh
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+VIGIL=$BUILD/vigil
+GEN=$BUILD/vigil-gen
+LOOP=$BUILD/pcap-loop
+PACKETS=${PACKETS:-1000000}
+FLOWS=${FLOWS:-1000000}
+REPEAT=${REPEAT:-3}
+CPUS=$(nproc)
+dir=$BUILD/bench
+mkdir -p "$dir"
+
+gen() { # scenario, file, args...
+	local sc=$1 f=$2
+	shift 2
+	if [ ! -s "$f" ]; then
+		echo "generating $f ($sc $*)" >&2
+		"$GEN" "$sc" -o "$f" "$@" > /dev/null || { echo "bench: $GEN $sc failed" >&2; exit 1; }
+	fi
+}
+gen quiet-plant "$dir/quiet.pcap" --packets "$PACKETS"
+gen alert-storm "$dir/storm.pcap" --packets "$PACKETS"
+gen flow-flood "$dir/flood.pcap" --flows "$FLOWS"
+
+# signing key for the alert storm (signed EVE output)
+if [ ! -f "$dir/key/vigil.key" ]; then
+	rm -rf "$dir/key"
+	"$VIGIL" keygen "$dir/key" > /dev/null 2>&1 || echo "bench: keygen failed; storm unsigned" >&2
+fi
+
+# best of REPEAT: seconds of the bare loop
+bare() {
+	local best=""
+	for _ in $(seq "$REPEAT"); do
+		s=$("$LOOP" "$1" | sed -n 's/.* seconds \([0-9.]*\) .*/\1/p')
+		if [ -z "$best" ] || [ "$(echo "$s < $best" | bc -l)" = 1 ]; then best=$s; fi
+	done
+	echo "$best"
+}
+
+# best of REPEAT: "seconds maxrss_kb alerts"
+run_vigil() { # file, workers, extra args...
+	local f=$1 w=$2
+	shift 2
+	local best="" rss=0 alerts=0
+	for _ in $(seq "$REPEAT"); do
+		rm -f "$dir/out.json"
+		/usr/bin/time -f "%e %M" -o "$dir/time" "$VIGIL" -q -r "$f" --workers "$w" \
+			-o "$dir/out.json" "$@" 2> "$dir/err" || { cat "$dir/err" >&2; return 1; }
+		read -r s m < "$dir/time"
+		if [ -z "$best" ] || [ "$(echo "$s < $best" | bc -l)" = 1 ]; then
+			best=$s
+			rss=$m
+		fi
+	done
+	alerts=$(tail -1 "$dir/out.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["detect"]["alert"])')
+	echo "$best $rss $alerts"
+}
+
+printf '%s\n' "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+printf '%-12s %-8s %10s %12s %9s %9s %8s %10s %9s\n' scenario workers packets "pkts/s" "Gbit/s" "ns/pkt" "vs bare" "RSS MiB" alerts
+for sc in quiet storm; do
+	f=$dir/$sc.pcap
+	pk=$(capinfos -M -c -T "$f" | tail -1 | cut -f2)
+	by=$(stat -c %s "$f")
+	b=$(bare "$f")
+	printf '%-12s %-8s %10s %12.0f %9.2f %9.1f %8s %10s %9s\n' "$sc" "bare" "$pk" \
+		"$(echo "$pk / $b" | bc -l)" "$(echo "$by * 8 / $b / 1000000000" | bc -l)" \
+		"$(echo "$b * 1000000000 / $pk" | bc -l)" "100%" "-" "-"
+	extra=(-c sensor/vigil.yaml)
+	if [ "$sc" = storm ] && [ -f "$dir/key/vigil.key" ]; then
+		extra+=(--signing-key "$dir/key/vigil.key")
+	fi
+	for w in $(seq 1 "$CPUS"); do
+		read -r s rss alerts < <(run_vigil "$f" "$w" "${extra[@]}") || continue
+		printf '%-12s %-8s %10s %12.0f %9.2f %9.1f %7.1f%% %10.1f %9s\n' "$sc" "$w" "$pk" \
+			"$(echo "$pk / $s" | bc -l)" "$(echo "$by * 8 / $s / 1000000000" | bc -l)" \
+			"$(echo "$s * 1000000000 / $pk" | bc -l)" "$(echo "100 * $b / $s" | bc -l)" \
+			"$(echo "$rss / 1024" | bc -l)" "$alerts"
+	done
+done
+
+# memory: a flood of distinct flows against a fixed memcap
+cap_mb=64
+printf 'flow:\n  memcap: %dmb\nstream:\n  memcap: 16mb\napp-layer:\n  pdu-memcap: 16mb\nstats:\n  interval: 0\n' \
+	$cap_mb > "$dir/flood.yaml"
+rm -f "$dir/out.json"
+/usr/bin/time -f "%e %M" -o "$dir/time" "$VIGIL" -q -r "$dir/flood.pcap" --workers 1 \
+	-c "$dir/flood.yaml" -o "$dir/out.json" --memory-report 2> "$dir/mem"
+read -r s rss < "$dir/time"
+echo
+echo "flow flood: $FLOWS flows, memcaps flow ${cap_mb} MiB + stream 16 + app 16 + defrag 32:"
+echo "  peak RSS $(echo "$rss / 1024" | bc) MiB (bound: memcaps + 64 MiB = $((cap_mb + 16 + 16 + 32 + 64)) MiB), $s s"
+sed 's/^/  /' "$dir/mem"
+tail -1 "$dir/out.json" | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print("  flows created %d, memcap evictions %d" % (s["flow"]["total"], s["flow"]["memcap_evictions"]))'

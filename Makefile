@@ -63,7 +63,8 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 GEN := $(BUILD)/vigil-gen
 VIGIL := $(BUILD)/vigil
-TOOLS := $(GEN) $(BUILD)/pcap-loop
+# the generator is built once its sources exist
+TOOLS := $(if $(wildcard tests/tools/gen.c),$(GEN)) $(BUILD)/pcap-loop
 
 .PHONY: all deps run test test-only sanitize fuzz fuzz-smoke bench install clean \
 	format format-check unit pcap-tests check-deps
@@ -185,7 +186,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	@$(if $(Q),echo "  FUZZLD  $@")
 	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -fsanitize=fuzzer,address,undefined $(PC_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(PC_LIBS) -lpthread -lm
 
-fuzz-build: test-deps $(FUZZ_BINS) $(GEN)
+fuzz-build: test-deps $(FUZZ_BINS) $(if $(wildcard tests/tools/gen.c),$(GEN))
 
 fuzz-smoke: fuzz-build
 	@SECONDS_PER_TARGET=$(FUZZ_SMOKE_SECONDS) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_BINS)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/worker.h"
+#include "vigil/detect.h"
 
 #define VIGIL_VERSION "0.1.0"
 #define MAX_RULE_FILES 64
@@ -48,12 +50,14 @@ struct opts {
 
 static volatile sig_atomic_t g_stop;
 static volatile sig_atomic_t g_hup;
+static volatile sig_atomic_t g_reload;
 static struct source *g_src;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP) {
 		g_hup = 1;
+		g_reload = 1;
 		return;
 	}
 	g_stop = 1;
@@ -333,6 +337,112 @@ static void memory_report(const struct pipeline_result *res)
 			(unsigned long long)f->mem_buckets);
 }
 
+/* ---- rules ----------------------------------------------------------------- */
+
+struct rules {
+	struct detect_config dc;
+	const char *paths[MAX_RULE_FILES + CONFIG_MAX_RULE_FILES];
+	size_t n_paths;
+	char class_path[4096];
+	struct detect_holder holder;
+	struct detect_threshold_ctx *tc;
+};
+
+static struct rules g_rules;
+
+/* -S options win over the configuration's rule-files. */
+static void rules_setup(struct rules *ru, const struct opts *o, const struct vigil_config *cfg)
+{
+	memset(ru, 0, sizeof(*ru));
+	ru->dc.address_vars = cfg->address_vars;
+	ru->dc.n_address_vars = cfg->n_address_vars;
+	ru->dc.port_vars = cfg->port_vars;
+	ru->dc.n_port_vars = cfg->n_port_vars;
+	ru->dc.threshold_file = cfg->threshold_file;
+	ru->dc.classification_file = cfg->classification_file;
+	if (o->n_rule_files) {
+		for (int i = 0; i < o->n_rule_files; i++)
+			ru->paths[ru->n_paths++] = o->rule_files[i];
+	} else {
+		for (size_t i = 0; i < cfg->n_rule_files; i++)
+			ru->paths[ru->n_paths++] = cfg->rule_files[i];
+	}
+	if (!ru->dc.classification_file && ru->n_paths) {
+		/* classification.config beside the (first) rules */
+		struct stat sb;
+		const char *p0 = ru->paths[0];
+		if (stat(p0, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			snprintf(ru->class_path, sizeof(ru->class_path), "%s/classification.config", p0);
+		} else {
+			const char *sl = strrchr(p0, '/');
+			snprintf(ru->class_path, sizeof(ru->class_path), "%.*s%sclassification.config",
+				 sl ? (int)(sl - p0) : 0, p0, sl ? "/" : "");
+		}
+		if (access(ru->class_path, R_OK) == 0)
+			ru->dc.classification_file = ru->class_path;
+	}
+}
+
+static struct detect_engine *rules_load(struct rules *ru, const char *what,
+					struct detect_load_report *rep)
+{
+	char err[1024];
+	struct detect_engine *de = detect_engine_load(&ru->dc, ru->paths, ru->n_paths, stderr, rep,
+						      err, sizeof(err));
+	if (!de) {
+		fprintf(stderr, "vigil: %s: %s\n", what, err);
+		return NULL;
+	}
+	fprintf(stderr, "vigil: %s: %u loaded, %u failed, %u unsupported, from %u file%s\n", what,
+		rep->loaded, rep->failed, rep->unsupported, rep->files, rep->files == 1 ? "" : "s");
+	return de;
+}
+
+static struct detect_engine *rules_reload(void *user)
+{
+	struct rules *ru = user;
+	struct detect_load_report rep;
+	struct detect_engine *de = rules_load(ru, "rule reload", &rep);
+	if (!de)
+		fprintf(stderr, "vigil: rule reload failed; the previous rules keep running\n");
+	return de;
+}
+
+/* Loads the rules (if any) and wires them into the configuration and the
+ * pipeline. -1 on a fatal problem. */
+static int rules_start(struct rules *ru, struct vigil_config *cfg, struct pipeline_config *pc)
+{
+	if (!ru->n_paths)
+		return 0;
+	struct detect_load_report rep;
+	struct detect_engine *de = rules_load(ru, "rules", &rep);
+	if (!de)
+		return -1;
+	ru->tc = detect_threshold_new(de);
+	if (!ru->tc) {
+		detect_engine_free(de);
+		fprintf(stderr, "vigil: out of memory\n");
+		return -1;
+	}
+	atomic_store(&ru->holder.de, de);
+	atomic_store(&ru->holder.gen, 1);
+	cfg->worker.detect = &ru->holder;
+	pc->threshold = ru->tc;
+	pc->reload = &g_reload;
+	pc->reload_fn = rules_reload;
+	pc->reload_user = ru;
+	return 0;
+}
+
+static void rules_stop(struct rules *ru, struct vigil_config *cfg)
+{
+	detect_engine_free(atomic_load(&ru->holder.de));
+	atomic_store(&ru->holder.de, NULL);
+	detect_threshold_free(ru->tc);
+	ru->tc = NULL;
+	cfg->worker.detect = NULL;
+}
+
 /* Applies the command line over the configuration. */
 static void apply_overrides(struct vigil_config *cfg, const struct opts *o)
 {
@@ -408,8 +518,12 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		.stats_interval = cfg->stats_interval,
 	};
 	struct pipeline_out out = { &wr, writer_write, NULL };
-	if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
+	rules_setup(&g_rules, o, cfg);
+	if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
+	else if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
+		rc = 2;
+	rules_stop(&g_rules, cfg);
 	afxdp_close(x);
 	if (writer_close(&wr) < 0 && rc == 0)
 		rc = 1;
@@ -456,10 +570,14 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	};
 	struct pipeline_out out = { &wr, writer_write, NULL };
 	struct pipeline_result res;
-	if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
+	rules_setup(&g_rules, o, cfg);
+	if (rules_start(&g_rules, cfg, &pc) < 0)
+		rc = 2;
+	else if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
 		rc = 2;
 	else if (o->memory_report)
 		memory_report(&res);
+	rules_stop(&g_rules, cfg);
 
 	if (writer_close(&wr) < 0 && rc == 0) {
 		fprintf(stderr, "vigil: records could not all be written\n");
@@ -512,8 +630,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (o.test_rules) {
+		rules_setup(&g_rules, &o, &cfg);
+		if (!g_rules.n_paths) {
+			fprintf(stderr, "vigil: --test-rules: no rule files (-S FILE or rule-files in the configuration)\n");
+			config_free(&cfg);
+			return 1;
+		}
+		struct detect_load_report rep;
+		struct detect_engine *de = rules_load(&g_rules, "rules", &rep);
+		detect_engine_free(de);
 		config_free(&cfg);
-		return 0;
+		return de && rep.failed == 0 && rep.unsupported == 0 ? 0 : 1;
 	}
 	rc = o.xdp_iface ? run_xdp(&o, &cfg) : run(&o, &cfg);
 	config_free(&cfg);

@@ -30,6 +30,7 @@
 struct jb;
 struct app_ctx;
 struct proto_parser;
+struct app_keyword;
 
 #define APP_TCP 0x1
 #define APP_UDP 0x2
@@ -107,6 +108,14 @@ struct proto_parser {
 
 	uint32_t max_pdu;    /* largest PDU the core will buffer for this protocol */
 	uint32_t state_size; /* bytes of state_new's allocation (memory accounting) */
+
+	/* Rule keywords of this protocol (include/vigil/detect_kw.h). */
+	const struct app_keyword *keywords;
+	uint16_t n_keywords;
+	/* The function code of a tx (Modbus function, DNP3 application
+	 * function, IEC 104 type id, S7 function, CIP service...), by which the
+	 * engine indexes rules; -1 when it has none. May be NULL. */
+	int (*tx_function)(const struct app_tx *tx);
 };
 
 /* Implemented by the core, called by parsers from pdu_len/parse_pdu. */

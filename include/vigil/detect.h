@@ -115,15 +115,36 @@ void detect_alert_json(const struct rule *r, struct jb *jb);
 int detect_rule_severity(const struct rule *r);
 uint32_t detect_rule_sid(const struct rule *r);
 
+/* What the output stage needs to threshold an alert, copied by value into
+ * the record queue (so that no rule pointer crosses threads). */
+struct detect_alert_meta {
+	uint32_t gid, sid;
+	uint8_t thr_type, thr_track, df_track, ip_ver;
+	uint32_t thr_count, thr_seconds, df_count, df_seconds;
+	struct vaddr src, dst;
+};
+void detect_alert_meta_fill(const struct detect_alert *a, struct detect_alert_meta *m);
+
 /* Output-stage thresholding, in capture order. */
 struct detect_threshold_ctx *detect_threshold_new(const struct detect_engine *de);
-void detect_threshold_free(struct detect_threshold_ctx *tc);
-/* After a reload: keep the counters of rules (by gid:sid) that still exist. */
+void detect_threshold_free(struct detect_threshold_ctx *tc);   /* accepts NULL */
+/* After a reload: take the new threshold.config, keep the counters. */
 void detect_threshold_rebind(struct detect_threshold_ctx *tc, const struct detect_engine *de);
 /* Should this alert be emitted? Applies threshold, detection_filter and
- * suppress (rule options and threshold.config). ts is packet time. */
-bool detect_threshold_pass(struct detect_threshold_ctx *tc, const struct rule *r,
-			   const struct vaddr *src, const struct vaddr *dst, uint8_t ip_ver,
+ * suppress (rule options and threshold.config). ts is packet time (usec). */
+bool detect_threshold_pass(struct detect_threshold_ctx *tc, const struct detect_alert_meta *m,
 			   uint64_t ts);
+/* Alerts held back by thresholds / suppression, and table-full events. */
+void detect_threshold_counts(const struct detect_threshold_ctx *tc, uint64_t *suppressed,
+			     uint64_t *table_full);
+
+/* Rules that matched but whose alert was not evaluated further: the
+ * counters of a thread (alerts raised, rules evaluated, prefilter hits). */
+struct detect_thread_stats {
+	uint64_t alerts;
+	uint64_t evaluated;
+	uint64_t prefilter_hits;
+};
+void detect_thread_stats(const struct detect_thread *dt, struct detect_thread_stats *st);
 
 #endif

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "flow/flow.h"
+#include "proto/registry.h"
+#include "vigil/detect.h"
 
 /* gmtime_r is the slow part of a timestamp: cache the last second. */
 static _Thread_local struct {
@@ -277,5 +279,45 @@ void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
 	jb_open_object(jb, tx->proto->name);
 	tx->proto->log_tx(tx, jb);
 	jb_close(jb);
+	eve_close(jb);
+}
+
+void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
+{
+	const struct packet *p = a->p;
+	const struct flow *f = a->f;
+	if (p && p->ip_ver) {
+		eve_open_packet(jb, p, "alert");
+	} else if (f) {
+		eve_open_flow(jb, f, ts, 0, "alert");
+	} else {
+		jb_reset(jb);
+		jb_open_object(jb, NULL);
+		put_ts(jb, "timestamp", ts);
+		jb_set_str(jb, "event_type", "alert");
+	}
+	if (f) {
+		const char *ap = app_flow_proto_name(f);
+		if (ap)
+			jb_set_str(jb, "app_proto", ap);
+		jb_set_str(jb, "direction", a->dir == 0 ? "to_server" : "to_client");
+	}
+	jb_open_object(jb, "alert");
+	detect_alert_json(a->rule, jb);
+	jb_close(jb);
+	if (a->tx && a->tx->proto->log_tx) {
+		jb_open_object(jb, a->tx->proto->name);
+		a->tx->proto->log_tx(a->tx, jb);
+		jb_close(jb);
+	}
+	if (f) {
+		jb_open_object(jb, "flow");
+		jb_set_uint(jb, "pkts_toserver", f->pkts[0]);
+		jb_set_uint(jb, "pkts_toclient", f->pkts[1]);
+		jb_set_uint(jb, "bytes_toserver", f->bytes[0]);
+		jb_set_uint(jb, "bytes_toclient", f->bytes[1]);
+		put_ts(jb, "start", f->start_ts);
+		jb_close(jb);
+	}
 	eve_close(jb);
 }

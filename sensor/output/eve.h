@@ -48,4 +48,9 @@ void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f
 void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
 	    const struct app_tx *tx);
 
+struct detect_alert;
+/* An alert record: the packet's (or, at flow end, the flow's) header, the
+ * alert object, the transaction that matched, and flow counters. */
+void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts);
+
 #endif

@@ -14,6 +14,7 @@
 
 #include "pipeline/ring.h"
 #include "pipeline/stats.h"
+#include "vigil/detect.h"
 
 #define POS_DONE UINT64_MAX
 
@@ -33,8 +34,24 @@ struct rec_msg {
 	uint64_t ts;
 	uint32_t len;
 	uint8_t severity;
+	bool has_alert;
+	struct detect_alert_meta alert;  /* when has_alert: for thresholds */
 	char json[];
 };
+
+static inline struct rec_info msg_info(const struct rec_msg *m)
+{
+	struct rec_info info = { m->event_type, m->severity, m->ts,
+				 m->has_alert ? &m->alert : NULL };
+	return info;
+}
+
+static inline void msg_set_alert(struct rec_msg *m, const struct rec_info *info)
+{
+	m->has_alert = info->alert != NULL;
+	if (info->alert)
+		m->alert = *info->alert;
+}
 
 struct wthread {
 	struct worker w;
@@ -57,6 +74,11 @@ struct pipeline {
 	_Alignas(64) _Atomic uint64_t dispatched;
 	_Atomic int out_done;
 	uint64_t ring_drops;
+	/* detection reload: the engine being retired, the output's ack */
+	struct detect_engine *retired;
+	uint64_t out_gen;
+	_Atomic uint64_t out_ack;
+	_Atomic uint64_t alerts_suppressed;
 	uint64_t out_ts;
 	/* capture thread's own record queue (live stats) */
 	struct ring cap_out;
@@ -107,10 +129,66 @@ static void backoff(unsigned *spins, bool live)
 	}
 }
 
+/* ---- rule reload ---------------------------------------------------------- */
+
+/* Called by the capturing thread: frees the retired engine once every
+ * worker and the output stage use the new one, then, if asked, builds a
+ * new engine aside and publishes it. At most one engine is retired at a
+ * time; a second reload waits for the first to complete. */
+static void reload_poll(struct pipeline *pl)
+{
+	const struct pipeline_config *pc = pl->pc;
+	struct detect_holder *dh = pc->wcfg->detect;
+	if (!dh)
+		return;
+	if (pl->retired) {
+		uint64_t g = atomic_load_explicit(&dh->gen, memory_order_acquire);
+		for (int i = 0; i < pl->n; i++)
+			if (atomic_load_explicit(&pl->w[i].w.de_ack, memory_order_acquire) != g)
+				return;
+		if (pc->threshold && atomic_load_explicit(&pl->out_ack, memory_order_acquire) != g)
+			return;
+		detect_engine_free(pl->retired);
+		pl->retired = NULL;
+	}
+	if (!pc->reload || !*pc->reload || !pc->reload_fn)
+		return;
+	*pc->reload = 0;
+	struct detect_engine *ne = pc->reload_fn(pc->reload_user);
+	if (!ne)
+		return; /* reason reported by reload_fn; the old engine keeps running */
+	pl->retired = atomic_exchange_explicit(&dh->de, ne, memory_order_acq_rel);
+	atomic_fetch_add_explicit(&dh->gen, 1, memory_order_release);
+}
+
+/* The engine still in use at the end belongs to the caller; a retired one
+ * is freed here once nothing runs any more. */
+static void reload_end(struct pipeline *pl)
+{
+	detect_engine_free(pl->retired);
+	pl->retired = NULL;
+}
+
 /* ---- output stage ------------------------------------------------------- */
 
 static void out_write(struct pipeline *pl, const char *json, size_t len, const struct rec_info *info)
 {
+	struct detect_holder *dh = pl->pc->wcfg->detect;
+	struct detect_threshold_ctx *tc = pl->pc->threshold;
+	if (dh && tc) {
+		uint64_t g = atomic_load_explicit(&dh->gen, memory_order_acquire);
+		if (g != pl->out_gen) {
+			struct detect_engine *de = atomic_load_explicit(&dh->de, memory_order_acquire);
+			if (de)
+				detect_threshold_rebind(tc, de);
+			pl->out_gen = g;
+			atomic_store_explicit(&pl->out_ack, g, memory_order_release);
+		}
+	}
+	if (info->alert && tc && !detect_threshold_pass(tc, info->alert, info->ts)) {
+		atomic_fetch_add_explicit(&pl->alerts_suppressed, 1, memory_order_relaxed);
+		return;
+	}
 	if (info->ts > pl->out_ts) {
 		pl->out_ts = info->ts;
 		if (pl->out->tick)
@@ -139,6 +217,7 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 	m->ts = info->ts;
 	m->len = (uint32_t)len;
 	m->severity = info->severity;
+	msg_set_alert(m, info);
 	memcpy(m->json, json, len);
 	ring_commit(&wt->out, need);
 }
@@ -167,7 +246,7 @@ static void output_unordered(struct pipeline *pl)
 			const struct rec_msg *m;
 			int burst = 0;
 			while (burst++ < 64 && (m = ring_peek(r, &len))) {
-				struct rec_info info = { m->event_type, m->severity, m->ts };
+				struct rec_info info = msg_info(m);
 				out_write(pl, m->json, m->len, &info);
 				ring_release(r, len);
 				any = true;
@@ -234,7 +313,7 @@ static void *output_main(void *arg)
 		}
 		spins = 0;
 		const struct rec_msg *m = head[best];
-		struct rec_info info = { m->event_type, m->severity, m->ts };
+		struct rec_info info = msg_info(m);
 		out_write(pl, m->json, m->len, &info);
 		ring_release(best < n ? &pl->w[best].out : &pl->cap_out, hlen[best]);
 	}
@@ -364,6 +443,7 @@ static void sink_ring_cap(struct pipeline *pl, const struct rec_key *key, const 
 	m->ts = info->ts;
 	m->len = (uint32_t)len;
 	m->severity = info->severity;
+	msg_set_alert(m, info);
 	memcpy(m->json, json, len);
 	ring_commit(&pl->cap_out, need);
 }
@@ -377,6 +457,7 @@ static void write_stats(struct pipeline *pl, struct source *src, struct decoder 
 	struct stats_input si = {
 		.ts = ts, .live = pl->live, .workers = ws, .n_workers = pl->n,
 		.ring_drops = pl->ring_drops,
+		.alerts_suppressed = atomic_load_explicit(&pl->alerts_suppressed, memory_order_relaxed),
 	};
 	source_get_stats(src, &si.capture);
 	si.decoder = dec->st;
@@ -385,7 +466,7 @@ static void write_stats(struct pipeline *pl, struct source *src, struct decoder 
 	jb_init(&jb, 1 << 20);
 	stats_record(&jb, &si);
 	if (jb_ok(&jb)) {
-		struct rec_info info = { "stats", 0, ts };
+		struct rec_info info = { "stats", 0, ts, NULL };
 		if (threaded) {
 			struct rec_key k = { cnt, UINT64_MAX, 1, 0 };
 			sink_ring_cap(pl, &k, jb.buf, jb.len, &info);
@@ -471,6 +552,8 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 	uint64_t seed = pc->wcfg->flow.hash_seed;
 	int r;
 	while (!*stop && (r = source_next(src, &cp)) != 0) {
+		if (pc->reload && (*pc->reload || pl.retired))
+			reload_poll(&pl);
 		if (r == SOURCE_IDLE)
 			goto housekeeping;
 		cnt++;
@@ -597,6 +680,7 @@ err_workers:
 		ring_free(&pl.w[i].out);
 	}
 	free(pl.w);
+	reload_end(&pl);
 err_dec:
 	decoder_fini(&dec);
 	return rc;
@@ -773,7 +857,7 @@ static void xdp_stats(struct xdp_run *run, uint64_t ts, bool to_ring)
 	jb_init(&jb, 1 << 20);
 	stats_record(&jb, &si);
 	if (jb_ok(&jb)) {
-		struct rec_info info = { "stats", 0, ts };
+		struct rec_info info = { "stats", 0, ts, NULL };
 		if (to_ring) {
 			struct rec_key k = { 0, 0, 1, 0 };
 			sink_ring_cap(pl, &k, jb.buf, jb.len, &info);
@@ -847,6 +931,8 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 	while (!*stop) {
 		struct timespec ts = { 0, 100 * 1000000 };
 		nanosleep(&ts, NULL);
+		if (pc->reload && (*pc->reload || pl.retired))
+			reload_poll(&pl);
 		uint64_t now = wall_usec();
 		if (pc->stats_interval && now - last_stats >= (uint64_t)pc->stats_interval * 1000000u) {
 			last_stats = now;
@@ -882,6 +968,7 @@ out_free:
 	for (int i = 0; i < ndec; i++)
 		decoder_fini(&run.dec[i]);
 	free(pl.w);
+	reload_end(&pl);
 	free(run.dec);
 	free(args);
 	return rc;

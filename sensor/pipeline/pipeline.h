@@ -29,6 +29,7 @@
 #include "pipeline/worker.h"
 
 struct detect_engine;
+struct detect_threshold_ctx;
 
 /* The output stage's writer (runs in one thread at a time). */
 struct pipeline_out {
@@ -46,6 +47,11 @@ struct pipeline_config {
 	size_t record_ring_bytes;     /* per worker */
 	uint32_t stats_interval;      /* live: seconds; 0 = only at the end */
 	bool progress;                /* progress line on stderr */
+	/* detection (wcfg->detect holds the engine in use) */
+	struct detect_threshold_ctx *threshold; /* output-stage thresholds, or NULL */
+	volatile sig_atomic_t *reload;          /* set by SIGHUP: rebuild the rules */
+	struct detect_engine *(*reload_fn)(void *user); /* NULL: keep the old one */
+	void *reload_user;
 };
 
 struct pipeline_result {

@@ -198,6 +198,7 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 
 	jb_open_object(jb, "detect");
 	jb_set_uint(jb, "alert", ws.alerts);
+	jb_set_uint(jb, "alerts_suppressed", in->alerts_suppressed);
 	jb_close(jb);
 
 	jb_open_object(jb, "memcap");

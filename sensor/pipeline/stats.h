@@ -19,6 +19,7 @@ struct stats_input {
 	struct worker *const *workers;
 	int n_workers;
 	uint64_t ring_drops;
+	uint64_t alerts_suppressed;   /* by thresholds and suppression */
 	/* XDP pre-filter counters, when capturing with --xdp */
 	const char *const *xdp_names;
 	const uint64_t *xdp_vals;

@@ -8,6 +8,7 @@
 
 #include "output/eve.h"
 #include "proto/ndpi.h"
+#include "vigil/detect.h"
 
 #define REC_MAX_BYTES (1u << 20) /* one EVE record at most */
 
@@ -21,22 +22,58 @@ void worker_config_defaults(struct worker_config *cfg)
 	cfg->ndpi = true;
 }
 
-static void emit(struct worker *w, const char *event_type, uint8_t severity, uint64_t ts)
+static void emit_alert(struct worker *w, const char *event_type, uint8_t severity, uint64_t ts,
+		       const struct detect_alert_meta *meta)
 {
 	if (!jb_ok(&w->jb)) {
 		w->st.records_truncated++;
 		return;
 	}
 	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
-	struct rec_info info = { event_type, severity, ts };
+	struct rec_info info = { event_type, severity, ts, meta };
 	w->st.records++;
 	if (w->sink.emit)
 		w->sink.emit(w->sink.user, w->id, &k, w->jb.buf, w->jb.len, &info);
 }
 
+static void emit(struct worker *w, const char *event_type, uint8_t severity, uint64_t ts)
+{
+	emit_alert(w, event_type, severity, ts, NULL);
+}
+
 static uint64_t rec_ts(const struct worker *w)
 {
 	return w->cur ? w->cur->ts : w->now;
+}
+
+/* ---- detection ---------------------------------------------------------- */
+
+static void on_alert(void *user, const struct detect_alert *a)
+{
+	struct worker *w = user;
+	struct detect_alert_meta meta;
+	detect_alert_meta_fill(a, &meta);
+	w->st.alerts++;
+	uint64_t ts = a->p ? a->p->ts : rec_ts(w);
+	eve_alert(&w->jb, a, ts);
+	int sev = detect_rule_severity(a->rule);
+	emit_alert(w, "alert", (uint8_t)(sev < 1 ? 1 : sev > 4 ? 4 : sev), ts, &meta);
+}
+
+/* Picks up a reloaded engine (cheap when nothing changed). */
+static void detect_sync(struct worker *w)
+{
+	struct detect_holder *dh = w->cfg->detect;
+	uint64_t g = atomic_load_explicit(&dh->gen, memory_order_acquire);
+	if (g == w->de_gen)
+		return;
+	struct detect_engine *de = atomic_load_explicit(&dh->de, memory_order_acquire);
+	detect_thread_free(w->dt);
+	w->dt = de ? detect_thread_new(de) : NULL;
+	if (de && !w->dt)
+		w->st.detect_oom++;
+	w->de_gen = g;
+	atomic_store_explicit(&w->de_ack, g, memory_order_release);
 }
 
 /* ---- callbacks from the flow table ------------------------------------ */
@@ -118,17 +155,29 @@ static void on_app_tx(void *user, const struct app_tx *tx)
 		eve_tx(&w->jb, w->cur, f, tx);
 		emit(w, tx->proto->name, 0, rec_ts(w));
 	}
+	if (w->dt) {
+		struct detect_alert_sink sink = { w, on_alert };
+		detect_tx(w->dt, w->cur, f, tx, &sink);
+		w->cur_flow = f;
+	}
 }
 
 static void on_app_event(void *user, const struct proto_parser *p, uint16_t ev)
 {
 	struct worker *w = user;
 	w->st.anomalies++;
-	if (!w->cfg->log_anomaly || !w->cur_flow)
+	struct flow *f = w->cur_flow;
+	if (!f)
 		return;
-	eve_anomaly_app(&w->jb, w->cur, w->cur_flow, app_flow_proto_name(w->cur_flow),
-			app_event_name(p, ev));
-	emit(w, "anomaly", 0, rec_ts(w));
+	if (w->cfg->log_anomaly) {
+		eve_anomaly_app(&w->jb, w->cur, f, app_flow_proto_name(f), app_event_name(p, ev));
+		emit(w, "anomaly", 0, rec_ts(w));
+	}
+	if (w->dt) {
+		struct detect_alert_sink sink = { w, on_alert };
+		detect_app_event(w->dt, w->cur, f, p, ev, &sink);
+		w->cur_flow = f;
+	}
 }
 
 static void on_app_mem(void *user, int64_t delta)
@@ -162,6 +211,8 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 	w->ft = flow_table_new(&cfg->flow, &cb);
 	if (!w->ft)
 		return -ENOMEM;
+	if (cfg->detect)
+		detect_sync(w);
 	if (cfg->ndpi) {
 		w->ndpi = ndpi_ctx_new();
 		if (!w->ndpi) {
@@ -186,11 +237,15 @@ void worker_fini(struct worker *w)
 	}
 	ndpi_ctx_free(w->ndpi);
 	w->ndpi = NULL;
+	detect_thread_free(w->dt);
+	w->dt = NULL;
 	jb_free(&w->jb);
 }
 
 void worker_tick(struct worker *w, uint64_t now, uint64_t pcap_cnt)
 {
+	if (w->cfg->detect)
+		detect_sync(w);
 	w->now = now;
 	w->cur = NULL;
 	w->cur_flow = NULL;
@@ -229,6 +284,8 @@ void worker_packet(struct worker *w, struct packet *p)
 			}
 		}
 	}
+	if (w->cfg->detect)
+		detect_sync(w);
 	if (p->flags & PKT_FRAGMENT)
 		return; /* held by the defragmenter */
 	if (!(p->flags & PKT_HAS_FLOW_KEY))
@@ -247,6 +304,11 @@ void worker_packet(struct worker *w, struct packet *p)
 		stream_packet(w->ft, f, p);
 	} else if (p->l4proto == IPPROTO_UDP && p->payload_len) {
 		app_flow_data(&w->al, f, p->dir, p->payload, p->payload_len);
+	}
+	if (w->dt) {
+		struct detect_alert_sink sink = { w, on_alert };
+		w->cur_flow = f;
+		detect_packet(w->dt, p, f, &sink);
 	}
 	w->cur_flow = NULL;
 }

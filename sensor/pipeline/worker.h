@@ -16,6 +16,7 @@
  *   seq:     per worker, increasing; orders records with equal key parts.
  */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,10 +36,13 @@ struct rec_key {
 	uint32_t seq;
 };
 
+struct detect_alert_meta;
+
 struct rec_info {
 	const char *event_type;
 	uint8_t severity;   /* alerts: 1 (high) .. 4; 0 otherwise */
 	uint64_t ts;        /* packet time of the record */
+	const struct detect_alert_meta *alert; /* alerts: for thresholds, else NULL */
 };
 
 /* Where records go. emit() gets a complete JSON object (no newline). */
@@ -49,7 +53,16 @@ struct rec_sink {
 };
 
 struct detect_engine;
+struct detect_thread;
 struct ndpi_ctx;
+
+/* The engine in use, swapped on reload: workers compare gen before each
+ * packet and build their thread context for the new engine; the old one is
+ * freed once every worker (and the output stage) has acknowledged. */
+struct detect_holder {
+	_Atomic(struct detect_engine *) de;
+	_Atomic uint64_t gen;
+};
 
 struct worker_config {
 	struct flow_config flow;
@@ -57,6 +70,7 @@ struct worker_config {
 	bool log_anomaly;   /* decoder/stream/app events as anomaly records */
 	bool log_flow;      /* a flow record when a flow ends */
 	bool ndpi;          /* offer flows to nDPI */
+	struct detect_holder *detect; /* NULL: no detection */
 };
 
 struct worker_stats {
@@ -68,6 +82,7 @@ struct worker_stats {
 	uint64_t anomalies;
 	uint64_t alerts;
 	uint64_t flow_records;
+	uint64_t detect_oom;  /* engine switches that failed for lack of memory */
 };
 
 struct worker {
@@ -87,6 +102,10 @@ struct worker {
 	uint32_t key_phase;
 	uint32_t seq;
 	uint64_t now;
+	/* detection */
+	struct detect_thread *dt;
+	uint64_t de_gen;
+	_Atomic uint64_t de_ack;
 };
 
 void worker_config_defaults(struct worker_config *cfg);

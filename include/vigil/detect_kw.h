@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIGIL_DETECT_KW_H
+#define VIGIL_DETECT_KW_H
+
+/*
+ * Rule keywords a protocol parser offers to the detection engine, e.g.
+ * `modbus: function 3`, `dnp3_func: write`, `iec104.typeid: C_SC_NA_1`.
+ *
+ * A parser lists its keywords in proto_parser.keywords. The engine parses a
+ * rule option whose name matches by calling setup() with the option's
+ * argument (trimmed, quotes removed; NULL when the option has no value),
+ * then evaluates match() against every transaction of that protocol the
+ * rule meets. A keyword may instead be a sticky buffer (dnp3_data): then
+ * buffer() returns the bytes the content/pcre options after it inspect.
+ *
+ * function() lets the engine index rules: when a matcher pins exactly one
+ * function code (the value proto_parser.tx_function() returns for a tx),
+ * it returns it, and the rule is only evaluated against txs with that code.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct app_tx;
+
+struct app_keyword {
+	const char *name;
+	/* 0, or -1 with a precise reason in err ("modbus: unknown function 'x'"). */
+	int (*setup)(const char *arg, void **data, char *err, size_t errlen);
+	bool (*match)(const void *data, const struct app_tx *tx);
+	void (*free)(void *data);            /* accepts NULL; NULL = free() */
+	/* The function code this matcher pins, or -1. May be NULL. */
+	int (*function)(const void *data);
+	/* Sticky buffers only (setup/match NULL): NULL when the tx has none. */
+	const uint8_t *(*buffer)(const struct app_tx *tx, size_t *len);
+};
+
+#endif

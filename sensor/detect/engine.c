@@ -1,0 +1,1110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The detection engine: loading, grouping, prefiltering and evaluation.
+ *
+ * Rules are grouped so that a packet or transaction only meets the rules
+ * that can concern it:
+ *   - packet rules by transport (tcp, udp, icmp, other; ip rules in all)
+ *     and direction (to_server, to_client, unknown);
+ *   - application rules by protocol and direction, and inside a group, the
+ *     rules without content by the function code they pin (see
+ *     app_keyword.function), so that a Modbus read meets only the rules
+ *     about reads;
+ *   - app-layer-event rules by (protocol, event).
+ * Every content rule contributes its fast pattern to one Hyperscan literal
+ * database per (group, buffer); a rule with content is evaluated only when
+ * its pattern was seen. Candidates are evaluated in rule order (pass rules
+ * first), so alerts of one packet come out in a fixed order.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <hs/hs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "detect/rule.h"
+#include "detect/threshold.h"
+#include "proto/framing.h"
+#include "proto/registry.h"
+#include "util/jb.h"
+#include "vigil/detect.h"
+
+#define FUNC_MAX 1024
+#define MAX_RULES (1u << 20)
+#define MAX_LINE (1u << 16)
+
+enum { PG_TCP, PG_UDP, PG_ICMP, PG_OTHER, PG__N };
+
+struct pf_db {
+	const struct app_keyword *kw; /* NULL: packet payload */
+	hs_database_t *db;
+	/* build time */
+	const char **pats;
+	unsigned *flags;
+	unsigned *ids;
+	size_t *lens;
+	size_t n, cap;
+};
+
+struct rgroup {
+	uint32_t *nc;          /* rules without prefilter (any function) */
+	uint32_t n_nc, cap_nc;
+	uint32_t **nc_func;    /* [FUNC_MAX] rules without prefilter pinning f */
+	uint32_t *n_nc_func, *cap_nc_func;
+	struct pf_db dbs[DETECT_MAX_BUF + 1];
+	int n_dbs;
+	uint32_t n_rules;
+};
+
+struct detect_engine {
+	struct rule *rules;
+	uint32_t n_rules;
+	struct rgroup pkt[PG__N][3];
+	struct rgroup *app;    /* [n_parsers][2] */
+	uint32_t **ev;         /* [(n_parsers + 1) * EV_SLOTS] lists */
+	uint32_t *n_ev;
+	struct class_entry *classes;
+	size_t n_classes;
+	struct thr_config thrc;
+	char fb_names[RULE_MAX_FLOWBITS][48];
+	int n_fb;
+};
+
+#define EV_SLOTS 64
+
+struct detect_thread {
+	const struct detect_engine *de;
+	hs_scratch_t *hs;
+	uint8_t *hitmap;
+	uint32_t *hits;
+	uint32_t n_hits;
+	uint32_t *cand;
+	struct detect_scratch s;
+	struct detect_thread_stats st;
+};
+
+/* ---- classification -------------------------------------------------------- */
+
+static int load_classes(struct detect_engine *de, const char *path, FILE *msgs, char *err,
+			size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	char line[1024];
+	int ln = 0;
+	while (fgets(line, sizeof(line), f)) {
+		ln++;
+		char *s = line;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s || *s == '#')
+			continue;
+		const char *pfx = "config classification:";
+		if (strncmp(s, pfx, strlen(pfx)) != 0) {
+			fprintf(msgs, "%s:%d: not a 'config classification:' line\n", path, ln);
+			continue;
+		}
+		s += strlen(pfx);
+		char *name = strtok(s, ",");
+		char *desc = strtok(NULL, ",");
+		char *prio = strtok(NULL, ",\r\n");
+		if (!name || !desc || !prio) {
+			fprintf(msgs, "%s:%d: expected 'name,description,priority'\n", path, ln);
+			continue;
+		}
+		while (isspace((unsigned char)*name))
+			name++;
+		char *e = name + strlen(name);
+		while (e > name && isspace((unsigned char)e[-1]))
+			*--e = 0;
+		while (isspace((unsigned char)*desc))
+			desc++;
+		int p = atoi(prio);
+		if (p < 1 || p > 255) {
+			fprintf(msgs, "%s:%d: invalid priority '%s'\n", path, ln, prio);
+			continue;
+		}
+		struct class_entry *nc = realloc(de->classes, (de->n_classes + 1) * sizeof(*nc));
+		if (!nc) {
+			fclose(f);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		de->classes = nc;
+		nc[de->n_classes].name = strdup(name);
+		nc[de->n_classes].desc = strdup(desc);
+		nc[de->n_classes].priority = p;
+		de->n_classes++;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int add_rule(struct detect_engine *de, uint32_t *cap, struct rule *r, char *err,
+		    size_t errlen)
+{
+	if (de->n_rules >= MAX_RULES) {
+		snprintf(err, errlen, "more than %u rules", MAX_RULES);
+		return -1;
+	}
+	if (de->n_rules == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 256;
+		struct rule *nr = realloc(de->rules, nc * sizeof(*nr));
+		if (!nr) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		de->rules = nr;
+		*cap = nc;
+	}
+	de->rules[de->n_rules++] = *r;
+	return 0;
+}
+
+/* The sid of a rule that failed to parse, found textually (0: none). */
+static uint32_t scan_sid(const char *text)
+{
+	const char *p = strchr(text, '(');
+	while (p && (p = strstr(p, "sid"))) {
+		const char *b = p - 1;
+		while (isspace((unsigned char)*b))
+			b--;
+		const char *a = p + 3;
+		while (isspace((unsigned char)*a))
+			a++;
+		if ((*b == '(' || *b == ';') && *a == ':') {
+			unsigned long v = strtoul(a + 1, NULL, 10);
+			return v <= UINT32_MAX ? (uint32_t)v : 0;
+		}
+		p += 3;
+	}
+	return 0;
+}
+
+static int load_file(struct detect_engine *de, struct rule_parse_ctx *pc, uint32_t *cap,
+		     const char *path, FILE *msgs, struct detect_load_report *rep, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rep->files++;
+	char *line = malloc(MAX_LINE);
+	char *acc = malloc(MAX_LINE);
+	if (!line || !acc) {
+		free(line);
+		free(acc);
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	size_t alen = 0;
+	int ln = 0, start_ln = 0;
+	bool toolong = false;
+	while (fgets(line, MAX_LINE, f)) {
+		ln++;
+		size_t n = strlen(line);
+		if (n == MAX_LINE - 1 && line[n - 1] != '\n')
+			toolong = true;
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		char *s = line;
+		if (alen == 0) {
+			while (isspace((unsigned char)*s))
+				s++;
+			if (!*s || *s == '#')
+				continue;
+			start_ln = ln;
+		}
+		n = strlen(s);
+		bool cont = n && s[n - 1] == '\\';
+		if (cont)
+			s[--n] = 0;
+		if (alen + n + 1 >= MAX_LINE) {
+			toolong = true;
+		} else {
+			memcpy(acc + alen, s, n);
+			alen += n;
+			acc[alen] = 0;
+		}
+		if (cont)
+			continue;
+		if (toolong) {
+			fprintf(msgs, "%s:%d: rule longer than %u bytes: skipped\n", path, start_ln,
+				MAX_LINE);
+			rep->failed++;
+			toolong = false;
+			alen = 0;
+			continue;
+		}
+		struct rule r;
+		char e[512];
+		int rc = rule_parse(pc, acc, &r, e, sizeof(e));
+		if (rc == 0) {
+			r.file = strdup(path);
+			r.line = start_ln;
+			if (add_rule(de, cap, &r, err, errlen) < 0) {
+				rule_free(&r);
+				free(line);
+				free(acc);
+				fclose(f);
+				return -1;
+			}
+			rep->loaded++;
+		} else {
+			if (!r.sid)
+				r.sid = scan_sid(acc);
+			if (r.sid)
+				fprintf(msgs, "%s:%d: sid %u: %s\n", path, start_ln, r.sid, e);
+			else
+				fprintf(msgs, "%s:%d: %s\n", path, start_ln, e);
+			if (rc == -2)
+				rep->unsupported++;
+			else
+				rep->failed++;
+		}
+		alen = 0;
+	}
+	if (alen) {
+		fprintf(msgs, "%s:%d: file ends inside a continued rule\n", path, start_ln);
+		rep->failed++;
+	}
+	free(line);
+	free(acc);
+	fclose(f);
+	return 0;
+}
+
+static int load_path(struct detect_engine *de, struct rule_parse_ctx *pc, uint32_t *cap,
+		     const char *path, FILE *msgs, struct detect_load_report *rep, char *err,
+		     size_t errlen)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return load_file(de, pc, cap, path, msgs, rep, err, errlen);
+	DIR *d = opendir(path);
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l < 7 || strcmp(e->d_name + l - 6, ".rules") != 0)
+			continue;
+		char **nn = realloc(names, (n + 1) * sizeof(*nn));
+		if (!nn)
+			break;
+		names = nn;
+		size_t pl = strlen(path) + l + 2;
+		names[n] = malloc(pl);
+		if (!names[n])
+			break;
+		snprintf(names[n], pl, "%s/%s", path, e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = load_file(de, pc, cap, names[i], msgs, rep, err, errlen);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+/* ---- groups ------------------------------------------------------------------ */
+
+static int push(uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 8;
+		uint32_t *na = realloc(*arr, nc * sizeof(*na));
+		if (!na)
+			return -1;
+		*arr = na;
+		*cap = nc;
+	}
+	(*arr)[(*n)++] = v;
+	return 0;
+}
+
+static struct pf_db *group_db(struct rgroup *g, const struct app_keyword *kw)
+{
+	for (int i = 0; i < g->n_dbs; i++)
+		if (g->dbs[i].kw == kw)
+			return &g->dbs[i];
+	if (g->n_dbs >= DETECT_MAX_BUF + 1)
+		return NULL;
+	struct pf_db *d = &g->dbs[g->n_dbs++];
+	memset(d, 0, sizeof(*d));
+	d->kw = kw;
+	return d;
+}
+
+static int group_add(struct rgroup *g, const struct rule *r)
+{
+	g->n_rules++;
+	if (r->fp >= 0) {
+		const struct sm *m = &r->sms[r->fp];
+		struct pf_db *d = group_db(g, r->bufs[m->buf].kw);
+		if (!d)
+			return -1;
+		if (d->n == d->cap) {
+			size_t nc = d->cap ? d->cap * 2 : 16;
+			const char **np = realloc(d->pats, nc * sizeof(*np));
+			if (np)
+				d->pats = np;
+			unsigned *nf = realloc(d->flags, nc * sizeof(*nf));
+			if (nf)
+				d->flags = nf;
+			unsigned *ni = realloc(d->ids, nc * sizeof(*ni));
+			if (ni)
+				d->ids = ni;
+			size_t *nl = realloc(d->lens, nc * sizeof(*nl));
+			if (nl)
+				d->lens = nl;
+			if (!np || !nf || !ni || !nl)
+				return -1;
+			d->cap = nc;
+		}
+		const struct sm_content *c = &m->u.c;
+		uint32_t off = c->fp_len ? c->fp_off : 0, len = c->fp_len ? c->fp_len : c->len;
+		d->pats[d->n] = (const char *)c->pat + off;
+		d->lens[d->n] = len;
+		d->flags[d->n] = HS_FLAG_SINGLEMATCH | ((c->flags & CF_NOCASE) ? HS_FLAG_CASELESS : 0);
+		d->ids[d->n] = r->idx;
+		d->n++;
+		return 0;
+	}
+	if (r->func >= 0 && r->func < FUNC_MAX) {
+		if (!g->nc_func) {
+			g->nc_func = calloc(FUNC_MAX, sizeof(*g->nc_func));
+			g->n_nc_func = calloc(FUNC_MAX, sizeof(*g->n_nc_func));
+			g->cap_nc_func = calloc(FUNC_MAX, sizeof(*g->cap_nc_func));
+			if (!g->nc_func || !g->n_nc_func || !g->cap_nc_func)
+				return -1;
+		}
+		return push(&g->nc_func[r->func], &g->n_nc_func[r->func], &g->cap_nc_func[r->func],
+			    r->idx);
+	}
+	return push(&g->nc, &g->n_nc, &g->cap_nc, r->idx);
+}
+
+static int group_compile(struct rgroup *g, char *err, size_t errlen)
+{
+	for (int i = 0; i < g->n_dbs; i++) {
+		struct pf_db *d = &g->dbs[i];
+		if (!d->n)
+			continue;
+		hs_compile_error_t *ce = NULL;
+		if (hs_compile_lit_multi(d->pats, d->flags, d->ids, d->lens, (unsigned)d->n,
+					 HS_MODE_BLOCK, NULL, &d->db, &ce) != HS_SUCCESS) {
+			snprintf(err, errlen, "hyperscan: %s", ce ? ce->message : "compile failed");
+			hs_free_compile_error(ce);
+			return -1;
+		}
+		free(d->pats);
+		free(d->flags);
+		free(d->ids);
+		free(d->lens);
+		d->pats = NULL;
+		d->flags = NULL;
+		d->ids = NULL;
+		d->lens = NULL;
+	}
+	return 0;
+}
+
+static void group_free(struct rgroup *g)
+{
+	free(g->nc);
+	if (g->nc_func)
+		for (int f = 0; f < FUNC_MAX; f++)
+			free(g->nc_func[f]);
+	free(g->nc_func);
+	free(g->n_nc_func);
+	free(g->cap_nc_func);
+	for (int i = 0; i < g->n_dbs; i++) {
+		hs_free_database(g->dbs[i].db);
+		free(g->dbs[i].pats);
+		free(g->dbs[i].flags);
+		free(g->dbs[i].ids);
+		free(g->dbs[i].lens);
+	}
+	memset(g, 0, sizeof(*g));
+}
+
+static int rule_dirs(const struct rule *r, bool d[3])
+{
+	d[0] = !(r->flow & FLF_TOCLIENT);
+	d[1] = !(r->flow & FLF_TOSERVER);
+	d[2] = !(r->flow & (FLF_TOCLIENT | FLF_TOSERVER | FLF_ESTABLISHED));
+	return 0;
+}
+
+static int build_groups(struct detect_engine *de, char *err, size_t errlen)
+{
+	size_t np = app_n_parsers;
+	de->app = calloc(np * 2 + 1, sizeof(struct rgroup));
+	de->ev = calloc((np + 1) * EV_SLOTS, sizeof(uint32_t *));
+	de->n_ev = calloc((np + 1) * EV_SLOTS, sizeof(uint32_t));
+	uint32_t *cap_ev = calloc((np + 1) * EV_SLOTS, sizeof(uint32_t));
+	if (!de->app || !de->ev || !de->n_ev || !cap_ev) {
+		free(cap_ev);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = 0;
+	for (uint32_t i = 0; i < de->n_rules && rc == 0; i++) {
+		struct rule *r = &de->rules[i];
+		bool d[3];
+		rule_dirs(r, d);
+		if (r->ev_parser != -2) {
+			size_t slot = (size_t)(r->ev_parser + 1) * EV_SLOTS + (r->ev_id % EV_SLOTS);
+			if (r->ev_id >= EV_SLOTS) {
+				snprintf(err, errlen, "event id %u too large", r->ev_id);
+				rc = -1;
+				break;
+			}
+			if (push(&de->ev[slot], &de->n_ev[slot], &cap_ev[slot], i) < 0)
+				rc = -1;
+			continue;
+		}
+		if (r->proto == RP_APP) {
+			for (int k = 0; k < 2 && rc == 0; k++)
+				if (d[k] && group_add(&de->app[(size_t)r->app * 2 + (size_t)k], r) < 0)
+					rc = -1;
+			continue;
+		}
+		for (int pg = 0; pg < PG__N; pg++) {
+			bool in = r->proto == RP_IP || (r->proto == RP_TCP && pg == PG_TCP) ||
+				  (r->proto == RP_UDP && pg == PG_UDP) ||
+				  (r->proto == RP_ICMP && pg == PG_ICMP);
+			for (int k = 0; in && k < 3 && rc == 0; k++)
+				if (d[k] && group_add(&de->pkt[pg][k], r) < 0)
+					rc = -1;
+		}
+	}
+	free(cap_ev);
+	if (rc < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int pg = 0; pg < PG__N; pg++)
+		for (int k = 0; k < 3; k++)
+			if (group_compile(&de->pkt[pg][k], err, errlen) < 0)
+				return -1;
+	for (size_t i = 0; i < np * 2; i++)
+		if (group_compile(&de->app[i], err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+/* pass rules first, otherwise load order */
+static int cmp_action(const void *a, const void *b)
+{
+	const struct rule *x = a, *y = b;
+	int px = x->action == RA_PASS ? 0 : 1, py = y->action == RA_PASS ? 0 : 1;
+	if (px != py)
+		return px - py;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+struct detect_engine *detect_engine_load(const struct detect_config *cfg,
+					 const char *const *paths, size_t n_paths, FILE *msgs,
+					 struct detect_load_report *rep, char *err, size_t errlen)
+{
+	struct detect_load_report dummy;
+	if (!rep)
+		rep = &dummy;
+	memset(rep, 0, sizeof(*rep));
+	if (!msgs)
+		msgs = stderr;
+	err[0] = 0;
+	struct detect_engine *de = calloc(1, sizeof(*de));
+	if (!de) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (cfg && cfg->classification_file &&
+	    load_classes(de, cfg->classification_file, msgs, err, errlen) < 0)
+		goto fail;
+	struct rule_parse_ctx pc;
+	memset(&pc, 0, sizeof(pc));
+	pc.cfg = cfg;
+	pc.classes = de->classes;
+	pc.n_classes = de->n_classes;
+	uint32_t cap = 0;
+	for (size_t i = 0; i < n_paths; i++)
+		if (load_path(de, &pc, &cap, paths[i], msgs, rep, err, errlen) < 0)
+			goto fail;
+	/* duplicate gid:sid: the later one is reported and dropped */
+	for (uint32_t i = 0; i < de->n_rules; i++)
+		de->rules[i].idx = i;
+	for (uint32_t i = 0; i < de->n_rules; i++) {
+		for (uint32_t j = 0; j < i; j++) {
+			if (de->rules[j].sid == de->rules[i].sid && de->rules[j].gid == de->rules[i].gid) {
+				fprintf(msgs, "%s:%d: sid %u: duplicate of the rule at %s:%d: skipped\n",
+					de->rules[i].file, de->rules[i].line, de->rules[i].sid,
+					de->rules[j].file, de->rules[j].line);
+				rule_free(&de->rules[i]);
+				memmove(&de->rules[i], &de->rules[i + 1],
+					(de->n_rules - i - 1) * sizeof(struct rule));
+				de->n_rules--;
+				rep->loaded--;
+				rep->failed++;
+				i--;
+				break;
+			}
+		}
+	}
+	qsort(de->rules, de->n_rules, sizeof(struct rule), cmp_action);
+	for (uint32_t i = 0; i < de->n_rules; i++)
+		de->rules[i].idx = i;
+	memcpy(de->fb_names, pc.fb_names, sizeof(de->fb_names));
+	de->n_fb = pc.n_fb;
+	if (cfg && cfg->strict && (rep->failed || rep->unsupported)) {
+		snprintf(err, errlen, "%u rules failed to load", rep->failed + rep->unsupported);
+		goto fail;
+	}
+	if (cfg && cfg->threshold_file &&
+	    thr_config_load(&de->thrc, cfg->threshold_file, msgs, err, errlen) < 0)
+		goto fail;
+	if (build_groups(de, err, errlen) < 0)
+		goto fail;
+	return de;
+fail:
+	detect_engine_free(de);
+	return NULL;
+}
+
+void detect_engine_free(struct detect_engine *de)
+{
+	if (!de)
+		return;
+	for (uint32_t i = 0; i < de->n_rules; i++)
+		rule_free(&de->rules[i]);
+	free(de->rules);
+	for (int pg = 0; pg < PG__N; pg++)
+		for (int k = 0; k < 3; k++)
+			group_free(&de->pkt[pg][k]);
+	if (de->app)
+		for (size_t i = 0; i < app_n_parsers * 2; i++)
+			group_free(&de->app[i]);
+	free(de->app);
+	if (de->ev)
+		for (size_t i = 0; i < (app_n_parsers + 1) * EV_SLOTS; i++)
+			free(de->ev[i]);
+	free(de->ev);
+	free(de->n_ev);
+	for (size_t i = 0; i < de->n_classes; i++) {
+		free(de->classes[i].name);
+		free(de->classes[i].desc);
+	}
+	free(de->classes);
+	thr_config_free(&de->thrc);
+	free(de);
+}
+
+unsigned detect_engine_rule_count(const struct detect_engine *de)
+{
+	return de ? de->n_rules : 0;
+}
+
+const struct thr_config *detect_engine_thr_config(const struct detect_engine *de)
+{
+	return &de->thrc;
+}
+
+/* ---- threads ------------------------------------------------------------------ */
+
+static int scratch_for(hs_scratch_t **s, const struct rgroup *g)
+{
+	for (int i = 0; i < g->n_dbs; i++)
+		if (g->dbs[i].db && hs_alloc_scratch(g->dbs[i].db, s) != HS_SUCCESS)
+			return -1;
+	return 0;
+}
+
+struct detect_thread *detect_thread_new(const struct detect_engine *de)
+{
+	struct detect_thread *dt = calloc(1, sizeof(*dt));
+	if (!dt)
+		return NULL;
+	dt->de = de;
+	uint32_t n = de->n_rules ? de->n_rules : 1;
+	dt->hitmap = calloc((n + 7) / 8, 1);
+	dt->hits = calloc(n, sizeof(uint32_t));
+	dt->cand = calloc(n, sizeof(uint32_t));
+	dt->s.md = pcre2_match_data_create(32, NULL);
+	dt->s.mctx = pcre2_match_context_create(NULL);
+	if (!dt->hitmap || !dt->hits || !dt->cand || !dt->s.md || !dt->s.mctx)
+		goto fail;
+	pcre2_set_match_limit(dt->s.mctx, 10000);
+	pcre2_set_depth_limit(dt->s.mctx, 1000);
+	for (int pg = 0; pg < PG__N; pg++)
+		for (int k = 0; k < 3; k++)
+			if (scratch_for(&dt->hs, &de->pkt[pg][k]) < 0)
+				goto fail;
+	for (size_t i = 0; i < app_n_parsers * 2; i++)
+		if (scratch_for(&dt->hs, &de->app[i]) < 0)
+			goto fail;
+	return dt;
+fail:
+	detect_thread_free(dt);
+	return NULL;
+}
+
+void detect_thread_free(struct detect_thread *dt)
+{
+	if (!dt)
+		return;
+	hs_free_scratch(dt->hs);
+	free(dt->hitmap);
+	free(dt->hits);
+	free(dt->cand);
+	pcre2_match_data_free(dt->s.md);
+	pcre2_match_context_free(dt->s.mctx);
+	free(dt);
+}
+
+void detect_thread_stats(const struct detect_thread *dt, struct detect_thread_stats *st)
+{
+	if (dt)
+		*st = dt->st;
+	else
+		memset(st, 0, sizeof(*st));
+}
+
+/* ---- evaluation ------------------------------------------------------------------ */
+
+static int on_hs_match(unsigned id, unsigned long long from, unsigned long long to,
+		       unsigned flags, void *ctx)
+{
+	(void)from;
+	(void)to;
+	(void)flags;
+	struct detect_thread *dt = ctx;
+	if (!(dt->hitmap[id >> 3] & (1u << (id & 7)))) {
+		dt->hitmap[id >> 3] |= (uint8_t)(1u << (id & 7));
+		dt->hits[dt->n_hits++] = id;
+	}
+	return 0;
+}
+
+static void scan(struct detect_thread *dt, const struct pf_db *d, const uint8_t *buf, size_t len)
+{
+	if (!d->db || !buf || !len)
+		return;
+	hs_scan(d->db, (const char *)buf, (unsigned)len, 0, dt->hs, on_hs_match, dt);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Candidates = prefilter hits + the given no-content lists, sorted. */
+static uint32_t candidates(struct detect_thread *dt, const uint32_t *a, uint32_t na,
+			   const uint32_t *b, uint32_t nb)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < dt->n_hits; i++) {
+		uint32_t id = dt->hits[i];
+		dt->hitmap[id >> 3] &= (uint8_t)~(1u << (id & 7));
+		dt->cand[n++] = id;
+	}
+	dt->st.prefilter_hits += dt->n_hits;
+	dt->n_hits = 0;
+	for (uint32_t i = 0; i < na; i++)
+		dt->cand[n++] = a[i];
+	for (uint32_t i = 0; i < nb; i++)
+		dt->cand[n++] = b[i];
+	if (n > 1)
+		qsort(dt->cand, n, sizeof(uint32_t), cmp_u32);
+	return n;
+}
+
+struct mctx {
+	struct packet *p;
+	struct flow *f;
+	const struct app_tx *tx;
+	uint8_t dir;          /* direction of p in f (0 to server) or 2 unknown */
+	const struct vaddr *src, *dst;
+	uint16_t sp, dp;
+	uint8_t ip_ver;
+	uint8_t ipproto;
+};
+
+static bool header_match(const struct rule *r, const struct mctx *m)
+{
+	if (!m->src)
+		return false;
+	if (addrset_match(&r->src, m->src, m->ip_ver) && addrset_match(&r->dst, m->dst, m->ip_ver) &&
+	    portset_match(&r->sp, m->sp) && portset_match(&r->dp, m->dp))
+		return true;
+	return r->bidir && addrset_match(&r->src, m->dst, m->ip_ver) &&
+	       addrset_match(&r->dst, m->src, m->ip_ver) && portset_match(&r->sp, m->dp) &&
+	       portset_match(&r->dp, m->sp);
+}
+
+static bool flow_match(const struct rule *r, const struct mctx *m)
+{
+	uint8_t fl = r->flow;
+	if (!fl)
+		return true;
+	if ((fl & FLF_TOSERVER) && m->dir != 0)
+		return false;
+	if ((fl & FLF_TOCLIENT) && m->dir != 1)
+		return false;
+	bool est = false;
+	if (m->f) {
+		if (m->f->tcp)
+			est = m->f->tcp->state >= TCPS_ESTABLISHED;
+		else
+			est = m->f->pkts[0] && m->f->pkts[1];
+	}
+	if ((fl & FLF_ESTABLISHED) && !est)
+		return false;
+	if ((fl & FLF_NOT_ESTABLISHED) && est)
+		return false;
+	return true;
+}
+
+static const uint8_t *rule_buffer(const struct rule *r, uint8_t b, const struct mctx *m,
+				  size_t *len)
+{
+	if (b == 0) {
+		if (!m->p) {
+			*len = 0;
+			return NULL;
+		}
+		*len = m->p->payload_len;
+		return m->p->payload;
+	}
+	if (!m->tx || !r->bufs[b].kw->buffer) {
+		*len = 0;
+		return NULL;
+	}
+	if (m->tx->proto != app_parsers[r->app]) {
+		*len = 0;
+		return NULL;
+	}
+	return r->bufs[b].kw->buffer(m->tx, len);
+}
+
+static bool rule_match(struct detect_thread *dt, const struct rule *r, const struct mctx *m)
+{
+	dt->st.evaluated++;
+	if (!header_match(r, m) || !flow_match(r, m))
+		return false;
+	if (r->proto == RP_APP && r->ipproto_hint && r->ipproto_hint != m->ipproto)
+		return false;
+	for (int i = 0; i < r->n_sms; i++) {
+		const struct sm *s = &r->sms[i];
+		switch (s->type) {
+		case SM_DSIZE:
+			if (!m->p || !du_match(&s->u.u, m->p->payload_len))
+				return false;
+			break;
+		case SM_APPKW:
+			if (!m->tx || m->tx->proto != app_parsers[r->app] ||
+			    !s->u.kw.kw->match(s->u.kw.data, m->tx))
+				return false;
+			break;
+		case SM_FLOWBITS: {
+			uint64_t have = m->f ? m->f->flowbits : 0;
+			bool set = s->u.fb.all ? (have & s->u.fb.mask) == s->u.fb.mask
+					       : (have & s->u.fb.mask) != 0;
+			if (s->u.fb.op == FB_ISNOTSET)
+				set = s->u.fb.all ? (have & s->u.fb.mask) == 0
+						  : (have & s->u.fb.mask) != s->u.fb.mask;
+			if (!set)
+				return false;
+			break;
+		}
+		case SM_APP_PROTO: {
+			bool is;
+			const struct proto_parser *fp = m->f ? app_flow_parser(m->f) : NULL;
+			if (s->u.ap.parser == -2)
+				is = m->f && m->f->app.status == APP_STATUS_FAILED;
+			else
+				is = fp && fp == app_parsers[s->u.ap.parser];
+			if (is == s->u.ap.negated)
+				return false;
+			break;
+		}
+		case SM_FLAGS: {
+			if (!m->p || m->ipproto != IPPROTO_TCP)
+				return false;
+			uint8_t fl = m->p->tcp_flags & s->u.flags.mask;
+			uint8_t want = s->u.flags.set;
+			bool ok;
+			switch (s->u.flags.mode) {
+			case '+': ok = (fl & want) == want; break;
+			case '*': ok = (fl & want) != 0; break;
+			case '!': ok = (fl & want) == 0; break;
+			default: ok = fl == want; break;
+			}
+			if (!ok)
+				return false;
+			break;
+		}
+		case SM_DECODE_EVENT: {
+			bool found = false;
+			for (unsigned k = 0; m->p && k < m->p->n_events && !found; k++)
+				found = m->p->events[k] == s->u.dev.ev;
+			if (!found)
+				return false;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (r->has_payload_sm) {
+		for (uint8_t b = 0; b < r->n_bufs; b++) {
+			size_t len;
+			const uint8_t *buf = rule_buffer(r, b, m, &len);
+			if (b > 0 && !buf)
+				return false;
+			if (!payload_match(r, b, buf, len, &dt->s))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Evaluates the candidates; alerts; stops at a matching pass rule. */
+static void run(struct detect_thread *dt, uint32_t n, const struct mctx *m,
+		const struct detect_alert_sink *sink)
+{
+	const struct detect_engine *de = dt->de;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct rule *r = &de->rules[dt->cand[i]];
+		if (i && dt->cand[i] == dt->cand[i - 1])
+			continue;
+		if (!rule_match(dt, r, m))
+			continue;
+		if (m->f)
+			for (int k = 0; k < r->n_fb; k++) {
+				uint64_t bit = 1ull << r->fb[k].bit;
+				if (r->fb[k].op == FB_SET)
+					m->f->flowbits |= bit;
+				else if (r->fb[k].op == FB_UNSET)
+					m->f->flowbits &= ~bit;
+				else
+					m->f->flowbits ^= bit;
+			}
+		if (r->action == RA_PASS)
+			return;
+		if (r->noalert)
+			continue;
+		dt->st.alerts++;
+		if (m->f)
+			m->f->alerted = 1;
+		struct detect_alert a = { r, m->p, m->f, m->tx, m->dir };
+		if (sink && sink->alert)
+			sink->alert(sink->user, &a);
+	}
+}
+
+static void ctx_from(struct mctx *m, struct packet *p, struct flow *f, const struct app_tx *tx)
+{
+	memset(m, 0, sizeof(*m));
+	m->p = p;
+	m->f = f;
+	m->tx = tx;
+	if (p && (p->flags & PKT_HAS_FLOW_KEY || p->ip_ver)) {
+		m->src = &p->src;
+		m->dst = &p->dst;
+		m->sp = p->sp;
+		m->dp = p->dp;
+		m->ip_ver = p->ip_ver;
+		m->ipproto = p->l4proto;
+		m->dir = f ? p->dir : 2;
+	} else if (f) {
+		uint8_t d = tx ? tx->dir : 0;
+		m->src = &f->key.addr[d];
+		m->dst = &f->key.addr[!d];
+		m->sp = f->key.port[d];
+		m->dp = f->key.port[!d];
+		m->ip_ver = f->key.ip_ver;
+		m->ipproto = f->key.proto;
+		m->dir = d;
+	}
+	if (tx)
+		m->dir = tx->dir;
+}
+
+void detect_packet(struct detect_thread *dt, struct packet *p, struct flow *f,
+		   const struct detect_alert_sink *sink)
+{
+	if (!dt || !p || !p->ip_ver)
+		return;
+	const struct detect_engine *de = dt->de;
+	int pg = p->l4proto == IPPROTO_TCP ? PG_TCP : p->l4proto == IPPROTO_UDP ? PG_UDP
+		 : (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6) ? PG_ICMP : PG_OTHER;
+	int k = f ? p->dir : 2;
+	const struct rgroup *g = &de->pkt[pg][k];
+	if (!g->n_rules)
+		return;
+	for (int i = 0; i < g->n_dbs; i++)
+		if (!g->dbs[i].kw)
+			scan(dt, &g->dbs[i], p->payload, p->payload_len);
+	uint32_t n = candidates(dt, g->nc, g->n_nc, NULL, 0);
+	if (!n)
+		return;
+	struct mctx m;
+	ctx_from(&m, p, f, NULL);
+	run(dt, n, &m, sink);
+}
+
+void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
+	       const struct app_tx *tx, const struct detect_alert_sink *sink)
+{
+	if (!dt || !tx)
+		return;
+	const struct detect_engine *de = dt->de;
+	int ai = app_parser_index(tx->proto->name);
+	if (ai < 0)
+		return;
+	const struct rgroup *g = &de->app[(size_t)ai * 2 + (tx->dir ? 1 : 0)];
+	if (!g->n_rules)
+		return;
+	for (int i = 0; i < g->n_dbs; i++) {
+		const struct pf_db *d = &g->dbs[i];
+		if (!d->kw) {
+			if (p)
+				scan(dt, d, p->payload, p->payload_len);
+		} else {
+			size_t len = 0;
+			const uint8_t *b = d->kw->buffer(tx, &len);
+			scan(dt, d, b, len);
+		}
+	}
+	const uint32_t *fl = NULL;
+	uint32_t nfl = 0;
+	if (g->nc_func && tx->proto->tx_function) {
+		int fn = tx->proto->tx_function(tx);
+		if (fn >= 0 && fn < FUNC_MAX) {
+			fl = g->nc_func[fn];
+			nfl = g->n_nc_func[fn];
+		}
+	}
+	uint32_t n = candidates(dt, g->nc, g->n_nc, fl, nfl);
+	if (!n)
+		return;
+	struct mctx m;
+	ctx_from(&m, p, f, tx);
+	run(dt, n, &m, sink);
+}
+
+void detect_app_event(struct detect_thread *dt, struct packet *pk, struct flow *f,
+		      const struct proto_parser *p, uint16_t ev,
+		      const struct detect_alert_sink *sink)
+{
+	if (!dt || ev >= EV_SLOTS)
+		return;
+	const struct detect_engine *de = dt->de;
+	int pi = p ? app_parser_index(p->name) : -1;
+	if (p && pi < 0)
+		return;
+	size_t slot = (size_t)(pi + 1) * EV_SLOTS + ev;
+	uint32_t n = de->n_ev[slot];
+	if (!n)
+		return;
+	dt->n_hits = 0;
+	memcpy(dt->cand, de->ev[slot], n * sizeof(uint32_t));
+	struct mctx m;
+	ctx_from(&m, pk, f, NULL);
+	if (!m.src)
+		return;
+	run(dt, n, &m, sink);
+}
+
+void detect_flow_free(struct flow *f)
+{
+	f->flowbits = 0;
+	f->detect = NULL;
+}
+
+/* ---- alert records ---------------------------------------------------------------- */
+
+void detect_alert_json(const struct rule *r, struct jb *jb)
+{
+	static const char *const actions[] = { "allowed", "pass", "drop", "reject" };
+	jb_set_str(jb, "action", "allowed");
+	if (r->action == RA_DROP || r->action == RA_REJECT)
+		jb_set_str(jb, "rule_action", actions[r->action]);
+	jb_set_uint(jb, "gid", r->gid);
+	jb_set_uint(jb, "signature_id", r->sid);
+	jb_set_uint(jb, "rev", r->rev);
+	jb_set_str(jb, "signature", r->msg ? r->msg : "");
+	jb_set_str(jb, "category", r->category ? r->category : "");
+	jb_set_uint(jb, "severity", (uint64_t)r->priority);
+	if (r->metadata)
+		jb_set_raw(jb, "metadata", r->metadata, strlen(r->metadata));
+}
+
+int detect_rule_severity(const struct rule *r)
+{
+	return r->priority;
+}
+
+uint32_t detect_rule_sid(const struct rule *r)
+{
+	return r->sid;
+}
+
+void detect_alert_meta_fill(const struct detect_alert *a, struct detect_alert_meta *m)
+{
+	const struct rule *r = a->rule;
+	memset(m, 0, sizeof(*m));
+	m->gid = r->gid;
+	m->sid = r->sid;
+	m->thr_type = r->thr.type;
+	m->thr_track = r->thr.track;
+	m->thr_count = r->thr.count;
+	m->thr_seconds = r->thr.seconds;
+	m->df_track = r->df.type ? r->df.track : 0;
+	m->df_count = r->df.type ? r->df.count : 0;
+	m->df_seconds = r->df.seconds;
+	if (a->p && a->p->ip_ver) {
+		m->src = a->p->src;
+		m->dst = a->p->dst;
+		m->ip_ver = a->p->ip_ver;
+	} else if (a->f) {
+		uint8_t d = a->tx ? a->tx->dir : 0;
+		m->src = a->f->key.addr[d];
+		m->dst = a->f->key.addr[!d];
+		m->ip_ver = a->f->key.ip_ver;
+	}
+}

@@ -215,3 +215,6 @@ format-check:
 
 clean:
 	rm -rf $(BUILD)
+
+# keep objects and generated headers between runs (they are not intermediates)
+.SECONDARY:

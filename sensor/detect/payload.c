@@ -178,14 +178,16 @@ static bool eval_from(struct pctx *c, int i, int64_t prev_end)
 		int64_t start = re->relative ? prev_end : 0;
 		if (start > len)
 			return re->negated && eval_from(c, i + 1, prev_end);
-		int rc = pcre2_match(re->re, c->data ? c->data : (const uint8_t *)"", (size_t)len,
-				     (size_t)start, 0, c->s->md, c->s->mctx);
+		/* as in Suricata, a relative pcre sees the buffer from the
+		 * previous match on, so ^ anchors there */
+		int rc = pcre2_match(re->re, c->data + start, (size_t)(len - start), 0, 0,
+				     c->s->md, c->s->mctx);
 		if (rc < 0)
 			return re->negated && eval_from(c, i + 1, prev_end);
 		if (re->negated)
 			return false;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->s->md);
-		return eval_from(c, i + 1, (int64_t)ov[1]);
+		return eval_from(c, i + 1, start + (int64_t)ov[1]);
 	}
 	case SM_BYTE_TEST: {
 		const struct sm_byte *b = &m->u.b;

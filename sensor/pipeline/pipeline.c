@@ -880,6 +880,7 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 	pl.live = true;
 	pl.unordered = true;
 	int rc = -1;
+	int ndec = 0, nw = 0, nth = 0;
 	struct xdp_run run = { .pl = &pl, .x = x, .stop = stop };
 	struct xdp_worker_arg *args = calloc((size_t)pl.n, sizeof(*args));
 	run.dec = calloc((size_t)pl.n + 1, sizeof(*run.dec));
@@ -893,7 +894,6 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 	wcfg.flow.stream_memcap /= (uint64_t)pl.n;
 	wcfg.app.pdu_memcap /= (uint64_t)pl.n;
 	wcfg.flow.id_salt = wall_usec();
-	int ndec = 0, nw = 0, nth = 0;
 	for (int i = 0; i <= pl.n; i++) {
 		if (decoder_init(&run.dec[i], pc->dcfg) < 0)
 			goto out_free;

@@ -584,7 +584,8 @@ struct detect_engine *detect_engine_load(const struct detect_config *cfg,
 			}
 		}
 	}
-	qsort(de->rules, de->n_rules, sizeof(struct rule), cmp_action);
+	if (de->n_rules > 1)
+		qsort(de->rules, de->n_rules, sizeof(struct rule), cmp_action);
 	for (uint32_t i = 0; i < de->n_rules; i++)
 		de->rules[i].idx = i;
 	memcpy(de->fb_names, pc.fb_names, sizeof(de->fb_names));

@@ -7,15 +7,40 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * Classic pcap files are read through a memory map instead of libpcap's
+ * stdio reader (no copy, no per-packet fread): libpcap still opens the file
+ * first, so it validates the header and tells the link type exactly as it
+ * would for its own reader. pcapng, stdin and live capture use libpcap.
+ * Pages behind the read position are dropped every MAP_RELEASE bytes so
+ * the mapping does not count in the resident set.
+ */
+#define MAP_RELEASE (32u << 20)
+#define MAX_CAPLEN 262144u
+
+struct fmap {
+	const uint8_t *base;
+	size_t size;
+	size_t off;
+	size_t released;
+	bool swap;
+	bool nsec;
+};
 
 struct source {
 	pcap_t *pc;
+	struct fmap map;
+	bool mapped;
 	bool live;
 	volatile sig_atomic_t stop;
 	char **files;
@@ -80,10 +105,99 @@ static int scan_dir(struct source *s, const char *dir, bool recursive, int depth
 	return rc;
 }
 
+static void unmap(struct source *s)
+{
+	if (s->mapped)
+		munmap((void *)s->map.base, s->map.size);
+	s->mapped = false;
+	memset(&s->map, 0, sizeof(s->map));
+}
+
+/* Maps a classic pcap file; false (libpcap reads it) for anything else. */
+static bool try_map(struct source *s, const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 24) {
+		close(fd);
+		return false;
+	}
+	void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return false;
+	uint32_t magic;
+	memcpy(&magic, m, 4);
+	struct fmap f = { m, (size_t)sb.st_size, 24, 0, false, false };
+	if (magic == 0xa1b2c3d4u) {
+	} else if (magic == 0xd4c3b2a1u) {
+		f.swap = true;
+	} else if (magic == 0xa1b23c4du) {
+		f.nsec = true;
+	} else if (magic == 0x4d3cb2a1u) {
+		f.swap = f.nsec = true;
+	} else {
+		munmap(m, (size_t)sb.st_size);
+		return false;
+	}
+	madvise(m, f.size, MADV_SEQUENTIAL);
+	s->map = f;
+	s->mapped = true;
+	return true;
+}
+
+static inline uint32_t rd32(const uint8_t *p, bool swap)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/* 1 = packet, 0 = end of file, -1 = truncated or corrupt (reason in why). */
+static int map_next(struct source *s, struct capture_pkt *pkt, const char **why)
+{
+	struct fmap *f = &s->map;
+	if (f->off == f->size)
+		return 0;
+	if (f->size - f->off < 16) {
+		*why = "truncated dump file; tried to read 16 header bytes";
+		return -1;
+	}
+	const uint8_t *h = f->base + f->off;
+	uint32_t sec = rd32(h, f->swap), frac = rd32(h + 4, f->swap);
+	uint32_t caplen = rd32(h + 8, f->swap), len = rd32(h + 12, f->swap);
+	if (caplen > MAX_CAPLEN) {
+		*why = "invalid packet capture length, bigger than the maximum allowed";
+		return -1;
+	}
+	if (f->size - f->off - 16 < caplen) {
+		*why = "truncated dump file; the last packet is cut short";
+		return -1;
+	}
+	pkt->data = h + 16;
+	pkt->caplen = caplen;
+	pkt->wirelen = len;
+	pkt->ts = (uint64_t)sec * 1000000u + (f->nsec ? frac / 1000u : frac);
+	pkt->linktype = s->linktype;
+	f->off += 16 + (size_t)caplen;
+	if (f->off - f->released >= MAP_RELEASE) {
+		/* drop what lies behind, page aligned, keeping the current packet */
+		size_t upto = (f->off - (16 + (size_t)caplen)) & ~(size_t)4095;
+		if (upto > f->released) {
+			madvise((void *)(f->base + f->released), upto - f->released, MADV_DONTNEED);
+			f->released = upto;
+		}
+	}
+	return 1;
+}
+
 static void source_free(struct source *s)
 {
 	if (!s)
 		return;
+	unmap(s);
 	if (s->pc)
 		pcap_close(s->pc);
 	for (size_t i = 0; i < s->n_files; i++)
@@ -110,6 +224,10 @@ static int open_file(struct source *s, size_t i, char *err, size_t errlen)
 	s->linktype = pcap_datalink(s->pc);
 	s->file_pkts = 0;
 	s->st.files++;
+	if (strcmp(path, "-") != 0 && try_map(s, path)) {
+		pcap_close(s->pc);
+		s->pc = NULL;
+	}
 	return 0;
 }
 
@@ -226,6 +344,23 @@ int source_next(struct source *s, struct capture_pkt *pkt)
 	for (;;) {
 		if (s->stop)
 			return 0;
+		if (s->mapped) {
+			const char *why = NULL;
+			int r = map_next(s, pkt, &why);
+			if (r == 1) {
+				s->file_pkts++;
+				s->st.packets++;
+				s->st.bytes += pkt->wirelen;
+				return 1;
+			}
+			if (r < 0) {
+				s->st.truncated_files++;
+				fprintf(stderr, "vigil: warning: %s: truncated or corrupt after packet %llu: %s\n",
+					s->cur_name, (unsigned long long)s->file_pkts, why);
+			}
+			unmap(s);
+			continue;
+		}
 		if (!s->pc) {
 			if (s->live || s->next_file >= s->n_files)
 				return 0;

@@ -61,6 +61,7 @@ struct wthread {
 	struct ring out;
 	_Alignas(64) _Atomic uint64_t pos;   /* all records with position <= pos emitted */
 	uint64_t processed;
+	uint64_t ring_drops;   /* live: packets dropped because this ring was full */
 	struct pipeline *pl;
 };
 
@@ -398,6 +399,7 @@ static bool push(struct pipeline *pl, int wi, const struct msg *hdr, const uint8
 	while (!(m = ring_reserve(&wt->in, need))) {
 		if (may_drop) {
 			pl->ring_drops++;
+			wt->ring_drops++;
 			return false;
 		}
 		backoff(&spins, false);
@@ -452,10 +454,16 @@ static void write_stats(struct pipeline *pl, struct source *src, struct decoder 
 			uint64_t ts, bool threaded, uint64_t cnt)
 {
 	struct worker *ws[pl->n];
-	for (int i = 0; i < pl->n; i++)
+	uint64_t used[pl->n], size[pl->n], drops[pl->n];
+	for (int i = 0; i < pl->n; i++) {
 		ws[i] = &pl->w[i].w;
+		used[i] = pl->w[i].in.size ? ring_used(&pl->w[i].in) : 0;
+		size[i] = pl->w[i].in.size;
+		drops[i] = pl->w[i].ring_drops;
+	}
 	struct stats_input si = {
 		.ts = ts, .live = pl->live, .workers = ws, .n_workers = pl->n,
+		.ring_used = used, .ring_size = size, .worker_ring_drops = drops,
 		.ring_drops = pl->ring_drops,
 		.alerts_suppressed = atomic_load_explicit(&pl->alerts_suppressed, memory_order_relaxed),
 	};

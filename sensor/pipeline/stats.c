@@ -210,6 +210,30 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 		jb_set_uint(jb, "flow_mem_peak", fs.mem_peak);
 	jb_close(jb);
 
+	if (in->live) {
+		/* per worker: how the load spreads and where it backs up */
+		jb_open_array(jb, "workers");
+		for (int i = 0; i < in->n_workers; i++) {
+			const struct worker *w = in->workers[i];
+			struct flow_stats f;
+			flow_get_stats(w->ft, &f);
+			jb_open_object(jb, NULL);
+			jb_set_uint(jb, "id", (uint64_t)i);
+			jb_set_uint(jb, "packets", w->st.pkts);
+			jb_set_uint(jb, "bytes", w->st.bytes);
+			jb_set_uint(jb, "flows_active", f.active);
+			jb_set_uint(jb, "alerts", w->st.alerts);
+			if (in->ring_size && in->ring_size[i]) {
+				jb_set_uint(jb, "ring_used", in->ring_used[i]);
+				jb_set_uint(jb, "ring_size", in->ring_size[i]);
+			}
+			if (in->worker_ring_drops)
+				jb_set_uint(jb, "ring_drops", in->worker_ring_drops[i]);
+			jb_close(jb);
+		}
+		jb_close(jb);
+	}
+
 	jb_open_object(jb, "drops");
 	jb_set_uint(jb, "kernel", cs->kernel_drops + cs->iface_drops);
 	jb_set_uint(jb, "ring", in->ring_drops);

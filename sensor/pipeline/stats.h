@@ -20,6 +20,10 @@ struct stats_input {
 	int n_workers;
 	uint64_t ring_drops;
 	uint64_t alerts_suppressed;   /* by thresholds and suppression */
+	/* live: per worker packet ring occupancy and drops (n_workers each) */
+	const uint64_t *ring_used;
+	const uint64_t *ring_size;
+	const uint64_t *worker_ring_drops;
 	/* XDP pre-filter counters, when capturing with --xdp */
 	const char *const *xdp_names;
 	const uint64_t *xdp_vals;

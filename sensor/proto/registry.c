@@ -9,7 +9,7 @@
  * that a build without one of them still links (the entry is skipped). */
 extern const struct proto_parser proto_modbus;
 extern const struct proto_parser proto_dnp3;
-extern const struct proto_parser proto_iec104 __attribute__((weak));
+extern const struct proto_parser proto_iec104;
 extern const struct proto_parser proto_s7comm __attribute__((weak));
 extern const struct proto_parser proto_enip __attribute__((weak));
 

@@ -280,6 +280,25 @@ static int run_probes(struct app_layer *al, struct flow *f, struct probe_buf *pb
 	return undecided ? -1 : -2;
 }
 
+/* A flow on a port a parser claims may start with a few stray bytes (a
+ * keep-alive byte, the tail of a PDU of a flow picked up midstream): that
+ * parser may still recognise a PDU starting a little further on, and the
+ * framing core resynchronises over what comes before it. */
+#define PROBE_SKIP_MAX 8
+static int probe_after_garbage(struct app_layer *al, struct flow *f, const uint8_t *buf,
+			       size_t len, uint8_t dir)
+{
+	for (size_t i = 0; i < app_n_parsers; i++) {
+		const struct proto_parser *p = app_parsers[i];
+		if (!p || !p->probe || !claims_port(al->cfg, i, f->key.proto, f->key.port[1]))
+			continue;
+		for (size_t k = 1; k <= PROBE_SKIP_MAX && k + 1 < len; k++)
+			if (p->probe(buf + k, len - k, dir) == APP_PROBE_YES)
+				return (int)i;
+	}
+	return -2;
+}
+
 void app_flow_data(struct app_layer *al, struct flow *f, uint8_t dir, const uint8_t *data,
 		   uint32_t len)
 {
@@ -333,6 +352,8 @@ void app_flow_data(struct app_layer *al, struct flow *f, uint8_t dir, const uint
 	pb->len[dir] = (uint16_t)(have + take);
 
 	int r = run_probes(al, f, pb, dir, pb->buf[dir], pb->len[dir]);
+	if (r == -2)
+		r = probe_after_garbage(al, f, pb->buf[dir], pb->len[dir], dir);
 	if (r >= 0) {
 		/* replay what we held, other direction first when it came first */
 		struct probe_buf *hold = pb;

@@ -11,7 +11,7 @@ extern const struct proto_parser proto_modbus;
 extern const struct proto_parser proto_dnp3;
 extern const struct proto_parser proto_iec104;
 extern const struct proto_parser proto_s7comm;
-extern const struct proto_parser proto_enip __attribute__((weak));
+extern const struct proto_parser proto_enip;
 
 const struct proto_parser *const app_parsers[] = {
 	&proto_modbus,

@@ -1,0 +1,819 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * EtherNet/IP and CIP: encapsulation over TCP 44818 and UDP 44818, class
+ * 0/1 I/O datagrams on UDP 2222; common packet format items; CIP requests
+ * and replies (service, class/instance/attribute path, general and extended
+ * status) including every service inside a Multiple Service Packet and the
+ * request inside an Unconnected Send; ListIdentity replies (vendor, device
+ * type, product code, revision, serial, product name, state) for the asset
+ * inventory; ListServices capabilities. Responses name the command of the
+ * request they answer (matched by sender context).
+ *
+ * Events (app-layer-event:enip.<name>):
+ *   enip.invalid_length        encapsulation length not what the command needs,
+ *                              or data beyond the items
+ *   enip.unsupported_command   a command EtherNet/IP does not define
+ *   enip.invalid_cpf           a common packet format item beyond the message
+ *   enip.invalid_cip_path      an EPATH segment that cannot be decoded
+ *   enip.too_many_services     a Multiple Service Packet with more services than
+ *                              are kept (64): the rest are not decoded
+ *   enip.unsolicited_response  a reply (TCP) no pending request matches
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/uint.h"
+#include "util/cursor.h"
+#include "util/jb.h"
+#include "vigil/app.h"
+#include "vigil/detect_kw.h"
+#include "vigil/proto/enip.h"
+
+extern const struct proto_parser proto_enip;
+
+#define PENDING 8
+
+static const char *const events[ENIP_EV__COUNT] = {
+	[ENIP_EV_INVALID_LENGTH] = "enip.invalid_length",
+	[ENIP_EV_UNSUPPORTED_COMMAND] = "enip.unsupported_command",
+	[ENIP_EV_INVALID_CPF] = "enip.invalid_cpf",
+	[ENIP_EV_INVALID_CIP_PATH] = "enip.invalid_cip_path",
+	[ENIP_EV_TOO_MANY_SERVICES] = "enip.too_many_services",
+	[ENIP_EV_UNSOLICITED_RESPONSE] = "enip.unsolicited_response",
+};
+
+struct enip_state {
+	bool io;
+	bool udp;
+	struct {
+		uint8_t ctx[8];
+		uint16_t command;
+		bool used;
+	} pend[PENDING];
+	uint8_t pend_next;
+};
+
+static void ev(struct app_ctx *ctx, uint16_t e)
+{
+	app_emit_event(ctx, &proto_enip, e);
+}
+
+static const char *cmd_name(uint16_t c)
+{
+	switch (c) {
+	case 0x0000: return "NOP";
+	case 0x0004: return "ListServices";
+	case 0x0063: return "ListIdentity";
+	case 0x0064: return "ListInterfaces";
+	case 0x0065: return "RegisterSession";
+	case 0x0066: return "UnregisterSession";
+	case 0x006f: return "SendRRData";
+	case 0x0070: return "SendUnitData";
+	case 0x0072: return "IndicateStatus";
+	case 0x0073: return "Cancel";
+	default: return NULL;
+	}
+}
+
+static const char *svc_name(uint8_t s)
+{
+	switch (s) {
+	case 0x01: return "Get_Attributes_All";
+	case 0x02: return "Set_Attributes_All";
+	case 0x03: return "Get_Attribute_List";
+	case 0x04: return "Set_Attribute_List";
+	case 0x05: return "Reset";
+	case 0x06: return "Start";
+	case 0x07: return "Stop";
+	case 0x08: return "Create";
+	case 0x09: return "Delete";
+	case 0x0a: return "Multiple_Service_Packet";
+	case 0x0d: return "Apply_Attributes";
+	case 0x0e: return "Get_Attribute_Single";
+	case 0x10: return "Set_Attribute_Single";
+	case 0x11: return "Find_Next_Object_Instance";
+	case 0x14: return "Error_Response";
+	case 0x15: return "Restore";
+	case 0x16: return "Save";
+	case 0x17: return "No_Operation";
+	case 0x18: return "Get_Member";
+	case 0x19: return "Set_Member";
+	case 0x1a: return "Insert_Member";
+	case 0x1b: return "Remove_Member";
+	case 0x1c: return "GroupSync";
+	case 0x4b: return "Execute_PCCC";
+	case 0x4c: return "Read_Tag";
+	case 0x4d: return "Write_Tag";
+	case 0x4e: return "Forward_Close";
+	case 0x4f: return "Read_Modify_Write_Tag";
+	case 0x52: return "Unconnected_Send";
+	case 0x54: return "Forward_Open";
+	case 0x5b: return "Large_Forward_Open";
+	default: return "Unknown";
+	}
+}
+
+/* ---- framing ------------------------------------------------------------------ */
+
+/* A class 0/1 I/O datagram: a common packet format list starting with an
+ * address item (sequenced or connected). */
+static bool looks_io(const uint8_t *b, size_t len)
+{
+	if (len < 6)
+		return false;
+	uint16_t n = (uint16_t)(b[0] | b[1] << 8);
+	uint16_t t = (uint16_t)(b[2] | b[3] << 8);
+	if (n < 1 || n > 4 || (t != 0x8002 && t != 0x00a1))
+		return false;
+	size_t off = 2;
+	for (unsigned i = 0; i < n; i++) {
+		if (off + 4 > len)
+			return false;
+		off += 4u + (uint16_t)(b[off + 2] | b[off + 3] << 8);
+	}
+	return off == len;
+}
+
+static int e_probe(const uint8_t *b, size_t len, uint8_t dir)
+{
+	(void)dir;
+	if (looks_io(b, len))
+		return APP_PROBE_YES;
+	if (len < 24)
+		return len >= 2 && !cmd_name((uint16_t)(b[0] | b[1] << 8)) ? APP_PROBE_NO
+									   : APP_PROBE_MORE;
+	uint16_t cmd = (uint16_t)(b[0] | b[1] << 8);
+	uint16_t l = (uint16_t)(b[2] | b[3] << 8);
+	uint32_t opts = (uint32_t)(b[20] | b[21] << 8 | b[22] << 16 | (uint32_t)b[23] << 24);
+	if (!cmd_name(cmd) || opts != 0)
+		return APP_PROBE_NO;
+	if ((cmd == 0x65 || cmd == 0x66) && dir == APP_TOSERVER && l != 4 && !(cmd == 0x66 && l == 0))
+		return APP_PROBE_NO;
+	if (cmd == 0x63 && dir == APP_TOSERVER && l != 0)
+		return APP_PROBE_NO;
+	return APP_PROBE_YES;
+}
+
+static int e_pdu_len(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *b, size_t len,
+		     size_t *pdu_len)
+{
+	struct enip_state *s = state;
+	(void)dir;
+	(void)ctx;
+	if (s && s->io) {
+		*pdu_len = len; /* I/O: the datagram */
+		return len ? APP_FRAME_OK : APP_FRAME_MORE;
+	}
+	if (len < 24)
+		return APP_FRAME_MORE;
+	uint16_t cmd = (uint16_t)(b[0] | b[1] << 8);
+	uint32_t opts = (uint32_t)(b[20] | b[21] << 8 | b[22] << 16 | (uint32_t)b[23] << 24);
+	if (opts != 0 || (!cmd_name(cmd) && cmd > 0x00ff))
+		return APP_FRAME_BAD;
+	*pdu_len = 24u + (uint16_t)(b[2] | b[3] << 8);
+	return APP_FRAME_OK;
+}
+
+/* ---- CIP ------------------------------------------------------------------------ */
+
+static bool parse_path(struct cursor *p, struct enip_cip *c)
+{
+	while (cur_left(p)) {
+		uint8_t seg = cur_u8(p);
+		switch (seg) {
+		case 0x20: c->class_id = cur_u8(p); c->has_class = true; break;
+		case 0x21: cur_u8(p); c->class_id = cur_le16(p); c->has_class = true; break;
+		case 0x22: cur_u8(p); c->class_id = cur_le32(p); c->has_class = true; break;
+		case 0x24: c->instance = cur_u8(p); c->has_instance = true; break;
+		case 0x25: cur_u8(p); c->instance = cur_le16(p); c->has_instance = true; break;
+		case 0x26: cur_u8(p); c->instance = cur_le32(p); c->has_instance = true; break;
+		case 0x30: c->attribute = cur_u8(p); c->has_attribute = true; break;
+		case 0x31: cur_u8(p); c->attribute = cur_le16(p); c->has_attribute = true; break;
+		case 0x28: case 0x2c: cur_u8(p); break;               /* member, connection point */
+		case 0x29: case 0x2d: cur_u8(p); cur_le16(p); break;
+		case 0x91: {                                          /* ANSI extended symbolic */
+			uint8_t n = cur_u8(p);
+			const uint8_t *s = cur_ptr(p, n);
+			if (s && !c->symbol[0]) {
+				size_t k = 0;
+				for (size_t i = 0; i < n && k + 1 < sizeof(c->symbol); i++)
+					c->symbol[k++] = isprint(s[i]) ? (char)s[i] : '.';
+				c->symbol[k] = 0;
+			}
+			if (n & 1)
+				cur_u8(p);
+			break;
+		}
+		default:
+			if ((seg & 0xe0) == 0x00) { /* port segment */
+				if (seg & 0x10) {
+					uint8_t n = cur_u8(p);
+					cur_skip(p, n + (n & 1));
+				} else {
+					cur_u8(p);
+				}
+				break;
+			}
+			if ((seg & 0xe0) == 0x80) { /* data segment */
+				uint8_t n = cur_u8(p);
+				cur_skip(p, (size_t)n * 2);
+				break;
+			}
+			c->bad_path = true;
+			return false;
+		}
+		if (!cur_ok(p)) {
+			c->bad_path = true;
+			return false;
+		}
+	}
+	return true;
+}
+
+static struct enip_cip *new_cip(struct app_ctx *ctx, struct enip_tx *tx)
+{
+	if (tx->n_cip >= ENIP_MAX_CIP) {
+		if (!tx->truncated)
+			ev(ctx, ENIP_EV_TOO_MANY_SERVICES);
+		tx->truncated = true;
+		return NULL;
+	}
+	struct enip_cip *c = &tx->cip[tx->n_cip++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+static void parse_cip(struct app_ctx *ctx, struct cursor *m, struct enip_tx *tx, int depth);
+
+static void parse_cip_request(struct app_ctx *ctx, struct cursor *m, struct enip_tx *tx, int depth)
+{
+	struct enip_cip *c = new_cip(ctx, tx);
+	if (!c)
+		return;
+	c->service = cur_u8(m) & 0x7f;
+	uint8_t words = cur_u8(m);
+	struct cursor path = cur_sub(m, (size_t)words * 2);
+	if (!cur_ok(m) || !parse_path(&path, c)) {
+		ev(ctx, ENIP_EV_INVALID_CIP_PATH);
+		return;
+	}
+	if (depth > 2)
+		return;
+	if (c->service == 0x0a && c->has_class && c->class_id == 2) { /* Multiple Service Packet */
+		tx->multiple = true;
+		const uint8_t *base = m->p;
+		size_t blen = cur_left(m);
+		uint16_t n = cur_le16(m);
+		for (unsigned i = 0; i < n && cur_ok(m); i++) {
+			uint16_t off = cur_le16(m);
+			uint16_t next = i + 1 < n ? (uint16_t)(m->p[0] | m->p[1] << 8) : (uint16_t)blen;
+			if (!cur_ok(m) || off >= blen || next > blen || next <= off) {
+				ev(ctx, ENIP_EV_INVALID_LENGTH);
+				return;
+			}
+			struct cursor sub = cur_make(base + off, (size_t)(next - off));
+			parse_cip(ctx, &sub, tx, depth + 1);
+		}
+	} else if (c->service == 0x52 && c->has_class && c->class_id == 6) { /* Unconnected Send */
+		tx->unconnected_send = true;
+		cur_u8(m);
+		cur_u8(m);
+		uint16_t sz = cur_le16(m);
+		struct cursor sub = cur_sub(m, sz);
+		if (cur_ok(m))
+			parse_cip(ctx, &sub, tx, depth + 1);
+	}
+}
+
+static void parse_cip_reply(struct app_ctx *ctx, struct cursor *m, struct enip_tx *tx, int depth)
+{
+	struct enip_cip *c = new_cip(ctx, tx);
+	if (!c)
+		return;
+	c->service = cur_u8(m) & 0x7f;
+	c->reply = true;
+	cur_u8(m);
+	c->status = cur_u8(m);
+	uint8_t ext = cur_u8(m);
+	if (ext) {
+		c->has_ext = true;
+		c->ext_status = cur_le16(m);
+		cur_skip(m, (size_t)(ext - 1) * 2);
+	}
+	if (!cur_ok(m)) {
+		ev(ctx, ENIP_EV_INVALID_LENGTH);
+		return;
+	}
+	if (c->service == 0x0a && depth <= 2) {
+		tx->multiple = true;
+		const uint8_t *base = m->p;
+		size_t blen = cur_left(m);
+		uint16_t n = cur_le16(m);
+		for (unsigned i = 0; i < n && cur_ok(m); i++) {
+			uint16_t off = cur_le16(m);
+			uint16_t next = i + 1 < n ? (uint16_t)(m->p[0] | m->p[1] << 8) : (uint16_t)blen;
+			if (!cur_ok(m) || off >= blen || next > blen || next <= off)
+				return;
+			struct cursor sub = cur_make(base + off, (size_t)(next - off));
+			parse_cip(ctx, &sub, tx, depth + 1);
+		}
+	}
+}
+
+static void parse_cip(struct app_ctx *ctx, struct cursor *m, struct enip_tx *tx, int depth)
+{
+	if (cur_left(m) < 2)
+		return;
+	if (m->p[0] & 0x80)
+		parse_cip_reply(ctx, m, tx, depth);
+	else
+		parse_cip_request(ctx, m, tx, depth);
+}
+
+/* ---- encapsulation ----------------------------------------------------------------- */
+
+static bool parse_cpf(struct app_ctx *ctx, struct cursor *c, struct enip_tx *tx)
+{
+	uint16_t n = cur_le16(c);
+	if (!cur_ok(c)) {
+		ev(ctx, ENIP_EV_INVALID_CPF);
+		return false;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t type = cur_le16(c), len = cur_le16(c);
+		struct cursor it = cur_sub(c, len);
+		if (!cur_ok(c)) {
+			ev(ctx, ENIP_EV_INVALID_CPF);
+			return false;
+		}
+		switch (type) {
+		case 0x00a1: /* connected address */
+			tx->connection_id = cur_le32(&it);
+			break;
+		case 0x8002: /* sequenced address */
+			tx->connection_id = cur_le32(&it);
+			tx->io_sequence = cur_le32(&it);
+			break;
+		case 0x00b2: /* unconnected data */
+			parse_cip(ctx, &it, tx, 0);
+			break;
+		case 0x00b1: /* connected data: sequence count, then CIP (explicit) */
+			if (!tx->io && len >= 2) {
+				cur_le16(&it);
+				parse_cip(ctx, &it, tx, 0);
+			}
+			break;
+		case 0x000c: { /* ListIdentity */
+			tx->has_identity = true;
+			tx->has_version = true;
+			tx->protocol_version = cur_le16(&it);
+			cur_skip(&it, 16);
+			tx->vendor_id = cur_le16(&it);
+			tx->device_type = cur_le16(&it);
+			tx->product_code = cur_le16(&it);
+			tx->rev_major = cur_u8(&it);
+			tx->rev_minor = cur_u8(&it);
+			tx->identity_status = cur_le16(&it);
+			tx->serial = cur_le32(&it);
+			uint8_t nl = cur_u8(&it);
+			const uint8_t *name = cur_ptr(&it, nl);
+			if (name) {
+				size_t k = nl < sizeof(tx->product_name) - 1 ? nl : sizeof(tx->product_name) - 1;
+				memcpy(tx->product_name, name, k);
+				tx->product_name[k] = 0;
+				tx->product_name_len = (uint8_t)k;
+			}
+			tx->state = cur_u8(&it);
+			if (!cur_ok(&it))
+				ev(ctx, ENIP_EV_INVALID_LENGTH);
+			break;
+		}
+		case 0x0100: { /* ListServices */
+			tx->has_services = true;
+			tx->has_version = true;
+			tx->protocol_version = cur_le16(&it);
+			tx->capabilities = cur_le16(&it);
+			const uint8_t *nm = cur_ptr(&it, 16);
+			if (nm) {
+				size_t k = 0;
+				while (k < 16 && nm[k])
+					k++;
+				memcpy(tx->service_name, nm, k);
+				tx->service_name[k] = 0;
+				tx->service_name_len = (uint8_t)k;
+			}
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	if (cur_left(c) && !tx->io)
+		ev(ctx, ENIP_EV_INVALID_LENGTH);
+	return true;
+}
+
+static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *pdu, size_t len)
+{
+	struct enip_state *s = state;
+	struct enip_tx *tx = calloc(1, sizeof(*tx));
+	if (!tx)
+		return -1;
+	tx->request_command = -1;
+	struct cursor c = cur_make(pdu, len);
+	bool resp = dir != APP_TOSERVER;
+	if (s->io) {
+		tx->io = true;
+		parse_cpf(ctx, &c, tx);
+		struct app_tx t = { &proto_enip, dir, resp, tx };
+		app_emit_tx(ctx, &t);
+		free(tx);
+		return 0;
+	}
+	tx->command = cur_le16(&c);
+	tx->length = cur_le16(&c);
+	tx->session = cur_le32(&c);
+	tx->status = cur_le32(&c);
+	const uint8_t *sctx = cur_ptr(&c, 8);
+	cur_le32(&c);
+	if (!cur_ok(&c) || cur_left(&c) != tx->length) {
+		ev(ctx, ENIP_EV_INVALID_LENGTH);
+		free(tx);
+		return -1;
+	}
+	if (!cmd_name(tx->command)) {
+		ev(ctx, ENIP_EV_UNSUPPORTED_COMMAND);
+	} else if (!resp) {
+		int slot = -1;
+		for (int i = 0; i < PENDING && slot < 0; i++)
+			if (!s->pend[i].used)
+				slot = i;
+		if (slot < 0) {
+			slot = s->pend_next;
+			s->pend_next = (uint8_t)((s->pend_next + 1) % PENDING);
+		}
+		s->pend[slot].used = true;
+		memcpy(s->pend[slot].ctx, sctx, 8);
+		s->pend[slot].command = tx->command;
+	} else {
+		bool found = false;
+		for (int i = 0; i < PENDING && !found; i++)
+			if (s->pend[i].used && s->pend[i].command == tx->command &&
+			    memcmp(s->pend[i].ctx, sctx, 8) == 0) {
+				tx->request_command = s->pend[i].command;
+				s->pend[i].used = false;
+				found = true;
+			}
+		/* UDP ListIdentity answers come from many devices to one request */
+		/* connected messages (SendUnitData) are paired by connection
+		 * sequence and may start from either side */
+		if (!found && !s->udp && tx->command != 0x0072 && tx->command != 0x0070)
+			ev(ctx, ENIP_EV_UNSOLICITED_RESPONSE);
+	}
+	switch (tx->command) {
+	case 0x0065: case 0x0066:
+		if (tx->length >= 4) {
+			tx->has_version = true;
+			tx->protocol_version = cur_le16(&c);
+			cur_le16(&c);
+		} else if (tx->command == 0x0065) {
+			ev(ctx, ENIP_EV_INVALID_LENGTH);
+		}
+		break;
+	case 0x006f: case 0x0070:
+		cur_le32(&c); /* interface handle */
+		cur_le16(&c); /* timeout */
+		if (!cur_ok(&c)) {
+			ev(ctx, ENIP_EV_INVALID_LENGTH);
+			break;
+		}
+		parse_cpf(ctx, &c, tx);
+		break;
+	case 0x0004: case 0x0063: case 0x0064:
+		if (tx->length)
+			parse_cpf(ctx, &c, tx);
+		break;
+	default:
+		break;
+	}
+	struct app_tx t = { &proto_enip, dir, resp, tx };
+	app_emit_tx(ctx, &t);
+	free(tx);
+	return 0;
+}
+
+static void *e_new(const struct app_flow_info *fi)
+{
+	struct enip_state *s = calloc(1, sizeof(*s));
+	if (s && fi) {
+		s->udp = fi->transport == APP_UDP;
+		s->io = s->udp && fi->server_port == 2222;
+	}
+	return s;
+}
+
+static void e_free(void *s)
+{
+	free(s);
+}
+
+/* ---- EVE ---------------------------------------------------------------------- */
+
+static void log_cip(struct jb *jb, const struct enip_tx *tx)
+{
+	if (!tx->n_cip)
+		return;
+	const struct enip_cip *c0 = &tx->cip[0];
+	jb_open_object(jb, "cip");
+	jb_set_uint(jb, "service", c0->service);
+	jb_set_str(jb, "service_name", svc_name(c0->service));
+	if (c0->reply) {
+		jb_set_uint(jb, "status", c0->status);
+		if (c0->has_ext)
+			jb_set_uint(jb, "status_extended", c0->ext_status);
+	}
+	if (c0->has_class)
+		jb_set_uint(jb, "class", c0->class_id);
+	if (c0->has_instance)
+		jb_set_uint(jb, "instance", c0->instance);
+	if (c0->has_attribute)
+		jb_set_uint(jb, "attribute", c0->attribute);
+	if (c0->symbol[0])
+		jb_set_str(jb, "symbol", c0->symbol);
+	if (tx->n_cip > 1) {
+		jb_open_array(jb, tx->multiple ? "multiple" : "embedded");
+		for (unsigned i = 1; i < tx->n_cip; i++) {
+			const struct enip_cip *c = &tx->cip[i];
+			jb_open_object(jb, NULL);
+			jb_set_uint(jb, "service", c->service);
+			jb_set_str(jb, "service_name", svc_name(c->service));
+			if (c->reply) {
+				jb_set_uint(jb, "status", c->status);
+				if (c->has_ext)
+					jb_set_uint(jb, "status_extended", c->ext_status);
+			}
+			if (c->has_class)
+				jb_set_uint(jb, "class", c->class_id);
+			if (c->has_instance)
+				jb_set_uint(jb, "instance", c->instance);
+			if (c->has_attribute)
+				jb_set_uint(jb, "attribute", c->attribute);
+			if (c->symbol[0])
+				jb_set_str(jb, "symbol", c->symbol);
+			jb_close(jb);
+		}
+		jb_close(jb);
+	}
+	jb_close(jb);
+}
+
+static void e_log(const struct app_tx *t, struct jb *jb)
+{
+	const struct enip_tx *tx = t->data;
+	if (tx->io) {
+		jb_open_object(jb, "io");
+		jb_set_uint(jb, "connection_id", tx->connection_id);
+		jb_set_uint(jb, "sequence", tx->io_sequence);
+		jb_close(jb);
+		return;
+	}
+	jb_open_object(jb, t->is_response ? "response" : "request");
+	const char *cn = cmd_name(tx->command);
+	jb_set_str(jb, "command", cn ? cn : "Unknown");
+	jb_set_uint(jb, "command_code", tx->command);
+	jb_set_uint(jb, "length", tx->length);
+	jb_set_uint(jb, "session", tx->session);
+	jb_set_uint(jb, "status", tx->status);
+	if (tx->has_version)
+		jb_set_uint(jb, "protocol_version", tx->protocol_version);
+	if (tx->has_services) {
+		jb_set_uint(jb, "capabilities", tx->capabilities);
+		jb_set_str(jb, "service_name", tx->service_name);
+	}
+	log_cip(jb, tx);
+	jb_close(jb);
+	if (tx->has_identity) {
+		jb_open_object(jb, "identity");
+		jb_set_uint(jb, "vendor_id", tx->vendor_id);
+		jb_set_uint(jb, "device_type", tx->device_type);
+		jb_set_uint(jb, "product_code", tx->product_code);
+		char rev[16];
+		snprintf(rev, sizeof(rev), "%u.%u", tx->rev_major, tx->rev_minor);
+		jb_set_str(jb, "revision", rev);
+		jb_set_uint(jb, "status", tx->identity_status);
+		char ser[16];
+		snprintf(ser, sizeof(ser), "0x%08x", tx->serial);
+		jb_set_str(jb, "serial", ser);
+		jb_set_strn(jb, "product_name", tx->product_name, tx->product_name_len);
+		jb_set_uint(jb, "state", tx->state);
+		jb_close(jb);
+	}
+}
+
+static int e_tx_function(const struct app_tx *t)
+{
+	const struct enip_tx *tx = t->data;
+	if (tx->n_cip)
+		return tx->cip[0].service;
+	return 0x100 + (tx->command & 0xff);
+}
+
+/* ---- keywords ------------------------------------------------------------------- */
+
+enum kf { K_COMMAND, K_STATUS, K_CIP_STATUS, K_CIP_EXT, K_CLASS, K_INSTANCE, K_ATTR, K_VENDOR,
+	  K_DEVTYPE, K_PRODUCT, K_REVISION, K_SERIAL, K_STATE, K_VERSION, K_CAPS, K_ID_STATUS,
+	  K_CIP_SERVICE };
+
+struct ekw {
+	uint8_t field;
+	struct du_match m;
+	/* cip_service: service[,class[,attribute]] */
+	int svc, cls, attr;
+};
+
+static int setup_field(const char *arg, void **data, uint8_t field, uint64_t max, char *err,
+		       size_t errlen)
+{
+	struct ekw *k = calloc(1, sizeof(*k));
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	k->field = field;
+	if (du_parse(arg, max, NULL, 0, &k->m, err, errlen) < 0) {
+		free(k);
+		return -1;
+	}
+	*data = k;
+	return 0;
+}
+
+#define SETUP(fn, f, max)                                                     \
+	static int fn(const char *a, void **d, char *e, size_t l)             \
+	{                                                                     \
+		return setup_field(a, d, f, max, e, l);                       \
+	}
+SETUP(s_command, K_COMMAND, 65535)
+SETUP(s_status, K_STATUS, UINT32_MAX)
+SETUP(s_cip_status, K_CIP_STATUS, 255)
+SETUP(s_cip_ext, K_CIP_EXT, 65535)
+SETUP(s_class, K_CLASS, UINT32_MAX)
+SETUP(s_instance, K_INSTANCE, UINT32_MAX)
+SETUP(s_attr, K_ATTR, UINT32_MAX)
+SETUP(s_vendor, K_VENDOR, 65535)
+SETUP(s_devtype, K_DEVTYPE, 65535)
+SETUP(s_product, K_PRODUCT, 65535)
+SETUP(s_revision, K_REVISION, 65535)
+SETUP(s_serial, K_SERIAL, UINT32_MAX)
+SETUP(s_state, K_STATE, 255)
+SETUP(s_version, K_VERSION, 65535)
+SETUP(s_caps, K_CAPS, 65535)
+SETUP(s_id_status, K_ID_STATUS, 65535)
+
+static int s_cip_service(const char *arg, void **data, char *err, size_t errlen)
+{
+	struct ekw *k = calloc(1, sizeof(*k));
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	k->field = K_CIP_SERVICE;
+	k->cls = k->attr = -1;
+	unsigned a, b, c;
+	char x;
+	int n = arg ? sscanf(arg, " %u , %u , %u %c", &a, &b, &c, &x) : 0;
+	if (n < 1 || n > 3 || a > 255 || (n >= 2 && b > 65535) || (n == 3 && c > 65535)) {
+		snprintf(err, errlen, "expected 'service[,class[,attribute]]'");
+		free(k);
+		return -1;
+	}
+	k->svc = (int)a;
+	if (n >= 2)
+		k->cls = (int)b;
+	if (n == 3)
+		k->attr = (int)c;
+	*data = k;
+	return 0;
+}
+
+static bool any_cip(const struct enip_tx *tx, const struct ekw *k)
+{
+	for (unsigned i = 0; i < tx->n_cip; i++) {
+		const struct enip_cip *c = &tx->cip[i];
+		uint64_t v;
+		bool have = true;
+		switch (k->field) {
+		case K_CIP_STATUS: v = c->status; have = c->reply; break;
+		case K_CIP_EXT: v = c->ext_status; have = c->has_ext; break;
+		case K_CLASS: v = c->class_id; have = c->has_class; break;
+		case K_INSTANCE: v = c->instance; have = c->has_instance; break;
+		case K_ATTR: v = c->attribute; have = c->has_attribute; break;
+		case K_CIP_SERVICE:
+			if (c->service == k->svc && !c->reply && (k->cls < 0 || (c->has_class && c->class_id == (uint32_t)k->cls)) &&
+			    (k->attr < 0 || (c->has_attribute && c->attribute == (uint32_t)k->attr)))
+				return true;
+			continue;
+		default: return false;
+		}
+		if (have && du_match(&k->m, v))
+			return true;
+	}
+	return false;
+}
+
+static bool e_match(const void *data, const struct app_tx *t)
+{
+	const struct ekw *k = data;
+	const struct enip_tx *tx = t->data;
+	if (tx->io)
+		return false;
+	switch (k->field) {
+	case K_COMMAND: return du_match(&k->m, tx->command);
+	case K_STATUS: return du_match(&k->m, tx->status);
+	case K_VENDOR: return tx->has_identity && du_match(&k->m, tx->vendor_id);
+	case K_DEVTYPE: return tx->has_identity && du_match(&k->m, tx->device_type);
+	case K_PRODUCT: return tx->has_identity && du_match(&k->m, tx->product_code);
+	case K_REVISION: return tx->has_identity && du_match(&k->m, (uint64_t)(tx->rev_major << 8 | tx->rev_minor));
+	case K_SERIAL: return tx->has_identity && du_match(&k->m, tx->serial);
+	case K_STATE: return tx->has_identity && du_match(&k->m, tx->state);
+	case K_ID_STATUS: return tx->has_identity && du_match(&k->m, tx->identity_status);
+	case K_VERSION: return tx->has_version && du_match(&k->m, tx->protocol_version);
+	case K_CAPS: return tx->has_services && du_match(&k->m, tx->capabilities);
+	default: return any_cip(tx, k);
+	}
+}
+
+static int e_pin(const void *data)
+{
+	const struct ekw *k = data;
+	if (k->field == K_CIP_SERVICE)
+		return k->svc;
+	if (k->field == K_COMMAND) {
+		int64_t v = du_single(&k->m);
+		return v < 0 ? -1 : (int)(0x100 + (v & 0xff));
+	}
+	return -1;
+}
+
+static const uint8_t *b_product(const struct app_tx *t, size_t *len)
+{
+	const struct enip_tx *tx = t->data;
+	*len = tx->product_name_len;
+	return tx->has_identity ? (const uint8_t *)tx->product_name : NULL;
+}
+
+static const uint8_t *b_service(const struct app_tx *t, size_t *len)
+{
+	const struct enip_tx *tx = t->data;
+	*len = tx->service_name_len;
+	return tx->has_services ? (const uint8_t *)tx->service_name : NULL;
+}
+
+static const struct app_keyword kws[] = {
+	{ "enip_command", s_command, e_match, NULL, e_pin, NULL },
+	{ "enip.command", s_command, e_match, NULL, e_pin, NULL },
+	{ "cip_service", s_cip_service, e_match, NULL, e_pin, NULL },
+	{ "enip.status", s_status, e_match, NULL, NULL, NULL },
+	{ "enip.cip_status", s_cip_status, e_match, NULL, NULL, NULL },
+	{ "enip.cip_extendedstatus", s_cip_ext, e_match, NULL, NULL, NULL },
+	{ "enip.cip_class", s_class, e_match, NULL, NULL, NULL },
+	{ "enip.cip_instance", s_instance, e_match, NULL, NULL, NULL },
+	{ "enip.cip_attribute", s_attr, e_match, NULL, NULL, NULL },
+	{ "enip.vendor_id", s_vendor, e_match, NULL, NULL, NULL },
+	{ "enip.device_type", s_devtype, e_match, NULL, NULL, NULL },
+	{ "enip.product_code", s_product, e_match, NULL, NULL, NULL },
+	{ "enip.revision", s_revision, e_match, NULL, NULL, NULL },
+	{ "enip.serial", s_serial, e_match, NULL, NULL, NULL },
+	{ "enip.state", s_state, e_match, NULL, NULL, NULL },
+	{ "enip.identity_status", s_id_status, e_match, NULL, NULL, NULL },
+	{ "enip.protocol_version", s_version, e_match, NULL, NULL, NULL },
+	{ "enip.capabilities", s_caps, e_match, NULL, NULL, NULL },
+	{ "enip.product_name", NULL, NULL, NULL, NULL, b_product },
+	{ "enip.service_name", NULL, NULL, NULL, NULL, b_service },
+};
+
+static const uint16_t tcp_ports[] = { 44818, 0 };
+static const uint16_t udp_ports[] = { 44818, 2222, 0 };
+
+const struct proto_parser proto_enip = {
+	.name = "enip",
+	.transport = APP_TCP | APP_UDP,
+	.tcp_ports = tcp_ports,
+	.udp_ports = udp_ports,
+	.probe = e_probe,
+	.pdu_len = e_pdu_len,
+	.parse_pdu = e_parse,
+	.gap = NULL,
+	.state_new = e_new,
+	.state_free = e_free,
+	.log_tx = e_log,
+	.events = events,
+	.n_events = ENIP_EV__COUNT,
+	.max_pdu = 24 + 65535,
+	.state_size = sizeof(struct enip_state),
+	.keywords = kws,
+	.n_keywords = sizeof(kws) / sizeof(kws[0]),
+	.tx_function = e_tx_function,
+};

@@ -42,6 +42,8 @@ static const char *resolve(struct vigil_config *c, const char *name)
 		return name;
 	if (rp[0] == '/')
 		snprintf(s, n, "%s/%s", rp, name);
+	else if (strcmp(rp, ".") == 0)
+		snprintf(s, n, "%s/%s", c->base_dir, name);
 	else
 		snprintf(s, n, "%s/%s/%s", c->base_dir, rp, name);
 	c->owned[c->n_owned++] = s;

@@ -75,7 +75,8 @@ static void test_values(void **s)
 	assert_string_equal(c.address_vars[1].value, "[10.0.0.2,10.0.0.3]");
 	assert_int_equal(c.n_port_vars, 1);
 	assert_int_equal(c.n_rule_files, 2);
-	assert_string_equal(c.rule_files[1], "b.rules");
+	/* relative names are taken from the config file's folder */
+	assert_string_equal(c.rule_files[1], "/tmp/b.rules");
 	assert_int_equal(c.workers, 3);
 	assert_int_equal(c.worker.flow.memcap, 64ull << 20);
 	assert_int_equal(c.worker.flow.to[FPC_TCP].new_sec, 10);

@@ -370,6 +370,8 @@ int source_next(struct source *s, struct capture_pkt *pkt)
 				fprintf(stderr, "vigil: warning: skipping %s\n", err);
 				continue;
 			}
+			if (s->mapped) /* read through the map, not libpcap */
+				continue;
 		}
 		struct pcap_pkthdr *h;
 		const u_char *data;

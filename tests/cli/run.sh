@@ -11,6 +11,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 pass=0
+for t in capinfos editcap python3; do
+	command -v "$t" > /dev/null || { echo "cli: $t is missing (make test-deps installs it)"; exit 1; }
+done
 
 check() { # name, expected status, actual status, condition (0 = ok)
 	if [ "$2" = "$3" ] && [ "$4" = 0 ]; then

@@ -286,6 +286,16 @@ static bool parse_asdu(struct app_ctx *ctx, struct cursor *c, struct iec104_tx *
 		ev(ctx, IEC104_EV_MALFORMED_ASDU);
 		return false;
 	}
+	if (ti->size != 0xff) {
+		/* object bytes the header announces, against what any APDU
+		 * (253 bytes: 4 of control, 6 of ASDU header) can carry */
+		size_t need = tx->sq ? 3u + (size_t)tx->num * ti->size
+				     : (size_t)tx->num * (3u + ti->size);
+		if (need > 253u - 4u - 6u) {
+			ev(ctx, IEC104_EV_TOO_MANY_OBJECTS);
+			return false;
+		}
+	}
 	uint32_t ioa = 0;
 	for (unsigned i = 0; i < tx->num; i++) {
 		if (!tx->sq || i == 0)

@@ -7,6 +7,7 @@
 #   make sanitize   the whole suite under ASan + UBSan
 #   make fuzz-smoke each libFuzzer target briefly;  make fuzz: longer
 #   make bench      benchmark against a bare libpcap read loop
+#   make pcaps      regenerate pcaps/ and their expected records (review the diff)
 #   make install    binary, rules, config, systemd unit (PREFIX, DESTDIR)
 #   make clean
 #
@@ -66,7 +67,7 @@ VIGIL := $(BUILD)/vigil
 # the generator is built once its sources exist
 TOOLS := $(if $(wildcard tests/tools/gen.c),$(GEN)) $(BUILD)/pcap-loop
 
-.PHONY: all deps run test test-only sanitize fuzz fuzz-smoke bench install clean \
+.PHONY: all deps run test test-only sanitize fuzz fuzz-smoke bench install clean pcaps \
 	format format-check unit pcap-tests check-deps
 
 all: $(VIGIL) $(TOOLS)
@@ -174,6 +175,12 @@ test-only: all $(UNIT_BINS)
 
 sanitize: test-deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN=1 test-only
+
+# the small captures and their expected records
+PCAP_SCENARIOS := demo modbus dnp3 iec104 s7comm enip transport background malformed
+pcaps: $(VIGIL) $(GEN)
+	@for s in $(PCAP_SCENARIOS); do $(GEN) $$s -o pcaps/$$s.pcap || exit 1; done
+	@BUILD=$(BUILD) tests/pcap/run.sh --update
 
 # ---- fuzzing --------------------------------------------------------------
 FUZZ_OBJS := $(SENSOR_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)

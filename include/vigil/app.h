@@ -39,6 +39,9 @@ struct app_keyword;
 #define APP_TOSERVER 0
 #define APP_TOCLIENT 1
 
+/* tx_function() result for a tx that carries several function codes */
+#define APP_FUNC_SEVERAL (-2)
+
 /* probe() results */
 #define APP_PROBE_NO 0
 #define APP_PROBE_YES 1
@@ -114,7 +117,9 @@ struct proto_parser {
 	uint16_t n_keywords;
 	/* The function code of a tx (Modbus function, DNP3 application
 	 * function, IEC 104 type id, S7 function, CIP service...), by which the
-	 * engine indexes rules; -1 when it has none. May be NULL. */
+	 * engine indexes rules; -1 when it has none, APP_FUNC_SEVERAL when
+	 * the tx carries several (a CIP Multiple Service Packet): then every
+	 * rule pinned to a function is a candidate. May be NULL. */
 	int (*tx_function)(const struct app_tx *tx);
 };
 

@@ -55,6 +55,8 @@ struct rgroup {
 	uint32_t n_nc, cap_nc;
 	uint32_t **nc_func;    /* [FUNC_MAX] rules without prefilter pinning f */
 	uint32_t *n_nc_func, *cap_nc_func;
+	uint32_t *nc_pinned;   /* every rule pinned to some function, in rule order */
+	uint32_t n_nc_pinned, cap_nc_pinned;
 	struct pf_db dbs[DETECT_MAX_BUF + 1];
 	int n_dbs;
 	uint32_t n_rules;
@@ -409,6 +411,8 @@ static int group_add(struct rgroup *g, const struct rule *r)
 			if (!g->nc_func || !g->n_nc_func || !g->cap_nc_func)
 				return -1;
 		}
+		if (push(&g->nc_pinned, &g->n_nc_pinned, &g->cap_nc_pinned, r->idx) < 0)
+			return -1;
 		return push(&g->nc_func[r->func], &g->n_nc_func[r->func], &g->cap_nc_func[r->func],
 			    r->idx);
 	}
@@ -447,6 +451,7 @@ static void group_free(struct rgroup *g)
 		for (int f = 0; f < FUNC_MAX; f++)
 			free(g->nc_func[f]);
 	free(g->nc_func);
+	free(g->nc_pinned);
 	free(g->n_nc_func);
 	free(g->cap_nc_func);
 	for (int i = 0; i < g->n_dbs; i++) {
@@ -1018,6 +1023,9 @@ void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
 		if (fn >= 0 && fn < FUNC_MAX) {
 			fl = g->nc_func[fn];
 			nfl = g->n_nc_func[fn];
+		} else if (fn == APP_FUNC_SEVERAL) {
+			fl = g->nc_pinned;
+			nfl = g->n_nc_pinned;
 		}
 	}
 	uint32_t n = candidates(dt, g->nc, g->n_nc, fl, nfl);

@@ -286,10 +286,15 @@ void worker_packet(struct worker *w, struct packet *p)
 	}
 	if (w->cfg->detect)
 		detect_sync(w);
-	if (p->flags & PKT_FRAGMENT)
-		return; /* held by the defragmenter */
-	if (!(p->flags & PKT_HAS_FLOW_KEY))
+	if ((p->flags & PKT_FRAGMENT) || !(p->flags & PKT_HAS_FLOW_KEY)) {
+		/* a fragment (held by the defragmenter) or a packet too broken to
+		 * have a flow: only its decoder events can concern the rules */
+		if (p->n_events && w->dt) {
+			struct detect_alert_sink sink = { w, on_alert };
+			detect_packet(w->dt, p, NULL, &sink);
+		}
 		return;
+	}
 
 	struct flow *f = flow_lookup(w->ft, p);
 	if (!f) {

@@ -615,8 +615,10 @@ static void e_log(const struct app_tx *t, struct jb *jb)
 static int e_tx_function(const struct app_tx *t)
 {
 	const struct enip_tx *tx = t->data;
-	if (tx->n_cip)
+	if (tx->n_cip == 1)
 		return tx->cip[0].service;
+	if (tx->n_cip > 1)
+		return APP_FUNC_SEVERAL;
 	return 0x100 + (tx->command & 0xff);
 }
 
@@ -750,10 +752,8 @@ static int e_pin(const void *data)
 	const struct ekw *k = data;
 	if (k->field == K_CIP_SERVICE)
 		return k->svc;
-	if (k->field == K_COMMAND) {
-		int64_t v = du_single(&k->m);
-		return v < 0 ? -1 : (int)(0x100 + (v & 0xff));
-	}
+	/* a command rule is not pinned: a SendRRData tx is indexed by the CIP
+	 * service it carries, not by its command */
 	return -1;
 }
 

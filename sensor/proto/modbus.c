@@ -56,7 +56,7 @@ struct mb_pending {
 	uint16_t tid;
 	uint8_t unit, fc;
 	uint16_t addr, qty, value, sub;
-	uint8_t mei;
+	uint8_t mei, devid_code, devid_object;
 	uint8_t used : 1, has_read : 1, has_write : 1, has_sub : 1;
 	uint16_t raddr, rqty;
 };
@@ -471,6 +471,8 @@ static void remember(struct app_ctx *ctx, struct mb_state *s, const struct modbu
 	q->value = m->value;
 	q->sub = m->sub;
 	q->mei = m->mei;
+	q->devid_code = m->devid_code;
+	q->devid_object = m->devid_object;
 }
 
 static void pending_to_pdu(const struct mb_pending *q, struct modbus_pdu *m)
@@ -484,6 +486,8 @@ static void pending_to_pdu(const struct mb_pending *q, struct modbus_pdu *m)
 	m->has_sub = q->has_sub;
 	m->sub = q->sub;
 	m->mei = q->mei;
+	m->devid_code = q->devid_code;
+	m->devid_object = q->devid_object;
 	m->value = q->value;
 	if (q->has_read) {
 		m->read_addr = q->raddr;

@@ -76,7 +76,7 @@ print('  ok    all %d shipped rules alert in the expected records of pcaps/' % l
 PY
 
 # ---- 3. SIGHUP reload during a streamed capture --------------------------------
-cap=/work/shared/pcaps/modbus/iti_mb2.pcap
+cap=${SHARED:-$(pwd)/../shared}/pcaps/modbus/iti_mb2.pcap
 [ -f "$cap" ] || cap=$(ls pcaps/*.pcap 2> /dev/null | head -1)
 if [ -z "$cap" ] || ! command -v editcap > /dev/null; then
 	echo "  skip  reload test: no capture or no editcap"

@@ -178,6 +178,26 @@ void gen_ip4_raw(struct gen *g, const uint8_t src[4], const uint8_t dst[4], uint
 	gen_frame(g, b.b, b.n);
 }
 
+void gen_ip6_frag(struct gen *g, const uint8_t src[16], const uint8_t dst[16], uint8_t nh,
+		  uint32_t id, uint32_t offset, bool more, const void *data, size_t n)
+{
+	static struct buf b;
+	b_reset(&b);
+	eth_hdr(&b, dst, src, true, NULL);
+	b_be32(&b, 0x60000000);
+	b_be16(&b, (unsigned)(8 + n));
+	b_u8(&b, 44);
+	b_u8(&b, 64);
+	b_bytes(&b, src, 16);
+	b_bytes(&b, dst, 16);
+	b_u8(&b, nh);
+	b_u8(&b, 0);
+	b_be16(&b, (unsigned)((offset & 0xfff8) | (more ? 1 : 0)));
+	b_be32(&b, id);
+	b_bytes(&b, data, n);
+	gen_frame(g, b.b, b.n);
+}
+
 /* IP header (+ L4 bytes already built in l4/l4n) for session direction dir. */
 static void ip_packet(struct sess *s, int dir, const uint8_t *l4, size_t l4n, size_t csum_at,
 		      bool csum)

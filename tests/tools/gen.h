@@ -136,6 +136,10 @@ void gen_ip4_raw(struct gen *g, const uint8_t src[4], const uint8_t dst[4], uint
 		 const void *opts, size_t optlen, uint16_t total_len, uint16_t frag,
 		 const void *payload, size_t n);
 
+/* One IPv6 fragment (offset in bytes, a multiple of 8) carrying data. */
+void gen_ip6_frag(struct gen *g, const uint8_t src[16], const uint8_t dst[16], uint8_t nh,
+		  uint32_t id, uint32_t offset, bool more, const void *data, size_t n);
+
 /* ---- protocol payloads (gen_ics.c) ---------------------------------------- */
 
 void mb_adu(struct buf *b, uint16_t tid, uint8_t unit, const void *pdu, size_t n);

@@ -321,8 +321,12 @@ int sc_transport(struct gen *g)
 		tcp_ack(&s, DIR_C2S);
 		tid = (uint16_t)(tid + 3);
 	}
-	/* a gap: 40 bytes lost on the wire, the parser resynchronises */
-	tcp_advance(&s, DIR_C2S, 40);
+	/* a gap: the end of a request and 40 more bytes lost on the wire,
+	 * the parser drops the partial PDU and resynchronises */
+	mb_write_multi(&q, tid, 1, 300, 10, 7);
+	tcp_send(&s, DIR_C2S, q.b, 10);
+	tcp_advance(&s, DIR_C2S, q.n - 10 + 40);
+	tid++;
 	mb_read(&q, tid, 1, 3, 0, 4);
 	mb_read_resp_regs(&r, tid, 1, 3, 4, 1);
 	tcp_exchange(&s, &q, &r);
@@ -330,6 +334,23 @@ int sc_transport(struct gen *g)
 	plant_modbus_poll(&s, &tid, 1);
 	/* closed by a reset */
 	tcp_rst(&s, DIR_C2S);
+
+	/* a request cut short by the end of the connection */
+	sess_init(&s, g, 6, m, 43005, plc, 502, false);
+	tcp_open(&s);
+	plant_modbus_poll(&s, &tid, 1);
+	mb_write_multi(&q, tid, 1, 0, 10, 1);
+	tcp_send(&s, DIR_C2S, q.b, 9);
+	tcp_close(&s);
+
+	/* Modbus over UDP: a datagram shorter than its MBAP length */
+	sess_init(&s, g, 17, m, 43006, plc, 502, false);
+	mb_read(&q, 9, 1, 3, 0, 1);
+	udp_send(&s, DIR_C2S, q.b, q.n);
+	mb_read_resp_regs(&r, 9, 1, 3, 1, 1);
+	udp_send(&s, DIR_S2C, r.b, r.n);
+	mb_read(&q, 10, 1, 3, 0, 1);
+	udp_send(&s, DIR_C2S, q.b, q.n - 3);
 
 	/* picked up mid-stream, no handshake */
 	sess_init(&s, g, 6, m, 43001, plc, 502, false);
@@ -403,6 +424,19 @@ int sc_transport(struct gen *g)
 		gen_ip4_raw(g, m, os, 17, NULL, 0, 0, 2, p2, sizeof(p2)); /* offset 16 overlaps 16..23 */
 		g->ip_id = 0x5000;
 	}
+	/* overlapping IPv6 fragments with different bytes */
+	{
+		uint8_t a[16], b[16];
+		ip6(a, 0, 2);
+		ip6(b, 0, 25);
+		uint8_t p1[24], p2[16];
+		memset(p1, 'A', sizeof(p1));
+		memset(p2, 'B', sizeof(p2));
+		p1[0] = 0xc3; p1[1] = 0x50; p1[2] = 0x4e; p1[3] = 0x20;
+		p1[4] = 0; p1[5] = 40;
+		gen_ip6_frag(g, a, b, 17, 0x77, 0, true, p1, sizeof(p1));
+		gen_ip6_frag(g, a, b, 17, 0x77, 16, false, p2, sizeof(p2));
+	}
 	return 0;
 }
 
@@ -466,6 +500,14 @@ int sc_malformed(struct gen *g)
 		uint8_t d[64];
 		memset(d, 'F', sizeof(d));
 		gen_ip4_raw(g, src, dst, 17, NULL, 0, 0, 0x2000 | 8190, d, sizeof(d));
+	}
+	/* an IPv6 fragment that would end beyond 65535 bytes */
+	{
+		uint8_t a[16], b[16], d[64];
+		ip6(a, 0x1, 66);
+		ip6(b, 0, 10);
+		memset(d, 'F', sizeof(d));
+		gen_ip6_frag(g, a, b, 17, 0x99, 65528, true, d, sizeof(d));
 	}
 	/* ICMP too short */
 	gen_ip4_raw(g, src, dst, 1, NULL, 0, 0, 0, "\x08", 1);

@@ -301,6 +301,16 @@ int sc_modbus(struct gen *g)
 		const uint8_t um[] = { 90, 0x00, 0x41, 0xff, 0x00 };
 		const uint8_t ur[] = { 90, 0x00, 0xfe };
 		mb_x(&s, &tid, 1, um, sizeof(um), ur, sizeof(ur));
+		const uint8_t start[] = { 90, 0x00, 0x40, 0xff, 0x00 };
+		mb_x(&s, &tid, 1, start, sizeof(start), ur, sizeof(ur));
+		/* mask write, read/write multiple and a file record write */
+		const uint8_t mw[] = { 22, 0, 4, 0x00, 0x00, 0xff, 0xff };
+		mb_x(&s, &tid, 1, mw, sizeof(mw), mw, sizeof(mw));
+		const uint8_t rw[] = { 23, 0, 0, 0, 1, 0, 50, 0, 1, 2, 0x12, 0x34 };
+		const uint8_t rws[] = { 23, 2, 0x00, 0x01 };
+		mb_x(&s, &tid, 1, rw, sizeof(rw), rws, sizeof(rws));
+		const uint8_t wf[] = { 21, 9, 6, 0, 1, 0, 0, 0, 1, 0xde, 0xad };
+		mb_x(&s, &tid, 1, wf, sizeof(wf), wf, sizeof(wf));
 		const uint8_t fc[] = { 0x41 }; /* a user-defined function */
 		const uint8_t fr[] = { 0xc1, 1 };
 		mb_x(&s, &tid, 1, fc, sizeof(fc), fr, sizeof(fr));
@@ -630,7 +640,7 @@ int sc_dnp3(struct gen *g)
 		dnp_x(&d, 19, save, 0, NULL, 0, 0);                   /* save configuration */
 		/* a response with the device-restart and device-trouble IIN bits */
 		const uint8_t rd[] = { 60, 1, 0x06 };
-		dnp_x(&d, 1, rd, sizeof(rd), none, 0, 0x4080);
+		dnp_x(&d, 1, rd, sizeof(rd), none, 0, 0x00c0);
 		(void)none;
 	}
 	tcp_close(&s);

@@ -113,10 +113,11 @@ static const char *rosctr_name(uint8_t r)
 
 static const char *group_name(uint8_t g)
 {
-	static const char *const n[] = { "unknown", "mode_transition", "programmer_commands",
-					 "cyclic_data", "block_functions", "cpu_functions",
-					 "security", "pbc_bsend_brcv", "time_functions" };
-	return g < 9 ? n[g] : g == 0xf ? "nc_programming" : "unknown";
+	/* function groups 0-7 and 15 of the userdata parameter */
+	static const char *const n[] = { "mode_transition", "programmer_commands", "cyclic_data",
+					 "block_functions", "cpu_functions",      "security",
+					 "pbc_bsend_brcv",  "time_functions" };
+	return g < 8 ? n[g] : g == 0xf ? "nc_programming" : "unknown";
 }
 
 /* ---- framing -------------------------------------------------------------------- */

@@ -183,11 +183,19 @@ int sc_demo(struct gen *g)
 	}
 	/* the intrusion: reconnaissance, then writes and stops from 10.0.1.66 */
 	struct sess a;
-	sess_init(&a, g, 17, bad, 44818, en, 44818, false);
-	enip_hdr(&q, 0x0063, 0, 0, 0, 0);
-	udp_send(&a, DIR_C2S, q.b, q.n);
-	enip_list_identity_resp(&r, 0, 1, 14, 54, 20, 11, 0x009c3a7d, "1756-L61/B LOGIX5561");
-	udp_send(&a, DIR_S2C, r.b, r.n);
+	/* an identity sweep over the EtherNet/IP range: one device answers */
+	for (unsigned h = 50; h < 54; h++) {
+		uint8_t dst[16];
+		ip4(dst, 10, 0, 0, h);
+		sess_init(&a, g, 17, bad, 44818, dst, 44818, false);
+		enip_hdr(&q, 0x0063, 0, 0, 0, 0);
+		udp_send(&a, DIR_C2S, q.b, q.n);
+		if (h == 50) {
+			enip_list_identity_resp(&r, 0, 1, 14, 54, 20, 11, 0x009c3a7d,
+						"1756-L61/B LOGIX5561");
+			udp_send(&a, DIR_S2C, r.b, r.n);
+		}
+	}
 	sess_init(&a, g, 6, bad, 42000, plc, 502, false);
 	tcp_open(&a);
 	{

@@ -311,9 +311,12 @@ int sc_modbus(struct gen *g)
 		mb_x(&s, &tid, 1, rw, sizeof(rw), rws, sizeof(rws));
 		const uint8_t wf[] = { 21, 9, 6, 0, 1, 0, 0, 0, 1, 0xde, 0xad };
 		mb_x(&s, &tid, 1, wf, sizeof(wf), wf, sizeof(wf));
-		const uint8_t fc[] = { 0x41 }; /* a user-defined function */
-		const uint8_t fr[] = { 0xc1, 1 };
-		mb_x(&s, &tid, 1, fc, sizeof(fc), fr, sizeof(fr));
+		/* a function code scan: user-defined codes, each refused */
+		for (uint8_t f = 0x41; f <= 0x44; f++) {
+			const uint8_t fc[] = { f };
+			const uint8_t fr[] = { (uint8_t)(f | 0x80), 1 };
+			mb_x(&s, &tid, 1, fc, sizeof(fc), fr, sizeof(fr));
+		}
 	}
 	/* reconnaissance: device identification and server id from a non-master */
 	{
@@ -323,6 +326,10 @@ int sc_modbus(struct gen *g)
 		const uint8_t sid[] = { 17 }, sr[] = { 17, 2, 0x42, 0xff };
 		mb_x(&s, &tid, 1, sid, 1, sr, sizeof(sr));
 	}
+	/* a broadcast write (unit 0): every device obeys, none answers */
+	mb_write_single(&q, tid, 0, 6, 41, 0);
+	tcp_exchange(&s, &q, NULL);
+	tid++;
 	/* a scan of unit identifiers */
 	for (unsigned u = 2; u < 8; u++) {
 		mb_read(&q, tid, (uint8_t)u, 3, 0, 1);
@@ -1371,7 +1378,7 @@ int sc_enip(struct gen *g)
 		d[n++] = 0x4c; d[n++] = 3; d[n++] = 0x91; d[n++] = 4;
 		memcpy(d + n, "Temp", 4); n += 4;
 		d[n++] = 1; d[n++] = 0;
-		const uint8_t rd[] = { 2, 0, 6, 0, 14, 0, 0xcc, 0, 0, 0, 0xc4, 0, 0x10, 0x27, 0, 0,
+		const uint8_t rd[] = { 2, 0, 6, 0, 16, 0, 0xcc, 0, 0, 0, 0xc4, 0, 0x10, 0x27, 0, 0,
 				       0xcc, 0, 0, 0, 0xca, 0, 0, 0, 0x20, 0x42 };
 		enip_cip(&s, session, &ctx, 0x0a, 0x02, 1, 0, d, n, 0, rd, sizeof(rd));
 	}

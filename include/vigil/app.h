@@ -126,6 +126,9 @@ struct proto_parser {
 /* Implemented by the core, called by parsers from pdu_len/parse_pdu. */
 void app_emit_tx(struct app_ctx *ctx, const struct app_tx *tx);
 void app_emit_event(struct app_ctx *ctx, const struct proto_parser *p, uint16_t event);
+/* True while the core hunts for the next PDU header (after garbage or a
+ * gap): pdu_len() may then be stricter than for a stream in step. */
+bool app_ctx_resyncing(const struct app_ctx *ctx);
 const struct app_flow_info *app_ctx_flow(const struct app_ctx *ctx);
 
 #endif

@@ -76,7 +76,9 @@ struct stream_dir {
 	uint8_t fin_seen : 1;
 	uint8_t rst_seen : 1;
 	uint8_t midstream : 1;
+	uint8_t ack_ahead : 1; /* the peer acknowledged bytes we have not seen */
 	uint8_t print_next;
+	uint32_t acked;        /* that acknowledgement (valid when ack_ahead) */
 	struct seg_print prints[STREAM_PRINTS];
 	uint64_t delivered;    /* bytes handed to the application layer */
 	uint64_t gap_bytes;

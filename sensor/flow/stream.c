@@ -12,8 +12,13 @@
  *   (same seq and length) is compared through a checksum of its bytes.
  * - Out-of-order segments wait in a sorted queue, bounded per direction
  *   (segments and bytes) and in total (stream memcap). When a bound is hit,
- *   or the peer acknowledges bytes we never saw, or the flow ends, the hole
- *   is declared lost: the application layer is told (gap) and resynchronises.
+ *   or the flow ends, the hole is declared lost: the application layer is
+ *   told (gap) and resynchronises.
+ * - The peer acknowledging bytes we never saw is not proof enough (a SPAN
+ *   port or a man in the middle may show the data late): the hole is
+ *   declared lost when the acknowledgement covers data we hold beyond it,
+ *   when data beyond it arrives, or when a second such acknowledgement
+ *   finds it still open.
  * - Midstream pickup: without a SYN the first segment seen sets the start.
  * - FIN and RST move the TCP state; data after them is still inspected.
  */
@@ -303,9 +308,16 @@ static void handle_data(struct flow_table *ft, struct flow *f, struct packet *p,
 	if (seq == sd->next_seq) {
 		deliver(ft, f, p, d, b, len);
 		drain(ft, f, p, d);
+		if (sd->ack_ahead && SEQ_GEQ(sd->next_seq, sd->acked))
+			sd->ack_ahead = 0;
 		return;
 	}
 	enqueue(ft, f, p, d, seq, b, len);
+	if (sd->ack_ahead && sd->ooo && SEQ_GT(seq, sd->next_seq)) {
+		/* data beyond a hole the peer has acknowledged: it is lost */
+		sd->ack_ahead = 0;
+		skip_to(ft, f, p, d, seq);
+	}
 }
 
 static void update_state(struct flow_table *ft, struct flow *f)
@@ -382,8 +394,17 @@ void stream_packet(struct flow_table *ft, struct flow *f, struct packet *p)
 		uint32_t limit = ack;
 		if (od->fin_seen && SEQ_GT(ack, od->fin_seq))
 			limit = od->fin_seq;
-		if (SEQ_GT(limit, od->next_seq) && SEQ_LEQ(limit - od->next_seq, 0x40000000u))
-			skip_to(ft, f, p, (uint8_t)!d, limit);
+		if (SEQ_GT(limit, od->next_seq) && SEQ_LEQ(limit - od->next_seq, 0x40000000u)) {
+			if (od->ack_ahead || (od->ooo && SEQ_GT(limit, od->ooo->seq))) {
+				/* a second such ACK, or one covering data we hold
+				 * beyond the hole: the hole is lost */
+				od->ack_ahead = 0;
+				skip_to(ft, f, p, (uint8_t)!d, limit);
+			} else {
+				od->ack_ahead = 1;
+				od->acked = limit;
+			}
+		}
 	}
 
 	if (p->payload_len > 0) {

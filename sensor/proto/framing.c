@@ -35,6 +35,11 @@ const struct app_flow_info *app_ctx_flow(const struct app_ctx *ctx)
 	return &ctx->fi;
 }
 
+bool app_ctx_resyncing(const struct app_ctx *ctx)
+{
+	return ctx->quiet;
+}
+
 static void core_event(struct app_ctx *ctx, enum app_core_event ev)
 {
 	if (ctx->on_event)

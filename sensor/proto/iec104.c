@@ -261,6 +261,7 @@ static void decode_value(const struct tinfo *ti, const uint8_t *e, struct iec104
 static bool parse_asdu(struct app_ctx *ctx, struct cursor *c, struct iec104_tx *tx)
 {
 	tx->has_asdu = true;
+	tx->hdr_len = (uint8_t)(cur_left(c) < 6 ? cur_left(c) : 6);
 	tx->type_id = cur_u8(c);
 	uint8_t vsq = cur_u8(c);
 	tx->sq = vsq >> 7;
@@ -455,16 +456,23 @@ static void i_log(const struct app_tx *t, struct jb *jb)
 		return;
 	const struct tinfo *ti = tinfo(tx->type_id);
 	jb_open_object(jb, "asdu");
+	/* a header cut short: only the fields that are there */
 	jb_set_uint(jb, "type_id", tx->type_id);
 	jb_set_str(jb, "type_name", ti ? ti->name : "unknown");
-	jb_set_bool(jb, "sq", tx->sq);
-	jb_set_uint(jb, "num_objects", tx->num);
-	jb_set_uint(jb, "cot", tx->cot);
-	jb_set_str(jb, "cot_name", cot_name(tx->cot));
-	jb_set_bool(jb, "negative", tx->negative);
-	jb_set_bool(jb, "test", tx->test);
-	jb_set_uint(jb, "originator", tx->originator);
-	jb_set_uint(jb, "common_address", tx->common_address);
+	if (tx->hdr_len >= 2) {
+		jb_set_bool(jb, "sq", tx->sq);
+		jb_set_uint(jb, "num_objects", tx->num);
+	}
+	if (tx->hdr_len >= 3) {
+		jb_set_uint(jb, "cot", tx->cot);
+		jb_set_str(jb, "cot_name", cot_name(tx->cot));
+		jb_set_bool(jb, "negative", tx->negative);
+		jb_set_bool(jb, "test", tx->test);
+	}
+	if (tx->hdr_len >= 4)
+		jb_set_uint(jb, "originator", tx->originator);
+	if (tx->hdr_len >= 6)
+		jb_set_uint(jb, "common_address", tx->common_address);
 	if (tx->confirms >= 0)
 		jb_set_bool(jb, "activation_seen", tx->confirms);
 	jb_open_array(jb, "objects");
@@ -606,7 +614,7 @@ static bool typeid_match(const void *d, const struct app_tx *t)
 static bool cot_match(const void *d, const struct app_tx *t)
 {
 	const struct iec104_tx *tx = t->data;
-	return tx->has_asdu && du_match(&((const struct ikw *)d)->m, tx->cot);
+	return tx->has_asdu && tx->hdr_len >= 3 && du_match(&((const struct ikw *)d)->m, tx->cot);
 }
 
 static bool ioa_match(const void *d, const struct app_tx *t)
@@ -621,7 +629,8 @@ static bool ioa_match(const void *d, const struct app_tx *t)
 static bool ca_match(const void *d, const struct app_tx *t)
 {
 	const struct iec104_tx *tx = t->data;
-	return tx->has_asdu && du_match(&((const struct ikw *)d)->m, tx->common_address);
+	return tx->has_asdu && tx->hdr_len >= 6 &&
+	       du_match(&((const struct ikw *)d)->m, tx->common_address);
 }
 
 static int typeid_pin(const void *d)

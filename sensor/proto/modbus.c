@@ -10,7 +10,8 @@
  * Events (app-layer-event:modbus.<name>):
  *   modbus.invalid_protocol_id       MBAP protocol identifier is not 0
  *   modbus.unsolicited_response      a response no pending request matches
- *   modbus.invalid_length            MBAP length outside 2..254, or a PDU whose
+ *   modbus.invalid_length            MBAP length outside 2..254 (up to 256 is
+ *                                    still framed: UMAS devices send 255), or a PDU whose
  *                                    length does not fit its function
  *   modbus.invalid_unit_identifier   unit identifier 248..254 (reserved)
  *   modbus.invalid_function_code     function 0, or a request with bit 0x80
@@ -37,7 +38,11 @@
 extern const struct proto_parser proto_modbus;
 
 #define MB_PENDING 8
-#define MB_MAX_PDU (7 + 254)
+/* The specification caps the MBAP length at 254 (unit + 253-byte PDU);
+ * Schneider UMAS sends 255. Lengths up to MB_MAX_LEN are framed (with an
+ * event above 254) so that the stream stays in step. */
+#define MB_MAX_LEN 256
+#define MB_MAX_PDU (6 + MB_MAX_LEN)
 
 static const char *const mb_events[MODBUS_EV__COUNT] = {
 	[MODBUS_EV_INVALID_PROTOCOL_ID] = "modbus.invalid_protocol_id",
@@ -164,14 +169,16 @@ static int mb_probe(const uint8_t *buf, size_t len, uint8_t dir)
 	uint16_t pid = (uint16_t)(buf[2] << 8 | buf[3]);
 	uint16_t l = (uint16_t)(buf[4] << 8 | buf[5]);
 	uint8_t fc = buf[7];
-	if (pid != 0 || l < 2 || l > 254)
+	if (pid != 0 || l < 2 || l > MB_MAX_LEN)
 		return APP_PROBE_NO;
+	/* reserved function codes are accepted: 90 is Schneider's UMAS, the
+	 * very traffic a sensor must see */
 	if (dir == APP_TOSERVER) {
-		if (fc == 0 || fc >= 0x80 || fc_category(fc) == CAT_RESERVED)
+		if (fc == 0 || fc >= 0x80)
 			return APP_PROBE_NO;
 	} else {
 		uint8_t f = fc & 0x7f;
-		if (f == 0 || fc_category(f) == CAT_RESERVED)
+		if (f == 0)
 			return APP_PROBE_NO;
 		if ((fc & 0x80) && l != 3)
 			return APP_PROBE_NO;
@@ -179,7 +186,7 @@ static int mb_probe(const uint8_t *buf, size_t len, uint8_t dir)
 	/* a second PDU in the same bytes must also look right */
 	if (len >= (size_t)6 + l + 8) {
 		const uint8_t *n = buf + 6 + l;
-		if (n[2] || n[3] || (n[4] << 8 | n[5]) < 2 || (n[4] << 8 | n[5]) > 254)
+		if (n[2] || n[3] || (n[4] << 8 | n[5]) < 2 || (n[4] << 8 | n[5]) > MB_MAX_LEN)
 			return APP_PROBE_NO;
 	}
 	return APP_PROBE_YES;
@@ -193,10 +200,14 @@ static int mb_pdu_len(void *state, struct app_ctx *ctx, uint8_t dir, const uint8
 	if (len < 6)
 		return APP_FRAME_MORE;
 	uint16_t l = (uint16_t)(buf[4] << 8 | buf[5]);
-	if (l < 2 || l > 254) {
+	if (l < 2 || l > MB_MAX_LEN) {
 		app_emit_event(ctx, &proto_modbus, MODBUS_EV_INVALID_LENGTH);
 		return APP_FRAME_BAD;
 	}
+	/* while hunting for a header after garbage or a gap, only a header
+	 * within the specification is taken (protocol id 0, length <= 254) */
+	if (app_ctx_resyncing(ctx) && (buf[2] || buf[3] || l > 254))
+		return APP_FRAME_BAD;
 	*pdu_len = 6u + l;
 	return APP_FRAME_OK;
 }
@@ -515,6 +526,8 @@ static int mb_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t
 		ev(ctx, MODBUS_EV_INVALID_LENGTH);
 		return -1;
 	}
+	if (m->len > 254)
+		ev(ctx, MODBUS_EV_INVALID_LENGTH);
 	if (m->pid != 0)
 		ev(ctx, MODBUS_EV_INVALID_PROTOCOL_ID);
 	if (m->unit >= 248 && m->unit <= 254)

@@ -208,6 +208,19 @@ static void test_events(void **s)
 	assert_int_equal(at_count_ev(&t, "modbus.invalid_length"), 1);
 	assert_int_equal(t.n_tx, 1);
 	AT_HAS(&t, 0, "\"transaction_id\":513");
+	/* an MBAP length of 255 (UMAS): an event, but framed, the stream in
+	 * step (a fresh flow: the table above is full) */
+	at_fini(&t);
+	start(&t);
+	uint8_t big[300];
+	n = at_hex(big, sizeof(big), "0300 0000 00ff 00 5a 00");
+	memset(big + n, 0x41, 261 - n);
+	n = 261;
+	n += at_hex(big + n, sizeof(big) - n, "0301 0000 0006 01 03 0000 0001");
+	at_feed(&t, 0, big, n);
+	AT_EVENTS(&t, "modbus.invalid_length");
+	assert_int_equal(t.n_tx, 2);
+	AT_HAS(&t, 1, "\"transaction_id\":769");
 	at_fini(&t);
 }
 

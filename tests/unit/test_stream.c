@@ -204,14 +204,38 @@ static void test_gap_by_ack(void **s)
 	ft = table(64, 0);
 	handshake();
 	seg(0, 1001, 5001, TCPF_ACK, "AAAA");
-	/* 1005..1009 never captured; the server acknowledges it */
+	/* 1005..1009 never captured; the server acknowledges it: not yet a
+	 * gap (the data may come late) */
 	seg(1, 5001, 1009, TCPF_ACK, NULL);
+	assert_int_equal(seen.gaps[0], 0);
+	/* data beyond the acknowledged hole: now it is lost */
+	seg(0, 1009, 5001, TCPF_ACK, "CCCC");
 	assert_int_equal(seen.gaps[0], 1);
 	assert_int_equal(seen.gap_bytes[0], 4);
-	seg(0, 1009, 5001, TCPF_ACK, "CCCC");
 	assert_int_equal(seen.len[0], 4 + 1 + 4);
 	assert_memory_equal(seen.data[0], "AAAA_CCCC", 9);
 	assert_int_equal(seen.events[STREAM_EV_SEQ_GAP], 1);
+	flow_table_free(ft);
+}
+
+static void test_ack_ahead_late_data(void **s)
+{
+	(void)s;
+	ft = table(64, 0);
+	handshake();
+	seg(0, 1001, 5001, TCPF_ACK, "AAAA");
+	/* acknowledged before the capture shows it, then the data comes */
+	seg(1, 5001, 1009, TCPF_ACK, NULL);
+	seg(0, 1005, 5001, TCPF_ACK, "BBBB");
+	assert_int_equal(seen.gaps[0], 0);
+	assert_int_equal(seen.len[0], 8);
+	assert_memory_equal(seen.data[0], "AAAABBBB", 8);
+	/* two acknowledgements of a hole that stays open: it is lost */
+	seg(1, 5001, 1013, TCPF_ACK, NULL);
+	assert_int_equal(seen.gaps[0], 0);
+	seg(1, 5001, 1013, TCPF_ACK, NULL);
+	assert_int_equal(seen.gaps[0], 1);
+	assert_int_equal(seen.gap_bytes[0], 4);
 	flow_table_free(ft);
 }
 
@@ -311,7 +335,7 @@ int main(void)
 		cmocka_unit_test(test_retransmission_same_and_different),
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_ooo_overlap_first_wins),
-		cmocka_unit_test(test_gap_by_ack),
+		cmocka_unit_test(test_gap_by_ack), cmocka_unit_test(test_ack_ahead_late_data),
 		cmocka_unit_test(test_gap_by_segment_limit),
 		cmocka_unit_test(test_gap_flushed_at_end),
 		cmocka_unit_test(test_midstream),

@@ -37,6 +37,7 @@ struct iec104_tx {
 	uint16_t ns, nr;
 	uint8_t u_func;    /* U: control byte 1 */
 	bool has_asdu;
+	uint8_t hdr_len; /* ASDU header bytes present (6 when complete) */
 	uint8_t type_id;
 	bool sq;
 	uint8_t num;

@@ -20,6 +20,152 @@ void config_defaults(struct vigil_config *c)
 	c->stats_interval = 30;
 	c->ring_size = 4096;
 	c->xdp_drop_others = true;
+	c->eve_enabled = true;
+	c->eve_filename = "eve.json";
+	c->eve_rotate_keep = 5;
+	c->sign_block_records = 64;
+	c->sign_block_ms = 1000;
+}
+
+static int read_format(struct ydoc *d, struct ynode *m, enum sink_format *out)
+{
+	const char *f = NULL;
+	if (ynode_str(d, m, "format", &f) < 0)
+		return -1;
+	if (!f)
+		return 0;
+	if (strcmp(f, "eve") == 0)
+		*out = SINK_EVE;
+	else if (strcmp(f, "cef") == 0)
+		*out = SINK_CEF;
+	else if (strcmp(f, "leef") == 0)
+		*out = SINK_LEEF;
+	else
+		return ydoc_error(d, ynode_get(m, "format"), "format", "expected eve, cef or leef, got \"%s\"", f);
+	return 0;
+}
+
+static int copy_str(struct ydoc *d, struct ynode *m, const char *key, char *out, size_t cap)
+{
+	const char *v = NULL;
+	if (ynode_str(d, m, key, &v) < 0)
+		return -1;
+	if (v && strlen(v) >= cap)
+		return ydoc_error(d, ynode_get(m, key), key, "longer than %zu characters", cap - 1);
+	if (v)
+		snprintf(out, cap, "%s", v);
+	return 0;
+}
+
+static const char *const facilities[] = { "kern", "user", "mail", "daemon", "auth", "syslog",
+					  "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+					  "ntp", "audit", "alert", "clock", "local0", "local1",
+					  "local2", "local3", "local4", "local5", "local6", "local7" };
+
+static int read_syslog(struct ydoc *d, struct ynode *e, struct syslog_config *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->facility = 16;
+	sc->verify = true;
+	sc->spool_max = 256ull << 20;
+	sc->drain_ms = 5000;
+	const char *t = NULL, *fr = NULL, *fac = NULL;
+	if (ynode_str(d, e, "transport", &t) < 0 || ynode_str(d, e, "framing", &fr) < 0 ||
+	    ynode_str(d, e, "facility", &fac) < 0)
+		return -1;
+	if (!t || strcmp(t, "tcp") == 0)
+		sc->transport = SINK_TCP;
+	else if (strcmp(t, "udp") == 0)
+		sc->transport = SINK_UDP;
+	else if (strcmp(t, "tls") == 0)
+		sc->transport = SINK_TLS;
+	else
+		return ydoc_error(d, ynode_get(e, "transport"), "transport", "expected udp, tcp or tls, got \"%s\"", t);
+	if (fr && strcmp(fr, "rfc5424") && strcmp(fr, "rfc3164"))
+		return ydoc_error(d, ynode_get(e, "framing"), "framing", "expected rfc5424 or rfc3164, got \"%s\"", fr);
+	sc->rfc3164 = fr && strcmp(fr, "rfc3164") == 0;
+	if (fac) {
+		int k = -1;
+		for (int i = 0; i < 24; i++)
+			if (strcmp(fac, facilities[i]) == 0)
+				k = i;
+		if (k < 0)
+			return ydoc_error(d, ynode_get(e, "facility"), "facility", "unknown facility \"%s\"", fac);
+		sc->facility = k;
+	}
+	if (copy_str(d, e, "host", sc->host, sizeof(sc->host)) < 0 ||
+	    copy_str(d, e, "port", sc->port, sizeof(sc->port)) < 0 ||
+	    copy_str(d, e, "spool-dir", sc->spool_dir, sizeof(sc->spool_dir)) < 0 ||
+	    ynode_size(d, e, "spool-max", 1 << 20, 1ull << 42, &sc->spool_max) < 0 ||
+	    ynode_u32(d, e, "drain-ms", 0, 600000, &sc->drain_ms) < 0 || read_format(d, e, &sc->format) < 0)
+		return -1;
+	if (!sc->host[0])
+		return ydoc_error(d, e, "host", "a syslog target needs a host");
+	if (!sc->port[0])
+		snprintf(sc->port, sizeof(sc->port), "%s", sc->transport == SINK_TLS ? "6514" : "514");
+	struct ynode *tls = NULL;
+	if (ynode_map(d, e, "tls", &tls) < 0)
+		return -1;
+	if (tls && (copy_str(d, tls, "ca", sc->ca_file, sizeof(sc->ca_file)) < 0 ||
+		    copy_str(d, tls, "cert", sc->cert_file, sizeof(sc->cert_file)) < 0 ||
+		    copy_str(d, tls, "key", sc->key_file, sizeof(sc->key_file)) < 0 ||
+		    copy_str(d, tls, "server-name", sc->server_name, sizeof(sc->server_name)) < 0 ||
+		    ynode_bool(d, tls, "verify", &sc->verify) < 0))
+		return -1;
+	return 0;
+}
+
+static int read_outputs(struct ydoc *d, struct ynode *root, struct vigil_config *c)
+{
+	struct ynode *m = NULL, *n = NULL;
+	if (ynode_map(d, root, "outputs", &m) < 0)
+		return -1;
+	if (m) {
+		if (ynode_map(d, m, "eve-log", &n) < 0)
+			return -1;
+		if (n && (ynode_bool(d, n, "enabled", &c->eve_enabled) < 0 ||
+			  ynode_str(d, n, "filename", &c->eve_filename) < 0 ||
+			  read_format(d, n, &c->eve_format) < 0 ||
+			  ynode_size(d, n, "rotate-size", 0, 1ull << 42, &c->eve_rotate_bytes) < 0 ||
+			  ynode_u32(d, n, "rotate-keep", 1, 1000, &c->eve_rotate_keep) < 0))
+			return -1;
+		n = NULL;
+		if (ynode_seq(d, m, "syslog", &n) < 0)
+			return -1;
+		for (struct ynode *e = n ? n->child : NULL; e; e = e->next) {
+			e->used = true;
+			if (e->type != YNODE_MAP)
+				return ydoc_error(d, e, "syslog", "expected a list of targets (maps)");
+			if (c->n_syslog >= 8)
+				return ydoc_error(d, e, "syslog", "at most 8 targets");
+			if (read_syslog(d, e, &c->syslog[c->n_syslog]) < 0)
+				return -1;
+			c->n_syslog++;
+		}
+	}
+	if (ynode_str(d, root, "sensor-id", &c->sensor_id) < 0)
+		return -1;
+	for (size_t i = 0; i < c->n_syslog; i++)
+		if (c->sensor_id)
+			snprintf(c->syslog[i].sensor_id, sizeof(c->syslog[i].sensor_id), "%s", c->sensor_id);
+	m = NULL;
+	if (ynode_map(d, root, "signing", &m) < 0)
+		return -1;
+	if (m) {
+		const char *mode = NULL;
+		if (ynode_str(d, m, "key", &c->signing_key) < 0 ||
+		    ynode_str(d, m, "previous-key", &c->signing_prev_key) < 0 ||
+		    ynode_str(d, m, "state", &c->signing_state) < 0 ||
+		    ynode_str(d, m, "mode", &mode) < 0 ||
+		    ynode_u32(d, m, "block-records", 1, 1u << 20, &c->sign_block_records) < 0 ||
+		    ynode_u32(d, m, "block-ms", 1, 3600000, &c->sign_block_ms) < 0)
+			return -1;
+		if (mode && strcmp(mode, "block") && strcmp(mode, "record"))
+			return ydoc_error(d, ynode_get(m, "mode"), "mode", "expected block or record, got \"%s\"", mode);
+		if (mode && strcmp(mode, "record") == 0)
+			c->sign_block_records = 1;
+	}
+	return 0;
 }
 
 void config_free(struct vigil_config *c)
@@ -139,12 +285,29 @@ static int read_app(struct ydoc *d, struct ynode *m, struct vigil_config *c)
 	return 0;
 }
 
+/* a name relative to the config file's folder */
+static const char *resolve_plain(struct vigil_config *c, const char *name)
+{
+	if (!name || name[0] == '/' || c->n_owned >= sizeof(c->owned) / sizeof(c->owned[0]))
+		return name;
+	size_t n = strlen(c->base_dir) + strlen(name) + 2;
+	char *s = malloc(n);
+	if (!s)
+		return name;
+	snprintf(s, n, "%s/%s", c->base_dir, name);
+	c->owned[c->n_owned++] = s;
+	return s;
+}
+
 static int resolve_paths(struct vigil_config *c)
 {
 	for (size_t i = 0; i < c->n_rule_files; i++)
 		c->rule_files[i] = resolve(c, c->rule_files[i]);
 	c->classification_file = resolve(c, c->classification_file);
 	c->threshold_file = resolve(c, c->threshold_file);
+	c->signing_key = resolve_plain(c, c->signing_key);
+	c->signing_prev_key = resolve_plain(c, c->signing_prev_key);
+	c->signing_state = resolve_plain(c, c->signing_state);
 	return 0;
 }
 
@@ -334,6 +497,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 			goto fail;
 	}
 
+	if (read_outputs(d, root, c) < 0)
+		goto fail;
 	if (resolve_paths(c) < 0)
 		goto fail;
 	if (ydoc_check_unknown(d, root, "") < 0)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "decode/decode.h"
+#include "output/sink.h"
 #include "pipeline/worker.h"
 #include "util/yaml.h"
 #include "vigil/detect.h"
@@ -33,7 +34,7 @@ struct vigil_config {
 	size_t n_rule_files;
 	const char *classification_file;                /* resolved, or NULL */
 	const char *threshold_file;                     /* resolved, or NULL */
-	char *owned[CONFIG_MAX_RULE_FILES + 2];         /* resolved strings */
+	char *owned[CONFIG_MAX_RULE_FILES + 8];         /* resolved strings */
 	size_t n_owned;
 
 	int workers;                  /* 0 = number of CPUs */
@@ -57,6 +58,21 @@ struct vigil_config {
 	uint16_t xdp_tcp_ports[APP_MAX_EXTRA_PORTS];
 	uint16_t xdp_udp_ports[APP_MAX_EXTRA_PORTS];
 	uint32_t ring_size;           /* packets per worker ring */
+	/* outputs */
+	bool eve_enabled;             /* the eve.json file (-l / default-log-dir) */
+	const char *eve_filename;     /* in the log directory */
+	enum sink_format eve_format;
+	uint64_t eve_rotate_bytes;
+	uint32_t eve_rotate_keep;
+	struct syslog_config syslog[8];
+	size_t n_syslog;
+	const char *sensor_id;
+	/* signing */
+	const char *signing_key;      /* resolved relative to the config file */
+	const char *signing_prev_key;
+	const char *signing_state;
+	uint32_t sign_block_records;
+	uint32_t sign_block_ms;
 };
 
 void config_defaults(struct vigil_config *c);

@@ -16,6 +16,7 @@
 #include "capture/afxdp.h"
 #include "capture/capture.h"
 #include "config.h"
+#include "output/outputs.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/worker.h"
 #include "vigil/detect.h"
@@ -43,6 +44,10 @@ struct opts {
 	bool check_config;
 	bool test_rules;
 	const char *signing_key;
+	const char *syslog_urls[8];
+	int n_syslog_urls;
+	const char *spool_dir;
+	const char *out_format;
 	bool quiet;
 	bool no_progress;
 	bool memory_report;
@@ -75,7 +80,8 @@ static void usage(FILE *f)
 		"       vigil --test-rules -S RULES...        load rules, report, exit 0/1\n"
 		"       vigil -T -c vigil.yaml               check the configuration\n"
 		"       vigil keygen DIR                      Ed25519 key pair for signed records\n"
-		"       vigil verify --key vigil.pub FILE...  check signatures and the hash chain\n"
+		"       vigil verify --key vigil.pub [--open] FILE...\n"
+		"                                             check signatures and the hash chain\n"
 		"\n"
 		"options:\n"
 		"  -r PATH             capture file (pcap/pcapng), directory, or - for stdin\n"
@@ -95,6 +101,10 @@ static void usage(FILE *f)
 		"  -o FILE|-           write records to FILE, or - for stdout\n"
 		"      --workers N     worker threads (default: number of CPUs)\n"
 		"      --signing-key F Ed25519 private key: sign and chain records\n"
+		"      --syslog URL    also send records to udp://, tcp:// or tls://HOST:PORT\n"
+		"                      (repeatable; TLS settings in the configuration)\n"
+		"      --spool-dir D   spool of the --syslog targets (default: LOGDIR/spool)\n"
+		"      --format F      eve (default), cef or leef for -o / eve.json and --syslog\n"
 		"  -q, --quiet         no progress line\n"
 		"      --memory-report per-flow memory figures on stderr at the end\n"
 		"  -T                  check the configuration and exit\n"
@@ -115,6 +125,9 @@ enum {
 	OPT_XDP_MODE,
 	OPT_XDP_PASS,
 	OPT_MEMORY_REPORT,
+	OPT_SYSLOG,
+	OPT_SPOOL_DIR,
+	OPT_FORMAT,
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -150,6 +163,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 		{ "xdp-pass", no_argument, NULL, OPT_XDP_PASS },
 		{ "memory-report", no_argument, NULL, OPT_MEMORY_REPORT },
+		{ "syslog", required_argument, NULL, OPT_SYSLOG },
+		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -203,6 +219,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_XDP_PASS: o->xdp_pass = true; break;
 		case OPT_MEMORY_REPORT: o->memory_report = true; break;
+		case OPT_SYSLOG:
+			if (o->n_syslog_urls >= 8) {
+				fprintf(stderr, "vigil: --syslog: at most 8 targets\n");
+				return 2;
+			}
+			o->syslog_urls[o->n_syslog_urls++] = optarg;
+			break;
+		case OPT_SPOOL_DIR: o->spool_dir = optarg; break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "eve") && strcmp(optarg, "cef") && strcmp(optarg, "leef")) {
+				fprintf(stderr, "vigil: --format: expected eve, cef or leef, got \"%s\"\n", optarg);
+				return 2;
+			}
+			o->out_format = optarg;
+			break;
 		case 'q': o->quiet = true; break;
 		case 'T': o->check_config = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -239,78 +270,140 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* ---- record output (plain file/stdout writer) ---------------------------- */
+/* ---- record output --------------------------------------------------------- */
 
-struct writer {
-	FILE *f;
-	bool is_stdout;
-	uint64_t records;
-	bool failed;
-};
-
-static void writer_emit(void *user, int worker, const struct rec_key *key, const char *json,
-			size_t len, const struct rec_info *info)
+static enum sink_format format_of(const char *f, enum sink_format dflt)
 {
-	struct writer *wr = user;
-	(void)worker;
-	(void)key;
-	(void)info;
-	if (!wr->f)
-		return;
-	if (fwrite(json, 1, len, wr->f) != len || fputc('\n', wr->f) == EOF) {
-		if (!wr->failed)
-			fprintf(stderr, "vigil: writing records: %s\n", strerror(errno));
-		wr->failed = true;
-	}
-	wr->records++;
+	if (!f)
+		return dflt;
+	return strcmp(f, "cef") == 0 ? SINK_CEF : strcmp(f, "leef") == 0 ? SINK_LEEF : SINK_EVE;
 }
 
-static int writer_open(struct writer *wr, const struct opts *o, const struct vigil_config *cfg)
+/* udp://host:port, tcp://host:port, tls://host:port ([v6]:port too) */
+static int parse_syslog_url(const char *u, struct syslog_config *sc)
 {
-	memset(wr, 0, sizeof(*wr));
-	if (o->out_file && strcmp(o->out_file, "-") == 0) {
-		wr->f = stdout;
-		wr->is_stdout = true;
-		return 0;
-	}
-	char path[4096];
-	if (o->out_file) {
-		snprintf(path, sizeof(path), "%s", o->out_file);
-	} else {
-		const char *dir = o->log_dir ? o->log_dir : cfg->log_dir ? cfg->log_dir : ".";
-		struct stat sb;
-		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-			fprintf(stderr, "vigil: %s: not a directory\n", dir);
-			return -1;
-		}
-		snprintf(path, sizeof(path), "%s/eve.json", dir);
-	}
-	wr->f = fopen(path, "a");
-	if (!wr->f) {
-		fprintf(stderr, "vigil: %s: %s\n", path, strerror(errno));
+	memset(sc, 0, sizeof(*sc));
+	sc->facility = 16;
+	sc->verify = true;
+	sc->spool_max = 256ull << 20;
+	sc->drain_ms = 5000;
+	const char *rest;
+	if (strncmp(u, "udp://", 6) == 0)
+		sc->transport = SINK_UDP;
+	else if (strncmp(u, "tcp://", 6) == 0)
+		sc->transport = SINK_TCP;
+	else if (strncmp(u, "tls://", 6) == 0)
+		sc->transport = SINK_TLS;
+	else
 		return -1;
+	rest = u + 6;
+	const char *colon;
+	if (rest[0] == '[') {
+		const char *rb = strchr(rest, ']');
+		if (!rb || rb[1] != ':')
+			return -1;
+		snprintf(sc->host, sizeof(sc->host), "%.*s", (int)(rb - rest - 1), rest + 1);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(rest, ':');
+		if (!colon || colon == rest)
+			return -1;
+		snprintf(sc->host, sizeof(sc->host), "%.*s", (int)(colon - rest), rest);
 	}
-	setvbuf(wr->f, NULL, _IOFBF, 1 << 20);
+	int port;
+	if (parse_int(colon + 1, 1, 65535, &port) < 0)
+		return -1;
+	snprintf(sc->port, sizeof(sc->port), "%d", port);
 	return 0;
 }
 
-static int writer_close(struct writer *wr)
+/* The sinks and the signing configuration from the command line and the
+ * configuration file. */
+static struct outputs *outputs_setup(const struct opts *o, struct vigil_config *cfg)
 {
-	int rc = 0;
-	if (wr->f && !wr->is_stdout && fclose(wr->f) != 0)
-		rc = -1;
-	if (wr->is_stdout && fflush(stdout) != 0)
-		rc = -1;
-	wr->f = NULL;
-	return rc || wr->failed ? -1 : 0;
+	char eve[4096];
+	struct outputs_config oc;
+	memset(&oc, 0, sizeof(oc));
+	oc.out_file = o->out_file;
+	oc.eve_format = format_of(o->out_format, cfg->eve_format);
+	oc.eve_rotate_bytes = cfg->eve_rotate_bytes;
+	oc.eve_rotate_keep = cfg->eve_rotate_keep;
+	oc.reopen = &g_hup;
+	const char *dir = o->log_dir ? o->log_dir : cfg->log_dir ? cfg->log_dir : ".";
+	if (!o->out_file && (cfg->eve_enabled || o->log_dir)) {
+		struct stat sb;
+		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "vigil: %s: not a directory\n", dir);
+			return NULL;
+		}
+		snprintf(eve, sizeof(eve), "%s/%s", dir, cfg->eve_filename ? cfg->eve_filename : "eve.json");
+		oc.eve_path = eve;
+	}
+	static struct syslog_config sc[16];
+	size_t n = 0;
+	for (size_t i = 0; i < cfg->n_syslog; i++)
+		sc[n++] = cfg->syslog[i];
+	for (int i = 0; i < o->n_syslog_urls && n < 16; i++) {
+		if (parse_syslog_url(o->syslog_urls[i], &sc[n]) < 0) {
+			fprintf(stderr, "vigil: --syslog: expected udp://, tcp:// or tls://HOST:PORT, got \"%s\"\n",
+				o->syslog_urls[i]);
+			return NULL;
+		}
+		sc[n].format = format_of(o->out_format, SINK_EVE);
+		if (cfg->sensor_id)
+			snprintf(sc[n].sensor_id, sizeof(sc[n].sensor_id), "%s", cfg->sensor_id);
+		/* TLS settings of the first configured TLS target apply */
+		for (size_t k = 0; k < cfg->n_syslog; k++)
+			if (cfg->syslog[k].transport == SINK_TLS && sc[n].transport == SINK_TLS) {
+				memcpy(sc[n].ca_file, cfg->syslog[k].ca_file, sizeof(sc[n].ca_file));
+				memcpy(sc[n].cert_file, cfg->syslog[k].cert_file, sizeof(sc[n].cert_file));
+				memcpy(sc[n].key_file, cfg->syslog[k].key_file, sizeof(sc[n].key_file));
+				memcpy(sc[n].server_name, cfg->syslog[k].server_name, sizeof(sc[n].server_name));
+				sc[n].verify = cfg->syslog[k].verify;
+				break;
+			}
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (sc[i].transport != SINK_UDP && !sc[i].spool_dir[0]) {
+			const char *sd = o->spool_dir ? o->spool_dir : dir;
+			if (o->spool_dir)
+				snprintf(sc[i].spool_dir, sizeof(sc[i].spool_dir), "%.900s/%.100s-%s", sd, sc[i].host,
+					 sc[i].port);
+			else
+				snprintf(sc[i].spool_dir, sizeof(sc[i].spool_dir), "%.900s/spool-%.100s-%s", sd,
+					 sc[i].host, sc[i].port);
+			if (o->spool_dir)
+				mkdir(o->spool_dir, 0700);
+		}
+	}
+	oc.syslog = sc;
+	oc.n_syslog = n;
+	struct chain_config cc;
+	memset(&cc, 0, sizeof(cc));
+	cc.key_path = o->signing_key ? o->signing_key : cfg->signing_key;
+	if (cc.key_path) {
+		cc.old_key_path = cfg->signing_prev_key;
+		cc.state_path = cfg->signing_state;
+		cc.block_records = cfg->sign_block_records;
+		cc.block_ms = cfg->sign_block_ms;
+		oc.chain = &cc;
+	}
+	char err[1024];
+	struct outputs *out = outputs_open(&oc, err, sizeof(err));
+	if (!out)
+		fprintf(stderr, "vigil: %s\n", err);
+	return out;
 }
 
-/* ---- the run ------------------------------------------------------------- */
-
-static void writer_write(void *user, const char *json, size_t len, const struct rec_info *info)
+static void outputs_rec(void *user, const char *json, size_t len, const struct rec_info *info)
 {
-	struct rec_key k = { 0, 0, 0, 0 };
-	writer_emit(user, 0, &k, json, len, info);
+	outputs_write(user, json, len, info->event_type, info->severity, info->ts);
+}
+
+static void outputs_time(void *user, uint64_t now)
+{
+	outputs_tick(user, now);
 }
 
 /* What one flow costs (flow + TCP + parser state, no payload buffers):
@@ -504,8 +597,8 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		return 2;
 	}
 	int rc = 0;
-	struct writer wr;
-	if (writer_open(&wr, o, cfg) < 0) {
+	struct outputs *wr = outputs_setup(o, cfg);
+	if (!wr) {
 		afxdp_close(x);
 		return 2;
 	}
@@ -517,7 +610,7 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		.record_ring_bytes = 8u << 20,
 		.stats_interval = cfg->stats_interval,
 	};
-	struct pipeline_out out = { &wr, writer_write, NULL };
+	struct pipeline_out out = { wr, outputs_rec, outputs_time };
 	rules_setup(&g_rules, o, cfg);
 	if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
@@ -525,7 +618,7 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		rc = 2;
 	rules_stop(&g_rules, cfg);
 	afxdp_close(x);
-	if (writer_close(&wr) < 0 && rc == 0)
+	if (outputs_close(wr) < 0 && rc == 0)
 		rc = 1;
 	return rc;
 }
@@ -553,8 +646,8 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	}
 	g_src = src;
 
-	struct writer wr;
-	if (writer_open(&wr, o, cfg) < 0) {
+	struct outputs *wr = outputs_setup(o, cfg);
+	if (!wr) {
 		rc = 2;
 		goto out_src;
 	}
@@ -568,7 +661,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		.stats_interval = cfg->stats_interval,
 		.progress = !o->quiet && !source_is_live(src) && isatty(STDERR_FILENO),
 	};
-	struct pipeline_out out = { &wr, writer_write, NULL };
+	struct pipeline_out out = { wr, outputs_rec, outputs_time };
 	struct pipeline_result res;
 	rules_setup(&g_rules, o, cfg);
 	if (rules_start(&g_rules, cfg, &pc) < 0)
@@ -579,7 +672,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		memory_report(&res);
 	rules_stop(&g_rules, cfg);
 
-	if (writer_close(&wr) < 0 && rc == 0) {
+	if (outputs_close(wr) < 0 && rc == 0) {
 		fprintf(stderr, "vigil: records could not all be written\n");
 		rc = 1;
 	}
@@ -592,12 +685,36 @@ out_src:
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
-		fprintf(stderr, "vigil: keygen is not built in yet\n");
-		return 2;
+		if (argc != 3) {
+			fprintf(stderr, "usage: vigil keygen DIR\n");
+			return 2;
+		}
+		char err[1024];
+		if (chain_keygen(argv[2], err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil keygen: %s\n", err);
+			return 1;
+		}
+		printf("vigil keygen: %s/vigil.key (private, mode 0600) and %s/vigil.pub written\n", argv[2],
+		       argv[2]);
+		return 0;
 	}
 	if (argc > 1 && strcmp(argv[1], "verify") == 0) {
-		fprintf(stderr, "vigil: verify is not built in yet\n");
-		return 2;
+		const char *key = NULL;
+		bool open_ok = false;
+		int i = 2;
+		for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+			if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+				key = argv[++i];
+			else if (strcmp(argv[i], "--open") == 0)
+				open_ok = true;
+			else
+				break;
+		}
+		if (!key || i >= argc) {
+			fprintf(stderr, "usage: vigil verify --key vigil.pub [--open] FILE...\n");
+			return 2;
+		}
+		return chain_verify(key, argv + i, argc - i, open_ok);
 	}
 	struct opts o;
 	int rc = parse_args(argc, argv, &o);

@@ -17,7 +17,7 @@ netns_up || { echo "live: cannot create namespaces"; exit 1; }
 fail=0
 
 caps=()
-for c in pcaps/tcp_modbus_basic.pcap pcaps/dnp3_udp.pcap pcaps/iec104_session.pcap \
+for c in pcaps/demo.pcap pcaps/modbus.pcap pcaps/dnp3.pcap pcaps/iec104.pcap \
 	"$SHARED/pcaps/modbus/zeek_modbusSmall.pcap"; do
 	[ -f "$c" ] && caps+=("$c")
 done

@@ -33,8 +33,8 @@ kill -TERM $probe
 wait $probe
 
 caps=()
-for c in pcaps/mix_plant.pcap pcaps/tcp_modbus_basic.pcap pcaps/dnp3_udp.pcap \
-	pcaps/ipv4_fragments.pcap pcaps/iec104_session.pcap pcaps/enip_tcp.pcap \
+for c in pcaps/demo.pcap pcaps/modbus.pcap pcaps/dnp3.pcap pcaps/iec104.pcap \
+	pcaps/s7comm.pcap pcaps/enip.pcap pcaps/transport.pcap pcaps/background.pcap \
 	"$SHARED/pcaps/modbus/iti_mb2.pcap" "$SHARED/pcaps/dnp3/fwtest_full_exchange.pcap"; do
 	[ -f "$c" ] && caps+=("$c")
 done

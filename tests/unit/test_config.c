@@ -97,6 +97,11 @@ static void test_errors(void **s)
 	(void)s;
 	expect_error("flow:\n  memcap: 64mb\n  memcapp: 1\n", ":3: flow.memcapp: unknown key");
 	expect_error("workers: lots\n", ":1: workers: expected a whole number, got \"lots\"");
+	expect_error("outputs:\n  syslog:\n    - {transport: carrier-pigeon, host: x}\n",
+		     ":3: transport: expected udp, tcp or tls, got \"carrier-pigeon\"");
+	expect_error("outputs:\n  syslog:\n    - {transport: tcp}\n", ":3: host: a syslog target needs a host");
+	expect_error("signing:\n  mode: sometimes\n", ":2: mode: expected block or record, got \"sometimes\"");
+	expect_error("outputs:\n  eve-log: {format: xml}\n", ":2: format: expected eve, cef or leef, got \"xml\"");
 	expect_error("workers: 0\n", ":1: workers: 0 is out of range 1..256");
 	expect_error("flow:\n  memcap: 12parsecs\n",
 		     ":2: memcap: expected a size such as 65536, 64kb or 32mb, got \"12parsecs\"");

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The namespace tests: live capture with libpcap (-i) and the XDP
+# pre-filter with AF_XDP sockets (--xdp), each on a veth pair between two
+# network namespaces it creates. Exit 77 (skipped) only when both skip.
+set -u
+cd "$(dirname "$0")/../.."
+rc=0
+skipped=0
+for t in tests/netns/live.sh tests/netns/xdp.sh; do
+	echo "-- $(basename "$t" .sh)"
+	"$t"
+	r=$?
+	if [ $r -eq 77 ]; then
+		skipped=$((skipped + 1))
+	elif [ $r -ne 0 ]; then
+		rc=1
+	fi
+done
+[ $rc -eq 0 ] && [ $skipped -eq 2 ] && exit 77
+exit $rc

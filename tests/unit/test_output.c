@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Record integrity and delivery: the hash chain and Ed25519 signature
+ * blocks, every tamper case `vigil verify` must catch, per-record mode,
+ * seq across restarts, key rotation; CEF and LEEF escaping; RFC 5424 and
+ * RFC 3164 headers; octet-counting framing and the spool over a real TCP
+ * connection on loopback. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "output/chain.h"
+#include "output/sink.h"
+
+static char dir[256];
+static char keyp[300], pubp[300];
+static const char *rec_tag = "t"; /* the timestamp text of the records written */
+
+static int setup(void **s)
+{
+	(void)s;
+	snprintf(dir, sizeof(dir), "/tmp/vigil-test-output-%d", (int)getpid());
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return -1;
+	char err[256];
+	if (chain_keygen(dir, err, sizeof(err)) != 0)
+		return -1;
+	snprintf(keyp, sizeof(keyp), "%s/vigil.key", dir);
+	snprintf(pubp, sizeof(pubp), "%s/vigil.pub", dir);
+	return 0;
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* writes n records (and the signatures) to path with a fresh or existing state */
+static void write_signed(const char *path, const char *key, const char *state, const char *old_key,
+			 int n, uint32_t block, const char *mode)
+{
+	struct chain_config cc = { key, old_key, state, block, 1000 };
+	char err[256];
+	struct chain *c = chain_open(&cc, err, sizeof(err));
+	if (!c)
+		fail_msg("chain_open: %s", err);
+	FILE *f = fopen(path, mode);
+	assert_non_null(f);
+	char line[4096];
+	size_t k;
+	uint64_t ts = 1700000000000000ull;
+	while ((k = chain_pending(c, ts, line, sizeof(line))) > 0)
+		fprintf(f, "%.*s\n", (int)k, line);
+	k = chain_signature(c, "start", ts, line, sizeof(line));
+	assert_true(k > 0);
+	fprintf(f, "%.*s\n", (int)k, line);
+	for (int i = 0; i < n; i++) {
+		char rec[256];
+		int rl = snprintf(rec, sizeof(rec),
+				  "{\"timestamp\":\"%s\",\"event_type\":\"alert\",\"alert\":{\"signature_id\":%d}}",
+				  rec_tag, 9100000 + i);
+		k = chain_record(c, rec, (size_t)rl, ts + (uint64_t)i, line, sizeof(line));
+		assert_true(k > 0);
+		fprintf(f, "%.*s\n", (int)k, line);
+		if (chain_due(c, ts + (uint64_t)i)) {
+			k = chain_signature(c, "block", ts + (uint64_t)i, line, sizeof(line));
+			fprintf(f, "%.*s\n", (int)k, line);
+		}
+	}
+	k = chain_signature(c, "stop", ts + (uint64_t)n, line, sizeof(line));
+	fprintf(f, "%.*s\n", (int)k, line);
+	fclose(f);
+	chain_free(c);
+}
+
+static int verify1(const char *path, bool open_ok)
+{
+	char *files[1] = { (char *)path };
+	return chain_verify(pubp, files, 1, open_ok);
+}
+
+/* rewrites a file through a shell command (sed / awk): tamper cases */
+static void tamper(const char *from, const char *to, const char *cmd)
+{
+	char c[1024];
+	snprintf(c, sizeof(c), "%s < %s > %s", cmd, from, to);
+	assert_int_equal(system(c), 0);
+}
+
+static void test_chain_and_tampering(void **s)
+{
+	(void)s;
+	char good[400], bad[400], other[400], st[400];
+	snprintf(good, sizeof(good), "%s/good.json", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.json", dir);
+	snprintf(other, sizeof(other), "%s/other.json", dir);
+	snprintf(st, sizeof(st), "%s/a.state", dir);
+	unlink(st);
+	write_signed(good, keyp, st, NULL, 20, 4, "w");
+	assert_int_equal(verify1(good, false), 0);
+	/* the first record carries seq 1 and prev zero, the next one the hash */
+	FILE *f = fopen(good, "r");
+	char l1[4096], l2[4096];
+	assert_non_null(fgets(l1, sizeof(l1), f));
+	assert_non_null(fgets(l2, sizeof(l2), f));
+	fclose(f);
+	assert_non_null(strstr(l1, "\"seq\":1,\"prev\":\"0000000000000000"));
+	l1[strlen(l1) - 1] = 0;
+	char h[CHAIN_HASH_HEX + 1];
+	chain_sha256_hex(l1, strlen(l1), h);
+	assert_non_null(strstr(l2, h));
+
+	static const char *const cases[][2] = {
+		{ "alter a byte", "sed '5s/\"timestamp\":\"t\"/\"timestamp\":\"u\"/'" },
+		{ "delete a record", "sed '5d'" },
+		{ "insert a forged record", "awk 'NR==5{print; l=$0; sub(/\"t\"/, \"\\\"x\\\"\", l); print l; next}1'" },
+		{ "insert a record without a chain", "sed '5a {\"event_type\":\"alert\"}'" },
+		{ "swap two records", "awk 'NR==5{a=$0; next} NR==6{print; print a; next}1'" },
+		{ "truncate", "head -n 12" },
+		{ "forge a signature", "awk 'NR==6{i=index($0, \"\\\"sig\\\":\\\"\") + 7; c=substr($0, i, 1); "
+				       "$0=substr($0, 1, i-1) (c==\"A\" ? \"B\" : \"A\") substr($0, i+1)}1'" },
+		{ "remove the stop record", "sed '$d'" },
+		{ "drop the first records of a block", "sed '2,3d'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tamper(good, bad, cases[i][1]);
+		print_message("  tamper: %s\n", cases[i][0]);
+		assert_int_equal(verify1(bad, false), 1);
+	}
+	/* splice: records from another signed file of the same key */
+	snprintf(st, sizeof(st), "%s/b.state", dir);
+	unlink(st);
+	rec_tag = "other";
+	write_signed(other, keyp, st, NULL, 20, 4, "w");
+	rec_tag = "t";
+	assert_int_equal(verify1(other, false), 0);
+	char c[2400];
+	snprintf(c, sizeof(c), "(head -n 8 %s; sed -n '9,12p' %s; sed -n '13,$p' %s) > %s", good, other,
+		 good, bad);
+	assert_int_equal(system(c), 0);
+	assert_int_equal(verify1(bad, false), 1);
+	/* another key's public key refuses the file */
+	char d2[300];
+	snprintf(d2, sizeof(d2), "%s/k2", dir);
+	char err[256];
+	assert_int_equal(chain_keygen(d2, err, sizeof(err)), 0);
+	char pub2[400];
+	snprintf(pub2, sizeof(pub2), "%s/vigil.pub", d2);
+	char *files[1] = { good };
+	assert_int_equal(chain_verify(pub2, files, 1, false), 1);
+	/* keygen refuses to overwrite */
+	assert_int_equal(chain_keygen(d2, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "not overwriting"));
+	struct stat sb;
+	char kp2[400];
+	snprintf(kp2, sizeof(kp2), "%s/vigil.key", d2);
+	assert_int_equal(stat(kp2, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* an unsigned tail is accepted only with --open */
+	tamper(good, bad, "head -n 12");
+	assert_int_equal(verify1(bad, true), 0);
+}
+
+static void test_resent_duplicates(void **s)
+{
+	(void)s;
+	char good[400], bad[400], st[400];
+	snprintf(good, sizeof(good), "%s/dup.json", dir);
+	snprintf(bad, sizeof(bad), "%s/dup2.json", dir);
+	snprintf(st, sizeof(st), "%s/d.state", dir);
+	unlink(st);
+	write_signed(good, keyp, st, NULL, 10, 64, "w");
+	/* a syslog reconnect resends lines 4..6: same bytes, accepted */
+	char c[2400];
+	snprintf(c, sizeof(c), "(head -n 6 %s; sed -n '4,6p' %s; sed -n '7,$p' %s) > %s", good, good, good,
+		 bad);
+	assert_int_equal(system(c), 0);
+	assert_int_equal(verify1(bad, false), 0);
+	/* a resent copy with other bytes is not */
+	snprintf(c, sizeof(c), "(head -n 6 %s; sed -n '5s/9100003/9100009/p' %s; sed -n '7,$p' %s) > %s",
+		 good, good, good, bad);
+	assert_int_equal(system(c), 0);
+	assert_int_equal(verify1(bad, false), 1);
+	/* wrapped in syslog headers as a SIEM writes them */
+	tamper(good, bad, "sed 's/^/Dec  3 10:00:00 host vigil[42]: /'");
+	assert_int_equal(verify1(bad, false), 0);
+}
+
+static void test_per_record_restart_rotation(void **s)
+{
+	(void)s;
+	char path[400], st[400];
+	snprintf(path, sizeof(path), "%s/series.json", dir);
+	snprintf(st, sizeof(st), "%s/r.state", dir);
+	unlink(st);
+	/* per-record mode: a signature after every record */
+	write_signed(path, keyp, st, NULL, 5, 1, "w");
+	char c[600];
+	snprintf(c, sizeof(c), "test $(grep -c '\"event_type\":\"signature\"' %s) -eq 7", path);
+	assert_int_equal(system(c), 0);
+	/* a restart: seq continues from the state file, the chain across both runs */
+	write_signed(path, keyp, st, NULL, 5, 64, "a");
+	snprintf(c, sizeof(c), "grep -q '\"seq\":13,' %s", path);
+	assert_int_equal(system(c), 0);
+	assert_int_equal(verify1(path, false), 0);
+	/* rotation: a new key announced by the old one, then used */
+	char d3[300], k3[400];
+	snprintf(d3, sizeof(d3), "%s/k3", dir);
+	char err[256];
+	assert_int_equal(chain_keygen(d3, err, sizeof(err)), 0);
+	snprintf(k3, sizeof(k3), "%s/vigil.key", d3);
+	write_signed(path, k3, st, keyp, 5, 64, "a");
+	snprintf(c, sizeof(c), "grep -q '\"reason\":\"rotate\"' %s", path);
+	assert_int_equal(system(c), 0);
+	assert_int_equal(verify1(path, false), 0);
+	/* the old public key alone cannot accept a record signed by a new key
+	 * that was never announced */
+	char path2[400];
+	snprintf(path2, sizeof(path2), "%s/unannounced.json", dir);
+	snprintf(st, sizeof(st), "%s/u.state", dir);
+	unlink(st);
+	write_signed(path2, k3, st, NULL, 3, 64, "w");
+	assert_int_equal(verify1(path2, false), 1);
+}
+
+static void test_cef_leef(void **s)
+{
+	(void)s;
+	const char *j = "{\"timestamp\":\"2023-11-14T22:13:20.000000+0000\",\"event_type\":\"alert\","
+			"\"src_ip\":\"10.0.1.66\",\"src_port\":51000,\"dest_ip\":\"10.0.0.10\",\"dest_port\":502,"
+			"\"proto\":\"TCP\",\"app_proto\":\"modbus\",\"alert\":{\"signature_id\":9100011,"
+			"\"signature\":\"a|b=c\\\\d^e\\nf\",\"category\":\"x=y\",\"severity\":1},\"seq\":42,"
+			"\"prev\":\"00\"}";
+	struct sink_rec r = { j, strlen(j), "alert", 1, 1700000000123456ull, 42 };
+	char out[2048];
+	size_t n = sink_render(SINK_CEF, &r, out, sizeof(out));
+	assert_true(n > 0);
+	assert_string_equal(out,
+			    "CEF:0|Vigil|Vigil|0.1|9100011|a\\|b=c\\\\d^e f|10|rt=1700000000123 "
+			    "src=10.0.1.66 spt=51000 dst=10.0.0.10 dpt=502 proto=TCP app=modbus "
+			    "cat=x\\=y cs1Label=seq cs1=42 cs2Label=event_type cs2=alert");
+	n = sink_render(SINK_LEEF, &r, out, sizeof(out));
+	assert_true(n > 0);
+	assert_string_equal(out,
+			    "LEEF:2.0|Vigil|Vigil|0.1|9100011|^|devTime=1700000000123^src=10.0.1.66"
+			    "^srcPort=51000^dst=10.0.0.10^dstPort=502^proto=TCP^sev=10^cat=x=y"
+			    "^name=a|b=c\\\\d\\^e\\nf^app=modbus^seq=42");
+	/* too small a buffer: nothing, not a cut record */
+	assert_int_equal(sink_render(SINK_CEF, &r, out, 40), 0);
+}
+
+static void test_syslog_headers(void **s)
+{
+	(void)s;
+	struct syslog_config c;
+	memset(&c, 0, sizeof(c));
+	c.facility = 16;
+	snprintf(c.sensor_id, sizeof(c.sensor_id), "plant-a");
+	struct sink_rec r = { "{\"x\":1}", 7, "alert", 2, 1700000000123456ull, 7 };
+	char out[512];
+	size_t n = sink_syslog_frame(&c, "sensor1", 99, &r, r.line, r.len, out, sizeof(out));
+	assert_true(n > 0);
+	/* PRI 16*8 + 3 (err, for an alert of severity 2) */
+	assert_string_equal(out, "<131>1 2023-11-14T22:13:20.123456Z sensor1 vigil 99 alert "
+				 "[vigil@32473 seq=\"7\" sensor=\"plant-a\"] {\"x\":1}");
+	c.rfc3164 = true;
+	r.severity = 0;
+	n = sink_syslog_frame(&c, "sensor1", 99, &r, r.line, r.len, out, sizeof(out));
+	assert_string_equal(out, "<134>Nov 14 22:13:20 sensor1 vigil[99]: {\"x\":1}");
+}
+
+/* a TCP listener on 127.0.0.1, an ephemeral port */
+static int listener(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)*port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 4) != 0)
+		return -1;
+	socklen_t l = sizeof(a);
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* reads octet-counted frames until n frames or a timeout; returns count */
+static int read_frames(int lfd, char frames[][512], int want)
+{
+	struct pollfd p = { lfd, POLLIN, 0 };
+	if (poll(&p, 1, 5000) <= 0)
+		return 0;
+	int c = accept(lfd, NULL, NULL);
+	char buf[65536];
+	size_t have = 0;
+	int got = 0;
+	while (got < want) {
+		struct pollfd q = { c, POLLIN, 0 };
+		if (poll(&q, 1, 5000) <= 0)
+			break;
+		ssize_t r = read(c, buf + have, sizeof(buf) - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		for (;;) {
+			char *sp = memchr(buf, ' ', have);
+			if (!sp)
+				break;
+			size_t len = strtoul(buf, NULL, 10);
+			size_t hl = (size_t)(sp - buf) + 1;
+			if (have < hl + len)
+				break;
+			snprintf(frames[got < 16 ? got : 15], 512, "%.*s", (int)len, sp + 1);
+			got++;
+			memmove(buf, buf + hl + len, have - hl - len);
+			have -= hl + len;
+		}
+	}
+	close(c);
+	return got;
+}
+
+static void test_tcp_octet_counting_and_spool(void **s)
+{
+	(void)s;
+	int port = 0;
+	int lfd = listener(&port);
+	assert_true(lfd >= 0);
+	struct syslog_config c;
+	memset(&c, 0, sizeof(c));
+	c.transport = SINK_TCP;
+	snprintf(c.host, sizeof(c.host), "127.0.0.1");
+	snprintf(c.port, sizeof(c.port), "%d", port);
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
+	c.facility = 16;
+	c.drain_ms = 3000;
+	char err[256];
+	struct sink *sk = sink_syslog_open(&c, err, sizeof(err));
+	if (!sk)
+		fail_msg("%s", err);
+	for (int i = 1; i <= 3; i++) {
+		char j[64];
+		int n = snprintf(j, sizeof(j), "{\"n\":%d}", i);
+		struct sink_rec r = { j, (size_t)n, "alert", 3, 1700000000000000ull, (uint64_t)i };
+		assert_int_equal(sink_write(sk, &r), 0);
+	}
+	char frames[16][512];
+	int got = read_frames(lfd, frames, 3);
+	assert_int_equal(got, 3);
+	assert_non_null(strstr(frames[0], "seq=\"1\""));
+	assert_non_null(strstr(frames[2], "{\"n\":3}"));
+	assert_int_equal(sink_close(sk), 0);
+	close(lfd);
+
+	/* nobody listening: records wait in the spool, survive a restart of
+	 * the sink, and go out in order when the receiver is back */
+	sk = sink_syslog_open(&c, err, sizeof(err));
+	assert_non_null(sk);
+	for (int i = 4; i <= 6; i++) {
+		char j[64];
+		int n = snprintf(j, sizeof(j), "{\"n\":%d}", i);
+		struct sink_rec r = { j, (size_t)n, "alert", 3, 1700000000000000ull, (uint64_t)i };
+		assert_int_equal(sink_write(sk, &r), 0);
+	}
+	struct sink_stats stt;
+	sink_get_stats(sk, &stt);
+	assert_true(stt.spooled_bytes > 0);
+	assert_int_equal(sink_close(sk), 0); /* gives up after drain_ms */
+	lfd = listener(&port);                /* the same port again */
+	assert_true(lfd >= 0);
+	sk = sink_syslog_open(&c, err, sizeof(err));
+	assert_non_null(sk);
+	got = read_frames(lfd, frames, 3);
+	assert_int_equal(got, 3);
+	assert_non_null(strstr(frames[0], "{\"n\":4}"));
+	assert_non_null(strstr(frames[2], "{\"n\":6}"));
+	assert_int_equal(sink_close(sk), 0);
+	close(lfd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chain_and_tampering),
+		cmocka_unit_test(test_resent_duplicates),
+		cmocka_unit_test(test_per_record_restart_rotation),
+		cmocka_unit_test(test_cef_leef),
+		cmocka_unit_test(test_syslog_headers),
+		cmocka_unit_test(test_tcp_octet_counting_and_spool),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -118,6 +118,9 @@ $(GEN): tests/tools/gen.c $(wildcard tests/tools/gen_*.c tests/tools/*.h) | deps
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 $(CFLAGS) -o $@ tests/tools/gen.c $(wildcard tests/tools/gen_*.c) -lm
 
+$(BUILD)/sign-bench: tests/tools/sign_bench.c $(BUILD)/libvigil.a
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) $(LDLIBS_ALL)
+
 $(BUILD)/pcap-loop: tests/tools/pcap_loop.c | deps-stamp
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 -o $@ $< -lpcap
@@ -202,7 +205,7 @@ fuzz: fuzz-build
 	@SECONDS_PER_TARGET=$(FUZZ_SECONDS) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_BINS)
 
 # ---- benchmark ------------------------------------------------------------
-bench: deps all
+bench: deps all $(BUILD)/sign-bench
 	@BUILD=$(BUILD) tests/bench/run.sh
 
 # ---- install --------------------------------------------------------------

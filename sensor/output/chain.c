@@ -158,8 +158,14 @@ static int state_load(struct chain *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* Writes seq and the last hash (at most once a second of wall time, and
+ * always with sync at stop): a crash loses at most a second of seq
+ * numbers' persistence, which verify reports as a break in the chain. */
 static void state_save(struct chain *c, bool sync)
 {
+	time_t now = time(NULL);
+	if (!sync && now == c->last_sync)
+		return;
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", c->state_path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -167,12 +173,8 @@ static void state_save(struct chain *c, bool sync)
 		return;
 	char line[128];
 	int n = snprintf(line, sizeof(line), "%llu %s\n", (unsigned long long)c->seq, c->prev);
-	bool ok = write(fd, line, (size_t)n) == n;
-	time_t now = time(NULL);
-	if (ok && (sync || now != c->last_sync)) {
-		ok = fdatasync(fd) == 0;
-		c->last_sync = now;
-	}
+	bool ok = write(fd, line, (size_t)n) == n && fdatasync(fd) == 0;
+	c->last_sync = now;
 	close(fd);
 	if (ok)
 		rename(tmp, c->state_path);

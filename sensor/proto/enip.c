@@ -141,10 +141,26 @@ static int e_probe(const uint8_t *b, size_t len, uint8_t dir)
 	(void)dir;
 	if (looks_io(b, len))
 		return APP_PROBE_YES;
+	/* NOP (0) is a command, but zero-filled data looks just like it */
+	if (len >= 2 && (!cmd_name((uint16_t)(b[0] | b[1] << 8)) || !(b[0] | b[1])))
+		return APP_PROBE_NO;
+	uint16_t cmd = len >= 2 ? (uint16_t)(b[0] | b[1] << 8) : 0;
+	if (len >= 12) {
+		/* encapsulation status: 0 in a request, a defined code in a reply */
+		uint32_t st = (uint32_t)(b[8] | b[9] << 8 | b[10] << 16 | (uint32_t)b[11] << 24);
+		if (dir == APP_TOSERVER ? st != 0
+					: !(st <= 3 || st == 0x64 || st == 0x65 || st == 0x69))
+			return APP_PROBE_NO;
+	}
+	/* the commands without a session: a request carries no data and
+	 * session 0 (a DCE/RPC datagram starting 04 00 01 00 is not one) */
+	bool sessionless = cmd == 0x04 || cmd == 0x63 || cmd == 0x64;
+	if (sessionless && dir == APP_TOSERVER && len >= 4 && (b[2] | b[3]))
+		return APP_PROBE_NO;
+	if (sessionless && len >= 8 && (b[4] | b[5] | b[6] | b[7]))
+		return APP_PROBE_NO;
 	if (len < 24)
-		return len >= 2 && !cmd_name((uint16_t)(b[0] | b[1] << 8)) ? APP_PROBE_NO
-									   : APP_PROBE_MORE;
-	uint16_t cmd = (uint16_t)(b[0] | b[1] << 8);
+		return APP_PROBE_MORE;
 	uint16_t l = (uint16_t)(b[2] | b[3] << 8);
 	uint32_t opts = (uint32_t)(b[20] | b[21] << 8 | b[22] << 16 | (uint32_t)b[23] << 24);
 	if (!cmd_name(cmd) || opts != 0)

@@ -323,10 +323,19 @@ void tcp_open_nohs(struct sess *s)
 	s->open = true;
 }
 
+/* as a TCP stack would: segments of at most one MSS (1460 bytes) */
+#define GEN_MSS 1460
+
 void tcp_send(struct sess *s, int dir, const void *data, size_t n)
 {
-	tcp_segment(s, dir, s->seq[dir], 0x18, 5, data, n);
-	s->seq[dir] += (uint32_t)n;
+	const uint8_t *p = data;
+	do {
+		size_t k = n > GEN_MSS ? GEN_MSS : n;
+		tcp_segment(s, dir, s->seq[dir], k == n ? 0x18 : 0x10, 5, p, k);
+		s->seq[dir] += (uint32_t)k;
+		p += k;
+		n -= k;
+	} while (n);
 }
 
 void tcp_send_split(struct sess *s, int dir, const void *data, size_t n, unsigned parts)

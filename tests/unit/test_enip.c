@@ -207,6 +207,12 @@ static void test_probe(void **s)
 	assert_int_equal(proto_enip.probe(b, 10, 0), APP_PROBE_MORE);
 	assert_int_equal(proto_enip.probe((const uint8_t *)"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27, 0),
 			 APP_PROBE_NO);
+	/* a PROFINET DCE/RPC datagram that starts like ListServices (04 00) */
+	n = at_hex(b, sizeof(b), "040001000000010016000000000000002a2a30323030");
+	assert_int_equal(proto_enip.probe(b, n, 0), APP_PROBE_NO);
+	/* ListIdentity request: no data, session 0 */
+	n = encap(b, 0x63, 0, 0, "");
+	assert_int_equal(proto_enip.probe(b, n, 0), APP_PROBE_YES);
 }
 
 int main(void)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# CPU time per packet of the sensor process on a veth pair, XDP pre-filter
+# (--xdp, AF_XDP) against libpcap (-i), on a mix of 90% non-industrial and
+# 10% industrial packets (vigil-gen xdp-mix). Prints figures; asserts
+# nothing about time. Needs root (namespaces, XDP); part of `make bench`.
+#
+#   PACKETS=200000 PPS=20000 tests/bench/xdp_cpu.sh
+set -u
+cd "$(dirname "$0")/../.."
+. tests/netns/lib.sh
+netns_skip_unless_root xdp-bench
+BUILD=${BUILD:-build}
+VIGIL=$(pwd)/$BUILD/vigil
+GEN=$(pwd)/$BUILD/vigil-gen
+PACKETS=${PACKETS:-200000}
+PPS=${PPS:-20000}
+command -v tcpreplay > /dev/null || { echo "xdp-bench: SKIP: tcpreplay missing"; exit 77; }
+TMPD=$(mktemp -d)
+trap netns_cleanup EXIT
+netns_up || { echo "xdp-bench: cannot create namespaces"; exit 1; }
+"$GEN" xdp-mix --packets "$PACKETS" -o "$TMPD/mix.pcap" > /dev/null
+netns_rewrite "$TMPD/mix.pcap" "$TMPD/mix.ll.pcap" || { echo "xdp-bench: tcprewrite failed"; exit 1; }
+total=$(capinfos -M -c -T "$TMPD/mix.ll.pcap" | tail -1 | cut -f2)
+ics=$(tshark -r "$TMPD/mix.ll.pcap" -Y "tcp.port==502" 2> /dev/null | wc -l)
+
+# CPU seconds (user, system) a process used: from /proc before it exits
+cpu_of() {
+	awk '{print $14, $15}' "/proc/$1/stat"
+}
+
+run() { # label, vigil args...
+	local label=$1
+	shift
+	rm -f "$TMPD/out.json"
+	netns_bg_b "$VIGIL" -q "$@" -c tests/pcap/vigil.yaml --workers 1 -o "$TMPD/out.json"
+	local pid=$LAST_PID
+	sleep 1.5
+	kill -0 "$pid" 2> /dev/null || { echo "$label: vigil did not start"; return 1; }
+	read -r u0 s0 < <(cpu_of "$pid")
+	ip netns exec "$NS_A" tcpreplay -q -i "$IF_A" --pps "$PPS" "$TMPD/mix.ll.pcap" > /dev/null 2>&1
+	sleep 0.5
+	read -r u1 s1 < <(cpu_of "$pid")
+	netns_stop "$pid"
+	local hz
+	hz=$(getconf CLK_TCK)
+	local seen
+	seen=$(tail -1 "$TMPD/out.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["decoder"]["pkts"])')
+	printf '%-26s %10s %12s %12.2f %12.2f %14.2f\n' "$label" "$total" "$seen" \
+		"$(echo "($u1 - $u0) * 1000 / $hz" | bc -l)" "$(echo "($s1 - $s0) * 1000 / $hz" | bc -l)" \
+		"$(echo "(($u1 - $u0) + ($s1 - $s0)) * 1000000000 / $hz / $total" | bc -l)"
+}
+
+echo "xdp-mix: $total packets sent at $PPS/s, $ics industrial ($(echo "100 * $ics / $total" | bc)%)"
+printf '%-26s %10s %12s %12s %12s %14s\n' capture sent "user-space" "user ms" "system ms" "ns CPU/packet"
+run "libpcap (-i)" -i "$IF_B"
+run "XDP skb (--xdp)" --xdp "$IF_B" --xdp-mode skb
+run "XDP native (--xdp)" --xdp "$IF_B" --xdp-mode native

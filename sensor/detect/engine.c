@@ -753,8 +753,16 @@ static uint32_t candidates(struct detect_thread *dt, const uint32_t *a, uint32_t
 		dt->cand[n++] = a[i];
 	for (uint32_t i = 0; i < nb; i++)
 		dt->cand[n++] = b[i];
-	if (n > 1)
+	if (n > 16) {
 		qsort(dt->cand, n, sizeof(uint32_t), cmp_u32);
+	} else {
+		for (uint32_t i = 1; i < n; i++) { /* few: insertion sort */
+			uint32_t v = dt->cand[i], j = i;
+			for (; j > 0 && dt->cand[j - 1] > v; j--)
+				dt->cand[j] = dt->cand[j - 1];
+			dt->cand[j] = v;
+		}
+	}
 	return n;
 }
 
@@ -829,6 +837,18 @@ static const uint8_t *rule_buffer(const struct rule *r, uint8_t b, const struct 
 static bool rule_match(struct detect_thread *dt, const struct rule *r, const struct mctx *m)
 {
 	dt->st.evaluated++;
+	/* the cheap and selective tests first: protocol keywords on the tx,
+	 * decoder events on the packet; then addresses and ports */
+	for (int i = 0; i < r->n_sms; i++) {
+		const struct sm *s = &r->sms[i];
+		if (s->type == SM_APPKW) {
+			if (!m->tx || m->tx->proto != app_parsers[r->app] ||
+			    !s->u.kw.kw->match(s->u.kw.data, m->tx))
+				return false;
+		} else if (s->type == SM_DECODE_EVENT && (!m->p || !m->p->n_events)) {
+			return false;
+		}
+	}
 	if (!header_match(r, m) || !flow_match(r, m))
 		return false;
 	if (r->proto == RP_APP && r->ipproto_hint && r->ipproto_hint != m->ipproto)
@@ -840,10 +860,7 @@ static bool rule_match(struct detect_thread *dt, const struct rule *r, const str
 			if (!m->p || !du_match(&s->u.u, m->p->payload_len))
 				return false;
 			break;
-		case SM_APPKW:
-			if (!m->tx || m->tx->proto != app_parsers[r->app] ||
-			    !s->u.kw.kw->match(s->u.kw.data, m->tx))
-				return false;
+		case SM_APPKW: /* checked above */
 			break;
 		case SM_FLOWBITS: {
 			uint64_t have = m->f ? m->f->flowbits : 0;
@@ -999,7 +1016,7 @@ void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
 	if (!dt || !tx)
 		return;
 	const struct detect_engine *de = dt->de;
-	int ai = app_parser_index(tx->proto->name);
+	int ai = app_parser_index_of(tx->proto);
 	if (ai < 0)
 		return;
 	const struct rgroup *g = &de->app[(size_t)ai * 2 + (tx->dir ? 1 : 0)];
@@ -1043,7 +1060,7 @@ void detect_app_event(struct detect_thread *dt, struct packet *pk, struct flow *
 	if (!dt || ev >= EV_SLOTS)
 		return;
 	const struct detect_engine *de = dt->de;
-	int pi = p ? app_parser_index(p->name) : -1;
+	int pi = p ? app_parser_index_of(p) : -1;
 	if (p && pi < 0)
 		return;
 	size_t slot = (size_t)(pi + 1) * EV_SLOTS + ev;

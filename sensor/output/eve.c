@@ -29,11 +29,35 @@ void eve_format_ts(char out[40], uint64_t ts_usec)
 		strftime(ts_cache.prefix, sizeof(ts_cache.prefix), "%Y-%m-%dT%H:%M:%S", &tm);
 		ts_cache.sec = sec;
 	}
-	snprintf(out, 40, "%s.%06" PRIu32 "+0000", ts_cache.prefix, usec);
+	/* "YYYY-MM-DDTHH:MM:SS" + ".uuuuuu+0000", without printf */
+	size_t n = strlen(ts_cache.prefix);
+	if (n > 40 - 13)
+		n = 40 - 13;
+	memcpy(out, ts_cache.prefix, n);
+	out[n] = '.';
+	for (int i = 6; i >= 1; i--) {
+		out[n + (size_t)i] = (char)('0' + usec % 10);
+		usec /= 10;
+	}
+	memcpy(out + n + 7, "+0000", 6);
 }
 
 void eve_format_addr(char *out, size_t cap, const struct vaddr *a, uint8_t ip_ver)
 {
+	if (ip_ver != 6 && cap >= 16) {
+		/* dotted quad without sprintf (inet_ntop's way is slow) */
+		char *o = out;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->a[i];
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+			*o++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
 	if (!inet_ntop(ip_ver == 6 ? AF_INET6 : AF_INET, a->a, out, (socklen_t)cap) && cap)
 		out[0] = '\0';
 }

@@ -150,7 +150,7 @@ static void on_app_tx(void *user, const struct app_tx *tx)
 	if (!f)
 		return;
 	f->has_tx = 1;
-	int i = app_parser_index(tx->proto->name);
+	int i = app_parser_index_of(tx->proto);
 	if (i >= 0 && w->cfg->app.proto[i].log_tx && tx->proto->log_tx) {
 		eve_tx(&w->jb, w->cur, f, tx);
 		emit(w, tx->proto->name, 0, rec_ts(w));

@@ -605,7 +605,9 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 				const struct dnp3_point *p = &tx->points[o->first_point + k];
 				jb_open_object(jb, NULL);
 				jb_set_uint(jb, "index", p->index);
-				if (p->kind == 2)
+				if (p->kind == 2 && (double)(float)p->fval == p->fval)
+					jb_set_float(jb, "value", (float)p->fval);
+				else if (p->kind == 2)
 					jb_set_double(jb, "value", p->fval);
 				else if (p->kind == 3)
 					jb_set_uint(jb, "control_code", (uint64_t)p->ival);

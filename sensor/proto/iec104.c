@@ -481,7 +481,7 @@ static void i_log(const struct app_tx *t, struct jb *jb)
 		jb_open_object(jb, NULL);
 		jb_set_uint(jb, "ioa", o->ioa);
 		if (o->kind == 2)
-			jb_set_double(jb, "value", o->fval);
+			jb_set_float(jb, "value", (float)o->fval); /* IEEE 754 single on the wire */
 		else if (o->kind == 1 || o->kind == 3)
 			jb_set_int(jb, "value", o->ival);
 		if (o->has_quality)

@@ -151,12 +151,22 @@ static void access_str(uint8_t fc, char *out, size_t n)
 	int acc, rt, wt;
 	fc_access(fc, &acc, &rt, &wt);
 	int t = rt | wt;
-	snprintf(out, n, "%s%s%s%s", (acc & ACC_READ) ? "READ" : "",
-		 acc == (ACC_READ | ACC_WRITE) ? " | " : "", (acc & ACC_WRITE) ? "WRITE" : "",
-		 t == T_COILS ? " | COILS" : t == T_DISCRETES ? " | DISCRETES" :
-		 t == T_HOLDING ? " | HOLDING" : t == T_INPUT ? " | INPUT" : "");
-	if (!acc)
+	if (!acc) {
 		snprintf(out, n, "NONE");
+		return;
+	}
+	/* per record: no printf */
+	const char *parts[4] = { (acc & ACC_READ) ? "READ" : "",
+				 acc == (ACC_READ | ACC_WRITE) ? " | " : "",
+				 (acc & ACC_WRITE) ? "WRITE" : "",
+				 t == T_COILS ? " | COILS" : t == T_DISCRETES ? " | DISCRETES" :
+				 t == T_HOLDING ? " | HOLDING" : t == T_INPUT ? " | INPUT" : "" };
+	size_t k = 0;
+	for (int i = 0; i < 4; i++)
+		for (const char *c = parts[i]; *c && k + 1 < n; c++)
+			out[k++] = *c;
+	if (n)
+		out[k] = 0;
 }
 
 /* ---- framing ----------------------------------------------------------------- */

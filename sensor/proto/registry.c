@@ -41,6 +41,14 @@ int app_parser_index(const char *name)
 	return -1;
 }
 
+int app_parser_index_of(const struct proto_parser *p)
+{
+	for (size_t i = 0; i < app_n_parsers; i++)
+		if (app_parsers[i] == p)
+			return (int)i;
+	return -1;
+}
+
 const struct proto_parser *app_parser_by_name(const char *name)
 {
 	int i = app_parser_index(name);

@@ -39,6 +39,8 @@ extern const size_t app_n_parsers;
 
 /* Index of a parser by name, or -1. */
 int app_parser_index(const char *name);
+/* The same for a parser itself (a pointer compare, for the per-tx paths). */
+int app_parser_index_of(const struct proto_parser *p);
 const struct proto_parser *app_parser_by_name(const char *name);
 
 struct app_proto_config {

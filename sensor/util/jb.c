@@ -82,6 +82,22 @@ size_t jb_escape(char *out, size_t cap, const void *src, size_t n)
 	} while (0)
 	EMIT('"');
 	for (size_t i = 0; i < n; i++) {
+		/* a run of plain printable ASCII is copied as it is */
+		size_t r = i;
+		while (r < n && s[r] >= 0x20 && s[r] < 0x7f && s[r] != '"' && s[r] != '\\')
+			r++;
+		if (r > i) {
+			size_t k = r - i;
+			if (o + k < cap)
+				memcpy(out + o, s + i, k);
+			else
+				for (size_t j = 0; j < k; j++)
+					EMIT(s[i + j]);
+			if (o + k < cap)
+				o += k;
+			i = r - 1;
+			continue;
+		}
 		uint8_t ch = s[i];
 		size_t seq = 0;
 		if (ch >= 0x20 && ch < 0x7f) {
@@ -153,8 +169,18 @@ static void put_key(struct jb *jb, const char *key)
 		putc_(jb, ',');
 	jb->need_comma[jb->depth] = true;
 	if (key) {
-		put_str(jb, key, strlen(key));
-		putc_(jb, ':');
+		/* keys are literals of the code, plain ASCII (jb.h): written
+		 * as they are */
+		size_t n = strlen(key);
+		if (jb_reserve(jb, n + 3)) {
+			char *o = jb->buf + jb->len;
+			o[0] = '"';
+			memcpy(o + 1, key, n);
+			o[n + 1] = '"';
+			o[n + 2] = ':';
+			jb->len += n + 3;
+			jb->buf[jb->len] = '\0';
+		}
 	}
 }
 
@@ -209,20 +235,33 @@ void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n)
 	put_str(jb, s ? s : "", s ? n : 0);
 }
 
+/* decimal digits of v at the end of tmp[24]; returns where they start */
+static char *u64_digits(char tmp[24], uint64_t v)
+{
+	char *p = tmp + 24;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 void jb_set_uint(struct jb *jb, const char *key, uint64_t v)
 {
 	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	char *p = u64_digits(tmp, v);
 	put_key(jb, key);
-	put(jb, tmp, (size_t)n);
+	put(jb, p, (size_t)(tmp + 24 - p));
 }
 
 void jb_set_int(struct jb *jb, const char *key, int64_t v)
 {
 	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+	char *p = u64_digits(tmp, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	if (v < 0)
+		*--p = '-';
 	put_key(jb, key);
-	put(jb, tmp, (size_t)n);
+	put(jb, p, (size_t)(tmp + 24 - p));
 }
 
 void jb_set_bool(struct jb *jb, const char *key, bool v)
@@ -237,7 +276,7 @@ void jb_set_null(struct jb *jb, const char *key)
 	put(jb, "null", 4);
 }
 
-static void put_double(struct jb *jb, double v, int min_prec, bool as_float)
+static void put_double(struct jb *jb, double v, bool as_float)
 {
 	char tmp[40];
 	if (!isfinite(v)) {
@@ -245,7 +284,10 @@ static void put_double(struct jb *jb, double v, int min_prec, bool as_float)
 		return;
 	}
 	int n = 0;
-	for (int prec = min_prec; prec <= 17; prec++) {
+	/* the shortest digits that read back to the same value: up to FLT_DIG
+	 * (6) or DBL_DIG (15) digits always do, and %g drops trailing zeros,
+	 * so the search starts there */
+	for (int prec = as_float ? 6 : 15; prec <= 17; prec++) {
 		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
 		double back = strtod(tmp, NULL);
 		if (as_float ? (float)back == (float)v : back == v)
@@ -259,13 +301,13 @@ static void put_double(struct jb *jb, double v, int min_prec, bool as_float)
 void jb_set_double(struct jb *jb, const char *key, double v)
 {
 	put_key(jb, key);
-	put_double(jb, v, 1, false);
+	put_double(jb, v, false);
 }
 
 void jb_set_float(struct jb *jb, const char *key, float v)
 {
 	put_key(jb, key);
-	put_double(jb, (double)v, 1, true);
+	put_double(jb, (double)v, true);
 }
 
 void jb_set_hex(struct jb *jb, const char *key, const void *p, size_t n)

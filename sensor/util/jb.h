@@ -5,7 +5,8 @@
 /*
  * JSON builder: appends one JSON document to a reusable buffer.
  *
- * Every setter takes a key; pass NULL for a key when appending to an array
+ * Every setter takes a key (a literal of the code: plain ASCII, written as
+ * it is, never escaped); pass NULL for a key when appending to an array
  * (or for the top-level object). Commas are placed automatically. Strings
  * are escaped (control bytes as \u00XX, invalid UTF-8 bytes as \u00XX so the
  * output is always valid JSON). The buffer grows up to the cap given at

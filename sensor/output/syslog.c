@@ -182,9 +182,17 @@ static void spool_drop_oldest(struct syslog_sink *s)
 	}
 }
 
+/* segments are a quarter of the spool at most, so that dropping the oldest
+ * keeps the spool near its limit */
+static uint64_t seg_max(const struct syslog_sink *s)
+{
+	uint64_t q = s->c.spool_max / 4;
+	return s->c.spool_max && q < SEG_MAX ? (q < 4096 ? 4096 : q) : SEG_MAX;
+}
+
 static int spool_append(struct syslog_sink *s, const char *msg, size_t n)
 {
-	if (s->wbytes + n + 1 > SEG_MAX && s->wbytes) {
+	if (s->wbytes + n + 1 > seg_max(s) && s->wbytes) {
 		fflush(s->wf);
 		fdatasync(fileno(s->wf));
 		fclose(s->wf);

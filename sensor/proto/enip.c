@@ -537,47 +537,53 @@ static void e_free(void *s)
 
 /* ---- EVE ---------------------------------------------------------------------- */
 
+/* one CIP request or reply: service, status, and the path both as its
+ * parts and as one readable string ("class 1/instance 1/attribute 7") */
+static void log_cip_one(struct jb *jb, const struct enip_cip *c)
+{
+	jb_set_uint(jb, "service", c->service);
+	jb_set_str(jb, "service_name", svc_name(c->service));
+	if (c->reply) {
+		jb_set_uint(jb, "status", c->status);
+		if (c->has_ext)
+			jb_set_uint(jb, "status_extended", c->ext_status);
+	}
+	char path[160];
+	size_t n = 0;
+	path[0] = 0;
+	if (c->has_class) {
+		jb_set_uint(jb, "class", c->class_id);
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "class %u", (unsigned)c->class_id);
+	}
+	if (c->has_instance) {
+		jb_set_uint(jb, "instance", c->instance);
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "%sinstance %u", n ? "/" : "",
+				      (unsigned)c->instance);
+	}
+	if (c->has_attribute && n < sizeof(path)) {
+		jb_set_uint(jb, "attribute", c->attribute);
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "%sattribute %u", n ? "/" : "",
+				      (unsigned)c->attribute);
+	}
+	if (c->symbol[0] && n < sizeof(path)) {
+		jb_set_str(jb, "symbol", c->symbol);
+		n += (size_t)snprintf(path + n, sizeof(path) - n, "%ssymbol %s", n ? "/" : "", c->symbol);
+	}
+	if (path[0])
+		jb_set_str(jb, "path", path);
+}
+
 static void log_cip(struct jb *jb, const struct enip_tx *tx)
 {
 	if (!tx->n_cip)
 		return;
-	const struct enip_cip *c0 = &tx->cip[0];
 	jb_open_object(jb, "cip");
-	jb_set_uint(jb, "service", c0->service);
-	jb_set_str(jb, "service_name", svc_name(c0->service));
-	if (c0->reply) {
-		jb_set_uint(jb, "status", c0->status);
-		if (c0->has_ext)
-			jb_set_uint(jb, "status_extended", c0->ext_status);
-	}
-	if (c0->has_class)
-		jb_set_uint(jb, "class", c0->class_id);
-	if (c0->has_instance)
-		jb_set_uint(jb, "instance", c0->instance);
-	if (c0->has_attribute)
-		jb_set_uint(jb, "attribute", c0->attribute);
-	if (c0->symbol[0])
-		jb_set_str(jb, "symbol", c0->symbol);
+	log_cip_one(jb, &tx->cip[0]);
 	if (tx->n_cip > 1) {
 		jb_open_array(jb, tx->multiple ? "multiple" : "embedded");
 		for (unsigned i = 1; i < tx->n_cip; i++) {
-			const struct enip_cip *c = &tx->cip[i];
 			jb_open_object(jb, NULL);
-			jb_set_uint(jb, "service", c->service);
-			jb_set_str(jb, "service_name", svc_name(c->service));
-			if (c->reply) {
-				jb_set_uint(jb, "status", c->status);
-				if (c->has_ext)
-					jb_set_uint(jb, "status_extended", c->ext_status);
-			}
-			if (c->has_class)
-				jb_set_uint(jb, "class", c->class_id);
-			if (c->has_instance)
-				jb_set_uint(jb, "instance", c->instance);
-			if (c->has_attribute)
-				jb_set_uint(jb, "attribute", c->attribute);
-			if (c->symbol[0])
-				jb_set_str(jb, "symbol", c->symbol);
+			log_cip_one(jb, &tx->cip[i]);
 			jb_close(jb);
 		}
 		jb_close(jb);

@@ -57,7 +57,7 @@ static void test_session_and_services(void **s)
 	n = rr(b, 2, "0e 03 2001 2401 3007");
 	at_feed(&t, 0, b, n);
 	AT_HAS(&t, 2, "\"cip\":{\"service\":14,\"service_name\":\"Get_Attribute_Single\",\"class\":1,"
-		      "\"instance\":1,\"attribute\":7}");
+		      "\"instance\":1,\"attribute\":7,\"path\":\"class 1/instance 1/attribute 7\"}");
 	assert_int_equal(t.fn[2], 14);
 	n = rr(b, 2, "8e 00 00 00 04 4c363142");
 	at_feed(&t, 1, b, n);
@@ -85,8 +85,9 @@ static void test_multiple_service(void **s)
 			     " 4c 03 9104 54656d70 0100");
 	at_feed(&t, 0, b, n);
 	assert_int_equal(t.n_tx, 1);
-	AT_HAS(&t, 0, "\"multiple\":[{\"service\":76,\"service_name\":\"Read_Tag\",\"symbol\":\"Speed\"},"
-		      "{\"service\":76,\"service_name\":\"Read_Tag\",\"symbol\":\"Temp\"}]");
+	AT_HAS(&t, 0, "\"multiple\":[{\"service\":76,\"service_name\":\"Read_Tag\",\"symbol\":\"Speed\","
+		      "\"path\":\"symbol Speed\"},{\"service\":76,\"service_name\":\"Read_Tag\","
+		      "\"symbol\":\"Temp\",\"path\":\"symbol Temp\"}]");
 	assert_int_equal(t.fn[0], APP_FUNC_SEVERAL);
 	AT_EVENTS(&t);
 	at_fini(&t);

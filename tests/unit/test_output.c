@@ -393,6 +393,43 @@ static void test_tcp_octet_counting_and_spool(void **s)
 	close(lfd);
 }
 
+static void test_spool_full(void **s)
+{
+	(void)s;
+	/* nobody listens: a 64 KiB spool keeps the newest records, drops and
+	 * counts the oldest */
+	int port = 0;
+	int lfd = listener(&port);
+	close(lfd); /* the port is free again: connections are refused */
+	struct syslog_config c;
+	memset(&c, 0, sizeof(c));
+	c.transport = SINK_TCP;
+	snprintf(c.host, sizeof(c.host), "127.0.0.1");
+	snprintf(c.port, sizeof(c.port), "%d", port);
+	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool-full", dir);
+	c.spool_max = 64 << 10;
+	c.drain_ms = 100;
+	char err[256];
+	struct sink *sk = sink_syslog_open(&c, err, sizeof(err));
+	if (!sk)
+		fail_msg("%s", err);
+	char j[600];
+	memset(j, 'x', sizeof(j));
+	for (int i = 0; i < 1000; i++) {
+		int n = snprintf(j, 40, "{\"n\":%d,\"pad\":\"", i);
+		j[n] = 'x';
+		memcpy(j + 500, "\"}", 3);
+		struct sink_rec r = { j, 502, "alert", 3, 1700000000000000ull, (uint64_t)i + 1 };
+		assert_int_equal(sink_write(sk, &r), 0);
+	}
+	struct sink_stats st;
+	sink_get_stats(sk, &st);
+	assert_true(st.dropped > 800);
+	assert_true(st.dropped < 1000);
+	assert_true(st.spooled_bytes <= (64 << 10) + 16384);
+	assert_int_equal(sink_close(sk), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_cef_leef),
 		cmocka_unit_test(test_syslog_headers),
 		cmocka_unit_test(test_tcp_octet_counting_and_spool),
+		cmocka_unit_test(test_spool_full),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,7 +21,21 @@ netns_up || { echo "xdp-bench: cannot create namespaces"; exit 1; }
 "$GEN" xdp-mix --packets "$PACKETS" -o "$TMPD/mix.pcap" > /dev/null
 netns_rewrite "$TMPD/mix.pcap" "$TMPD/mix.ll.pcap" || { echo "xdp-bench: tcprewrite failed"; exit 1; }
 total=$(capinfos -M -c -T "$TMPD/mix.ll.pcap" | tail -1 | cut -f2)
-ics=$(tshark -r "$TMPD/mix.ll.pcap" -Y "tcp.port==502" 2> /dev/null | wc -l)
+# industrial packets: TCP port 502 on either side (a plain pcap walk; tshark
+# is far too slow on this many HTTP segments)
+ics=$(python3 -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+pos, n = 24, 0
+while pos + 16 <= len(d):
+    cl = struct.unpack("<I", d[pos+8:pos+12])[0]
+    f = d[pos+16:pos+16+cl]
+    pos += 16 + cl
+    if len(f) >= 38 and f[12:14] == b"\x08\x00" and f[23] == 6:
+        ihl = (f[14] & 15) * 4
+        sp, dp = struct.unpack(">HH", f[14+ihl:18+ihl])
+        n += sp == 502 or dp == 502
+print(n)' "$TMPD/mix.ll.pcap")
 
 # CPU seconds (user, system) a process used: from /proc before it exits
 cpu_of() {
@@ -36,22 +50,33 @@ run() { # label, vigil args...
 	local pid=$LAST_PID
 	sleep 1.5
 	kill -0 "$pid" 2> /dev/null || { echo "$label: vigil did not start"; return 1; }
+	# idle first: what the process costs with no traffic, over the same time
+	read -r i0 j0 < <(cpu_of "$pid")
+	local t0
+	t0=$(date +%s.%N)
+	sleep "$(echo "$total / $PPS" | bc -l)"
+	read -r i1 j1 < <(cpu_of "$pid")
+	local idle=$(((i1 - i0) + (j1 - j0)))
 	read -r u0 s0 < <(cpu_of "$pid")
 	ip netns exec "$NS_A" tcpreplay -q -i "$IF_A" --pps "$PPS" "$TMPD/mix.ll.pcap" > /dev/null 2>&1
-	sleep 0.5
 	read -r u1 s1 < <(cpu_of "$pid")
+	sleep 0.5
 	netns_stop "$pid"
 	local hz
 	hz=$(getconf CLK_TCK)
 	local seen
 	seen=$(tail -1 "$TMPD/out.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["decoder"]["pkts"])')
-	printf '%-26s %10s %12s %12.2f %12.2f %14.2f\n' "$label" "$total" "$seen" \
+	local busy=$(((u1 - u0) + (s1 - s0)))
+	printf '%-22s %8s %10s %9.0f %9.0f %9.0f %12.0f %12.0f\n' "$label" "$total" "$seen" \
 		"$(echo "($u1 - $u0) * 1000 / $hz" | bc -l)" "$(echo "($s1 - $s0) * 1000 / $hz" | bc -l)" \
-		"$(echo "(($u1 - $u0) + ($s1 - $s0)) * 1000000000 / $hz / $total" | bc -l)"
+		"$(echo "$idle * 1000 / $hz" | bc -l)" \
+		"$(echo "$busy * 1000000000 / $hz / $total" | bc -l)" \
+		"$(echo "($busy - $idle) * 1000000000 / $hz / $total" | bc -l)"
 }
 
 echo "xdp-mix: $total packets sent at $PPS/s, $ics industrial ($(echo "100 * $ics / $total" | bc)%)"
-printf '%-26s %10s %12s %12s %12s %14s\n' capture sent "user-space" "user ms" "system ms" "ns CPU/packet"
+printf '%-22s %8s %10s %9s %9s %9s %12s %12s\n' capture sent "to user" "user ms" "sys ms" "idle ms" \
+	"ns/pkt" "ns/pkt-idle"
 run "libpcap (-i)" -i "$IF_B"
 run "XDP skb (--xdp)" --xdp "$IF_B" --xdp-mode skb
 run "XDP native (--xdp)" --xdp "$IF_B" --xdp-mode native

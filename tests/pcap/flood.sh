@@ -31,9 +31,12 @@ for w in 1 2; do
 	/usr/bin/time -f "%M" -o "$tmp/rss$w" "$VIGIL" -q -r "$tmp/flood.pcap" -c "$tmp/c.yaml" \
 		--workers $w -o "$tmp/out$w.json" --memory-report 2> "$tmp/err$w" || { cat "$tmp/err$w"; fail=1; }
 done
-python3 - "$tmp" "$FLOWS" << 'PY' || fail=1
+python3 - "$tmp" "$FLOWS" "${SAN:-0}" << 'PY' || fail=1
 import json, sys
 d, flows = sys.argv[1], int(sys.argv[2])
+# under AddressSanitizer the process carries shadow memory and a quarantine
+# of freed blocks: its RSS says nothing about Vigil's bounds
+san = sys.argv[3] == "1"
 problems = []
 for w in (1, 2):
     recs = [json.loads(l) for l in open('%s/out%d.json' % (d, w))]
@@ -51,13 +54,14 @@ for w in (1, 2):
         problems.append('w%d: no memcap eviction under a flood' % w)
     if st['memcap']['flow_hits'] == 0:
         problems.append('w%d: memcap hits not counted in stats' % w)
-    if rss_mb > bound:
+    if rss_mb > bound and not san:
         problems.append('w%d: RSS %.0f MiB above memcaps + 64 MiB = %d MiB' % (w, rss_mb, bound))
     print('  w%d: %d flows, %d evicted by the memcap, peak RSS %.0f MiB (bound %d)' %
           (w, f['total'], f['memcap_evictions'], rss_mb, bound))
 if problems:
     print('  FAIL  ' + '; '.join(problems))
     sys.exit(1)
-print('  ok    flood of %d flows bounded by the memcaps, evictions counted (1 and 2 workers)' % flows)
+print('  ok    flood of %d flows bounded by the memcaps, evictions counted (1 and 2 workers)%s' %
+      (flows, ' (RSS not checked under ASan)' if san else ''))
 PY
 exit $fail

@@ -60,7 +60,9 @@ run_vigil() { # file, workers, extra args...
 			rss=$m
 		fi
 	done
-	alerts=$(tail -1 "$dir/out.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["detect"]["alert"])')
+	# the stats record (with signing the stop signature follows it)
+	alerts=$(grep '"event_type":"stats"' "$dir/out.json" | tail -1 |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["detect"]["alert"])')
 	echo "$best $rss $alerts"
 }
 

@@ -212,9 +212,10 @@ bench: deps all $(BUILD)/sign-bench
 install: all
 	install -D -m 0755 $(VIGIL) $(DESTDIR)$(PREFIX)/bin/vigil
 	install -d $(DESTDIR)$(SYSCONFDIR)/vigil/rules
-	install -m 0644 rules/*.rules $(DESTDIR)$(SYSCONFDIR)/vigil/rules/
-	install -m 0644 rules/classification.config $(DESTDIR)$(SYSCONFDIR)/vigil/
-	install -m 0644 sensor/vigil.yaml $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
+	install -m 0644 rules/*.rules rules/classification.config $(DESTDIR)$(SYSCONFDIR)/vigil/rules/
+	@# the rules sit beside the installed configuration, in rules/
+	sed 's|^default-rule-path: .*|default-rule-path: rules|' sensor/vigil.yaml > $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
 	install -D -m 0644 sensor/vigil.service $(DESTDIR)$(PREFIX)/lib/systemd/system/vigil.service
 
 format:

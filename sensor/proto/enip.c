@@ -263,6 +263,22 @@ static struct enip_cip *new_cip(struct app_ctx *ctx, struct enip_tx *tx)
 
 static void parse_cip(struct app_ctx *ctx, struct cursor *m, struct enip_tx *tx, int depth);
 
+/* In a Multiple Service Packet, where the current service ends: at the
+ * next offset (peeked through the cursor, not consumed), or at the end of
+ * the data for the last one. false when the next offset is not there. */
+static bool msp_next(const struct cursor *m, bool more, size_t blen, size_t *next)
+{
+	if (!more) {
+		*next = blen;
+		return true;
+	}
+	int lo = cur_peek_u8(m, 0), hi = cur_peek_u8(m, 1);
+	if (lo < 0 || hi < 0)
+		return false;
+	*next = (size_t)(lo | hi << 8);
+	return true;
+}
+
 static void parse_cip_request(struct app_ctx *ctx, struct cursor *m, struct enip_tx *tx, int depth)
 {
 	struct enip_cip *c = new_cip(ctx, tx);
@@ -284,12 +300,13 @@ static void parse_cip_request(struct app_ctx *ctx, struct cursor *m, struct enip
 		uint16_t n = cur_le16(m);
 		for (unsigned i = 0; i < n && cur_ok(m); i++) {
 			uint16_t off = cur_le16(m);
-			uint16_t next = i + 1 < n ? (uint16_t)(m->p[0] | m->p[1] << 8) : (uint16_t)blen;
-			if (!cur_ok(m) || off >= blen || next > blen || next <= off) {
+			size_t next;
+			if (!msp_next(m, i + 1 < n, blen, &next) || !cur_ok(m) || off >= blen ||
+			    next > blen || next <= off) {
 				ev(ctx, ENIP_EV_INVALID_LENGTH);
 				return;
 			}
-			struct cursor sub = cur_make(base + off, (size_t)(next - off));
+			struct cursor sub = cur_make(base + off, next - off);
 			parse_cip(ctx, &sub, tx, depth + 1);
 		}
 	} else if (c->service == 0x52 && c->has_class && c->class_id == 6) { /* Unconnected Send */
@@ -329,10 +346,11 @@ static void parse_cip_reply(struct app_ctx *ctx, struct cursor *m, struct enip_t
 		uint16_t n = cur_le16(m);
 		for (unsigned i = 0; i < n && cur_ok(m); i++) {
 			uint16_t off = cur_le16(m);
-			uint16_t next = i + 1 < n ? (uint16_t)(m->p[0] | m->p[1] << 8) : (uint16_t)blen;
-			if (!cur_ok(m) || off >= blen || next > blen || next <= off)
+			size_t next;
+			if (!msp_next(m, i + 1 < n, blen, &next) || !cur_ok(m) || off >= blen ||
+			    next > blen || next <= off)
 				return;
-			struct cursor sub = cur_make(base + off, (size_t)(next - off));
+			struct cursor sub = cur_make(base + off, next - off);
 			parse_cip(ctx, &sub, tx, depth + 1);
 		}
 	}
@@ -342,7 +360,7 @@ static void parse_cip(struct app_ctx *ctx, struct cursor *m, struct enip_tx *tx,
 {
 	if (cur_left(m) < 2)
 		return;
-	if (m->p[0] & 0x80)
+	if (cur_peek_u8(m, 0) & 0x80)
 		parse_cip_reply(ctx, m, tx, depth);
 	else
 		parse_cip_request(ctx, m, tx, depth);

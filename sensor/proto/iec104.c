@@ -309,7 +309,7 @@ static bool parse_asdu(struct app_ctx *ctx, struct cursor *c, struct iec104_tx *
 				ev(ctx, IEC104_EV_MALFORMED_ASDU);
 				return false;
 			}
-			size = 4u + c->p[3];
+			size = 4u + (size_t)cur_peek_u8(c, 3);
 		}
 		const uint8_t *e = cur_ptr(c, size);
 		if (!cur_ok(c)) {

@@ -559,6 +559,13 @@ int chain_verify(const char *pub_path, char *const *files, int n_files, bool all
 	key_id_of(v.key, v.key_id);
 	v.dup_seq = calloc(DUP_WINDOW, sizeof(*v.dup_seq));
 	v.dup_hash = calloc(DUP_WINDOW, sizeof(*v.dup_hash));
+	if (!v.dup_seq || !v.dup_hash) {
+		fprintf(stderr, "vigil verify: out of memory\n");
+		free(v.dup_seq);
+		free(v.dup_hash);
+		EVP_PKEY_free(v.key);
+		return 2;
+	}
 	int rc = 0;
 	char *line = NULL;
 	size_t cap = 0;

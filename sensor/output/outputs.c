@@ -19,7 +19,6 @@ struct outputs {
 	uint64_t last_ts;
 	char *line;
 	char *sig;
-	uint64_t records;
 	volatile sig_atomic_t *reopen;
 	bool in_event;
 };
@@ -30,7 +29,6 @@ static void to_sinks(struct outputs *o, const char *line, size_t n, const char *
 	struct sink_rec r = { line, n, et, sev, ts, o->chain ? chain_seq(o->chain) : 0 };
 	for (int i = 0; i < o->n; i++)
 		sink_write(o->sinks[i], &r);
-	o->records++;
 }
 
 static void signature(struct outputs *o, const char *reason, uint64_t ts)
@@ -108,11 +106,6 @@ void outputs_tick(struct outputs *o, uint64_t now_us)
 {
 	if (o->chain && o->started && chain_due(o->chain, now_us))
 		signature(o, "block", now_us);
-}
-
-uint64_t outputs_records(const struct outputs *o)
-{
-	return o->records;
 }
 
 struct outputs *outputs_open(const struct outputs_config *c, char *err, size_t errlen)

@@ -38,6 +38,5 @@ void outputs_write(struct outputs *o, const char *json, size_t len, const char *
 void outputs_tick(struct outputs *o, uint64_t now_us);
 /* final signature, drain, close. 0, or -1 when something was not written. */
 int outputs_close(struct outputs *o);
-uint64_t outputs_records(const struct outputs *o);
 
 #endif

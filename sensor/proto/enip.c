@@ -659,7 +659,7 @@ static int e_tx_function(const struct app_tx *t)
 		return tx->cip[0].service;
 	if (tx->n_cip > 1)
 		return APP_FUNC_SEVERAL;
-	return 0x100 + (tx->command & 0xff);
+	return -1; /* no CIP: only unpinned rules (enip_command is not pinned) */
 }
 
 /* ---- keywords ------------------------------------------------------------------- */

@@ -87,14 +87,9 @@ size_t jb_escape(char *out, size_t cap, const void *src, size_t n)
 		while (r < n && s[r] >= 0x20 && s[r] < 0x7f && s[r] != '"' && s[r] != '\\')
 			r++;
 		if (r > i) {
-			size_t k = r - i;
-			if (o + k < cap)
-				memcpy(out + o, s + i, k);
-			else
-				for (size_t j = 0; j < k; j++)
-					EMIT(s[i + j]);
-			if (o + k < cap)
-				o += k;
+			size_t k = r - i, room = o + 1 < cap ? cap - o - 1 : 0;
+			memcpy(out + o, s + i, k < room ? k : room);
+			o += k; /* like EMIT: counted even past cap */
 			i = r - 1;
 			continue;
 		}

@@ -106,6 +106,11 @@ static uint16_t csum_fold(uint32_t s)
 	return (uint16_t)~s;
 }
 
+uint16_t gen_csum(const void *p, size_t n)
+{
+	return csum_fold(csum_add(p, n, 0));
+}
+
 static void mac_of(uint8_t mac[6], const uint8_t ip[16], bool v6)
 {
 	mac[0] = 0x02;

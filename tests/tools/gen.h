@@ -126,6 +126,9 @@ void udp_send(struct sess *s, int dir, const void *data, size_t n);
 /* IPv4/IPv6 fragments of at most frag bytes of IP payload (multiple of 8) */
 void udp_send_frag(struct sess *s, int dir, const void *data, size_t n, size_t frag, bool reverse);
 
+/* The Internet checksum of n bytes (ICMP, headers built by hand). */
+uint16_t gen_csum(const void *p, size_t n);
+
 /* A whole frame, link header included, as given. */
 void gen_frame(struct gen *g, const void *data, size_t n);
 /* An Ethernet frame of a given EtherType carrying payload. */

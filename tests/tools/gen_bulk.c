@@ -92,25 +92,14 @@ int sc_background(struct gen *g)
 	/* an ICMP echo and its reply */
 	{
 		uint8_t p[16] = { 8, 0, 0, 0, 0x12, 0x34, 0, 1, 'v', 'i', 'g', 'i', 'l', 0, 0, 0 };
-		uint32_t sum = 0;
-		for (int i = 0; i < 16; i += 2)
-			sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		p[2] = (uint8_t)(~sum >> 8);
-		p[3] = (uint8_t)~sum;
-		gen_ip4_raw(g, c, srv, 1, NULL, 0, 0, 0, p, sizeof(p));
-		p[0] = 0;
-		sum += 0;
-		p[2] = p[3] = 0;
-		sum = 0;
-		for (int i = 0; i < 16; i += 2)
-			sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-		while (sum >> 16)
-			sum = (sum & 0xffff) + (sum >> 16);
-		p[2] = (uint8_t)(~sum >> 8);
-		p[3] = (uint8_t)~sum;
-		gen_ip4_raw(g, srv, c, 1, NULL, 0, 0, 0, p, sizeof(p));
+		for (int reply = 0; reply < 2; reply++) {
+			p[0] = reply ? 0 : 8;
+			p[2] = p[3] = 0;
+			uint16_t ck = gen_csum(p, sizeof(p));
+			p[2] = (uint8_t)(ck >> 8);
+			p[3] = (uint8_t)ck;
+			gen_ip4_raw(g, reply ? srv : c, reply ? c : srv, 1, NULL, 0, 0, 0, p, sizeof(p));
+		}
 	}
 	/* HTTP over IPv6 */
 	uint8_t c6[16], s6[16];

@@ -501,11 +501,9 @@ int sc_dnp3(struct gen *g)
 	{
 		const uint8_t t[] = { 50, 1, 0x07, 1, 0x00, 0x10, 0x42, 0xcb, 0x8b, 0x01 };
 		dnp_x(&d, 2, t, sizeof(t), NULL, 0, 0);
-		const uint8_t empty[1] = { 0 };
 		/* response without objects */
 		uint8_t a[8] = { (uint8_t)(0xc0 | ((d.aseq - 1) & 0x0f)), 129, 0, 0 };
 		dnp_send(&d, DIR_S2C, a, 4, 249);
-		(void)empty;
 		const uint8_t iin[] = { 80, 1, 0x00, 7, 7, 0x00 };
 		dnp_x(&d, 2, iin, sizeof(iin), iin, 0, 0);
 	}
@@ -648,7 +646,6 @@ int sc_dnp3(struct gen *g)
 		/* a response with the device-restart and device-trouble IIN bits */
 		const uint8_t rd[] = { 60, 1, 0x06 };
 		dnp_x(&d, 1, rd, sizeof(rd), none, 0, 0x00c0);
-		(void)none;
 	}
 	tcp_close(&s);
 	return 0;
@@ -1309,10 +1306,8 @@ static void enip_cip(struct sess *s, uint32_t session, uint64_t *ctx, uint8_t se
 void plant_enip_poll(struct sess *s, uint32_t session, uint64_t *ctx, unsigned rounds)
 {
 	for (unsigned i = 0; i < rounds; i++) {
-		const uint8_t v[] = { 0x0b, 0x00 };
 		uint8_t rd[4] = { (uint8_t)i, 0, 0, 0 };
 		enip_cip(s, session, ctx, 0x0e, 0x04, 100, 3, NULL, 0, 0, rd, 4);
-		(void)v;
 	}
 }
 

@@ -108,8 +108,9 @@ void detect_app_event(struct detect_thread *dt, struct packet *pk, struct flow *
 /* The flow ends: free per-flow detection state (f->detect). */
 void detect_flow_free(struct flow *f);
 
-/* Writes the members of the EVE "alert" object for a rule: action, gid,
- * signature_id, rev, signature, category, severity, metadata. */
+/* Writes the EVE "alert" member of a record for a rule: an object with
+ * action, gid, signature_id, rev, signature, category, severity, metadata
+ * (built once when the engine loads). */
 void detect_alert_json(const struct rule *r, struct jb *jb);
 /* Severity (priority) of a rule, 1 = highest. */
 int detect_rule_severity(const struct rule *r);

@@ -13,9 +13,10 @@
  * rule meets. A keyword may instead be a sticky buffer (dnp3_data): then
  * buffer() returns the bytes the content/pcre options after it inspect.
  *
- * function() lets the engine index rules: when a matcher pins exactly one
- * function code (the value proto_parser.tx_function() returns for a tx),
- * it returns it, and the rule is only evaluated against txs with that code.
+ * functions() lets the engine index rules: when a matcher can only match
+ * txs whose function code (the value proto_parser.tx_function() returns) is
+ * in a known set, it sets those codes' bits and returns true, and the rule
+ * is only evaluated against txs with one of them.
  */
 
 #include <stdbool.h>
@@ -24,14 +25,19 @@
 
 struct app_tx;
 
+/* Function codes the engine indexes: tx_function() values 0 .. APP_FUNC_BITS-1. */
+#define APP_FUNC_BITS 1024
+
 struct app_keyword {
 	const char *name;
 	/* 0, or -1 with a precise reason in err ("modbus: unknown function 'x'"). */
 	int (*setup)(const char *arg, void **data, char *err, size_t errlen);
 	bool (*match)(const void *data, const struct app_tx *tx);
 	void (*free)(void *data);            /* accepts NULL; NULL = free() */
-	/* The function code this matcher pins, or -1. May be NULL. */
-	int (*function)(const void *data);
+	/* Sets in set (APP_FUNC_BITS bits, zeroed by the caller) the function
+	 * codes a tx must have for match() to be true, and returns true; false
+	 * when any code may match. May be NULL (any code). */
+	bool (*functions)(const void *data, uint8_t *set);
 	/* Sticky buffers only (setup/match NULL): NULL when the tx has none. */
 	const uint8_t *(*buffer)(const struct app_tx *tx, size_t *len);
 };

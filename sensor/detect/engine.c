@@ -33,7 +33,7 @@
 #include "util/jb.h"
 #include "vigil/detect.h"
 
-#define FUNC_MAX 1024
+#define FUNC_MAX APP_FUNC_BITS
 #define MAX_RULES (1u << 20)
 #define MAX_LINE (1u << 16)
 
@@ -57,6 +57,8 @@ struct rgroup {
 	uint32_t *n_nc_func, *cap_nc_func;
 	uint32_t *nc_pinned;   /* every rule pinned to some function, in rule order */
 	uint32_t n_nc_pinned, cap_nc_pinned;
+	uint32_t *nc_ev;       /* rules with decode-event: only for packets with events */
+	uint32_t n_nc_ev, cap_nc_ev;
 	struct pf_db dbs[DETECT_MAX_BUF + 1];
 	int n_dbs;
 	uint32_t n_rules;
@@ -368,10 +370,59 @@ static struct pf_db *group_db(struct rgroup *g, const struct app_keyword *kw)
 	return d;
 }
 
+/* A payload content the rule needs at a fixed place (startswith, or a
+ * constant offset and depth), which rule_match checks before anything else;
+ * such a rule needs no Hyperscan prefilter. -1 when there is none. */
+static int find_anchor(const struct rule *r)
+{
+	for (int i = 0; i < r->n_sms; i++) {
+		const struct sm *m = &r->sms[i];
+		if (m->type != SM_CONTENT || m->buf != 0)
+			continue;
+		const struct sm_content *c = &m->u.c;
+		if (c->flags & (CF_NEGATED | CF_RELATIVE | CF_NOCASE | CF_ENDSWITH))
+			continue;
+		if (c->flags & CF_STARTSWITH)
+			return i;
+		if ((c->flags & CF_HAS_DEPTH) && c->depth.var < 0 &&
+		    (!(c->flags & CF_HAS_OFFSET) || c->offset.var < 0) && c->depth.v >= 0 &&
+		    c->offset.v >= 0 && c->depth.v <= 64)
+			return i;
+	}
+	return -1;
+}
+
+static void alert_fields(const struct rule *r, struct jb *jb);
+
+static int rule_prepare(struct rule *r)
+{
+	struct jb jb;
+	jb_init(&jb, 1 << 20);
+	jb_open_object(&jb, NULL);
+	alert_fields(r, &jb);
+	jb_close(&jb);
+	free(r->alert_json);
+	r->alert_json = jb_ok(&jb) ? strndup(jb.buf, jb.len) : NULL;
+	r->alert_json_len = r->alert_json ? jb.len : 0;
+	jb_free(&jb);
+	if (!r->alert_json)
+		return -1;
+	r->anchor = find_anchor(r);
+	r->has_event_sm = false;
+	for (int i = 0; i < r->n_sms; i++)
+		if (r->sms[i].type == SM_DECODE_EVENT)
+			r->has_event_sm = true;
+	return 0;
+}
+
 static int group_add(struct rgroup *g, const struct rule *r)
 {
 	g->n_rules++;
-	if (r->fp >= 0) {
+	if (r->has_event_sm)
+		return push(&g->nc_ev, &g->n_nc_ev, &g->cap_nc_ev, r->idx);
+	/* the function index and a fixed-place content are cheaper and as
+	 * selective as a Hyperscan scan of every tx */
+	if (r->fp >= 0 && !r->has_fset && r->anchor < 0) {
 		const struct sm *m = &r->sms[r->fp];
 		struct pf_db *d = group_db(g, r->bufs[m->buf].kw);
 		if (!d)
@@ -403,7 +454,7 @@ static int group_add(struct rgroup *g, const struct rule *r)
 		d->n++;
 		return 0;
 	}
-	if (r->func >= 0 && r->func < FUNC_MAX) {
+	if (r->has_fset) {
 		if (!g->nc_func) {
 			g->nc_func = calloc(FUNC_MAX, sizeof(*g->nc_func));
 			g->n_nc_func = calloc(FUNC_MAX, sizeof(*g->n_nc_func));
@@ -413,8 +464,11 @@ static int group_add(struct rgroup *g, const struct rule *r)
 		}
 		if (push(&g->nc_pinned, &g->n_nc_pinned, &g->cap_nc_pinned, r->idx) < 0)
 			return -1;
-		return push(&g->nc_func[r->func], &g->n_nc_func[r->func], &g->cap_nc_func[r->func],
-			    r->idx);
+		for (int f = 0; f < FUNC_MAX; f++)
+			if ((r->fset[f >> 3] & (1u << (f & 7))) &&
+			    push(&g->nc_func[f], &g->n_nc_func[f], &g->cap_nc_func[f], r->idx) < 0)
+				return -1;
+		return 0;
 	}
 	return push(&g->nc, &g->n_nc, &g->cap_nc, r->idx);
 }
@@ -452,6 +506,7 @@ static void group_free(struct rgroup *g)
 			free(g->nc_func[f]);
 	free(g->nc_func);
 	free(g->nc_pinned);
+	free(g->nc_ev);
 	free(g->n_nc_func);
 	free(g->cap_nc_func);
 	for (int i = 0; i < g->n_dbs; i++) {
@@ -487,6 +542,10 @@ static int build_groups(struct detect_engine *de, char *err, size_t errlen)
 	int rc = 0;
 	for (uint32_t i = 0; i < de->n_rules && rc == 0; i++) {
 		struct rule *r = &de->rules[i];
+		if (rule_prepare(r) < 0) {
+			rc = -1;
+			break;
+		}
 		bool d[3];
 		rule_dirs(r, d);
 		if (r->ev_parser != -2) {
@@ -691,6 +750,7 @@ void detect_thread_free(struct detect_thread *dt)
 {
 	if (!dt)
 		return;
+	if (getenv("VIGIL_DSTATS")) fprintf(stderr, "evaluated %llu prefilter %llu\n", (unsigned long long)dt->st.evaluated, (unsigned long long)dt->st.prefilter_hits);
 	hs_free_scratch(dt->hs);
 	free(dt->hitmap);
 	free(dt->hits);
@@ -737,9 +797,10 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Candidates = prefilter hits + the given no-content lists, sorted. */
+/* Candidates = prefilter hits + the given no-content lists (each in rule
+ * order), sorted. */
 static uint32_t candidates(struct detect_thread *dt, const uint32_t *a, uint32_t na,
-			   const uint32_t *b, uint32_t nb)
+			   const uint32_t *b, uint32_t nb, const uint32_t *c, uint32_t nc)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < dt->n_hits; i++) {
@@ -748,11 +809,20 @@ static uint32_t candidates(struct detect_thread *dt, const uint32_t *a, uint32_t
 		dt->cand[n++] = id;
 	}
 	dt->st.prefilter_hits += dt->n_hits;
+	bool hits = dt->n_hits > 0;
 	dt->n_hits = 0;
-	for (uint32_t i = 0; i < na; i++)
-		dt->cand[n++] = a[i];
-	for (uint32_t i = 0; i < nb; i++)
-		dt->cand[n++] = b[i];
+	int lists = (na > 0) + (nb > 0) + (nc > 0);
+	if (na)
+		memcpy(dt->cand + n, a, na * sizeof(*a));
+	n += na;
+	if (nb)
+		memcpy(dt->cand + n, b, nb * sizeof(*b));
+	n += nb;
+	if (nc)
+		memcpy(dt->cand + n, c, nc * sizeof(*c));
+	n += nc;
+	if (!hits && lists <= 1)
+		return n; /* one list: already in rule order */
 	if (n > 16) {
 		qsort(dt->cand, n, sizeof(uint32_t), cmp_u32);
 	} else {
@@ -837,8 +907,22 @@ static const uint8_t *rule_buffer(const struct rule *r, uint8_t b, const struct 
 static bool rule_match(struct detect_thread *dt, const struct rule *r, const struct mctx *m)
 {
 	dt->st.evaluated++;
-	/* the cheap and selective tests first: protocol keywords on the tx,
-	 * decoder events on the packet; then addresses and ports */
+	/* the cheap and selective tests first: a content at a fixed place,
+	 * protocol keywords on the tx, decoder events on the packet; then
+	 * addresses and ports */
+	if (r->anchor >= 0) {
+		const struct sm_content *c = &r->sms[r->anchor].u.c;
+		if (!m->p || !m->p->payload)
+			return false;
+		size_t len = m->p->payload_len;
+		size_t lo = (c->flags & CF_STARTSWITH) ? 0 : (size_t)c->offset.v;
+		size_t hi = (c->flags & CF_STARTSWITH) ? c->len : lo + (size_t)c->depth.v;
+		if (hi > len)
+			hi = len;
+		if (lo >= hi || hi - lo < c->len ||
+		    !memmem(m->p->payload + lo, hi - lo, c->pat, c->len))
+			return false;
+	}
 	for (int i = 0; i < r->n_sms; i++) {
 		const struct sm *s = &r->sms[i];
 		if (s->type == SM_APPKW) {
@@ -1002,7 +1086,7 @@ void detect_packet(struct detect_thread *dt, struct packet *p, struct flow *f,
 	for (int i = 0; i < g->n_dbs; i++)
 		if (!g->dbs[i].kw)
 			scan(dt, &g->dbs[i], p->payload, p->payload_len);
-	uint32_t n = candidates(dt, g->nc, g->n_nc, NULL, 0);
+	uint32_t n = candidates(dt, g->nc, g->n_nc, NULL, 0, g->nc_ev, p->n_events ? g->n_nc_ev : 0);
 	if (!n)
 		return;
 	struct mctx m;
@@ -1045,7 +1129,8 @@ void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
 			nfl = g->n_nc_pinned;
 		}
 	}
-	uint32_t n = candidates(dt, g->nc, g->n_nc, fl, nfl);
+	uint32_t n = candidates(dt, g->nc, g->n_nc, fl, nfl, g->nc_ev,
+			       p && p->n_events ? g->n_nc_ev : 0);
 	if (!n)
 		return;
 	struct mctx m;
@@ -1085,6 +1170,17 @@ void detect_flow_free(struct flow *f)
 /* ---- alert records ---------------------------------------------------------------- */
 
 void detect_alert_json(const struct rule *r, struct jb *jb)
+{
+	if (r->alert_json) {
+		jb_set_raw(jb, "alert", r->alert_json, r->alert_json_len);
+		return;
+	}
+	jb_open_object(jb, "alert");
+	alert_fields(r, jb);
+	jb_close(jb);
+}
+
+static void alert_fields(const struct rule *r, struct jb *jb)
 {
 	static const char *const actions[] = { "allowed", "pass", "drop", "reject" };
 	jb_set_str(jb, "action", "allowed");

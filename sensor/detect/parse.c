@@ -1023,10 +1023,16 @@ static int opt_app_keyword(struct pstate *ps, const struct app_keyword *kw, int 
 		return -1;
 	}
 	m->u.kw.kw = kw;
-	if (kw->function && ps->r->func < 0) {
-		int f = kw->function(m->u.kw.data);
-		if (f >= 0)
-			ps->r->func = f;
+	if (kw->functions) {
+		/* every keyword must match: the rule's index is the intersection */
+		uint8_t set[APP_FUNC_BITS / 8];
+		memset(set, 0, sizeof(set));
+		if (kw->functions(m->u.kw.data, set)) {
+			struct rule *r = ps->r;
+			for (size_t i = 0; i < sizeof(set); i++)
+				r->fset[i] = r->has_fset ? (uint8_t)(r->fset[i] & set[i]) : set[i];
+			r->has_fset = true;
+		}
 	}
 	return 0;
 }
@@ -1456,7 +1462,7 @@ int rule_parse(struct rule_parse_ctx *pc, const char *text, struct rule *r, char
 	r->priority = 3;
 	r->category = "";
 	r->fp = -1;
-	r->func = -1;
+	r->anchor = -1;
 	r->ev_parser = -2;
 	r->app = -1;
 	err[0] = 0;
@@ -1635,6 +1641,7 @@ void rule_free(struct rule *r)
 		}
 	}
 	free(r->sms);
+	free(r->alert_json);
 	free(r->fb);
 	free(r->msg);
 	free(r->classtype);

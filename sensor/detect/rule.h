@@ -217,7 +217,13 @@ struct rule {
 	struct rule_buf bufs[DETECT_MAX_BUF];
 	uint8_t n_bufs;
 	int fp;                /* index into sms of the prefilter content, -1 */
-	int func;              /* pinned function code for the index, -1 */
+	bool has_fset;         /* the rule only matches txs whose function is in fset */
+	uint8_t fset[APP_FUNC_BITS / 8];
+	int anchor;            /* index into sms of a payload content at a fixed
+				* place (offset/depth), checked first; -1 */
+	bool has_event_sm;     /* decode-event: evaluated only on packets with events */
+	char *alert_json;      /* the record's "alert" object, built once at load */
+	size_t alert_json_len;
 	int ev_parser;         /* app-layer-event: -2 none, -1 core, else parser index */
 	uint16_t ev_id;
 	uint8_t n_vars;

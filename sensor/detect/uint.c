@@ -176,6 +176,14 @@ bool du_match(const struct du_match *m, uint64_t v)
 	return false;
 }
 
+bool du_set(const struct du_match *m, uint64_t max, uint8_t *set)
+{
+	for (uint64_t v = 0; v <= max; v++)
+		if (du_match(m, v))
+			set[v >> 3] |= (uint8_t)(1u << (v & 7));
+	return true;
+}
+
 int64_t du_single(const struct du_match *m)
 {
 	return m->op == DU_EQ ? (int64_t)m->a : -1;

@@ -43,6 +43,10 @@ bool du_match(const struct du_match *m, uint64_t v);
 /* The single value m accepts (op DU_EQ), or -1. */
 int64_t du_single(const struct du_match *m);
 
+/* Sets bit v of set for every v in 0 .. max that m accepts (max below
+ * APP_FUNC_BITS: a function-code index, see detect_kw.h); returns true. */
+bool du_set(const struct du_match *m, uint64_t max, uint8_t *set);
+
 /* Parses one number or name into *v: 0, or -1. */
 int du_parse_value(const char *s, uint64_t max, const struct du_name *names, size_t n_names,
 		   uint64_t *v, char *err, size_t errlen);

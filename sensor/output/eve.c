@@ -12,34 +12,49 @@
 #include "proto/registry.h"
 #include "vigil/detect.h"
 
-/* gmtime_r is the slow part of a timestamp: cache the last second. */
-static _Thread_local struct {
-	int64_t sec;
-	char prefix[24];
-} ts_cache = { -1, "" };
+static char *put_digits(char *o, unsigned v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		o[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return o + width;
+}
 
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuu+0000" (UTC) without gmtime or printf: the
+ * civil date from the day number (H. Hinnant's days_from_civil inverse).
+ * Years past 9999 are written with their low four digits. */
 void eve_format_ts(char out[40], uint64_t ts_usec)
 {
-	int64_t sec = (int64_t)(ts_usec / 1000000u);
-	uint32_t usec = (uint32_t)(ts_usec % 1000000u);
-	if (sec != ts_cache.sec) {
-		time_t t = (time_t)sec;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(ts_cache.prefix, sizeof(ts_cache.prefix), "%Y-%m-%dT%H:%M:%S", &tm);
-		ts_cache.sec = sec;
-	}
-	/* "YYYY-MM-DDTHH:MM:SS" + ".uuuuuu+0000", without printf */
-	size_t n = strlen(ts_cache.prefix);
-	if (n > 40 - 13)
-		n = 40 - 13;
-	memcpy(out, ts_cache.prefix, n);
-	out[n] = '.';
-	for (int i = 6; i >= 1; i--) {
-		out[n + (size_t)i] = (char)('0' + usec % 10);
-		usec /= 10;
-	}
-	memcpy(out + n + 7, "+0000", 6);
+	uint64_t sec = ts_usec / 1000000u;
+	unsigned usec = (unsigned)(ts_usec % 1000000u);
+	uint64_t days = sec / 86400u;
+	unsigned sod = (unsigned)(sec % 86400u);
+	uint64_t z = days + 719468u;
+	uint64_t era = z / 146097u;
+	unsigned doe = (unsigned)(z - era * 146097u);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t y = yoe + era * 400u;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	char *o = put_digits(out, (unsigned)(y % 10000u), 4);
+	*o++ = '-';
+	o = put_digits(o, m, 2);
+	*o++ = '-';
+	o = put_digits(o, d, 2);
+	*o++ = 'T';
+	o = put_digits(o, sod / 3600, 2);
+	*o++ = ':';
+	o = put_digits(o, sod / 60 % 60, 2);
+	*o++ = ':';
+	o = put_digits(o, sod % 60, 2);
+	*o++ = '.';
+	o = put_digits(o, usec, 6);
+	memcpy(o, "+0000", 6);
 }
 
 void eve_format_addr(char *out, size_t cap, const struct vaddr *a, uint8_t ip_ver)
@@ -326,9 +341,7 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 			jb_set_str(jb, "app_proto", ap);
 		jb_set_str(jb, "direction", a->dir == 0 ? "to_server" : "to_client");
 	}
-	jb_open_object(jb, "alert");
 	detect_alert_json(a->rule, jb);
-	jb_close(jb);
 	if (a->tx && a->tx->proto->log_tx) {
 		jb_open_object(jb, a->tx->proto->name);
 		a->tx->proto->log_tx(a->tx, jb);

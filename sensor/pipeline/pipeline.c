@@ -495,7 +495,7 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 	pl.out = out;
 	pl.n = pc->workers > 0 ? pc->workers : 1;
 	pl.live = source_is_live(src);
-	bool threaded = pl.n > 1;
+	bool threaded = pl.n > 1 || getenv("VIGIL_THREADED");
 	int rc = -1;
 
 	struct decoder dec;

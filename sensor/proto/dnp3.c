@@ -673,9 +673,9 @@ static bool func_match(const void *data, const struct app_tx *t)
 	return du_match(data, ((const struct dnp3_tx *)t->data)->function);
 }
 
-static int func_pin(const void *data)
+static bool func_set(const void *data, uint8_t *set)
 {
-	return (int)du_single(data);
+	return du_set(data, 255, set);
 }
 
 static int ind_setup(const char *arg, void **data, char *err, size_t errlen)
@@ -761,8 +761,8 @@ static const uint8_t *data_buffer(const struct app_tx *t, size_t *len)
 }
 
 static const struct app_keyword dnp3_keywords[] = {
-	{ "dnp3_func", func_setup, func_match, NULL, func_pin, NULL },
-	{ "dnp3.func", func_setup, func_match, NULL, func_pin, NULL },
+	{ "dnp3_func", func_setup, func_match, NULL, func_set, NULL },
+	{ "dnp3.func", func_setup, func_match, NULL, func_set, NULL },
 	{ "dnp3_ind", ind_setup, ind_match, NULL, NULL, NULL },
 	{ "dnp3.ind", ind_setup, ind_match, NULL, NULL, NULL },
 	{ "dnp3_obj", obj_setup, obj_match, NULL, NULL, NULL },

@@ -787,14 +787,14 @@ static bool e_match(const void *data, const struct app_tx *t)
 	}
 }
 
-static int e_pin(const void *data)
+static bool e_set(const void *data, uint8_t *set)
 {
 	const struct ekw *k = data;
-	if (k->field == K_CIP_SERVICE)
-		return k->svc;
-	/* a command rule is not pinned: a SendRRData tx is indexed by the CIP
-	 * service it carries, not by its command */
-	return -1;
+	if (k->field != K_CIP_SERVICE)
+		return false; /* a command rule is not pinned: a SendRRData tx is
+			       * indexed by the CIP service it carries */
+	set[k->svc >> 3] |= (uint8_t)(1u << (k->svc & 7));
+	return true;
 }
 
 static const uint8_t *b_product(const struct app_tx *t, size_t *len)
@@ -812,9 +812,9 @@ static const uint8_t *b_service(const struct app_tx *t, size_t *len)
 }
 
 static const struct app_keyword kws[] = {
-	{ "enip_command", s_command, e_match, NULL, e_pin, NULL },
-	{ "enip.command", s_command, e_match, NULL, e_pin, NULL },
-	{ "cip_service", s_cip_service, e_match, NULL, e_pin, NULL },
+	{ "enip_command", s_command, e_match, NULL, e_set, NULL },
+	{ "enip.command", s_command, e_match, NULL, e_set, NULL },
+	{ "cip_service", s_cip_service, e_match, NULL, e_set, NULL },
 	{ "enip.status", s_status, e_match, NULL, NULL, NULL },
 	{ "enip.cip_status", s_cip_status, e_match, NULL, NULL, NULL },
 	{ "enip.cip_extendedstatus", s_cip_ext, e_match, NULL, NULL, NULL },

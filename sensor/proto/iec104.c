@@ -633,14 +633,14 @@ static bool ca_match(const void *d, const struct app_tx *t)
 	       du_match(&((const struct ikw *)d)->m, tx->common_address);
 }
 
-static int typeid_pin(const void *d)
+static bool typeid_set(const void *d, uint8_t *set)
 {
-	return (int)du_single(&((const struct ikw *)d)->m);
+	return du_set(&((const struct ikw *)d)->m, 255, set);
 }
 
 static const struct app_keyword kws[] = {
 	{ "iec104.apci", apci_setup, apci_match, NULL, NULL, NULL },
-	{ "iec104.typeid", typeid_setup, typeid_match, NULL, typeid_pin, NULL },
+	{ "iec104.typeid", typeid_setup, typeid_match, NULL, typeid_set, NULL },
 	{ "iec104.cot", cot_setup, cot_match, NULL, NULL, NULL },
 	{ "iec104.ioa", ioa_setup, ioa_match, NULL, NULL, NULL },
 	{ "iec104.common_address", ca_setup, ca_match, NULL, NULL, NULL },

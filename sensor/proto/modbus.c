@@ -854,6 +854,25 @@ static bool range_hits(const struct du_match *d, uint16_t start, uint16_t qty)
 	return false;
 }
 
+/* The part of the match that depends on the function code alone. */
+static bool fc_ok(const struct mb_kw *k, uint8_t fc)
+{
+	if (k->has_fc && !du_match(&k->fc, fc))
+		return false;
+	if (k->cat && ((fc_category(fc) & k->cat) != 0) == k->cat_neg)
+		return false;
+	if (k->access) {
+		int acc, rt, wt;
+		fc_access(fc, &acc, &rt, &wt);
+		if (!(acc & k->access))
+			return false;
+		int types = k->access == ACC_READ ? rt : wt;
+		if (k->atype && !(types & k->atype))
+			return false;
+	}
+	return true;
+}
+
 static bool kw_match(const void *data, const struct app_tx *t)
 {
 	const struct mb_kw *k = data;
@@ -863,20 +882,11 @@ static bool kw_match(const void *data, const struct app_tx *t)
 	const struct modbus_pdu *m = &tx->req;
 	if (k->has_unit && !du_match(&k->unit, m->unit))
 		return false;
-	if (k->has_fc && !du_match(&k->fc, m->fc))
-		return false;
-	if (k->cat && ((fc_category(m->fc) & k->cat) != 0) == k->cat_neg)
+	if (!fc_ok(k, m->fc))
 		return false;
 	if (k->has_sub && (!m->has_sub || !du_match(&k->sub, m->sub)))
 		return false;
 	if (k->access) {
-		int acc, rt, wt;
-		fc_access(m->fc, &acc, &rt, &wt);
-		if (!(acc & k->access))
-			return false;
-		int types = k->access == ACC_READ ? rt : wt;
-		if (k->atype && !(types & k->atype))
-			return false;
 		if (k->has_addr) {
 			bool hit = k->access == ACC_READ ? range_hits(&k->addr, m->read_addr, m->read_qty)
 							 : range_hits(&k->addr, m->write_addr, m->write_qty);
@@ -897,14 +907,21 @@ static bool kw_match(const void *data, const struct app_tx *t)
 	return true;
 }
 
-static int kw_function(const void *data)
+/* A tx with a request reports the request's function (mb_tx_function), and
+ * the matcher needs a request: the codes fc_ok accepts are the index. */
+static bool kw_functions(const void *data, uint8_t *set)
 {
 	const struct mb_kw *k = data;
-	return k->has_fc ? (int)du_single(&k->fc) : -1;
+	if (!k->has_fc && !k->cat && !k->access)
+		return false;
+	for (unsigned fc = 0; fc <= 255; fc++)
+		if (fc_ok(k, (uint8_t)fc))
+			set[fc >> 3] |= (uint8_t)(1u << (fc & 7));
+	return true;
 }
 
 static const struct app_keyword mb_keywords[] = {
-	{ "modbus", kw_setup, kw_match, NULL, kw_function, NULL },
+	{ "modbus", kw_setup, kw_match, NULL, kw_functions, NULL },
 };
 
 static const uint16_t mb_ports[] = { 502, 0 };

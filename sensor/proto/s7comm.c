@@ -675,14 +675,14 @@ static bool db_match(const void *d, const struct app_tx *t)
 	return false;
 }
 
-static int fn_pin(const void *d)
+static bool fn_set(const void *d, uint8_t *set)
 {
-	return (int)du_single(d);
+	return du_set(d, 255, set);
 }
 
 static const struct app_keyword kws[] = {
 	{ "s7comm.rosctr", rosctr_setup, rosctr_match, NULL, NULL, NULL },
-	{ "s7comm.function", fn_setup, fn_match, NULL, fn_pin, NULL },
+	{ "s7comm.function", fn_setup, fn_match, NULL, fn_set, NULL },
 	{ "s7comm.area", area_setup, area_match, NULL, NULL, NULL },
 	{ "s7comm.db", db_setup, db_match, NULL, NULL, NULL },
 };

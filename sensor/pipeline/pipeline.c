@@ -73,6 +73,7 @@ struct pipeline {
 	bool live;
 	bool unordered;               /* XDP: no global packet order to keep */
 	_Alignas(64) _Atomic uint64_t dispatched;
+	uint64_t done_cnt;      /* capture thread only: last packet dispatched */
 	_Atomic int out_done;
 	uint64_t ring_drops;
 	/* detection reload: the engine being retired, the output's ack */
@@ -117,6 +118,9 @@ static int key_cmp(const struct rec_key *a, const struct rec_key *b)
 }
 
 /* Backoff for a thread that has nothing to do. */
+/* Packets between two publications of progress (see worker_main). */
+#define PUBLISH_EVERY 32
+
 static void backoff(unsigned *spins, bool live)
 {
 	unsigned s = (*spins)++;
@@ -342,20 +346,28 @@ static void *worker_main(void *arg)
 {
 	struct wthread *wt = arg;
 	struct pipeline *pl = wt->pl;
-	unsigned spins = 0;
+	unsigned spins = 0, unpublished = 0;
 	struct packet p;
 	for (;;) {
-		uint64_t d = atomic_load_explicit(&pl->dispatched, memory_order_acquire);
 		size_t len;
 		const struct msg *m = ring_peek(&wt->in, &len);
 		if (!m) {
-			uint64_t idle = d * 2 + 1;
-			if (idle > wt->processed) {
-				wt->processed = idle;
-				atomic_store_explicit(&wt->pos, idle, memory_order_release);
+			/* dispatched first, then the ring again: when it is still
+			 * empty, every packet up to d sent here is processed */
+			uint64_t d = atomic_load_explicit(&pl->dispatched, memory_order_acquire);
+			m = ring_peek(&wt->in, &len);
+			if (!m) {
+				uint64_t idle = d * 2 + 1;
+				bool moved = idle > wt->processed;
+				if (moved)
+					wt->processed = idle;
+				if (moved || unpublished) {
+					atomic_store_explicit(&wt->pos, wt->processed, memory_order_release);
+					unpublished = 0;
+				}
+				backoff(&spins, pl->live);
+				continue;
 			}
-			backoff(&spins, pl->live);
-			continue;
 		}
 		spins = 0;
 		bool end = false;
@@ -382,7 +394,13 @@ static void *worker_main(void *arg)
 			atomic_store_explicit(&wt->pos, POS_DONE, memory_order_release);
 			break;
 		}
-		atomic_store_explicit(&wt->pos, wt->processed, memory_order_release);
+		/* progress is published in batches (and whenever the ring runs
+		 * dry): the output stage reads it, and a cache line moving
+		 * between cores for every packet costs more than the packet */
+		if (++unpublished >= PUBLISH_EVERY) {
+			atomic_store_explicit(&wt->pos, wt->processed, memory_order_release);
+			unpublished = 0;
+		}
 	}
 	return NULL;
 }
@@ -402,6 +420,10 @@ static bool push(struct pipeline *pl, int wi, const struct msg *hdr, const uint8
 			wt->ring_drops++;
 			return false;
 		}
+		/* idle workers must see everything dispatched so far while this
+		 * one catches up, or the output stage could wait for them */
+		if (!spins)
+			atomic_store_explicit(&pl->dispatched, pl->done_cnt, memory_order_release);
 		backoff(&spins, false);
 	}
 	memcpy(m, hdr, sizeof(*hdr));
@@ -495,7 +517,9 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 	pl.out = out;
 	pl.n = pc->workers > 0 ? pc->workers : 1;
 	pl.live = source_is_live(src);
-	bool threaded = pl.n > 1 || getenv("VIGIL_THREADED");
+	/* one worker still gets its own thread when there is a second CPU: the
+	 * capture thread reads and decodes while it works */
+	bool threaded = pl.n > 1 || pipeline_cpus() > 1;
 	int rc = -1;
 
 	struct decoder dec;
@@ -600,7 +624,8 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			hdr.ts = p.ts;
 			push(&pl, wi, &hdr, p.data, pl.live);
 		}
-		if (threaded)
+		pl.done_cnt = cnt;
+		if (threaded && (cnt % PUBLISH_EVERY) == 0)
 			atomic_store_explicit(&pl.dispatched, cnt, memory_order_release);
 		if (pc->progress && (cnt & 0xffff) == 0) {
 			double now = wall_now();
@@ -614,6 +639,8 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 		if (!pl.live)
 			continue;
 housekeeping:
+		if (threaded)
+			atomic_store_explicit(&pl.dispatched, cnt, memory_order_release);
 		if (pl.live) {
 			/* live: time passes even when no packet comes */
 			uint64_t wall = (uint64_t)time(NULL) * 1000000u;
@@ -641,6 +668,7 @@ housekeeping:
 
 	/* ---- orderly end ---- */
 	if (threaded) {
+		atomic_store_explicit(&pl.dispatched, cnt, memory_order_release);
 		broadcast(&pl, MSG_END, REC_END, max_ts);
 		for (int i = 0; i < pl.n; i++) {
 			pthread_join(pl.w[i].th, NULL);

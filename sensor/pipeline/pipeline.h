@@ -6,18 +6,22 @@
  * The pipeline: source -> decode (+ defrag) -> dispatch by symmetric flow
  * hash -> N workers -> one output stage.
  *
- * workers == 1 runs inline in the calling thread (no copies, no threads).
- * workers > 1: the calling thread captures, decodes and dispatches into a
- * bounded SPSC ring per worker; each worker thread owns its flows; one
- * output thread merges the workers' records in key order (see worker.h),
- * so that a replay writes the same bytes whatever the worker count.
+ * The calling thread captures, decodes and dispatches into a bounded SPSC
+ * ring per worker; each worker thread owns its flows; one output thread
+ * merges the workers' records in key order (see worker.h), so that a
+ * replay writes the same bytes whatever the worker count. When the process
+ * may run on one CPU only (pipeline_cpus), one worker runs inline in the
+ * calling thread instead: no copies, no threads, the same records.
  *
  * File mode never drops: a full ring makes the capture thread wait. Live
  * mode never waits: a full ring drops the packet and counts it.
  *
  * No deadlock: workers wait only on their own full record queue, and a
  * worker whose packet ring is empty reports progress up to the last packet
- * the capture thread finished dispatching.
+ * the capture thread finished dispatching. Progress is published in
+ * batches (every 32 packets, when a ring runs dry, and by the capture
+ * thread before it waits on a full ring), so that the cache lines holding
+ * it do not move between cores for every packet.
  */
 
 #include <signal.h>

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Golden tests: vigil on every capture in pcaps/ must write exactly the
 # records in pcaps/<name>.eve.json (timestamps and ids included: replay is
-# deterministic), with 1 and with 4 workers.
+# deterministic), with 1 and with 4 workers, and with 1 worker confined to
+# one CPU (taskset), where the worker runs inline in the capture thread.
 #   tests/pcap/run.sh            compare
 #   tests/pcap/run.sh --update   rewrite the expected files (review the diff!)
 set -u
@@ -21,9 +22,11 @@ for cap in pcaps/*.pcap pcaps/*.pcapng; do
 	args=()
 	[ -f "$name.args" ] && read -r -a args < "$name.args"
 	n=$((n + 1))
-	for w in 1 4; do
+	for w in 1 1i 4; do
 		out=$tmp/$(basename "$name").$w.json
-		if ! "$VIGIL" -q -c tests/pcap/vigil.yaml -r "$cap" --workers "$w" -o "$out" \
+		pin=()
+		[ "$w" = 1i ] && pin=(taskset -c 0)
+		if ! "${pin[@]}" "$VIGIL" -q -c tests/pcap/vigil.yaml -r "$cap" --workers "${w%i}" -o "$out" \
 			"${args[@]}" 2> "$tmp/err"; then
 			echo "  FAIL  $cap (workers $w): exit status $?"
 			sed 's/^/        /' "$tmp/err" | head -10
@@ -40,6 +43,12 @@ for cap in pcaps/*.pcap pcaps/*.pcapng; do
 	if ! cmp -s "$tmp/$(basename "$name").1.json" "$tmp/$(basename "$name").4.json"; then
 		echo "  FAIL  $cap: 1 and 4 workers wrote different records"
 		diff "$tmp/$(basename "$name").1.json" "$tmp/$(basename "$name").4.json" | head -6 | sed 's/^/        /'
+		fail=$((fail + 1))
+		continue
+	fi
+	if ! cmp -s "$tmp/$(basename "$name").1.json" "$tmp/$(basename "$name").1i.json"; then
+		echo "  FAIL  $cap: the inline worker (one CPU) and the worker thread wrote different records"
+		diff "$tmp/$(basename "$name").1.json" "$tmp/$(basename "$name").1i.json" | head -6 | sed 's/^/        /'
 		fail=$((fail + 1))
 		continue
 	fi

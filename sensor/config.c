@@ -23,7 +23,7 @@ void config_defaults(struct vigil_config *c)
 	c->eve_enabled = true;
 	c->eve_filename = "eve.json";
 	c->eve_rotate_keep = 5;
-	c->sign_block_records = 64;
+	c->sign_block_records = 1024;
 	c->sign_block_ms = 1000;
 }
 

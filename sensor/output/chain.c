@@ -231,7 +231,7 @@ struct chain *chain_open(const struct chain_config *cfg, char *err, size_t errle
 		snprintf(c->state_path, sizeof(c->state_path), "%s.state", cfg->key_path);
 	if (state_load(c, err, errlen) < 0)
 		goto fail;
-	c->block_records = cfg->block_records ? cfg->block_records : 64;
+	c->block_records = cfg->block_records ? cfg->block_records : 1024;
 	c->block_us = (uint64_t)(cfg->block_ms ? cfg->block_ms : 1000) * 1000u;
 	c->block_first = c->seq + 1;
 	c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);

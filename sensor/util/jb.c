@@ -69,6 +69,11 @@ static void putc_(struct jb *jb, char ch)
 	put(jb, &ch, 1);
 }
 
+/* Bytes written as they are in a JSON string: printable ASCII but " and \ */
+static const uint8_t plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 size_t jb_escape(char *out, size_t cap, const void *src, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -84,7 +89,7 @@ size_t jb_escape(char *out, size_t cap, const void *src, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		/* a run of plain printable ASCII is copied as it is */
 		size_t r = i;
-		while (r < n && s[r] >= 0x20 && s[r] < 0x7f && s[r] != '"' && s[r] != '\\')
+		while (r < n && plain[s[r]])
 			r++;
 		if (r > i) {
 			size_t k = r - i, room = o + 1 < cap ? cap - o - 1 : 0;
@@ -156,27 +161,35 @@ static void put_str(struct jb *jb, const void *s, size_t n)
 	jb->len += w;
 }
 
-static void put_key(struct jb *jb, const char *key)
+/* Writes the comma and the key, and reserves room for a value of up to
+ * extra bytes after them (one reservation per member). */
+static bool put_key_room(struct jb *jb, const char *key, size_t extra)
 {
 	if (jb->err)
-		return;
+		return false;
+	/* keys are literals of the code, plain ASCII (jb.h): written as they are */
+	size_t n = key ? strlen(key) : 0;
+	if (!jb_reserve(jb, n + 4 + extra))
+		return false;
+	char *o = jb->buf + jb->len;
 	if (jb->need_comma[jb->depth])
-		putc_(jb, ',');
+		*o++ = ',';
 	jb->need_comma[jb->depth] = true;
 	if (key) {
-		/* keys are literals of the code, plain ASCII (jb.h): written
-		 * as they are */
-		size_t n = strlen(key);
-		if (jb_reserve(jb, n + 3)) {
-			char *o = jb->buf + jb->len;
-			o[0] = '"';
-			memcpy(o + 1, key, n);
-			o[n + 1] = '"';
-			o[n + 2] = ':';
-			jb->len += n + 3;
-			jb->buf[jb->len] = '\0';
-		}
+		o[0] = '"';
+		memcpy(o + 1, key, n);
+		o[n + 1] = '"';
+		o[n + 2] = ':';
+		o += n + 3;
 	}
+	jb->len = (size_t)(o - jb->buf);
+	jb->buf[jb->len] = '\0';
+	return true;
+}
+
+static void put_key(struct jb *jb, const char *key)
+{
+	put_key_room(jb, key, 0);
 }
 
 static void open_(struct jb *jb, const char *key, char ch)
@@ -220,8 +233,11 @@ void jb_close(struct jb *jb)
 
 void jb_set_str(struct jb *jb, const char *key, const char *s)
 {
-	put_key(jb, key);
-	put_str(jb, s ? s : "", s ? strlen(s) : 0);
+	size_t n = s ? strlen(s) : 0;
+	/* worst case 6 bytes per input byte + quotes */
+	if (n > (SIZE_MAX - 3) / 6 || !put_key_room(jb, key, n * 6 + 3))
+		return;
+	jb->len += jb_escape(jb->buf + jb->len, jb->cap - jb->len, s ? s : "", n);
 }
 
 void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n)
@@ -245,8 +261,12 @@ void jb_set_uint(struct jb *jb, const char *key, uint64_t v)
 {
 	char tmp[24];
 	char *p = u64_digits(tmp, v);
-	put_key(jb, key);
-	put(jb, p, (size_t)(tmp + 24 - p));
+	size_t n = (size_t)(tmp + 24 - p);
+	if (!put_key_room(jb, key, n))
+		return;
+	memcpy(jb->buf + jb->len, p, n);
+	jb->len += n;
+	jb->buf[jb->len] = '\0';
 }
 
 void jb_set_int(struct jb *jb, const char *key, int64_t v)

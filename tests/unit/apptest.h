@@ -7,6 +7,9 @@
  * framing core (app_stream_feed / app_datagram), records every transaction
  * as the JSON its log_tx writes, every event by name, and evaluates
  * registered rule keywords against each transaction while it is alive.
+ * Whenever a keyword matches, the harness checks that the tx's function
+ * code is in the set the keyword gives the engine's index (functions()):
+ * a rule must never be left out of the candidates of a tx it matches.
  * Test-only code.
  */
 
@@ -32,6 +35,8 @@ struct at_kw {
 	unsigned matched;      /* txs it matched */
 	char buf[256];         /* sticky buffer content of the last tx that had one */
 	size_t buf_len;
+	bool has_set;          /* functions() constrains the function code */
+	uint8_t set[APP_FUNC_BITS / 8];
 };
 
 struct at {
@@ -56,8 +61,14 @@ static void at_on_tx(void *user, const struct app_tx *tx)
 	struct at *t = user;
 	for (unsigned i = 0; i < t->n_kw; i++) {
 		struct at_kw *k = &t->kw[i];
-		if (k->kw->match && k->kw->match(k->data, tx))
+		if (k->kw->match && k->kw->match(k->data, tx)) {
 			k->matched++;
+			int fn = t->p->tx_function ? t->p->tx_function(tx) : -1;
+			if (k->has_set && fn != APP_FUNC_SEVERAL &&
+			    (fn < 0 || fn >= APP_FUNC_BITS || !(k->set[fn >> 3] & (1u << (fn & 7)))))
+				fail_msg("%s matched a tx with function %d outside its index set",
+					 k->kw->name, fn);
+		}
 		if (k->kw->buffer) {
 			size_t len = 0;
 			const uint8_t *b = k->kw->buffer(tx, &len);
@@ -171,6 +182,8 @@ static inline unsigned at_kw(struct at *t, const char *name, const char *arg)
 		char err[256] = "";
 		if (k->setup && k->setup(arg, &c->data, err, sizeof(err)) != 0)
 			fail_msg("%s: %s: setup failed: %s", name, arg ? arg : "", err);
+		memset(c->set, 0, sizeof(c->set));
+		c->has_set = k->functions && k->functions(c->data, c->set);
 		return t->n_kw++;
 	}
 	fail_msg("no keyword %s", name);

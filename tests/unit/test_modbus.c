@@ -292,6 +292,21 @@ static void test_keyword(void **s)
 	assert_int_equal(t.kw[sub].matched, 1);
 	assert_int_equal(t.kw[unit].matched, 1);
 	assert_int_equal(t.kw[user].matched, 1);
+	/* the index sets: exactly the functions each matcher can match */
+	unsigned aw = at_kw(&t, "modbus", "access write");
+	const int writes[] = { 5, 6, 15, 16, 22, 23 };
+	uint8_t want[APP_FUNC_BITS / 8] = { 0 };
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+		want[writes[i] >> 3] |= (uint8_t)(1u << (writes[i] & 7));
+	assert_true(t.kw[aw].has_set);
+	assert_memory_equal(t.kw[aw].set, want, sizeof(want));
+	memset(want, 0, sizeof(want));
+	for (int f = 0; f < 256; f++)
+		if ((f >= 65 && f <= 72) || (f >= 100 && f <= 110))
+			want[f >> 3] |= (uint8_t)(1u << (f & 7));
+	assert_true(t.kw[user].has_set);
+	assert_memory_equal(t.kw[user].set, want, sizeof(want));
+	assert_false(t.kw[unit].has_set); /* any function */
 	assert_string_equal(at_kw_error(&proto_modbus, "modbus", "function banana"),
 			    "function: unknown value 'banana'");
 	assert_non_null(at_kw_error(&proto_modbus, "modbus", "access sideways"));

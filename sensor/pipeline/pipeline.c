@@ -669,12 +669,16 @@ housekeeping:
 	/* ---- orderly end ---- */
 	if (threaded) {
 		atomic_store_explicit(&pl.dispatched, cnt, memory_order_release);
+		/* the capture thread queues no more records: the workers' last
+		 * ones (keyed past every packet: flows flushed at the end) must
+		 * not wait for it, or a worker blocked on a full record queue
+		 * and this thread joining it would wait for each other */
+		atomic_store_explicit(&pl.cap_pos, POS_DONE, memory_order_release);
 		broadcast(&pl, MSG_END, REC_END, max_ts);
 		for (int i = 0; i < pl.n; i++) {
 			pthread_join(pl.w[i].th, NULL);
 			pl.w[i].started = false;
 		}
-		atomic_store_explicit(&pl.cap_pos, POS_DONE, memory_order_release);
 		pthread_join(out_th, NULL);
 		out_started = false;
 	} else {
@@ -700,11 +704,11 @@ housekeeping:
 err_threads:
 	if (rc != 0) {
 		*stop = 1;
+		atomic_store(&pl.cap_pos, POS_DONE);
 		broadcast(&pl, MSG_END, REC_END, 0);
 		for (int i = 0; i < pl.n; i++)
 			if (pl.w[i].started)
 				pthread_join(pl.w[i].th, NULL);
-		atomic_store(&pl.cap_pos, POS_DONE);
 		if (out_started)
 			pthread_join(out_th, NULL);
 	}

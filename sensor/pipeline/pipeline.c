@@ -440,8 +440,21 @@ static void broadcast(struct pipeline *pl, uint32_t type, uint64_t cnt, uint64_t
 	hdr.type = type;
 	hdr.pcap_cnt = cnt;
 	hdr.ts = ts;
-	for (int i = 0; i < pl->n; i++)
+	for (int i = 0; i < pl->n; i++) {
+		/* live: a worker whose ring is full skips this second's tick
+		 * (the next one expires its flows). Waiting here could deadlock:
+		 * that worker may itself wait for the output stage, which waits
+		 * for this thread's progress. */
+		if (type == MSG_TICK && pl->live) {
+			struct msg *m = ring_reserve(&pl->w[i].in, sizeof(hdr));
+			if (m) {
+				memcpy(m, &hdr, sizeof(hdr));
+				ring_commit(&pl->w[i].in, sizeof(hdr));
+			}
+			continue;
+		}
 		push(pl, i, &hdr, NULL, false);
+	}
 }
 
 static double wall_now(void)
@@ -561,6 +574,10 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			fprintf(stderr, "vigil: out of memory for rings\n");
 			goto err_workers;
 		}
+		/* reading a file, this thread queues no record of its own (stats
+		 * are live only): the output stage never waits for it */
+		if (!pl.live)
+			atomic_store_explicit(&pl.cap_pos, POS_DONE, memory_order_release);
 		for (int i = 0; i < pl.n; i++) {
 			if (pthread_create(&pl.w[i].th, NULL, worker_main, &pl.w[i]) != 0) {
 				fprintf(stderr, "vigil: cannot start worker thread: %s\n", strerror(errno));

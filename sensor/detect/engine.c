@@ -802,6 +802,8 @@ static int cmp_u32(const void *a, const void *b)
 static uint32_t candidates(struct detect_thread *dt, const uint32_t *a, uint32_t na,
 			   const uint32_t *b, uint32_t nb, const uint32_t *c, uint32_t nc)
 {
+	if (!dt->n_hits && !na && !nb && !nc)
+		return 0;
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < dt->n_hits; i++) {
 		uint32_t id = dt->hits[i];
@@ -919,8 +921,10 @@ static bool rule_match(struct detect_thread *dt, const struct rule *r, const str
 		size_t hi = (c->flags & CF_STARTSWITH) ? c->len : lo + (size_t)c->depth.v;
 		if (hi > len)
 			hi = len;
-		if (lo >= hi || hi - lo < c->len ||
-		    !memmem(m->p->payload + lo, hi - lo, c->pat, c->len))
+		if (lo >= hi || hi - lo < c->len)
+			return false;
+		if (hi - lo == c->len ? memcmp(m->p->payload + lo, c->pat, c->len) != 0
+				      : !memmem(m->p->payload + lo, hi - lo, c->pat, c->len))
 			return false;
 	}
 	for (int i = 0; i < r->n_sms; i++) {

@@ -28,6 +28,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "detect/uint.h"
@@ -391,9 +392,9 @@ static bool parse_objects(struct app_ctx *ctx, struct cursor *c, struct dnp3_tx 
 static void app_message(struct dnp3_state *s, struct app_ctx *ctx, uint8_t dir, uint8_t lctrl,
 			uint16_t dst, uint16_t src, const uint8_t *m, size_t len)
 {
-	struct dnp3_tx *tx = malloc(sizeof(*tx));
-	if (!tx)
-		return;
+	/* on the stack: the tx lives for the callback only */
+	struct dnp3_tx txs;
+	struct dnp3_tx *tx = &txs;
 	memset(tx, 0, offsetof(struct dnp3_tx, objects));
 	tx->link_ctrl = lctrl;
 	tx->src = src;
@@ -406,7 +407,6 @@ static void app_message(struct dnp3_state *s, struct app_ctx *ctx, uint8_t dir, 
 	tx->function = cur_u8(&c);
 	if (!cur_ok(&c)) {
 		app_emit_event(ctx, &proto_dnp3, DNP3_EV_MALFORMED);
-		free(tx);
 		return;
 	}
 	bool resp = tx->function == 129 || tx->function == 130 || tx->function == 131;
@@ -416,7 +416,6 @@ static void app_message(struct dnp3_state *s, struct app_ctx *ctx, uint8_t dir, 
 		tx->iin = cur_le16(&c);
 		if (!cur_ok(&c)) {
 			app_emit_event(ctx, &proto_dnp3, DNP3_EV_MALFORMED);
-			free(tx);
 			return;
 		}
 		uint8_t seq = tx->app_ctrl & 0x0f;
@@ -449,7 +448,6 @@ static void app_message(struct dnp3_state *s, struct app_ctx *ctx, uint8_t dir, 
 	tx->complete = parse_objects(ctx, &c, tx, with_data);
 	struct app_tx t = { &proto_dnp3, dir, resp, tx };
 	app_emit_tx(ctx, &t);
-	free(tx);
 }
 
 static int d_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *f, size_t len)

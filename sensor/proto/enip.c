@@ -22,6 +22,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "detect/uint.h"
@@ -452,9 +453,11 @@ static bool parse_cpf(struct app_ctx *ctx, struct cursor *c, struct enip_tx *tx)
 static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *pdu, size_t len)
 {
 	struct enip_state *s = state;
-	struct enip_tx *tx = calloc(1, sizeof(*tx));
-	if (!tx)
-		return -1;
+	/* on the stack, and only its fixed part zeroed: the CIP array is
+	 * large (ENIP_MAX_CIP entries) and the tx lives for the callback only */
+	struct enip_tx txs;
+	struct enip_tx *tx = &txs;
+	memset(tx, 0, offsetof(struct enip_tx, cip));
 	tx->request_command = -1;
 	struct cursor c = cur_make(pdu, len);
 	bool resp = dir != APP_TOSERVER;
@@ -463,7 +466,6 @@ static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 		parse_cpf(ctx, &c, tx);
 		struct app_tx t = { &proto_enip, dir, resp, tx };
 		app_emit_tx(ctx, &t);
-		free(tx);
 		return 0;
 	}
 	tx->command = cur_le16(&c);
@@ -474,7 +476,6 @@ static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 	cur_le32(&c);
 	if (!cur_ok(&c) || cur_left(&c) != tx->length) {
 		ev(ctx, ENIP_EV_INVALID_LENGTH);
-		free(tx);
 		return -1;
 	}
 	if (!cmd_name(tx->command)) {
@@ -534,7 +535,6 @@ static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 	}
 	struct app_tx t = { &proto_enip, dir, resp, tx };
 	app_emit_tx(ctx, &t);
-	free(tx);
 	return 0;
 }
 

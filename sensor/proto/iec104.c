@@ -26,6 +26,7 @@
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "detect/uint.h"
@@ -334,16 +335,17 @@ static bool parse_asdu(struct app_ctx *ctx, struct cursor *c, struct iec104_tx *
 static int i_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *pdu, size_t len)
 {
 	struct iec_state *s = state;
-	struct iec104_tx *tx = calloc(1, sizeof(*tx));
-	if (!tx)
-		return -1;
+	/* on the stack, and only its fixed part zeroed (the tx lives for the
+	 * callback only; each object is zeroed as it is added) */
+	struct iec104_tx txs;
+	struct iec104_tx *tx = &txs;
+	memset(tx, 0, offsetof(struct iec104_tx, objects));
 	tx->confirms = -1;
 	struct cursor c = cur_make(pdu, len);
 	cur_skip(&c, 2);
 	uint8_t c1 = cur_u8(&c), c2 = cur_u8(&c), c3 = cur_u8(&c), c4 = cur_u8(&c);
 	if (!cur_ok(&c)) {
 		ev(ctx, IEC104_EV_INVALID_APDU_LENGTH);
-		free(tx);
 		return -1;
 	}
 	int d = dir & 1;
@@ -404,7 +406,6 @@ static int i_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 					 : (tx->apci == IEC104_U && (c1 & 0xa8));
 	struct app_tx t = { &proto_iec104, dir, resp, tx };
 	app_emit_tx(ctx, &t);
-	free(tx);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "detect/uint.h"
@@ -404,14 +405,14 @@ static int s_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 		return -1;
 	}
 	uint8_t type = cur_u8(&c);
-	struct s7_tx *tx = calloc(1, sizeof(*tx));
-	if (!tx)
-		return -1;
+	/* on the stack: the tx lives for the callback only */
+	struct s7_tx txs;
+	struct s7_tx *tx = &txs;
+	memset(tx, 0, sizeof(*tx));
 	tx->cotp_type = type & 0xf0;
 	tx->request_function = -1;
 	if (!cotp_type_ok(type)) {
 		ev(ctx, S7_EV_INVALID_COTP);
-		free(tx);
 		return -1;
 	}
 	if (tx->cotp_type == 0xe0 || tx->cotp_type == 0xd0) {
@@ -429,19 +430,16 @@ static int s_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 			}
 		}
 		emit(ctx, dir, tx);
-		free(tx);
 		return 0;
 	}
 	if (tx->cotp_type != 0xf0) {
 		emit(ctx, dir, tx);
-		free(tx);
 		return 0;
 	}
 	uint8_t nr = cur_u8(&c);
 	cur_skip(&c, li - 2);
 	if (!cur_ok(&c)) {
 		ev(ctx, S7_EV_INVALID_COTP);
-		free(tx);
 		return -1;
 	}
 	bool eot = nr & 0x80;
@@ -452,7 +450,6 @@ static int s_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 		if (!r->buf) {
 			r->buf = malloc(S7_REASM_MAX);
 			if (!r->buf) {
-				free(tx);
 				return -1;
 			}
 		}
@@ -463,13 +460,11 @@ static int s_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 		if ((size_t)r->len + n > S7_REASM_MAX) {
 			ev(ctx, S7_EV_INVALID_COTP);
 			r->active = false;
-			free(tx);
 			return -1;
 		}
 		memcpy(r->buf + r->len, p, n);
 		r->len = (uint16_t)(r->len + n);
 		if (!eot) {
-			free(tx);
 			return 0;
 		}
 		r->active = false;
@@ -479,7 +474,6 @@ static int s_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 	if (n)
 		parse_s7(s, ctx, dir, p, n, tx);
 	emit(ctx, dir, tx);
-	free(tx);
 	return 0;
 }
 

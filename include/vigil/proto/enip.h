@@ -40,7 +40,6 @@ struct enip_tx {
 	bool unconnected_send;   /* ... or inside an Unconnected Send */
 	bool truncated;          /* more services than ENIP_MAX_CIP */
 	uint8_t n_cip;
-	struct enip_cip cip[ENIP_MAX_CIP];
 	uint32_t connection_id;  /* I/O and connected data */
 	uint32_t io_sequence;
 	/* RegisterSession, ListIdentity, ListServices */
@@ -56,6 +55,9 @@ struct enip_tx {
 	uint16_t capabilities;
 	char service_name[18];
 	uint8_t service_name_len;
+	/* last: only the first n_cip entries are initialised (the parser
+	 * zeroes the fields above and each entry it adds) */
+	struct enip_cip cip[ENIP_MAX_CIP];
 };
 
 #endif

@@ -46,8 +46,9 @@ struct iec104_tx {
 	uint8_t originator;
 	uint16_t common_address;
 	uint8_t n_objects;
-	struct iec104_object objects[IEC104_MAX_OBJECTS];
 	int8_t confirms;   /* actcon/actterm: 1 when the activation was seen, 0 not, -1 n/a */
+	/* last: only the first n_objects entries are initialised */
+	struct iec104_object objects[IEC104_MAX_OBJECTS];
 };
 
 #endif

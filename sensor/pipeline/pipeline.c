@@ -126,7 +126,10 @@ static void backoff(unsigned *spins, bool live)
 	unsigned s = (*spins)++;
 	if (s < 64) {
 		__builtin_ia32_pause();
-	} else if (s < 256) {
+	} else if (s < 256 && !live) {
+		/* reading a file the other side is busy: yield the CPU to it.
+		 * Live, gaps between packets are the rule, and yielding through
+		 * each of them burns a CPU: sleep at once. */
 		sched_yield();
 	} else {
 		struct timespec ts = { 0, live ? 1000000 : 20000 };

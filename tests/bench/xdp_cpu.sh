@@ -64,10 +64,10 @@ run() { # label, vigil args...
 	netns_stop "$pid"
 	local hz
 	hz=$(getconf CLK_TCK)
-	local seen
-	seen=$(tail -1 "$TMPD/out.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["decoder"]["pkts"])')
+	local seen drops
+	read -r seen drops < <(tail -1 "$TMPD/out.json" | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print(s["decoder"]["pkts"], "%d/%d" % (s["drops"]["kernel"], s["drops"]["ring"]))')
 	local busy=$(((u1 - u0) + (s1 - s0)))
-	printf '%-22s %8s %10s %9.0f %9.0f %9.0f %12.0f %12.0f\n' "$label" "$total" "$seen" \
+	printf '%-22s %8s %10s %11s %9.0f %9.0f %9.0f %12.0f %12.0f\n' "$label" "$total" "$seen" "$drops" \
 		"$(echo "($u1 - $u0) * 1000 / $hz" | bc -l)" "$(echo "($s1 - $s0) * 1000 / $hz" | bc -l)" \
 		"$(echo "$idle * 1000 / $hz" | bc -l)" \
 		"$(echo "$busy * 1000000000 / $hz / $total" | bc -l)" \
@@ -75,7 +75,7 @@ run() { # label, vigil args...
 }
 
 echo "xdp-mix: $total packets sent at $PPS/s, $ics industrial ($(echo "100 * $ics / $total" | bc)%)"
-printf '%-22s %8s %10s %9s %9s %9s %12s %12s\n' capture sent "to user" "user ms" "sys ms" "idle ms" \
+printf '%-22s %8s %10s %11s %9s %9s %9s %12s %12s\n' capture sent "to user" "drops k/r" "user ms" "sys ms" "idle ms" \
 	"ns/pkt" "ns/pkt-idle"
 run "libpcap (-i)" -i "$IF_B"
 run "XDP skb (--xdp)" --xdp "$IF_B" --xdp-mode skb

@@ -398,7 +398,7 @@ static struct outputs *outputs_setup(const struct opts *o, struct vigil_config *
 
 static void outputs_rec(void *user, const char *json, size_t len, const struct rec_info *info)
 {
-	outputs_write(user, json, len, info->event_type, info->severity, info->ts);
+	outputs_write_pre(user, json, len, info->event_type, info->severity, info->ts, info->pre);
 }
 
 static void outputs_time(void *user, uint64_t now)
@@ -610,7 +610,7 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		.record_ring_bytes = 8u << 20,
 		.stats_interval = cfg->stats_interval,
 	};
-	struct pipeline_out out = { wr, outputs_rec, outputs_time };
+	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_signed(wr) };
 	rules_setup(&g_rules, o, cfg);
 	if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
@@ -661,7 +661,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		.stats_interval = cfg->stats_interval,
 		.progress = !o->quiet && !source_is_live(src) && isatty(STDERR_FILENO),
 	};
-	struct pipeline_out out = { wr, outputs_rec, outputs_time };
+	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_signed(wr) };
 	struct pipeline_result res;
 	rules_setup(&g_rules, o, cfg);
 	if (rules_start(&g_rules, cfg, &pc) < 0)

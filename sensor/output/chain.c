@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/* SHA256_Init/Update/Final: the only OpenSSL interface whose digest state is
+ * a plain struct that can be handed to another thread by value (the record
+ * prehash); deprecated in OpenSSL 3 but kept by it, same code underneath. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 /* Signed, hash-chained records: see chain.h. OpenSSL for SHA-256 and
  * Ed25519 (pure Ed25519: signatures are deterministic, so a replay writes
  * the same bytes every time). */
@@ -272,12 +276,38 @@ uint64_t chain_signatures(const struct chain *c)
 	return c->signatures;
 }
 
-/* appends seq/prev to an object, hashes the result */
-static size_t seal(struct chain *c, const char *json, size_t len, char *out, size_t cap)
+_Static_assert(sizeof(SHA256_CTX) <= sizeof(((struct chain_prehash *)0)->state),
+	       "chain_prehash.state too small for SHA256_CTX");
+
+/* a record's length without trailing blanks, or 0 when it is not an object */
+static size_t object_len(const char *json, size_t len)
 {
 	while (len && (json[len - 1] == '\n' || json[len - 1] == ' '))
 		len--;
-	if (len < 2 || json[0] != '{' || json[len - 1] != '}' || len + CHAIN_LINE_EXTRA > cap)
+	if (len < 2 || json[0] != '{' || json[len - 1] != '}')
+		return 0;
+	return len;
+}
+
+void chain_prehash(struct chain_prehash *ph, const char *json, size_t len)
+{
+	ph->len = UINT64_MAX;
+	len = object_len(json, len);
+	if (!len)
+		return;
+	SHA256_CTX x;
+	if (SHA256_Init(&x) != 1 || SHA256_Update(&x, json, len - 1) != 1)
+		return;
+	memcpy(ph->state, &x, sizeof(x));
+	ph->len = len - 1;
+}
+
+/* appends seq/prev to an object, hashes the result */
+static size_t seal(struct chain *c, const char *json, size_t len, const struct chain_prehash *ph,
+		   char *out, size_t cap)
+{
+	len = object_len(json, len);
+	if (!len || len + CHAIN_LINE_EXTRA > cap)
 		return 0;
 	memcpy(out, json, len - 1);
 	size_t n = len - 1;
@@ -300,6 +330,16 @@ static size_t seal(struct chain *c, const char *json, size_t len, char *out, siz
 	out[n++] = '}';
 	out[n] = 0;
 	c->seq++;
+	if (ph && ph->len == len - 1) {
+		/* the record's bytes are hashed already: the appended tail only */
+		SHA256_CTX x;
+		unsigned char d[SHA256_DIGEST_LENGTH];
+		memcpy(&x, ph->state, sizeof(x));
+		if (SHA256_Update(&x, out + len - 1, n - (len - 1)) == 1 && SHA256_Final(d, &x) == 1) {
+			hex_digest(d, c->prev);
+			return n;
+		}
+	}
 	chain_hash(c, out, n, c->prev);
 	return n;
 }
@@ -307,7 +347,13 @@ static size_t seal(struct chain *c, const char *json, size_t len, char *out, siz
 size_t chain_record(struct chain *c, const char *json, size_t len, uint64_t ts_us, char *out,
 		    size_t cap)
 {
-	size_t n = seal(c, json, len, out, cap);
+	return chain_record_pre(c, json, len, ts_us, NULL, out, cap);
+}
+
+size_t chain_record_pre(struct chain *c, const char *json, size_t len, uint64_t ts_us,
+			const struct chain_prehash *ph, char *out, size_t cap)
+{
+	size_t n = seal(c, json, len, ph, out, cap);
 	if (n) {
 		if (c->in_block == 0)
 			c->block_start_us = ts_us; /* the block's clock starts */
@@ -346,7 +392,7 @@ static size_t sig_record(struct chain *c, EVP_PKEY *k, const char *kid, const ch
 			  sig);
 	if (bl <= 0 || (size_t)bl >= sizeof(body))
 		return 0;
-	size_t n = seal(c, body, (size_t)bl, out, cap);
+	size_t n = seal(c, body, (size_t)bl, NULL, out, cap);
 	if (!n)
 		return 0;
 	c->signatures++;

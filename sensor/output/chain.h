@@ -55,6 +55,19 @@ void chain_free(struct chain *c);
 size_t chain_record(struct chain *c, const char *json, size_t len, uint64_t ts_us, char *out,
 		    size_t cap);
 
+/* The SHA-256 state after a record's bytes up to its closing brace (what
+ * the chain keeps of it before appending seq and prev), computed where the
+ * record is made, in a worker thread: the chain's thread then only hashes
+ * the bytes it appends. Holds no pointer; copied by value between threads. */
+struct chain_prehash {
+	_Alignas(8) unsigned char state[128]; /* SHA256_CTX */
+	uint64_t len;                         /* bytes hashed, UINT64_MAX: none */
+};
+void chain_prehash(struct chain_prehash *ph, const char *json, size_t len);
+/* chain_record, with the record's prehash (NULL: none); the same line. */
+size_t chain_record_pre(struct chain *c, const char *json, size_t len, uint64_t ts_us,
+			const struct chain_prehash *ph, char *out, size_t cap);
+
 /* Is a signature record due (block full, or block_ms passed since the
  * block's first record, at record time now_us)? */
 bool chain_due(const struct chain *c, uint64_t now_us);

@@ -54,6 +54,17 @@ static void delivery_events(struct outputs *o, uint64_t ts);
 void outputs_write(struct outputs *o, const char *json, size_t len, const char *event_type,
 		   uint8_t severity, uint64_t ts_us)
 {
+	outputs_write_pre(o, json, len, event_type, severity, ts_us, NULL);
+}
+
+bool outputs_signed(const struct outputs *o)
+{
+	return o && o->chain;
+}
+
+void outputs_write_pre(struct outputs *o, const char *json, size_t len, const char *event_type,
+		       uint8_t severity, uint64_t ts_us, const struct chain_prehash *pre)
+{
 	if (o->reopen && *o->reopen) {
 		*o->reopen = 0;
 		for (int i = 0; i < o->n; i++)
@@ -66,7 +77,7 @@ void outputs_write(struct outputs *o, const char *json, size_t len, const char *
 	} else {
 		if (!o->started)
 			start(o, ts_us);
-		size_t n = chain_record(o->chain, json, len, ts_us, o->line, LINE_CAP);
+		size_t n = chain_record_pre(o->chain, json, len, ts_us, pre, o->line, LINE_CAP);
 		if (!n)
 			return;
 		to_sinks(o, o->line, n, event_type, severity, ts_us);

@@ -34,6 +34,13 @@ struct outputs *outputs_open(const struct outputs_config *c, char *err, size_t e
 /* one record: JSON object without newline */
 void outputs_write(struct outputs *o, const char *json, size_t len, const char *event_type,
 		   uint8_t severity, uint64_t ts_us);
+struct chain_prehash;
+/* the same, with the record's hash state from the thread that made it
+ * (chain_prehash; NULL: none) */
+void outputs_write_pre(struct outputs *o, const char *json, size_t len, const char *event_type,
+		       uint8_t severity, uint64_t ts_us, const struct chain_prehash *pre);
+/* Do records get signed (so that workers should prehash them)? */
+bool outputs_signed(const struct outputs *o);
 /* record time passes: a signature block may be due */
 void outputs_tick(struct outputs *o, uint64_t now_us);
 /* final signature, drain, close. 0, or -1 when something was not written. */

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "output/chain.h"
 #include "pipeline/ring.h"
 #include "pipeline/stats.h"
 #include "vigil/detect.h"
@@ -35,14 +36,23 @@ struct rec_msg {
 	uint32_t len;
 	uint8_t severity;
 	bool has_alert;
+	bool has_pre;                    /* a struct chain_prehash follows json */
 	struct detect_alert_meta alert;  /* when has_alert: for thresholds */
 	char json[];
 };
 
+/* where a record's prehash sits: after its JSON, 8-byte aligned */
+static inline size_t pre_off(uint32_t len)
+{
+	return ((size_t)len + 7u) & ~(size_t)7u;
+}
+
 static inline struct rec_info msg_info(const struct rec_msg *m)
 {
 	struct rec_info info = { m->event_type, m->severity, m->ts,
-				 m->has_alert ? &m->alert : NULL };
+				 m->has_alert ? &m->alert : NULL,
+				 m->has_pre ? (const struct chain_prehash *)(const void *)(m->json + pre_off(m->len))
+					    : NULL };
 	return info;
 }
 
@@ -211,8 +221,9 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 {
 	struct wthread *wt = user;
 	(void)worker;
-	size_t need = sizeof(struct rec_msg) + len;
-	if (need > ring_max_msg(&wt->out)) {
+	bool pre = wt->pl->out->prehash;
+	size_t need = sizeof(struct rec_msg) + (pre ? pre_off((uint32_t)len) + sizeof(struct chain_prehash) : len);
+	if (len > UINT32_MAX - 8 || need > ring_max_msg(&wt->out)) {
 		wt->w.st.records_truncated++;
 		return;
 	}
@@ -227,6 +238,9 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 	m->severity = info->severity;
 	msg_set_alert(m, info);
 	memcpy(m->json, json, len);
+	m->has_pre = pre;
+	if (pre) /* the hashing the output thread would do, here in parallel */
+		chain_prehash((struct chain_prehash *)(void *)(m->json + pre_off(m->len)), json, len);
 	ring_commit(&wt->out, need);
 }
 
@@ -484,6 +498,7 @@ static void sink_ring_cap(struct pipeline *pl, const struct rec_key *key, const 
 	m->len = (uint32_t)len;
 	m->severity = info->severity;
 	msg_set_alert(m, info);
+	m->has_pre = false;
 	memcpy(m->json, json, len);
 	ring_commit(&pl->cap_out, need);
 }

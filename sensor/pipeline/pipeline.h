@@ -41,6 +41,9 @@ struct pipeline_out {
 	void (*write)(void *user, const char *json, size_t len, const struct rec_info *info);
 	/* time passes (packet time in file mode): signature blocks, flushing */
 	void (*tick)(void *user, uint64_t now);
+	/* records are signed: workers hash each record's bytes as they queue
+	 * it (chain_prehash), so the output thread only hashes seq and prev */
+	bool prehash;
 };
 
 struct pipeline_config {

@@ -37,12 +37,14 @@ struct rec_key {
 };
 
 struct detect_alert_meta;
+struct chain_prehash;
 
 struct rec_info {
 	const char *event_type;
 	uint8_t severity;   /* alerts: 1 (high) .. 4; 0 otherwise */
 	uint64_t ts;        /* packet time of the record */
 	const struct detect_alert_meta *alert; /* alerts: for thresholds, else NULL */
+	const struct chain_prehash *pre;       /* the record's hash state, or NULL */
 };
 
 /* Where records go. emit() gets a complete JSON object (no newline). */

@@ -60,7 +60,7 @@ void app_config_defaults(struct app_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	for (size_t i = 0; i < app_n_parsers && i < APP_MAX_PROTOS; i++) {
 		cfg->proto[i].enabled = true;
-		cfg->proto[i].log_tx = true;
+		cfg->proto[i].log_tx = false; /* opt-in: see vigil.yaml */
 	}
 	cfg->pdu_memcap = 64ull << 20;
 }

@@ -35,8 +35,9 @@ wait $probe
 # the test configuration, with Modbus on 5020 configured: the XDP program
 # keeps the ports of every parser and those the configuration adds (a
 # protocol on a port nobody declared is only found without the pre-filter)
-sed "s|^default-rule-path: .*|default-rule-path: $(pwd)/rules|" tests/pcap/vigil.yaml > "$TMPD/v.yaml"
-printf 'app-layer:\n  protocols:\n    modbus: {ports: {tcp: [5020]}}\n' >> "$TMPD/v.yaml"
+sed -e "s|^default-rule-path: .*|default-rule-path: $(pwd)/rules|" \
+	-e 's|^    modbus: {log: yes}$|    modbus: {log: yes, ports: {tcp: [5020]}}|' tests/pcap/vigil.yaml > "$TMPD/v.yaml"
+grep -q 'tcp: \[5020\]' "$TMPD/v.yaml" || { echo "xdp: FAIL: could not add Modbus on 5020 to the configuration"; exit 1; }
 
 caps=()
 for c in pcaps/demo.pcap pcaps/modbus.pcap pcaps/dnp3.pcap pcaps/iec104.pcap \

@@ -272,7 +272,8 @@ def run_vigil(cap, proto, tmp):
         os.unlink(out)
     cfg = os.path.join(tmp, 'c.yaml')
     with open(cfg, 'w') as f:
-        f.write('stats:\n  interval: 0\nlogging: {anomaly: no}\n')
+        f.write('stats:\n  interval: 0\nlogging: {anomaly: no}\napp-layer:\n  protocols:\n' +
+                ''.join('    %s: {log: yes}\n' % p for p in ('modbus', 'dnp3', 'iec104', 's7comm', 'enip')))
     r = subprocess.run([VIGIL, '-q', '-r', cap, '-c', cfg, '--workers', '1', '-o', out],
                        capture_output=True, text=True, check=False)
     if r.returncode != 0:

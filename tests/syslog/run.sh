@@ -103,6 +103,8 @@ classification-file: classification.config
 sensor-id: test-sensor
 stats: {interval: 0}
 logging: {flow: no}
+app-layer:
+  protocols: {modbus: {log: yes}, dnp3: {log: yes}, iec104: {log: yes}, s7comm: {log: yes}, enip: {log: yes}}
 signing:
   key: $T/key/vigil.key
 outputs:

@@ -55,11 +55,12 @@ fi
 trap 'rm -f "$out_dir/out.json"; [ "$out_dir" != "$dir" ] && [ -z "${BENCH_OUT:-}" ] && rmdir "$out_dir" 2>/dev/null' EXIT
 
 # Two configurations, both the shipped vigil.yaml and rules:
-#   alerts  transaction records off (alerts, anomalies, flows, stats): what
-#           the speed targets and the Snort comparison are about
-#   all-tx  as shipped: one record per industrial transaction besides
-sed "s#^default-rule-path: .*#default-rule-path: $PWD/rules#" sensor/vigil.yaml > "$dir/all-tx.yaml"
-sed 's/log: yes}/log: no}/' "$dir/all-tx.yaml" > "$dir/alerts.yaml"
+#   alerts  as shipped: alerts, anomalies, flows, stats (what the speed
+#           targets and the Snort comparison are about)
+#   all-tx  besides, one record per industrial transaction (log: yes)
+sed "s#^default-rule-path: .*#default-rule-path: $PWD/rules#" sensor/vigil.yaml > "$dir/alerts.yaml"
+sed 's/log: no}/log: yes}/' "$dir/alerts.yaml" > "$dir/all-tx.yaml"
+grep -q 'log: yes}' "$dir/all-tx.yaml" || { echo "bench: could not turn transaction records on" >&2; exit 1; }
 
 # best of REPEAT: "seconds maxrss_kb alerts records"
 run_vigil() { # file, workers, extra args...

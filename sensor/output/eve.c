@@ -102,7 +102,7 @@ static void put_ts(struct jb *jb, const char *key, uint64_t ts)
 {
 	char buf[40];
 	eve_format_ts(buf, ts);
-	jb_set_str(jb, key, buf);
+	jb_set_ascii(jb, key, buf);
 }
 
 static void put_vlan(struct jb *jb, const struct packet *p)
@@ -121,14 +121,14 @@ static void put_endpoints(struct jb *jb, const struct vaddr *s, uint16_t sp,
 {
 	char a[INET6_ADDRSTRLEN], tmp[8];
 	eve_format_addr(a, sizeof(a), s, ver);
-	jb_set_str(jb, "src_ip", a);
+	jb_set_ascii(jb, "src_ip", a);
 	if (ports)
 		jb_set_uint(jb, "src_port", sp);
 	eve_format_addr(a, sizeof(a), d, ver);
-	jb_set_str(jb, "dest_ip", a);
+	jb_set_ascii(jb, "dest_ip", a);
 	if (ports)
 		jb_set_uint(jb, "dest_port", dp);
-	jb_set_str(jb, "proto", eve_proto_name(proto, tmp));
+	jb_set_ascii(jb, "proto", eve_proto_name(proto, tmp));
 }
 
 static bool has_ports(uint8_t proto)
@@ -145,7 +145,7 @@ void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_ty
 		jb_set_uint(jb, "flow_id", p->flow->id);
 	if (!(p->flags & PKT_NO_INDEX))
 		jb_set_uint(jb, "pcap_cnt", p->pcap_cnt);
-	jb_set_str(jb, "event_type", event_type);
+	jb_set_ascii(jb, "event_type", event_type);
 	put_vlan(jb, p);
 	if (p->ip_ver) {
 		put_endpoints(jb, &p->src, p->sp, &p->dst, p->dp, p->ip_ver, p->l4proto,
@@ -167,7 +167,7 @@ void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pc
 	jb_set_uint(jb, "flow_id", f->id);
 	if (pcap_cnt)
 		jb_set_uint(jb, "pcap_cnt", pcap_cnt);
-	jb_set_str(jb, "event_type", event_type);
+	jb_set_ascii(jb, "event_type", event_type);
 	if (f->key.vlan) {
 		jb_open_array(jb, "vlan");
 		jb_set_uint(jb, NULL, f->key.vlan);
@@ -338,8 +338,8 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 	if (f) {
 		const char *ap = app_flow_proto_name(f);
 		if (ap)
-			jb_set_str(jb, "app_proto", ap);
-		jb_set_str(jb, "direction", a->dir == 0 ? "to_server" : "to_client");
+			jb_set_ascii(jb, "app_proto", ap);
+		jb_set_ascii(jb, "direction", a->dir == 0 ? "to_server" : "to_client");
 	}
 	detect_alert_json(a->rule, jb);
 	if (a->tx && a->tx->proto->log_tx) {

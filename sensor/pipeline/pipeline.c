@@ -2,6 +2,7 @@
 #include "pipeline/pipeline.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -41,17 +42,18 @@ struct rec_msg {
 	char json[];
 };
 
-/* where a record's prehash sits: after its JSON, 8-byte aligned */
+/* where a record's prehash sits, from the start of its message (8-byte
+ * aligned, as ring messages are): after its JSON */
 static inline size_t pre_off(uint32_t len)
 {
-	return ((size_t)len + 7u) & ~(size_t)7u;
+	return (offsetof(struct rec_msg, json) + (size_t)len + 7u) & ~(size_t)7u;
 }
 
 static inline struct rec_info msg_info(const struct rec_msg *m)
 {
 	struct rec_info info = { m->event_type, m->severity, m->ts,
 				 m->has_alert ? &m->alert : NULL,
-				 m->has_pre ? (const struct chain_prehash *)(const void *)(m->json + pre_off(m->len))
+				 m->has_pre ? (const struct chain_prehash *)(const void *)((const char *)m + pre_off(m->len))
 					    : NULL };
 	return info;
 }
@@ -222,7 +224,8 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 	struct wthread *wt = user;
 	(void)worker;
 	bool pre = wt->pl->out->prehash;
-	size_t need = sizeof(struct rec_msg) + (pre ? pre_off((uint32_t)len) + sizeof(struct chain_prehash) : len);
+	size_t need = pre ? pre_off((uint32_t)len) + sizeof(struct chain_prehash)
+			  : sizeof(struct rec_msg) + len;
 	if (len > UINT32_MAX - 8 || need > ring_max_msg(&wt->out)) {
 		wt->w.st.records_truncated++;
 		return;
@@ -240,7 +243,7 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 	memcpy(m->json, json, len);
 	m->has_pre = pre;
 	if (pre) /* the hashing the output thread would do, here in parallel */
-		chain_prehash((struct chain_prehash *)(void *)(m->json + pre_off(m->len)), json, len);
+		chain_prehash((struct chain_prehash *)(void *)((char *)m + pre_off(m->len)), json, len);
 	ring_commit(&wt->out, need);
 }
 

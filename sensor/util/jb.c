@@ -240,6 +240,19 @@ void jb_set_str(struct jb *jb, const char *key, const char *s)
 	jb->len += jb_escape(jb->buf + jb->len, jb->cap - jb->len, s ? s : "", n);
 }
 
+void jb_set_ascii(struct jb *jb, const char *key, const char *s)
+{
+	size_t n = strlen(s);
+	if (!put_key_room(jb, key, n + 2))
+		return;
+	char *o = jb->buf + jb->len;
+	o[0] = '"';
+	memcpy(o + 1, s, n);
+	o[n + 1] = '"';
+	jb->len += n + 2;
+	jb->buf[jb->len] = '\0';
+}
+
 void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n)
 {
 	put_key(jb, key);
@@ -249,11 +262,23 @@ void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n)
 /* decimal digits of v at the end of tmp[24]; returns where they start */
 static char *u64_digits(char tmp[24], uint64_t v)
 {
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
 	char *p = tmp + 24;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) { /* two digits per division */
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
 	return p;
 }
 

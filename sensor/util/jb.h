@@ -48,6 +48,10 @@ void jb_close(struct jb *jb);
 
 void jb_set_str(struct jb *jb, const char *key, const char *s);
 void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n);
+/* A string the code itself made, known to need no escaping (printable
+ * ASCII without '"' or '\\': a timestamp, an address, a name from a table);
+ * copied as it is. Anything else goes through jb_set_str. */
+void jb_set_ascii(struct jb *jb, const char *key, const char *s);
 void jb_set_uint(struct jb *jb, const char *key, uint64_t v);
 void jb_set_int(struct jb *jb, const char *key, int64_t v);
 void jb_set_bool(struct jb *jb, const char *key, bool v);

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "util/cursor.h"
@@ -76,12 +77,23 @@ static void test_jb_structure_and_escaping(void **s)
 	jb_close(&jb);
 	jb_close(&jb);
 	jb_set_strn(&jb, "bin", "\xff\xc3\xa9", 3); /* invalid byte, then valid é */
+	jb_set_ascii(&jb, "ip", "10.0.0.1");
 	jb_close(&jb);
 	assert_true(jb_ok(&jb));
 	assert_string_equal(jb.buf,
 			    "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"u\":18446744073709551615,\"i\":-5,"
 			    "\"t\":true,\"n\":null,\"arr\":[1,{\"h\":\"dead\"}],"
-			    "\"bin\":\"\\u00ff\xc3\xa9\"}");
+			    "\"bin\":\"\\u00ff\xc3\xa9\",\"ip\":\"10.0.0.1\"}");
+	/* integers around every two-digit step, against printf */
+	const uint64_t nums[] = { 0, 7, 9, 10, 42, 99, 100, 101, 999, 1000, 12345, 65535, 100000,
+				  4294967295u, 10000000000000000000u };
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		jb_reset(&jb);
+		jb_set_uint(&jb, NULL, nums[i]);
+		char want[32];
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)nums[i]);
+		assert_string_equal(jb.buf, want);
+	}
 	jb_free(&jb);
 }
 

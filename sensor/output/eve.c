@@ -21,13 +21,39 @@ static char *put_digits(char *o, unsigned v, int width)
 	return o + width;
 }
 
-/* "YYYY-MM-DDTHH:MM:SS.uuuuuu+0000" (UTC) without gmtime or printf: the
- * civil date from the day number (H. Hinnant's days_from_civil inverse).
- * Years past 9999 are written with their low four digits. */
+/* "YYYY-MM-DDTHH:MM:SS" of a second; see eve_format_ts */
+static void format_sec(char out[20], uint64_t sec);
+
+/* The last two seconds formatted, per thread: a record carries its packet's
+ * time and often its flow's start. */
+static _Thread_local struct {
+	uint64_t sec[2];
+	char text[2][20];
+	unsigned next;
+} ts_cache = { { UINT64_MAX, UINT64_MAX }, { "", "" }, 0 };
+
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuu+0000" (UTC) without gmtime or printf. */
 void eve_format_ts(char out[40], uint64_t ts_usec)
 {
 	uint64_t sec = ts_usec / 1000000u;
 	unsigned usec = (unsigned)(ts_usec % 1000000u);
+	int k = ts_cache.sec[0] == sec ? 0 : ts_cache.sec[1] == sec ? 1 : -1;
+	if (k < 0) {
+		k = (int)(ts_cache.next++ & 1);
+		format_sec(ts_cache.text[k], sec);
+		ts_cache.sec[k] = sec;
+	}
+	memcpy(out, ts_cache.text[k], 19);
+	char *o = out + 19;
+	*o++ = '.';
+	o = put_digits(o, usec, 6);
+	memcpy(o, "+0000", 6);
+}
+
+/* The civil date from the day number (H. Hinnant's days_from_civil
+ * inverse). Years past 9999 are written with their low four digits. */
+static void format_sec(char out[20], uint64_t sec)
+{
 	uint64_t days = sec / 86400u;
 	unsigned sod = (unsigned)(sec % 86400u);
 	uint64_t z = days + 719468u;
@@ -52,9 +78,7 @@ void eve_format_ts(char out[40], uint64_t ts_usec)
 	o = put_digits(o, sod / 60 % 60, 2);
 	*o++ = ':';
 	o = put_digits(o, sod % 60, 2);
-	*o++ = '.';
-	o = put_digits(o, usec, 6);
-	memcpy(o, "+0000", 6);
+	*o = '\0';
 }
 
 void eve_format_addr(char *out, size_t cap, const struct vaddr *a, uint8_t ip_ver)

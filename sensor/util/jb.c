@@ -30,12 +30,20 @@ void jb_free(struct jb *jb)
 	jb->len = jb->cap = 0;
 }
 
-static bool jb_reserve(struct jb *jb, size_t n)
+static bool jb_grow(struct jb *jb, size_t n);
+
+/* room for n more bytes and the terminating NUL; the common case inline */
+static inline bool jb_reserve(struct jb *jb, size_t n)
+{
+	if (!jb->err && jb->len + n + 1 <= jb->cap)
+		return true;
+	return jb_grow(jb, n);
+}
+
+static bool jb_grow(struct jb *jb, size_t n)
 {
 	if (jb->err)
 		return false;
-	if (jb->len + n + 1 <= jb->cap)
-		return true;
 	if (jb->len + n + 1 > jb->max) {
 		jb->err = true;
 		return false;

@@ -16,9 +16,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "output/chain.h"
+#include "output/eve.h"
 #include "output/sink.h"
 
 static char dir[256];
@@ -173,6 +175,33 @@ static void test_chain_and_tampering(void **s)
 	/* an unsigned tail is accepted only with --open */
 	tamper(good, bad, "head -n 12");
 	assert_int_equal(verify1(bad, true), 0);
+}
+
+/* Record timestamps (computed without gmtime, cached per second) against
+ * gmtime_r + strftime: every 37 hours from 1970 to 2105, leap days and
+ * century years, microseconds, and seconds alternating (the cache). */
+static void test_timestamps(void **s)
+{
+	(void)s;
+	const uint64_t special[] = { 0, 951782400, 951868799, 951868800, 4107542400ull, 4107628800ull,
+				     1700000000, 1709164800, 253402300799ull };
+	char got[40], want[64], tmp[32];
+	for (uint64_t sec = 0, i = 0; sec < 4260000000ull || i < sizeof(special) / sizeof(special[0]);
+	     sec += 133201) {
+		uint64_t t = sec < 4260000000ull ? sec : special[i++];
+		for (int k = 0; k < 3; k++) {
+			uint64_t usec = k == 0 ? 0 : k == 1 ? 999999 : (t * 7919) % 1000000;
+			uint64_t at = (k == 2 && sec < 4260000000ull) ? special[t % 9] : t;
+			eve_format_ts(got, at * 1000000u + usec);
+			time_t tt = (time_t)at;
+			struct tm tm;
+			assert_non_null(gmtime_r(&tt, &tm));
+			strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+			snprintf(want, sizeof(want), "%s.%06u+0000", tmp, (unsigned)usec);
+			if (strcmp(got, want) != 0)
+				fail_msg("%llu: got %s want %s", (unsigned long long)(at * 1000000u + usec), got, want);
+		}
+	}
 }
 
 /* A record hashed in advance by the thread that made it (chain_prehash)
@@ -473,6 +502,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain_and_tampering),
+		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_prehash),
 		cmocka_unit_test(test_resent_duplicates),
 		cmocka_unit_test(test_per_record_restart_rotation),

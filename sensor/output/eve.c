@@ -160,6 +160,49 @@ static bool has_ports(uint8_t proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
 }
 
+/* A flow's vlan and endpoint members (",\"vlan\":..,\"src_ip\":..,
+ * ..,\"proto\":..") per direction, as this thread last wrote them: the
+ * same text for every record of the flow, made once. dir 2 is the flow's
+ * own order (flow and transaction records). */
+#define EP_SLOTS 64
+static _Thread_local struct ep_entry {
+	const struct flow *f;
+	uint64_t id;
+	uint8_t dir;
+	uint8_t len;  /* 0: empty */
+	char text[200];
+} ep_cache[EP_SLOTS];
+
+static struct ep_entry *ep_slot(const struct flow *f, uint8_t dir)
+{
+	return &ep_cache[(f->id * 3 + dir) % EP_SLOTS];
+}
+
+/* Appends the cached members when they are there: true. */
+static bool ep_hit(struct jb *jb, const struct flow *f, uint8_t dir)
+{
+	const struct ep_entry *e = ep_slot(f, dir);
+	if (!e->len || e->f != f || e->id != f->id || e->dir != dir)
+		return false;
+	jb_append_raw(jb, e->text, e->len);
+	return true;
+}
+
+/* Keeps what was written since from (the members ep_hit will append). */
+static void ep_store(const struct jb *jb, size_t from, const struct flow *f, uint8_t dir)
+{
+	struct ep_entry *e = ep_slot(f, dir);
+	size_t n = jb->len - from;
+	e->len = 0;
+	if (jb->err || n == 0 || n >= sizeof(e->text))
+		return;
+	memcpy(e->text, jb->buf + from, n);
+	e->f = f;
+	e->id = f->id;
+	e->dir = dir;
+	e->len = (uint8_t)n;
+}
+
 void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_type)
 {
 	jb_reset(jb);
@@ -170,7 +213,20 @@ void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_ty
 	if (!(p->flags & PKT_NO_INDEX))
 		jb_set_uint(jb, "pcap_cnt", p->pcap_cnt);
 	jb_set_ascii(jb, "event_type", event_type);
+	/* the common case (a TCP or UDP packet of a flow, one VLAN tag at
+	 * most) comes from the cache */
+	bool cacheable = p->flow && p->ip_ver && p->vlan_cnt <= 1 && p->dir <= 1 &&
+			 (p->flags & PKT_HAS_FLOW_KEY) &&
+			 (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
+	if (cacheable && ep_hit(jb, p->flow, p->dir))
+		return;
+	size_t from = jb->len;
 	put_vlan(jb, p);
+	if (cacheable) {
+		put_endpoints(jb, &p->src, p->sp, &p->dst, p->dp, p->ip_ver, p->l4proto, true);
+		ep_store(jb, from, p->flow, p->dir);
+		return;
+	}
 	if (p->ip_ver) {
 		put_endpoints(jb, &p->src, p->sp, &p->dst, p->dp, p->ip_ver, p->l4proto,
 			      has_ports(p->l4proto) && (p->flags & PKT_HAS_FLOW_KEY));
@@ -192,6 +248,9 @@ void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pc
 	if (pcap_cnt)
 		jb_set_uint(jb, "pcap_cnt", pcap_cnt);
 	jb_set_ascii(jb, "event_type", event_type);
+	if (ep_hit(jb, f, 2))
+		return;
+	size_t from = jb->len;
 	if (f->key.vlan) {
 		jb_open_array(jb, "vlan");
 		jb_set_uint(jb, NULL, f->key.vlan);
@@ -199,6 +258,7 @@ void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pc
 	}
 	put_endpoints(jb, &f->key.addr[0], f->key.port[0], &f->key.addr[1], f->key.port[1],
 		      f->key.ip_ver, f->key.proto, has_ports(f->key.proto));
+	ep_store(jb, from, f, 2);
 }
 
 void eve_close(struct jb *jb)

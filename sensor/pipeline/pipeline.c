@@ -138,13 +138,21 @@ static void backoff(unsigned *spins, bool live)
 	unsigned s = (*spins)++;
 	if (s < 64) {
 		__builtin_ia32_pause();
-	} else if (s < 256 && !live) {
-		/* reading a file the other side is busy: yield the CPU to it.
-		 * Live, gaps between packets are the rule, and yielding through
-		 * each of them burns a CPU: sleep at once. */
+	} else if (s < 80 && !live) {
+		/* reading a file the other side is busy: yield the CPU to it */
 		sched_yield();
 	} else {
-		struct timespec ts = { 0, live ? 1000000 : 20000 };
+		/* then sleep, longer and longer (10 us doubling to 1 ms): a
+		 * thread with nothing to do must not take the CPU of one that
+		 * has (three threads share two CPUs here), and live, gaps
+		 * between packets are the rule */
+		unsigned k = s >= 80 ? s - 80 : 0;
+		if (k > 7)
+			k = 7;
+		long ns = live ? 1000000 : 10000L << k;
+		if (ns > 1000000)
+			ns = 1000000;
+		struct timespec ts = { 0, ns };
 		nanosleep(&ts, NULL);
 	}
 }

@@ -461,6 +461,34 @@ static bool push(struct pipeline *pl, int wi, const struct msg *hdr, const uint8
 	return true;
 }
 
+/* A decoded packet to worker wi, its header written straight into the ring. */
+static bool push_pkt(struct pipeline *pl, int wi, const struct packet *p, uint64_t cnt,
+		     bool may_drop)
+{
+	struct wthread *wt = &pl->w[wi];
+	size_t need = sizeof(struct msg) + p->caplen;
+	struct msg *m;
+	unsigned spins = 0;
+	while (!(m = ring_reserve(&wt->in, need))) {
+		if (may_drop) {
+			pl->ring_drops++;
+			wt->ring_drops++;
+			return false;
+		}
+		if (!spins) /* see push() */
+			atomic_store_explicit(&pl->dispatched, pl->done_cnt, memory_order_release);
+		backoff(&spins, false);
+	}
+	m->type = MSG_PKT;
+	m->data_len = p->caplen;
+	m->pcap_cnt = cnt;
+	m->ts = p->ts;
+	memcpy(&m->p, p, sizeof(*p));
+	memcpy(m + 1, p->data, p->caplen);
+	ring_commit(&wt->in, need);
+	return true;
+}
+
 static void broadcast(struct pipeline *pl, uint32_t type, uint64_t cnt, uint64_t ts)
 {
 	struct msg hdr;
@@ -660,15 +688,10 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
 				p.hash = flow_hash_packet(&p, seed);
 				p.flags |= PKT_HASHED;
-				wi = (int)(p.hash % (uint32_t)pl.n);
+				/* hash -> worker by multiply and shift, not a division */
+				wi = (int)(((uint64_t)p.hash * (uint32_t)pl.n) >> 32);
 			}
-			struct msg hdr;
-			memcpy(&hdr.p, &p, sizeof(p));
-			hdr.type = MSG_PKT;
-			hdr.data_len = p.caplen;
-			hdr.pcap_cnt = cnt;
-			hdr.ts = p.ts;
-			push(&pl, wi, &hdr, p.data, pl.live);
+			push_pkt(&pl, wi, &p, cnt, pl.live);
 		}
 		pl.done_cnt = cnt;
 		if (threaded && (cnt % PUBLISH_EVERY) == 0)

@@ -129,10 +129,10 @@ static int key_cmp(const struct rec_key *a, const struct rec_key *b)
 	return 0; /* same producer: seq order is queue order */
 }
 
-/* Backoff for a thread that has nothing to do. */
 /* Packets between two publications of progress (see worker_main). */
 #define PUBLISH_EVERY 32
 
+/* Backoff for a thread that has nothing to do. */
 static void backoff(unsigned *spins, bool live)
 {
 	unsigned s = (*spins)++;

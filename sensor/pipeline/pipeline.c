@@ -264,6 +264,14 @@ static void sink_direct(void *user, int worker, const struct rec_key *key, const
 	out_write(user, json, len, info);
 }
 
+/* The output stage hands back the record space it freed before it waits. */
+static void flush_outs(struct pipeline *pl)
+{
+	for (int j = 0; j < pl->n; j++)
+		ring_flush(&pl->w[j].out);
+	ring_flush(&pl->cap_out);
+}
+
 /* Live XDP mode: records in the order they come, from any queue. */
 static void output_unordered(struct pipeline *pl)
 {
@@ -289,10 +297,12 @@ static void output_unordered(struct pipeline *pl)
 		}
 		if (all_done)
 			return;
-		if (any)
+		if (any) {
 			spins = 0;
-		else
+		} else {
+			flush_outs(pl);
 			backoff(&spins, true);
+		}
 	}
 }
 
@@ -332,6 +342,7 @@ static void *output_main(void *arg)
 		if (best < 0) {
 			if (all_done)
 				break;
+			flush_outs(pl);
 			backoff(&spins, pl->live);
 			continue;
 		}
@@ -341,6 +352,7 @@ static void *output_main(void *arg)
 			if (!head[j] && pos[j] != POS_DONE && pos[j] < need)
 				ok = false;
 		if (!ok) {
+			flush_outs(pl);
 			backoff(&spins, pl->live);
 			continue;
 		}
@@ -375,7 +387,6 @@ static void *worker_main(void *arg)
 	struct wthread *wt = arg;
 	struct pipeline *pl = wt->pl;
 	unsigned spins = 0, unpublished = 0;
-	struct packet p;
 	for (;;) {
 		size_t len;
 		const struct msg *m = ring_peek(&wt->in, &len);
@@ -400,13 +411,16 @@ static void *worker_main(void *arg)
 		spins = 0;
 		bool end = false;
 		switch (m->type) {
-		case MSG_PKT:
-			memcpy(&p, &m->p, sizeof(p));
-			rebase(&p, m->p.data, (const uint8_t *)(m + 1));
-			worker_packet(&wt->w, &p);
+		case MSG_PKT: {
+			/* the message is this thread's until it is released:
+			 * the packet is processed where it lies */
+			struct packet *pk = &((struct msg *)(uintptr_t)m)->p;
+			rebase(pk, pk->data, (const uint8_t *)(m + 1));
+			worker_packet(&wt->w, pk);
 			if (m->pcap_cnt * 2 + 1 > wt->processed)
 				wt->processed = m->pcap_cnt * 2 + 1;
 			break;
+		}
 		case MSG_TICK:
 			worker_tick(&wt->w, m->ts, m->pcap_cnt);
 			if (m->pcap_cnt * 2 > wt->processed)

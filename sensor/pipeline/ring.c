@@ -88,30 +88,46 @@ void ring_commit(struct ring *r, size_t len)
 	atomic_store_explicit(&r->head, head + HDR + align8(len), memory_order_release);
 }
 
+static inline void publish_tail(struct ring *r)
+{
+	atomic_store_explicit(&r->tail, r->read, memory_order_release);
+	r->unpublished = 0;
+}
+
 const void *ring_peek(struct ring *r, size_t *len)
 {
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	for (;;) {
-		if (tail == r->cached_head) {
+		if (r->read == r->cached_head) {
 			r->cached_head = atomic_load_explicit(&r->head, memory_order_acquire);
-			if (tail == r->cached_head)
+			if (r->read == r->cached_head) {
+				if (atomic_load_explicit(&r->tail, memory_order_relaxed) != r->read)
+					publish_tail(r);
 				return NULL;
+			}
 		}
-		uint64_t h = get_hdr(r, tail);
+		uint64_t h = get_hdr(r, r->read);
 		if (h == PAD) {
-			tail += r->size - (tail & r->mask);
-			atomic_store_explicit(&r->tail, tail, memory_order_release);
+			r->read += r->size - (r->read & r->mask);
+			publish_tail(r);
 			continue;
 		}
 		*len = (size_t)h;
-		return r->buf + ((tail + HDR) & r->mask);
+		return r->buf + ((r->read + HDR) & r->mask);
 	}
+}
+
+void ring_flush(struct ring *r)
+{
+	if (r->unpublished)
+		publish_tail(r);
 }
 
 void ring_release(struct ring *r, size_t len)
 {
-	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-	atomic_store_explicit(&r->tail, tail + HDR + align8(len), memory_order_release);
+	r->read += HDR + align8(len);
+	if (++r->unpublished >= 16 ||
+	    r->read - atomic_load_explicit(&r->tail, memory_order_relaxed) >= r->size / 8)
+		publish_tail(r);
 }
 
 size_t ring_used(struct ring *r)

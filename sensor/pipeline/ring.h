@@ -23,6 +23,10 @@ struct ring {
 	uint64_t cached_tail;                 /* producer's view of tail */
 	_Alignas(64) _Atomic uint64_t tail;   /* written by the consumer */
 	uint64_t cached_head;                 /* consumer's view of head */
+	uint64_t read;                        /* consumer's position, ahead of
+					       * tail by what it has not yet
+					       * published */
+	uint32_t unpublished;                 /* messages released since */
 	_Alignas(64) uint8_t *buf;
 	uint64_t size;                        /* bytes, power of two */
 	uint64_t mask;
@@ -41,10 +45,17 @@ void *ring_reserve(struct ring *r, size_t len);
 /* Producer: publishes the message reserved last (len as reserved). */
 void ring_commit(struct ring *r, size_t len);
 
-/* Consumer: the next message and its length, or NULL when empty. */
+/* Consumer: the next message and its length, or NULL when empty (having
+ * then made every release visible to the producer). */
 const void *ring_peek(struct ring *r, size_t *len);
-/* Consumer: frees the message returned by the last ring_peek. */
+/* Consumer: frees the message returned by the last ring_peek. The space is
+ * handed back to the producer in batches (every 16 messages, an eighth of
+ * the ring, or when the ring runs empty): a tail written for every message
+ * moved a cache line between the two cores for every message while the
+ * producer waited on a full ring. */
 void ring_release(struct ring *r, size_t len);
+/* Consumer: hands back what was released now (before it waits on anything). */
+void ring_flush(struct ring *r);
 
 /* Either side: bytes in use right now (approximate from the other side). */
 size_t ring_used(struct ring *r);

@@ -750,7 +750,6 @@ void detect_thread_free(struct detect_thread *dt)
 {
 	if (!dt)
 		return;
-	if (getenv("VIGIL_DSTATS")) fprintf(stderr, "evaluated %llu prefilter %llu\n", (unsigned long long)dt->st.evaluated, (unsigned long long)dt->st.prefilter_hits);
 	hs_free_scratch(dt->hs);
 	free(dt->hitmap);
 	free(dt->hits);

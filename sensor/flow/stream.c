@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/cursor.h"
 
 const char *const stream_event_names[STREAM_EV__COUNT] = {
 	[STREAM_EV_RETRANSMISSION] = "stream.pkt_retransmission",
@@ -54,9 +53,7 @@ static void ev(struct flow_table *ft, struct flow *f, struct packet *p, enum str
 		cb->event(cb->user, f, p, e);
 }
 
-/* A 16-bit fingerprint of a segment's bytes, 8 bytes at a time: enough to
- * tell a retransmission carrying different data from a true one. */
-/* A fingerprint of a delivered segment's bytes (to tell a retransmission
+/* A 16-bit fingerprint of a delivered segment's bytes (to tell a retransmission
  * with other data): two independent multiply lanes over 16-byte steps, the
  * tail zero-padded into one last step. */
 static uint16_t seg_sum(const uint8_t *b, uint32_t len)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* SHA256_Init/Update/Final: the only OpenSSL interface whose digest state is
- * a plain struct that can be handed to another thread by value (the record
- * prehash); deprecated in OpenSSL 3 but kept by it, same code underneath. */
+/* SHA256_Init/Update/Final, deprecated in OpenSSL 3 but kept by it: the only
+ * OpenSSL digest whose state is a plain struct that can be handed to another
+ * thread by value (the record prehash), and it fetches nothing per call
+ * (SHA256() fetches the algorithm from the provider every time: 1.0 us per
+ * 850-byte record here, against 0.57 us). */
 #define OPENSSL_SUPPRESS_DEPRECATED
 /* Signed, hash-chained records: see chain.h. OpenSSL for SHA-256 and
  * Ed25519 (pure Ed25519: signatures are deterministic, so a replay writes
@@ -22,6 +24,7 @@
 #include <openssl/sha.h>
 
 #include "output/eve.h"
+#include "util/jb.h"
 
 struct chain {
 	EVP_PKEY *key;
@@ -38,11 +41,6 @@ struct chain {
 	uint64_t block_us;
 	uint64_t signatures;
 	time_t last_sync;
-	/* the record hash: the digest fetched once and one context reused
-	 * (SHA256() fetches the algorithm from the provider on every call,
-	 * which costs more than hashing a record) */
-	EVP_MD *sha256;
-	EVP_MD_CTX *md;
 };
 
 static const char zero_hash[CHAIN_HASH_HEX + 1] =
@@ -58,25 +56,19 @@ static void hex_digest(const unsigned char d[SHA256_DIGEST_LENGTH], char out[CHA
 	out[CHAIN_HASH_HEX] = 0;
 }
 
-void chain_sha256_hex(const void *p, size_t n, char out[CHAIN_HASH_HEX + 1])
+static void final_hex(SHA256_CTX *x, char out[CHAIN_HASH_HEX + 1])
 {
 	unsigned char d[SHA256_DIGEST_LENGTH];
-	SHA256(p, n, d);
+	SHA256_Final(d, x);
 	hex_digest(d, out);
 }
 
-/* chain_sha256_hex with the chain's context; the same digest. */
-static void chain_hash(struct chain *c, const void *p, size_t n, char out[CHAIN_HASH_HEX + 1])
+void chain_sha256_hex(const void *p, size_t n, char out[CHAIN_HASH_HEX + 1])
 {
-	unsigned char d[SHA256_DIGEST_LENGTH];
-	unsigned int dl = 0;
-	if (c->md && EVP_DigestInit_ex2(c->md, c->sha256, NULL) == 1 &&
-	    EVP_DigestUpdate(c->md, p, n) == 1 && EVP_DigestFinal_ex(c->md, d, &dl) == 1 &&
-	    dl == SHA256_DIGEST_LENGTH) {
-		hex_digest(d, out);
-		return;
-	}
-	chain_sha256_hex(p, n, out);
+	SHA256_CTX x;
+	SHA256_Init(&x);
+	SHA256_Update(&x, p, n);
+	final_hex(&x, out);
 }
 
 static int key_id_of(EVP_PKEY *k, char out[17])
@@ -238,16 +230,8 @@ struct chain *chain_open(const struct chain_config *cfg, char *err, size_t errle
 	c->block_records = cfg->block_records ? cfg->block_records : 1024;
 	c->block_us = (uint64_t)(cfg->block_ms ? cfg->block_ms : 1000) * 1000u;
 	c->block_first = c->seq + 1;
-	c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	c->md = c->sha256 ? EVP_MD_CTX_new() : NULL;
-	if (!c->md) {
-		snprintf(err, errlen, "OpenSSL: no SHA-256");
-		goto fail;
-	}
 	return c;
 fail:
-	EVP_MD_CTX_free(c->md);
-	EVP_MD_free(c->sha256);
 	EVP_PKEY_free(c->key);
 	EVP_PKEY_free(c->old_key);
 	free(c);
@@ -259,8 +243,6 @@ void chain_free(struct chain *c)
 	if (!c)
 		return;
 	state_save(c, true);
-	EVP_MD_CTX_free(c->md);
-	EVP_MD_free(c->sha256);
 	EVP_PKEY_free(c->key);
 	EVP_PKEY_free(c->old_key);
 	free(c);
@@ -296,8 +278,8 @@ void chain_prehash(struct chain_prehash *ph, const char *json, size_t len)
 	if (!len)
 		return;
 	SHA256_CTX x;
-	if (SHA256_Init(&x) != 1 || SHA256_Update(&x, json, len - 1) != 1)
-		return;
+	SHA256_Init(&x);
+	SHA256_Update(&x, json, len - 1);
 	memcpy(ph->state, &x, sizeof(x));
 	ph->len = len - 1;
 }
@@ -316,12 +298,7 @@ static size_t seal(struct chain *c, const char *json, size_t len, const struct c
 		out[n++] = ',';
 	memcpy(out + n, "\"seq\":", 6);
 	n += 6;
-	char digits[20];
-	int nd = 0;
-	for (uint64_t v = c->seq + 1; nd == 0 || v; v /= 10)
-		digits[nd++] = (char)('0' + v % 10);
-	while (nd)
-		out[n++] = digits[--nd];
+	n += jb_format_uint(out + n, c->seq + 1);
 	memcpy(out + n, ",\"prev\":\"", 9);
 	n += 9;
 	memcpy(out + n, c->prev, CHAIN_HASH_HEX);
@@ -330,17 +307,17 @@ static size_t seal(struct chain *c, const char *json, size_t len, const struct c
 	out[n++] = '}';
 	out[n] = 0;
 	c->seq++;
+	SHA256_CTX x;
+	size_t from = 0;
 	if (ph && ph->len == len - 1) {
 		/* the record's bytes are hashed already: the appended tail only */
-		SHA256_CTX x;
-		unsigned char d[SHA256_DIGEST_LENGTH];
 		memcpy(&x, ph->state, sizeof(x));
-		if (SHA256_Update(&x, out + len - 1, n - (len - 1)) == 1 && SHA256_Final(d, &x) == 1) {
-			hex_digest(d, c->prev);
-			return n;
-		}
+		from = len - 1;
+	} else {
+		SHA256_Init(&x);
 	}
-	chain_hash(c, out, n, c->prev);
+	SHA256_Update(&x, out + from, n - from);
+	final_hex(&x, c->prev);
 	return n;
 }
 

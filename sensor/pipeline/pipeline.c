@@ -449,18 +449,18 @@ static void *worker_main(void *arg)
 
 /* ---- capture thread --------------------------------------------------------- */
 
-static bool push(struct pipeline *pl, int wi, const struct msg *hdr, const uint8_t *data,
-		 bool may_drop)
+/* Room for a message of need bytes in worker wi's ring: waits, or (live)
+ * drops and counts. */
+static struct msg *reserve_in(struct pipeline *pl, int wi, size_t need, bool may_drop)
 {
 	struct wthread *wt = &pl->w[wi];
-	size_t need = sizeof(struct msg) + hdr->data_len;
 	struct msg *m;
 	unsigned spins = 0;
 	while (!(m = ring_reserve(&wt->in, need))) {
 		if (may_drop) {
 			pl->ring_drops++;
 			wt->ring_drops++;
-			return false;
+			return NULL;
 		}
 		/* idle workers must see everything dispatched so far while this
 		 * one catches up, or the output stage could wait for them */
@@ -468,10 +468,20 @@ static bool push(struct pipeline *pl, int wi, const struct msg *hdr, const uint8
 			atomic_store_explicit(&pl->dispatched, pl->done_cnt, memory_order_release);
 		backoff(&spins, false);
 	}
+	return m;
+}
+
+static bool push(struct pipeline *pl, int wi, const struct msg *hdr, const uint8_t *data,
+		 bool may_drop)
+{
+	size_t need = sizeof(struct msg) + hdr->data_len;
+	struct msg *m = reserve_in(pl, wi, need, may_drop);
+	if (!m)
+		return false;
 	memcpy(m, hdr, sizeof(*hdr));
 	if (hdr->data_len)
 		memcpy(m + 1, data, hdr->data_len);
-	ring_commit(&wt->in, need);
+	ring_commit(&pl->w[wi].in, need);
 	return true;
 }
 
@@ -479,27 +489,17 @@ static bool push(struct pipeline *pl, int wi, const struct msg *hdr, const uint8
 static bool push_pkt(struct pipeline *pl, int wi, const struct packet *p, uint64_t cnt,
 		     bool may_drop)
 {
-	struct wthread *wt = &pl->w[wi];
 	size_t need = sizeof(struct msg) + p->caplen;
-	struct msg *m;
-	unsigned spins = 0;
-	while (!(m = ring_reserve(&wt->in, need))) {
-		if (may_drop) {
-			pl->ring_drops++;
-			wt->ring_drops++;
-			return false;
-		}
-		if (!spins) /* see push() */
-			atomic_store_explicit(&pl->dispatched, pl->done_cnt, memory_order_release);
-		backoff(&spins, false);
-	}
+	struct msg *m = reserve_in(pl, wi, need, may_drop);
+	if (!m)
+		return false;
 	m->type = MSG_PKT;
 	m->data_len = p->caplen;
 	m->pcap_cnt = cnt;
 	m->ts = p->ts;
 	memcpy(&m->p, p, sizeof(*p));
 	memcpy(m + 1, p->data, p->caplen);
-	ring_commit(&wt->in, need);
+	ring_commit(&pl->w[wi].in, need);
 	return true;
 }
 

@@ -290,6 +290,15 @@ static char *u64_digits(char tmp[24], uint64_t v)
 	return p;
 }
 
+size_t jb_format_uint(char *out, uint64_t v)
+{
+	char tmp[24];
+	char *p = u64_digits(tmp, v);
+	size_t n = (size_t)(tmp + 24 - p);
+	memcpy(out, p, n);
+	return n;
+}
+
 void jb_set_uint(struct jb *jb, const char *key, uint64_t v)
 {
 	char tmp[24];

@@ -48,6 +48,8 @@ void jb_close(struct jb *jb);
 
 void jb_set_str(struct jb *jb, const char *key, const char *s);
 void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n);
+/* Writes v in decimal at out (room for 20 digits, no NUL); the length. */
+size_t jb_format_uint(char *out, uint64_t v);
 /* A string the code itself made, known to need no escaping (printable
  * ASCII without '"' or '\\': a timestamp, an address, a name from a table);
  * copied as it is. Anything else goes through jb_set_str. */

@@ -320,17 +320,34 @@ void decoder_fini(struct decoder *d)
 	d->defrag = NULL;
 }
 
+/* RFC 1071: the ones' complement sum is the same whichever byte order the
+ * 16-bit words are added in, so words are added as they lie in memory, four
+ * bytes at a time, and the folded sum is swapped into network order once. */
 uint16_t inet_csum(const uint8_t *b, uint32_t len)
 {
-	struct cursor c = cur_make(b, len);
 	uint64_t sum = 0;
-	while (cur_left(&c) >= 4)
-		sum += cur_be32(&c);
-	if (cur_left(&c) >= 2)
-		sum += cur_be16(&c);
-	if (cur_left(&c) == 1)
-		sum += (uint32_t)cur_u8(&c) << 8;
+	uint32_t i = 0;
+	for (; i + 4 <= len; i += 4) {
+		uint32_t w;
+		memcpy(&w, b + i, 4);
+		sum += w;
+	}
+	if (i + 2 <= len) {
+		uint16_t w;
+		memcpy(&w, b + i, 2);
+		sum += w;
+		i += 2;
+	}
+	if (i < len) { /* the odd byte is the high half of a last word */
+		uint8_t last[2] = { b[i], 0 };
+		uint16_t w;
+		memcpy(&w, last, 2);
+		sum += w;
+	}
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	uint16_t s = (uint16_t)sum;
+	uint8_t be[2];
+	memcpy(be, &s, 2); /* the sum in memory order is the sum in network order */
+	return (uint16_t)~(((uint16_t)be[0] << 8) | be[1]);
 }

@@ -252,17 +252,24 @@ int portset_parse(const struct detect_config *cfg, const char *s, struct portset
 	return 0;
 }
 
+static inline uint64_t be64_at(const uint8_t *b)
+{
+	uint64_t v;
+	memcpy(&v, b, 8);
+	return __builtin_bswap64(v);
+}
+
+/* The prefix compared as two 64-bit halves under a mask (no memcmp call:
+ * this runs for every candidate rule's addresses). */
 static bool net_match(const struct ipnet *n, const struct vaddr *a, uint8_t ver)
 {
 	if (n->ver != ver)
 		return false;
-	const uint8_t *b = (const uint8_t *)a;
-	unsigned full = n->bits / 8, rem = n->bits % 8;
-	if (memcmp(n->addr, b, full) != 0)
-		return false;
-	if (rem && ((b[full] ^ n->addr[full]) & (uint8_t)(0xff << (8 - rem))))
-		return false;
-	return true;
+	unsigned bits = n->bits > 128 ? 128 : n->bits;
+	uint64_t mhi = bits >= 64 ? ~0ull : bits ? ~0ull << (64 - bits) : 0;
+	uint64_t mlo = bits >= 128 ? ~0ull : bits > 64 ? ~0ull << (128 - bits) : 0;
+	return ((be64_at(a->a) ^ be64_at(n->addr)) & mhi) == 0 &&
+	       ((be64_at(a->a + 8) ^ be64_at(n->addr + 8)) & mlo) == 0;
 }
 
 bool addrset_match(const struct addrset *as, const struct vaddr *a, uint8_t ver)

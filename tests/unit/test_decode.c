@@ -421,6 +421,42 @@ static void test_hostile_lengths(void **s)
 	assert_int_equal(p.payload_len, 5);
 }
 
+/* inet_csum adds words as they lie in memory: it must agree with RFC 1071's
+ * big-endian word sum for every length, odd ones included, and with the
+ * example of RFC 1071 section 3. */
+static uint16_t csum_reference(const uint8_t *d, uint32_t len)
+{
+	uint32_t sum = 0;
+	for (uint32_t i = 0; i < len; i += 2)
+		sum += (uint32_t)d[i] << 8 | (i + 1 < len ? d[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void test_inet_csum(void **s)
+{
+	(void)s;
+	const uint8_t rfc[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	assert_int_equal(inet_csum(rfc, sizeof(rfc)), (uint16_t)~0xddf2);
+	uint8_t buf[301];
+	uint32_t x = 12345;
+	for (int round = 0; round < 200; round++) {
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			x = x * 1103515245u + 12345u;
+			buf[i] = round % 7 == 0 ? 0xff : (uint8_t)(x >> 16);
+		}
+		for (uint32_t len = 0; len <= sizeof(buf); len++)
+			assert_int_equal(inet_csum(buf, len), csum_reference(buf, len));
+		/* a header with its checksum filled in sums to zero */
+		buf[10] = buf[11] = 0;
+		uint16_t cs = inet_csum(buf, 20);
+		buf[10] = (uint8_t)(cs >> 8);
+		buf[11] = (uint8_t)cs;
+		assert_int_equal(inet_csum(buf, 20), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_extension_headers),
 		cmocka_unit_test(test_industrial_ethertypes),
 		cmocka_unit_test(test_hostile_lengths),
+		cmocka_unit_test(test_inet_csum),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

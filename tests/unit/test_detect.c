@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "detect/rule.h"
 #include "detect/uint.h"
 #include "vigil/detect.h"
 #include "vigil/flow.h"
@@ -574,10 +575,60 @@ static void test_uint_syntax(void **s)
 	assert_string_equal(e, "unexpected 'x' in '5 x'");
 }
 
+/* Address sets: every prefix length of both families, against a bit-by-bit
+ * reference, the address on each side of the prefix's edge. */
+static bool prefix_reference(const uint8_t *net, unsigned bits, const uint8_t *a)
+{
+	for (unsigned i = 0; i < bits; i++)
+		if (((net[i / 8] ^ a[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}
+
+static void test_address_prefixes(void **s)
+{
+	(void)s;
+	struct detect_config cfg = { 0 };
+	char err[256], text[96];
+	const uint8_t v6net[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xa5, 0x5a, 0xff, 0x00,
+				    0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0 };
+	const uint8_t v4net[4] = { 10, 200, 171, 85 };
+	for (int ver = 4; ver <= 6; ver += 2) {
+		unsigned maxbits = ver == 4 ? 32 : 128;
+		const uint8_t *net = ver == 4 ? v4net : v6net;
+		for (unsigned bits = 0; bits <= maxbits; bits++) {
+			char addr[INET6_ADDRSTRLEN];
+			inet_ntop(ver == 4 ? AF_INET : AF_INET6, net, addr, sizeof(addr));
+			snprintf(text, sizeof(text), "%s/%u", addr, bits);
+			struct addrset as, neg;
+			assert_int_equal(addrset_parse(&cfg, text, &as, err, sizeof(err)), 0);
+			snprintf(text, sizeof(text), "!%s/%u", addr, bits);
+			assert_int_equal(addrset_parse(&cfg, text, &neg, err, sizeof(err)), 0);
+			/* the network itself, and each single bit flipped */
+			for (int flip = -1; flip < (int)maxbits; flip++) {
+				struct vaddr a;
+				memset(&a, 0, sizeof(a));
+				memcpy(a.a, net, maxbits / 8);
+				if (flip >= 0)
+					a.a[flip / 8] ^= (uint8_t)(0x80 >> (flip % 8));
+				bool want = prefix_reference(net, bits, a.a);
+				assert_int_equal(addrset_match(&as, &a, (uint8_t)ver), want);
+				assert_int_equal(addrset_match(&neg, &a, (uint8_t)ver), !want);
+				/* the other family never matches a prefix */
+				if (bits)
+					assert_false(addrset_match(&as, &a, (uint8_t)(ver == 4 ? 6 : 4)));
+			}
+			addrset_free(&as);
+			addrset_free(&neg);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uint_syntax),
+		cmocka_unit_test(test_address_prefixes),
 		cmocka_unit_test(test_bad_rules),
 		cmocka_unit_test(test_good_rules_and_summary),
 		cmocka_unit_test(test_addresses_ports),

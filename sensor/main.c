@@ -34,7 +34,7 @@ struct opts {
 	const char *bpf;
 	int snaplen;
 	bool promisc;
-	bool immediate;
+	int immediate;  /* -1: as configured, 0 or 1: --no-immediate, --immediate */
 	const char *rule_files[MAX_RULE_FILES];
 	int n_rule_files;
 	const char *config;
@@ -94,7 +94,9 @@ static void usage(FILE *f)
 		"  -f, --bpf EXPR      BPF filter for live capture\n"
 		"      --snaplen N     live snapshot length (default 262144)\n"
 		"      --no-promisc    do not put the interface in promiscuous mode\n"
-		"      --no-immediate  let the kernel batch packets (live)\n"
+		"      --immediate     hand each packet over as it arrives (live; costs a\n"
+		"                      wake-up per packet), --no-immediate: in batches\n"
+		"                      of at most 10 ms (the default)\n"
 		"  -S FILE|DIR         rule file (repeatable)\n"
 		"  -c FILE             configuration (YAML)\n"
 		"  -l DIR              write DIR/eve.json\n"
@@ -118,6 +120,7 @@ enum {
 	OPT_SNAPLEN,
 	OPT_NO_PROMISC,
 	OPT_NO_IMMEDIATE,
+	OPT_IMMEDIATE,
 	OPT_WORKERS,
 	OPT_SIGNING_KEY,
 	OPT_TEST_RULES,
@@ -152,6 +155,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 		{ "no-promisc", no_argument, NULL, OPT_NO_PROMISC },
 		{ "no-immediate", no_argument, NULL, OPT_NO_IMMEDIATE },
+		{ "immediate", no_argument, NULL, OPT_IMMEDIATE },
 		{ "rules", required_argument, NULL, 'S' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "log-dir", required_argument, NULL, 'l' },
@@ -173,7 +177,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	memset(o, 0, sizeof(*o));
 	o->promisc = true;
-	o->immediate = true;
+	o->immediate = -1;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":r:i:f:S:c:l:o:qThV", lo, NULL)) != -1) {
@@ -189,7 +193,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case OPT_NO_PROMISC: o->promisc = false; break;
-		case OPT_NO_IMMEDIATE: o->immediate = false; break;
+		case OPT_NO_IMMEDIATE: o->immediate = 0; break;
+		case OPT_IMMEDIATE: o->immediate = 1; break;
 		case 'S':
 			if (o->n_rule_files >= MAX_RULE_FILES) {
 				fprintf(stderr, "vigil: too many -S options (at most %d)\n", MAX_RULE_FILES);
@@ -545,8 +550,8 @@ static void apply_overrides(struct vigil_config *cfg, const struct opts *o)
 		cfg->snaplen = o->snaplen;
 	if (!o->promisc)
 		cfg->promisc = false;
-	if (!o->immediate)
-		cfg->immediate = false;
+	if (o->immediate >= 0)
+		cfg->immediate = o->immediate == 1;
 	if (o->bpf)
 		cfg->bpf = o->bpf;
 	if (o->xdp_mode)

@@ -303,7 +303,10 @@ struct source *source_open_live(const struct live_opts *o, char *err, size_t err
 	pcap_set_snaplen(s->pc, o->snaplen > 0 ? o->snaplen : 262144);
 	pcap_set_promisc(s->pc, o->promisc);
 	pcap_set_immediate_mode(s->pc, o->immediate);
-	pcap_set_timeout(s->pc, 100);
+	/* Without immediate mode the kernel hands packets over in blocks, at
+	 * the latest after this many milliseconds: the delay an alert can take
+	 * on a quiet link, and the pace of the idle wake-ups. */
+	pcap_set_timeout(s->pc, 10);
 	if (o->buffer_mb > 0)
 		pcap_set_buffer_size(s->pc, o->buffer_mb << 20);
 	int rc = pcap_activate(s->pc);

@@ -126,6 +126,14 @@ static void test_empty_and_missing(void **s)
 	char err[512];
 	assert_int_equal(load(&c, "", err, sizeof(err)), 0);
 	assert_int_equal(c.worker.flow.memcap, 256ull << 20);
+	/* live capture: packets in batches, a kernel buffer larger than
+	 * libpcap's 2 MiB (which dropped packets at 20 000/s) */
+	assert_false(c.immediate);
+	assert_int_equal(c.buffer_mb, 64);
+	config_free(&c);
+	assert_int_equal(load(&c, "capture:\n  immediate: yes\n  buffer-mb: 0\n", err, sizeof(err)), 0);
+	assert_true(c.immediate);
+	assert_int_equal(c.buffer_mb, 0);
 	config_free(&c);
 	config_defaults(&c);
 	assert_int_equal(config_load(&c, "/nonexistent/vigil.yaml", err, sizeof(err)), -1);

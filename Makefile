@@ -57,8 +57,15 @@ OPT := -O2
 # up to 512 bytes, glibc's memset beyond.
 MEMSET_STRATEGY := -mmemset-strategy=vector_loop:512:noalign,libcall:-1:noalign
 OPT += $(shell $(CC) $(MEMSET_STRATEGY) -x c -c -o /dev/null /dev/null 2>/dev/null && echo '$(MEMSET_STRATEGY)')
+# The sensor is linked with link-time optimisation: a packet crosses many
+# small functions in several files (framing, parser, registry, worker,
+# detection), and inlining across them took 6 % of the worker's instructions
+# on the quiet plant (callgrind). The objects keep ordinary code as well
+# (fat), so the unit tests and tools link them without LTO, quickly.
+LTO_FLAGS := -flto=auto -ffat-lto-objects
+LTO := $(shell $(CC) $(LTO_FLAGS) -x c -c -o /dev/null /dev/null 2>/dev/null && echo '$(LTO_FLAGS)')
 endif
-CFLAGS_ALL = $(BASE_CFLAGS) -I$(BUILD)/ebpf $(OPT) $(PC_CFLAGS) $(CFLAGS)
+CFLAGS_ALL = $(BASE_CFLAGS) -I$(BUILD)/ebpf $(OPT) $(LTO) $(PC_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PC_LIBS) -lpthread -lm $(LDLIBS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
@@ -117,7 +124,7 @@ $(BUILD)/libvigil.a: $(SENSOR_OBJS)
 
 $(VIGIL): $(BUILD)/obj/sensor/main.o $(BUILD)/libvigil.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LTO) -o $@ $^ $(LDLIBS_ALL)
 
 $(GEN): tests/tools/gen.c $(wildcard tests/tools/gen_*.c tests/tools/*.h) | deps-stamp
 	@mkdir -p $(dir $@)
@@ -125,7 +132,7 @@ $(GEN): tests/tools/gen.c $(wildcard tests/tools/gen_*.c tests/tools/*.h) | deps
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 $(CFLAGS) -o $@ tests/tools/gen.c $(wildcard tests/tools/gen_*.c) -lm
 
 $(BUILD)/sign-bench: tests/tools/sign_bench.c $(BUILD)/libvigil.a
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) $(LDLIBS_ALL)
+	$(Q)$(CC) $(CFLAGS_ALL) -fno-lto -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) $(LDLIBS_ALL)
 
 $(BUILD)/pcap-loop: tests/tools/pcap_loop.c | deps-stamp
 	@mkdir -p $(dir $@)
@@ -134,7 +141,7 @@ $(BUILD)/pcap-loop: tests/tools/pcap_loop.c | deps-stamp
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
+	$(Q)$(CC) $(CFLAGS_ALL) -fno-lto -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
 
 # ---- eBPF: CO-RE object and skeleton, vmlinux.h from the running kernel ----
 BPF_SKEL := $(BUILD)/ebpf/vigil_xdp.skel.h

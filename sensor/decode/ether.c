@@ -12,10 +12,8 @@
 #include "decode/decode.h"
 
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "util/blk.h"
 #include "util/cursor.h"
 
 const char *const decode_event_names[DEC__COUNT] = {
@@ -231,28 +229,12 @@ static int decode_raw(struct decoder *d, struct packet *p, const uint8_t *b, uin
 	return decode_ethertype(d, p, ETHERTYPE_IPV4, b, len);
 }
 
-/* Zeroes n bytes (a multiple of 16) with 16-byte stores: GCC's generic
- * tuning turns a memset of this size into `rep stos`, whose start-up cost
- * was two thirds of this function on AMD cores. */
-static inline void zero16(uint8_t *p, size_t n)
-{
-#if defined(__SSE2__)
-	__m128i z = _mm_setzero_si128();
-	__asm__("" : "+x"(z)); /* opaque: the loop must not become a memset */
-	for (size_t i = 0; i < n; i += 16)
-		_mm_storeu_si128((__m128i *)(void *)(p + i), z);
-#else
-	memset(p, 0, n);
-#endif
-}
-
 int decode_packet(struct decoder *d, struct packet *p)
 {
 	/* reset everything decode sets; keep the capture fields */
 	size_t keep = offsetof(struct packet, flags);
 	size_t n = sizeof(*p) - keep;
-	zero16((uint8_t *)p + keep, n & ~(size_t)15);
-	memset((uint8_t *)p + keep + (n & ~(size_t)15), 0, n & 15);
+	blk_zero((uint8_t *)p + keep, n);
 	p->tcp_wscale = 0xff;
 
 	d->st.pkts++;

@@ -16,6 +16,7 @@
 #include "output/chain.h"
 #include "pipeline/ring.h"
 #include "pipeline/stats.h"
+#include "util/blk.h"
 #include "vigil/detect.h"
 
 #define POS_DONE UINT64_MAX
@@ -497,7 +498,7 @@ static bool push_pkt(struct pipeline *pl, int wi, const struct packet *p, uint64
 	m->data_len = p->caplen;
 	m->pcap_cnt = cnt;
 	m->ts = p->ts;
-	memcpy(&m->p, p, sizeof(*p));
+	blk_copy(&m->p, p, sizeof(*p));
 	memcpy(m + 1, p->data, p->caplen);
 	ring_commit(&pl->w[wi].in, need);
 	return true;

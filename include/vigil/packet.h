@@ -117,6 +117,7 @@ struct vaddr {
 #define PKT_IS_L2_ICS 0x0040    /* industrial EtherType payload */
 #define PKT_HASHED 0x0080       /* hash already holds flow_hash_packet() */
 #define PKT_NO_INDEX 0x0100     /* pcap_cnt is internal only (XDP): not logged */
+#define PKT_PAYLOAD_SUM 0x0200  /* payload_sum holds stream_seg_sum() of the payload */
 
 /* TCP flags */
 #define TCPF_FIN 0x01
@@ -180,6 +181,7 @@ struct packet {
 
 	/* set by the flow layer */
 	uint32_t hash;        /* symmetric flow hash */
+	uint16_t payload_sum; /* with PKT_PAYLOAD_SUM: computed by the capture thread */
 	struct flow *flow;
 	uint8_t dir;          /* 0 = to server, 1 = to client */
 };

@@ -56,7 +56,7 @@ static void ev(struct flow_table *ft, struct flow *f, struct packet *p, enum str
 /* A 16-bit fingerprint of a delivered segment's bytes (to tell a retransmission
  * with other data): two independent multiply lanes over 16-byte steps, the
  * tail zero-padded into one last step. */
-static uint16_t seg_sum(const uint8_t *b, uint32_t len)
+uint16_t stream_seg_sum(const uint8_t *b, uint32_t len)
 {
 	uint64_t h1 = 0x9e3779b97f4a7c15ull ^ len, h2 = 0xc2b2ae3d27d4eb4full;
 	uint32_t i = 0;
@@ -80,6 +80,15 @@ static uint16_t seg_sum(const uint8_t *b, uint32_t len)
 	return (uint16_t)(h ^ (h >> 16) ^ (h >> 32) ^ (h >> 48));
 }
 
+/* The fingerprint of b: the packet's own when b is its whole payload and the
+ * capture thread computed it already. */
+static uint16_t seg_sum(const struct packet *p, const uint8_t *b, uint32_t len)
+{
+	if (p && (p->flags & PKT_PAYLOAD_SUM) && b == p->payload && len == p->payload_len)
+		return p->payload_sum;
+	return stream_seg_sum(b, len);
+}
+
 static void deliver(struct flow_table *ft, struct flow *f, struct packet *p, uint8_t d,
 		    const uint8_t *b, uint32_t len)
 {
@@ -90,7 +99,7 @@ static void deliver(struct flow_table *ft, struct flow *f, struct packet *p, uin
 		struct seg_print *pr = &sd->prints[sd->print_next++ % STREAM_PRINTS];
 		pr->seq = sd->next_seq;
 		pr->len = (uint16_t)len;
-		pr->sum = seg_sum(b, len);
+		pr->sum = seg_sum(p, b, len);
 	}
 	sd->next_seq += len;
 	sd->delivered += len;
@@ -289,10 +298,15 @@ static void handle_data(struct flow_table *ft, struct flow *f, struct packet *p,
 	if (SEQ_LEQ(end, sd->next_seq)) {
 		/* all old: a retransmission; compare with what we delivered */
 		bool differ = false;
+		int sum = -1;
 		for (int i = 0; i < STREAM_PRINTS; i++) {
 			const struct seg_print *pr = &sd->prints[i];
-			if (pr->len && pr->seq == seq && pr->len == len && pr->sum != seg_sum(b, len))
-				differ = true;
+			if (pr->len && pr->seq == seq && pr->len == len) {
+				if (sum < 0)
+					sum = seg_sum(p, b, len);
+				if (pr->sum != sum)
+					differ = true;
+			}
 		}
 		if (differ) {
 			st->overlaps++;

@@ -703,6 +703,12 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
 				p.hash = flow_hash_packet(&p, seed);
 				p.flags |= PKT_HASHED;
+				/* the reassembly fingerprint too: this thread has time to
+				 * spare, the worker has not */
+				if (p.l4proto == IPPROTO_TCP && p.payload_len) {
+					p.payload_sum = stream_seg_sum(p.payload, p.payload_len);
+					p.flags |= PKT_PAYLOAD_SUM;
+				}
 				/* hash -> worker by multiply and shift, not a division */
 				wi = (int)(((uint64_t)p.hash * (uint32_t)pl.n) >> 32);
 			}

@@ -703,9 +703,10 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
 				p.hash = flow_hash_packet(&p, seed);
 				p.flags |= PKT_HASHED;
-				/* the reassembly fingerprint too: this thread has time to
-				 * spare, the worker has not */
-				if (p.l4proto == IPPROTO_TCP && p.payload_len) {
+				/* with one worker, the reassembly fingerprint too: then
+				 * this thread has time to spare and the worker has not
+				 * (with more workers this thread is the busier one) */
+				if (pl.n == 1 && p.l4proto == IPPROTO_TCP && p.payload_len) {
 					p.payload_sum = stream_seg_sum(p.payload, p.payload_len);
 					p.flags |= PKT_PAYLOAD_SUM;
 				}

@@ -50,21 +50,20 @@ static void check_options(struct decoder *d, struct packet *p, const uint8_t *op
 
 int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len)
 {
-	struct cursor c = cur_make(b, len);
-	uint8_t vihl = cur_u8(&c);
-	uint8_t tos = cur_u8(&c);
-	uint16_t tot = cur_be16(&c);
-	uint16_t id = cur_be16(&c);
-	uint16_t frag = cur_be16(&c);
-	uint8_t ttl = cur_u8(&c);
-	uint8_t proto = cur_u8(&c);
-	cur_skip(&c, 2);
-	const uint8_t *src = cur_ptr(&c, 4);
-	const uint8_t *dst = cur_ptr(&c, 4);
-	if (!cur_ok(&c)) {
+	/* the fixed header, read directly once its 20 bytes are known there */
+	if (len < 20) {
 		decode_set_event(d, p, DEC_IPV4_TRUNC);
 		return DECODE_OK;
 	}
+	uint8_t vihl = b[0];
+	uint8_t tos = b[1];
+	uint16_t tot = rd_be16(b + 2);
+	uint16_t id = rd_be16(b + 4);
+	uint16_t frag = rd_be16(b + 6);
+	uint8_t ttl = b[8];
+	uint8_t proto = b[9];
+	const uint8_t *src = b + 12;
+	const uint8_t *dst = b + 16;
 	d->st.ipv4++;
 	if ((vihl >> 4) != 4) {
 		decode_set_event(d, p, DEC_IPV4_WRONG_VERSION);
@@ -109,16 +108,12 @@ int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t 
 		p->flags |= PKT_IPV4_CSUM_BAD;
 		d->st.ipv4_csum_bad++;
 	}
-	if (hlen > 20) {
-		struct cursor oc = cur_make(b, hlen);
-		cur_skip(&oc, 20);
-		check_options(d, p, cur_ptr(&oc, hlen - 20), hlen - 20);
-	}
+	if (hlen > 20)
+		check_options(d, p, b + 20, hlen - 20);
 
-	struct cursor pc = cur_make(b, dlen);
-	cur_skip(&pc, hlen);
-	size_t plen = cur_left(&pc);
-	const uint8_t *pl = cur_ptr(&pc, plen);
+	/* hlen <= dlen: tot >= hlen and len >= hlen were checked */
+	size_t plen = dlen - hlen;
+	const uint8_t *pl = b + hlen;
 
 	uint16_t off = (uint16_t)((frag & 0x1fff) * 8);
 	bool mf = (frag & 0x2000) != 0;

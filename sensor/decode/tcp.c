@@ -58,19 +58,18 @@ static void tcp_options(struct decoder *d, struct packet *p, const uint8_t *opt,
 
 void decode_tcp(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len)
 {
-	struct cursor c = cur_make(b, len);
-	uint16_t sp = cur_be16(&c);
-	uint16_t dp = cur_be16(&c);
-	uint32_t seq = cur_be32(&c);
-	uint32_t ack = cur_be32(&c);
-	uint8_t off = cur_u8(&c);
-	uint8_t flags = cur_u8(&c);
-	uint16_t win = cur_be16(&c);
-	cur_skip(&c, 4);
-	if (!cur_ok(&c)) {
+	/* the fixed header, read directly once its 20 bytes are known there */
+	if (len < 20) {
 		decode_set_event(d, p, DEC_TCP_TRUNC);
 		return;
 	}
+	uint16_t sp = rd_be16(b);
+	uint16_t dp = rd_be16(b + 2);
+	uint32_t seq = rd_be32(b + 4);
+	uint32_t ack = rd_be32(b + 8);
+	uint8_t off = b[12];
+	uint8_t flags = b[13];
+	uint16_t win = rd_be16(b + 14);
 	d->st.tcp++;
 	uint32_t hlen = (uint32_t)(off >> 4) * 4;
 	if (hlen < 20) {
@@ -90,10 +89,8 @@ void decode_tcp(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t 
 	p->tcp_flags = flags;
 	p->tcp_win = win;
 	if (hlen > 20)
-		tcp_options(d, p, cur_ptr(&c, hlen - 20), hlen - 20);
-	struct cursor pc = cur_make(b, len);
-	cur_skip(&pc, hlen);
-	p->payload_len = (uint32_t)cur_left(&pc);
-	p->payload = cur_ptr(&pc, p->payload_len);
+		tcp_options(d, p, b + 20, hlen - 20);
+	p->payload_len = len - hlen;
+	p->payload = b + hlen;
 	p->flags |= PKT_HAS_FLOW_KEY;
 }

@@ -61,6 +61,17 @@ static inline bool cur_need(struct cursor *c, size_t n)
 	return true;
 }
 
+/* Unchecked big-endian reads, for a header whose length was checked once. */
+static inline uint16_t rd_be16(const uint8_t *b)
+{
+	return (uint16_t)((b[0] << 8) | b[1]);
+}
+
+static inline uint32_t rd_be32(const uint8_t *b)
+{
+	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+}
+
 static inline uint8_t cur_u8(struct cursor *c)
 {
 	if (!cur_need(c, 1))

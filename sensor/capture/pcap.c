@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +27,9 @@
  * the mapping does not count in the resident set.
  */
 #define MAP_RELEASE (32u << 20)
+/* live, without immediate mode: the kernel hands packets over in blocks of
+ * at most this many milliseconds */
+#define PCAP_BLOCK_MS 10
 #define MAX_CAPLEN 262144u
 
 struct fmap {
@@ -43,6 +47,10 @@ struct source {
 	bool mapped;
 	bool live;
 	volatile sig_atomic_t stop;
+	bool draining;         /* live, stopped: taking what the kernel holds */
+	bool drain_waited;     /* ... and has waited once for the last block */
+	int drain_breaks;
+	struct timespec drain_end;
 	char **files;
 	size_t n_files;
 	size_t next_file;
@@ -306,7 +314,7 @@ struct source *source_open_live(const struct live_opts *o, char *err, size_t err
 	/* Without immediate mode the kernel hands packets over in blocks, at
 	 * the latest after this many milliseconds: the delay an alert can take
 	 * on a quiet link, and the pace of the idle wake-ups. */
-	pcap_set_timeout(s->pc, 10);
+	pcap_set_timeout(s->pc, PCAP_BLOCK_MS);
 	if (o->buffer_mb > 0)
 		pcap_set_buffer_size(s->pc, o->buffer_mb << 20);
 	int rc = pcap_activate(s->pc);
@@ -342,10 +350,37 @@ err_free:
 	return NULL;
 }
 
+/* A live source that was told to stop first takes what the kernel already
+ * holds: packets are handed over in blocks of up to 10 ms, so the last ones
+ * before the signal may not have been delivered yet. It reads without
+ * blocking until nothing is there, waits once for the kernel to hand over
+ * its last block (PCAP_BLOCK_MS twice), reads again, and ends; DRAIN_MS
+ * bounds it all (traffic that never pauses). */
+#define DRAIN_MS 500
+
+static bool drain_over(struct source *s)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!s->draining) {
+		s->draining = true;
+		pcap_setnonblock(s->pc, 1, s->errbuf);
+		s->drain_end = now;
+		s->drain_end.tv_nsec += DRAIN_MS * 1000000L;
+		if (s->drain_end.tv_nsec >= 1000000000L) {
+			s->drain_end.tv_sec += s->drain_end.tv_nsec / 1000000000L;
+			s->drain_end.tv_nsec %= 1000000000L;
+		}
+		return false;
+	}
+	return now.tv_sec > s->drain_end.tv_sec ||
+	       (now.tv_sec == s->drain_end.tv_sec && now.tv_nsec >= s->drain_end.tv_nsec);
+}
+
 int source_next(struct source *s, struct capture_pkt *pkt)
 {
 	for (;;) {
-		if (s->stop)
+		if (s->stop && (!s->live || !s->pc || drain_over(s)))
 			return 0;
 		if (s->mapped) {
 			const char *why = NULL;
@@ -390,8 +425,16 @@ int source_next(struct source *s, struct capture_pkt *pkt)
 			pkt->linktype = s->linktype;
 			return 1;
 		}
-		if (rc == 0) /* live timeout */
-			return SOURCE_IDLE;
+		if (rc == 0) {
+			if (!s->stop) /* live timeout */
+				return SOURCE_IDLE;
+			if (s->drain_waited) /* stopping: everything has been taken */
+				return 0;
+			struct timespec ts = { 0, 2 * PCAP_BLOCK_MS * 1000000L };
+			nanosleep(&ts, NULL);
+			s->drain_waited = true;
+			continue;
+		}
 		if (rc == PCAP_ERROR && !s->live) {
 			s->st.truncated_files++;
 			fprintf(stderr, "vigil: warning: %s: truncated or corrupt after packet %llu: %s\n",
@@ -401,8 +444,11 @@ int source_next(struct source *s, struct capture_pkt *pkt)
 			fprintf(stderr, "vigil: %s: %s\n", s->cur_name, pcap_geterr(s->pc));
 			return 0;
 		}
-		if (rc == PCAP_ERROR_BREAK && s->live)
+		if (rc == PCAP_ERROR_BREAK && s->live) {
+			if (s->stop && ++s->drain_breaks <= 4)
+				continue; /* source_stop woke the reader: now drain */
 			return 0;
+		}
 		/* end of this file */
 		pcap_close(s->pc);
 		s->pc = NULL;

@@ -672,7 +672,18 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 	memset(&p, 0, sizeof(p));
 	uint64_t seed = pc->wcfg->flow.hash_seed;
 	int r;
-	while (!*stop && (r = source_next(src, &cp)) != 0) {
+	bool stopping = false;
+	for (;;) {
+		if (*stop && !stopping) {
+			/* a file stops here; a live source first takes what the
+			 * kernel holds already (bounded), then ends */
+			if (!pl.live)
+				break;
+			stopping = true;
+			source_stop(src);
+		}
+		if ((r = source_next(src, &cp)) == 0)
+			break;
 		if (pc->reload && (*pc->reload || pl.retired))
 			reload_poll(&pl);
 		if (r == SOURCE_IDLE)

@@ -364,7 +364,8 @@ static bool drain_over(struct source *s)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!s->draining) {
 		s->draining = true;
-		pcap_setnonblock(s->pc, 1, s->errbuf);
+		if (pcap_setnonblock(s->pc, 1, s->errbuf) < 0)
+			return true; /* a blocking read could wait for ever: stop now */
 		s->drain_end = now;
 		s->drain_end.tv_nsec += DRAIN_MS * 1000000L;
 		if (s->drain_end.tv_nsec >= 1000000000L) {

@@ -10,10 +10,10 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xdp/xsk.h>

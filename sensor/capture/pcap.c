@@ -13,10 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/clock.h"
 
 /*
  * Classic pcap files are read through a memory map instead of libpcap's
@@ -47,10 +48,9 @@ struct source {
 	bool mapped;
 	bool live;
 	volatile sig_atomic_t stop;
-	bool draining;         /* live, stopped: taking what the kernel holds */
+	uint64_t drain_end_us; /* live, stopped: taking what the kernel holds
+				* until then (mono_us), or 0 */
 	bool drain_waited;     /* ... and has waited once for the last block */
-	int drain_breaks;
-	struct timespec drain_end;
 	char **files;
 	size_t n_files;
 	size_t next_file;
@@ -358,30 +358,24 @@ err_free:
  * bounds it all (traffic that never pauses). */
 #define DRAIN_MS 500
 
+/* true once the source has nothing more to give after a stop */
 static bool drain_over(struct source *s)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!s->draining) {
-		s->draining = true;
+	if (!s->live || !s->pc)
+		return true;
+	if (!s->drain_end_us) {
 		if (pcap_setnonblock(s->pc, 1, s->errbuf) < 0)
 			return true; /* a blocking read could wait for ever: stop now */
-		s->drain_end = now;
-		s->drain_end.tv_nsec += DRAIN_MS * 1000000L;
-		if (s->drain_end.tv_nsec >= 1000000000L) {
-			s->drain_end.tv_sec += s->drain_end.tv_nsec / 1000000000L;
-			s->drain_end.tv_nsec %= 1000000000L;
-		}
+		s->drain_end_us = mono_us() + DRAIN_MS * 1000u;
 		return false;
 	}
-	return now.tv_sec > s->drain_end.tv_sec ||
-	       (now.tv_sec == s->drain_end.tv_sec && now.tv_nsec >= s->drain_end.tv_nsec);
+	return mono_us() >= s->drain_end_us;
 }
 
 int source_next(struct source *s, struct capture_pkt *pkt)
 {
 	for (;;) {
-		if (s->stop && (!s->live || !s->pc || drain_over(s)))
+		if (s->stop && drain_over(s))
 			return 0;
 		if (s->mapped) {
 			const char *why = NULL;
@@ -446,8 +440,9 @@ int source_next(struct source *s, struct capture_pkt *pkt)
 			return 0;
 		}
 		if (rc == PCAP_ERROR_BREAK && s->live) {
-			if (s->stop && ++s->drain_breaks <= 4)
-				continue; /* source_stop woke the reader: now drain */
+			if (s->stop) /* source_stop woke the reader: now drain
+				      * (drain_over bounds it in time) */
+				continue;
 			return 0;
 		}
 		/* end of this file */

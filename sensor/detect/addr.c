@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "detect/rule.h"
+#include "util/cursor.h"
 #include "vigil/detect.h"
 
 #define MAX_DEPTH 8
@@ -252,13 +253,6 @@ int portset_parse(const struct detect_config *cfg, const char *s, struct portset
 	return 0;
 }
 
-static inline uint64_t be64_at(const uint8_t *b)
-{
-	uint64_t v;
-	memcpy(&v, b, 8);
-	return __builtin_bswap64(v);
-}
-
 /* The prefix compared as two 64-bit halves under a mask (no memcmp call:
  * this runs for every candidate rule's addresses). */
 static bool net_match(const struct ipnet *n, const struct vaddr *a, uint8_t ver)
@@ -268,8 +262,8 @@ static bool net_match(const struct ipnet *n, const struct vaddr *a, uint8_t ver)
 	unsigned bits = n->bits > 128 ? 128 : n->bits;
 	uint64_t mhi = bits >= 64 ? ~0ull : bits ? ~0ull << (64 - bits) : 0;
 	uint64_t mlo = bits >= 128 ? ~0ull : bits > 64 ? ~0ull << (128 - bits) : 0;
-	return ((be64_at(a->a) ^ be64_at(n->addr)) & mhi) == 0 &&
-	       ((be64_at(a->a + 8) ^ be64_at(n->addr + 8)) & mlo) == 0;
+	return ((rd_be64(a->a) ^ rd_be64(n->addr)) & mhi) == 0 &&
+	       ((rd_be64(a->a + 8) ^ rd_be64(n->addr + 8)) & mlo) == 0;
 }
 
 bool addrset_match(const struct addrset *as, const struct vaddr *a, uint8_t ver)

@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 const char *const stream_event_names[STREAM_EV__COUNT] = {
 	[STREAM_EV_RETRANSMISSION] = "stream.pkt_retransmission",
 	[STREAM_EV_OVERLAP_DIFFERENT_DATA] = "stream.reassembly_overlap_different_data",

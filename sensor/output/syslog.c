@@ -18,6 +18,7 @@
  */
 #include "output/sink.h"
 #include "output/sink_impl.h"
+#include "util/clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -90,13 +91,6 @@ struct syslog_sink {
 	uint32_t r_head, r_n;
 	uint64_t dropped_total;
 };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void seg_path(const struct syslog_sink *s, uint64_t seg, char *out, size_t cap)
 {
@@ -332,7 +326,7 @@ static void confirm(struct syslog_sink *s, bool all_acked_ok)
 	if (s->fd >= 0 && ioctl(s->fd, SIOCOUTQ, &outq) != 0)
 		outq = 1 << 30;
 	uint64_t acked = s->conn_bytes - (uint64_t)(outq < 0 ? 0 : outq);
-	uint64_t t = now_us();
+	uint64_t t = mono_us();
 	bool moved = false;
 	while (s->r_n) {
 		struct inflight *e = &s->ring[s->r_head];
@@ -382,7 +376,7 @@ static void *sender(void *arg)
 		uint64_t wseg = s->wseg;
 		bool caught_up = sent.seg == wseg && sent.off >= s->wbytes;
 		pthread_mutex_unlock(&s->mu);
-		uint64_t t = now_us();
+		uint64_t t = mono_us();
 		if (stopping && (t >= deadline || (caught_up && s->r_n == 0)))
 			break;
 		if (s->fd < 0) {
@@ -391,7 +385,7 @@ static void *sender(void *arg)
 				continue;
 			}
 			if (do_connect(s) < 0) {
-				next_try = now_us() + backoff;
+				next_try = mono_us() + backoff;
 				backoff = backoff * 2 > 5000000 ? 5000000 : backoff * 2;
 				continue;
 			}
@@ -481,7 +475,7 @@ static void *sender(void *arg)
 		s->base.st.sent++;
 		struct pos end = { sent.seg, sent.off + (uint64_t)got };
 		uint32_t slot = (s->r_head + s->r_n) % INFLIGHT_MAX;
-		s->ring[slot] = (struct inflight){ end, s->conn_bytes, now_us() };
+		s->ring[slot] = (struct inflight){ end, s->conn_bytes, mono_us() };
 		s->r_n++;
 		pthread_mutex_lock(&s->mu);
 		s->sent = end;
@@ -565,7 +559,7 @@ static int sys_close(struct sink *b)
 			fdatasync(fileno(s->wf));
 		}
 		s->stop = true;
-		s->stop_deadline_us = now_us() + (uint64_t)(s->c.drain_ms ? s->c.drain_ms : 5000) * 1000u;
+		s->stop_deadline_us = mono_us() + (uint64_t)(s->c.drain_ms ? s->c.drain_ms : 5000) * 1000u;
 		pthread_cond_signal(&s->cv);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->thr, NULL);

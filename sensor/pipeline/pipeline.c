@@ -2,11 +2,11 @@
 #include "pipeline/pipeline.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "pipeline/ring.h"
 #include "pipeline/stats.h"
 #include "util/blk.h"
+#include "util/clock.h"
 #include "vigil/detect.h"
 
 #define POS_DONE UINT64_MAX
@@ -530,9 +531,7 @@ static void broadcast(struct pipeline *pl, uint32_t type, uint64_t cnt, uint64_t
 
 static double wall_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)mono_us() / 1e6;
 }
 
 /* The capture thread's record queue (live stats in threaded mode). */

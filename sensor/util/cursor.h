@@ -72,6 +72,11 @@ static inline uint32_t rd_be32(const uint8_t *b)
 	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
 }
 
+static inline uint64_t rd_be64(const uint8_t *b)
+{
+	return ((uint64_t)rd_be32(b) << 32) | rd_be32(b + 4);
+}
+
 static inline uint8_t cur_u8(struct cursor *c)
 {
 	if (!cur_need(c, 1))
@@ -83,7 +88,7 @@ static inline uint16_t cur_be16(struct cursor *c)
 {
 	if (!cur_need(c, 2))
 		return 0;
-	uint16_t v = (uint16_t)((c->p[0] << 8) | c->p[1]);
+	uint16_t v = rd_be16(c->p);
 	c->p += 2;
 	return v;
 }
@@ -119,8 +124,7 @@ static inline uint32_t cur_be32(struct cursor *c)
 {
 	if (!cur_need(c, 4))
 		return 0;
-	uint32_t v = ((uint32_t)c->p[0] << 24) | ((uint32_t)c->p[1] << 16) |
-		     ((uint32_t)c->p[2] << 8) | c->p[3];
+	uint32_t v = rd_be32(c->p);
 	c->p += 4;
 	return v;
 }

@@ -268,8 +268,8 @@ void eve_close(struct jb *jb)
 
 static void put_tcp_flags(struct jb *jb, const char *key, uint8_t fl)
 {
-	char hex[4];
-	snprintf(hex, sizeof(hex), "%02x", fl);
+	static const char digits[] = "0123456789abcdef";
+	char hex[3] = { digits[fl >> 4], digits[fl & 15], 0 };
 	jb_set_str(jb, key, hex);
 }
 

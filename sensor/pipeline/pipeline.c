@@ -89,6 +89,7 @@ struct pipeline {
 	_Alignas(64) _Atomic uint64_t dispatched;
 	uint64_t done_cnt;      /* capture thread only: last packet dispatched */
 	_Atomic int out_done;
+	_Atomic int ndpi_failed;      /* 1 + id of a worker without its nDPI context */
 	uint64_t ring_drops;
 	/* detection reload: the engine being retired, the output's ack */
 	struct detect_engine *retired;
@@ -389,6 +390,11 @@ static void *worker_main(void *arg)
 	struct wthread *wt = arg;
 	struct pipeline *pl = wt->pl;
 	unsigned spins = 0, unpublished = 0;
+	/* nDPI's context, made ahead while the capture thread starts: on
+	 * failure the run stops (this worker goes on without it to the end, so
+	 * that nothing waits for it) */
+	if (worker_take_ndpi(&wt->w) < 0)
+		atomic_store(&pl->ndpi_failed, wt->w.id + 1);
 	for (;;) {
 		size_t len;
 		const struct msg *m = ring_peek(&wt->in, &len);
@@ -632,6 +638,10 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			goto err_workers;
 		}
 		started++;
+		if (!threaded && worker_take_ndpi(&wt->w) < 0) {
+			fprintf(stderr, "vigil: cannot start worker %d: out of memory for nDPI\n", i);
+			goto err_workers;
+		}
 		if (threaded && (ring_init(&wt->in, pc->ring_bytes) < 0 ||
 				 ring_init(&wt->out, pc->record_ring_bytes) < 0)) {
 			fprintf(stderr, "vigil: out of memory for rings\n");
@@ -673,7 +683,8 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 	int r;
 	bool stopping = false;
 	for (;;) {
-		if (*stop && !stopping) {
+		if ((*stop || atomic_load_explicit(&pl.ndpi_failed, memory_order_relaxed)) &&
+		    !stopping) {
 			/* a file stops here; a live source first takes what the
 			 * kernel holds already (bounded), then ends */
 			if (!pl.live)
@@ -801,6 +812,9 @@ housekeeping:
 		res->last_ts = max_ts;
 	}
 	rc = 0;
+	if (atomic_load(&pl.ndpi_failed))
+		fprintf(stderr, "vigil: worker %d: out of memory for nDPI; stopped after packet %llu\n",
+			atomic_load(&pl.ndpi_failed) - 1, (unsigned long long)cnt);
 
 err_threads:
 	if (rc != 0) {
@@ -824,7 +838,7 @@ err_workers:
 	reload_end(&pl);
 err_dec:
 	decoder_fini(&dec);
-	return rc;
+	return rc == 0 && atomic_load(&pl.ndpi_failed) ? -1 : rc;
 }
 
 /* ---- live capture through the XDP pre-filter -------------------------------
@@ -1047,6 +1061,10 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 		if (worker_init(&wt->w, i, &wcfg, &sink) < 0)
 			goto out_free;
 		nw++;
+		if (worker_take_ndpi(&wt->w) < 0) {
+			fprintf(stderr, "vigil: cannot start worker %d: out of memory for nDPI\n", i);
+			goto out_free;
+		}
 		if (ring_init(&wt->in, pc->ring_bytes) < 0 ||
 		    ring_init(&wt->out, pc->record_ring_bytes) < 0)
 			goto out_free;

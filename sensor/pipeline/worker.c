@@ -213,7 +213,7 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		return -ENOMEM;
 	if (cfg->detect)
 		detect_sync(w);
-	if (cfg->ndpi) {
+	if (cfg->ndpi && !cfg->ndpi_pool) {
 		w->ndpi = ndpi_ctx_new();
 		if (!w->ndpi) {
 			flow_table_free(w->ft);
@@ -222,6 +222,14 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		}
 	}
 	return 0;
+}
+
+int worker_take_ndpi(struct worker *w)
+{
+	if (!w->cfg->ndpi || !w->cfg->ndpi_pool || w->ndpi)
+		return 0;
+	w->ndpi = ndpi_pool_take(w->cfg->ndpi_pool, w->id);
+	return w->ndpi ? 0 : -ENOMEM;
 }
 
 void worker_fini(struct worker *w)

@@ -57,6 +57,7 @@ struct rec_sink {
 struct detect_engine;
 struct detect_thread;
 struct ndpi_ctx;
+struct ndpi_pool;
 
 /* The engine in use, swapped on reload: workers compare gen before each
  * packet and build their thread context for the new engine; the old one is
@@ -72,6 +73,9 @@ struct worker_config {
 	bool log_anomaly;   /* decoder/stream/app events as anomaly records */
 	bool log_flow;      /* a flow record when a flow ends */
 	bool ndpi;          /* offer flows to nDPI */
+	struct ndpi_pool *ndpi_pool; /* contexts made ahead: worker i takes
+				      * context i (worker_take_ndpi); NULL:
+				      * worker_init makes its own */
 	struct detect_holder *detect; /* NULL: no detection */
 };
 
@@ -115,6 +119,10 @@ void worker_config_defaults(struct worker_config *cfg);
 /* 0, or -ENOMEM. */
 int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		const struct rec_sink *sink);
+/* With cfg->ndpi_pool: takes this worker's nDPI context, waiting until it
+ * is made; call before the first packet, on the worker's own thread. 0, or
+ * -ENOMEM (the worker then goes on without nDPI). */
+int worker_take_ndpi(struct worker *w);
 /* Ends every flow (records for them), then frees everything. */
 void worker_fini(struct worker *w);
 

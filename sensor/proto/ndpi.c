@@ -2,6 +2,7 @@
 #include "proto/ndpi.h"
 
 #include <ndpi_api.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,20 +11,28 @@ struct ndpi_ctx {
 	size_t flow_size;
 };
 
+/* nDPI 4.2 counts its Patricia trees in a global without a lock: contexts
+ * are made and freed one at a time, whatever the thread. */
+static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
+
 struct ndpi_ctx *ndpi_ctx_new(void)
 {
 	struct ndpi_ctx *n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
+	pthread_mutex_lock(&life);
 	n->mod = ndpi_init_detection_module(ndpi_no_prefs);
+	if (n->mod) {
+		NDPI_PROTOCOL_BITMASK all;
+		NDPI_BITMASK_SET_ALL(all);
+		ndpi_set_protocol_detection_bitmask2(n->mod, &all);
+		ndpi_finalize_initialization(n->mod);
+	}
+	pthread_mutex_unlock(&life);
 	if (!n->mod) {
 		free(n);
 		return NULL;
 	}
-	NDPI_PROTOCOL_BITMASK all;
-	NDPI_BITMASK_SET_ALL(all);
-	ndpi_set_protocol_detection_bitmask2(n->mod, &all);
-	ndpi_finalize_initialization(n->mod);
 	n->flow_size = ndpi_detection_get_sizeof_ndpi_flow_struct();
 	return n;
 }
@@ -32,8 +41,91 @@ void ndpi_ctx_free(struct ndpi_ctx *n)
 {
 	if (!n)
 		return;
+	pthread_mutex_lock(&life);
 	ndpi_exit_detection_module(n->mod);
+	pthread_mutex_unlock(&life);
 	free(n);
+}
+
+/* ---- contexts made ahead ------------------------------------------------ */
+
+struct ndpi_pool {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int n;
+	int built;                /* slots 0 .. built-1 are final */
+	struct ndpi_ctx **slot;   /* NULL: taken, or could not be made */
+};
+
+static void *pool_main(void *arg)
+{
+	struct ndpi_pool *p = arg;
+	for (int i = 0; i < p->n; i++) {
+		struct ndpi_ctx *c = ndpi_ctx_new();
+		pthread_mutex_lock(&p->mu);
+		p->slot[i] = c;
+		p->built = i + 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+struct ndpi_pool *ndpi_pool_new(int n)
+{
+	if (n < 1)
+		return NULL;
+	struct ndpi_pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->slot = calloc((size_t)n, sizeof(*p->slot));
+	p->n = n;
+	if (!p->slot || pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p->slot);
+		free(p);
+		return NULL;
+	}
+	if (pthread_cond_init(&p->cv, NULL) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		free(p->slot);
+		free(p);
+		return NULL;
+	}
+	if (pthread_create(&p->th, NULL, pool_main, p) != 0) {
+		pthread_cond_destroy(&p->cv);
+		pthread_mutex_destroy(&p->mu);
+		free(p->slot);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct ndpi_ctx *ndpi_pool_take(struct ndpi_pool *p, int i)
+{
+	if (!p || i < 0 || i >= p->n)
+		return NULL;
+	pthread_mutex_lock(&p->mu);
+	while (p->built <= i)
+		pthread_cond_wait(&p->cv, &p->mu);
+	struct ndpi_ctx *c = p->slot[i];
+	p->slot[i] = NULL;
+	pthread_mutex_unlock(&p->mu);
+	return c;
+}
+
+void ndpi_pool_free(struct ndpi_pool *p)
+{
+	if (!p)
+		return;
+	pthread_join(p->th, NULL);
+	for (int i = 0; i < p->n; i++)
+		ndpi_ctx_free(p->slot[i]);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p->slot);
+	free(p);
 }
 
 size_t ndpi_flow_state_size(void)
@@ -96,21 +188,47 @@ void ndpi_flow_end(struct ndpi_ctx *n, struct flow *f)
 	release(f);
 }
 
+/* Appends s to buf (cap bytes, k used) as far as it fits; NUL-terminated.
+ * Returns the new length. */
+static size_t put(char *buf, size_t cap, size_t k, const char *s)
+{
+	size_t l = s ? strlen(s) : 0;
+	if (l > cap - 1 - k)
+		l = cap - 1 - k;
+	if (l)
+		memcpy(buf + k, s, l);
+	buf[k + l] = '\0';
+	return k + l;
+}
+
 const char *ndpi_flow_proto_name(struct ndpi_ctx *n, const struct flow *f, char *buf, size_t cap)
 {
-	if (!n || f->app.ndpi_status == NDPI_STATUS_NONE || f->app.ndpi_status == NDPI_STATUS_PROBING)
+	if (!n || !cap || f->app.ndpi_status == NDPI_STATUS_NONE ||
+	    f->app.ndpi_status == NDPI_STATUS_PROBING)
 		return NULL;
-	ndpi_protocol pr = { .master_protocol = f->app.ndpi_proto, .app_protocol = f->app.ndpi_app };
-	ndpi_protocol2name(n->mod, pr, buf, (u_int)cap);
+	/* what ndpi_protocol2name writes ("Master.App", or the one that is
+	 * known), without its snprintf calls (600 instructions a flow) */
+	uint16_t ma = f->app.ndpi_proto, ap = f->app.ndpi_app;
+	size_t k;
+	if (ma != NDPI_PROTOCOL_UNKNOWN && ma != ap) {
+		k = put(buf, cap, 0, ndpi_get_proto_name(n->mod, ma));
+		if (ap != NDPI_PROTOCOL_UNKNOWN && k < cap - 1) {
+			k = put(buf, cap, k, ".");
+			put(buf, cap, k, ndpi_get_proto_name(n->mod, ap));
+		}
+	} else {
+		put(buf, cap, 0, ndpi_get_proto_name(n->mod, ap));
+	}
 	return buf;
 }
 
 const char *ndpi_flow_category_name(struct ndpi_ctx *n, const struct flow *f, char *buf,
 				    size_t cap)
 {
-	if (!n || f->app.ndpi_status == NDPI_STATUS_NONE || f->app.ndpi_status == NDPI_STATUS_PROBING)
+	if (!n || !cap || f->app.ndpi_status == NDPI_STATUS_NONE ||
+	    f->app.ndpi_status == NDPI_STATUS_PROBING)
 		return NULL;
 	const char *c = ndpi_category_get_name(n->mod, (ndpi_protocol_category_t)f->app.ndpi_category);
-	snprintf(buf, cap, "%s", c ? c : "Unknown");
+	put(buf, cap, 0, c ? c : "Unknown");
 	return buf;
 }

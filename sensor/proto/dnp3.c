@@ -215,12 +215,11 @@ static uint32_t read_n(struct cursor *c, int n)
 	}
 }
 
-static void add_point(struct dnp3_tx *tx, struct dnp3_object *o, uint32_t index, uint8_t g,
-		      uint8_t v, const uint8_t *p, int size, bool packed, uint32_t bit)
+/* One point's value from its bytes p (packed: bit `bit` of p). false for
+ * objects whose values are counted, not decoded. */
+static bool decode_point(struct dnp3_point *pt, uint32_t index, uint8_t g, uint8_t v,
+			 const uint8_t *p, int size, bool packed, uint32_t bit)
 {
-	if (tx->n_points >= DNP3_MAX_POINTS)
-		return;
-	struct dnp3_point *pt = &tx->points[tx->n_points];
 	memset(pt, 0, sizeof(*pt));
 	pt->index = index;
 	struct cursor c = cur_make(p, packed ? 0 : (size_t)size);
@@ -286,12 +285,80 @@ static void add_point(struct dnp3_tx *tx, struct dnp3_object *o, uint32_t index,
 			pt->flags = cur_u8(&c); /* control status */
 		}
 	} else {
-		return; /* counted, not decoded */
+		return false; /* counted, not decoded */
 	}
-	if (o->n_points == 0)
-		o->first_point = tx->n_points;
-	o->n_points++;
-	tx->n_points++;
+	return true;
+}
+
+/* How an object's values are laid out. */
+struct layout {
+	int psize;          /* bytes of the prefix of each value (0: none) */
+	int size;           /* bits (packed) or bytes of one value; -1 unknown */
+	bool packed;
+	bool size_prefix;   /* the prefix is the value's size, not its index */
+};
+
+/* -1, or the event that says why o's data cannot be read. */
+static int layout_of(const struct dnp3_object *o, struct layout *l)
+{
+	switch (o->prefix_code) {
+	case 0: l->psize = 0; break;
+	case 1: case 4: l->psize = 1; break;
+	case 2: case 5: l->psize = 2; break;
+	case 3: case 6: l->psize = 4; break;
+	default: return DNP3_EV_MALFORMED;
+	}
+	l->size = obj_size(o->group, o->variation, &l->packed);
+	l->size_prefix = o->prefix_code >= 4;
+	if (l->size < 0 && !l->size_prefix)
+		return DNP3_EV_UNKNOWN_OBJECT;
+	return -1;
+}
+
+/* Walks the data of object o at c (o->count values). With pts, decodes
+ * values into pts while fewer than room are kept and returns how many
+ * were; without, only checks and skips the data and returns 1, or 0 when
+ * it runs past the end (malformed). */
+static unsigned walk_points(struct cursor *c, const struct dnp3_object *o, const struct layout *l,
+			    struct dnp3_point *pts, unsigned room)
+{
+	uint32_t count = o->count, start = o->start;
+	uint8_t g = o->group, v = o->variation;
+	unsigned kept = 0;
+	if (l->packed && l->psize == 0) {
+		size_t bytes = ((size_t)count * (size_t)l->size + 7) / 8;
+		const uint8_t *p = cur_ptr(c, bytes);
+		if (!p)
+			return 0;
+		for (uint32_t i = 0; pts && i < count && kept < room; i++)
+			kept += decode_point(&pts[kept], start + i, g, v, p, l->size, true,
+					     i * (uint32_t)l->size);
+		return pts ? kept : 1;
+	}
+	if (l->psize == 0 && !pts) { /* fixed size, no prefix: one extent */
+		if (!cur_ptr(c, (size_t)count * (size_t)(l->size < 0 ? 0 : l->size)) || !cur_ok(c))
+			return 0;
+		return 1;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t index = start + i;
+		uint32_t osize = (uint32_t)(l->size < 0 ? 0 : l->size);
+		if (l->psize) {
+			uint32_t pv = read_n(c, l->psize);
+			if (l->size_prefix)
+				osize = pv;
+			else
+				index = pv;
+		}
+		if (l->packed)
+			osize = 1;
+		const uint8_t *p = cur_ptr(c, osize);
+		if (!p || !cur_ok(c))
+			return pts ? kept : 0;
+		if (pts && kept < room && !l->size_prefix && l->size > 0)
+			kept += decode_point(&pts[kept], index, g, v, p, l->size, false, 0);
+	}
+	return pts ? kept : 1;
 }
 
 /* Parses object headers (and their data, when with_data). Returns false on
@@ -349,56 +416,36 @@ static bool parse_objects(struct app_ctx *ctx, struct cursor *c, struct dnp3_tx 
 		total_points += count;
 		if (!with_data || o->range_code == 6 || count == 0)
 			continue;
-		int psize = 0;
-		switch (o->prefix_code) {
-		case 0: psize = 0; break;
-		case 1: case 4: psize = 1; break;
-		case 2: case 5: psize = 2; break;
-		case 3: case 6: psize = 4; break;
-		default:
+		struct layout l;
+		int bad = layout_of(o, &l);
+		if (bad >= 0) {
+			app_emit_event(ctx, &proto_dnp3, (uint16_t)bad);
+			return false;
+		}
+		/* the values are decoded only when the message is written out
+		 * (d_log); here their extent is checked and kept */
+		size_t at = (size_t)(c->p - tx->data);
+		if (!walk_points(c, o, &l, NULL, 0)) {
 			app_emit_event(ctx, &proto_dnp3, DNP3_EV_MALFORMED);
 			return false;
 		}
-		bool packed;
-		int size = obj_size(g, v, &packed);
-		bool size_prefix = o->prefix_code >= 4;
-		if (size < 0 && !size_prefix) {
-			app_emit_event(ctx, &proto_dnp3, DNP3_EV_UNKNOWN_OBJECT);
-			return false;
-		}
-		if (packed && o->prefix_code == 0) {
-			size_t bytes = ((size_t)count * (size_t)size + 7) / 8;
-			const uint8_t *p = cur_ptr(c, bytes);
-			if (!p) {
-				app_emit_event(ctx, &proto_dnp3, DNP3_EV_MALFORMED);
-				return false;
-			}
-			for (uint32_t i = 0; i < count && i < DNP3_MAX_POINTS; i++)
-				add_point(tx, o, start + i, g, v, p, size, true, i * (uint32_t)size);
-			continue;
-		}
-		for (uint32_t i = 0; i < count; i++) {
-			uint32_t index = start + i;
-			uint32_t osize = (uint32_t)(size < 0 ? 0 : size);
-			if (psize) {
-				uint32_t pv = read_n(c, psize);
-				if (size_prefix)
-					osize = pv;
-				else
-					index = pv;
-			}
-			if (packed)
-				osize = 1;
-			const uint8_t *p = cur_ptr(c, osize);
-			if (!p || !cur_ok(c)) {
-				app_emit_event(ctx, &proto_dnp3, DNP3_EV_MALFORMED);
-				return false;
-			}
-			if (!size_prefix && size > 0)
-				add_point(tx, o, index, g, v, p, size, false, 0);
-		}
+		o->data_off = (uint32_t)at;
+		o->data_len = (uint32_t)((size_t)(c->p - tx->data) - at);
+		o->has_data = true;
 	}
 	return true;
+}
+
+/* Decodes up to room points of object o (its data kept by parse_objects)
+ * into pts. Returns how many. */
+static unsigned object_points(const struct dnp3_tx *tx, const struct dnp3_object *o,
+			      struct dnp3_point *pts, unsigned room)
+{
+	struct layout l;
+	if (!o->has_data || layout_of(o, &l) >= 0)
+		return 0;
+	struct cursor c = cur_make(tx->data + o->data_off, o->data_len);
+	return walk_points(&c, o, &l, pts, room);
 }
 
 /* ---- application layer ---------------------------------------------------------- */
@@ -599,6 +646,8 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 	jb_set_uint(jb, "function_code", tx->function);
 	if (tx->request_function >= 0)
 		jb_set_uint(jb, "request_function_code", (uint64_t)tx->request_function);
+	struct dnp3_point pts[DNP3_MAX_POINTS];
+	unsigned used = 0;
 	jb_open_array(jb, "objects");
 	for (unsigned i = 0; i < tx->n_objects; i++) {
 		const struct dnp3_object *o = &tx->objects[i];
@@ -611,10 +660,12 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 		jb_set_uint(jb, "start", o->start);
 		jb_set_uint(jb, "stop", o->stop);
 		jb_set_uint(jb, "count", o->count);
-		if (o->n_points) {
+		/* points: at most DNP3_MAX_POINTS in the message, in order */
+		unsigned np = object_points(tx, o, pts + used, DNP3_MAX_POINTS - used);
+		if (np) {
 			jb_open_array(jb, "points");
-			for (unsigned k = 0; k < o->n_points; k++) {
-				const struct dnp3_point *p = &tx->points[o->first_point + k];
+			for (unsigned k = 0; k < np; k++) {
+				const struct dnp3_point *p = &pts[used + k];
 				jb_open_object(jb, NULL);
 				jb_set_uint(jb, "index", p->index);
 				if (p->kind == 2 && (double)(float)p->fval == p->fval)
@@ -634,6 +685,7 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 				jb_close(jb);
 			}
 			jb_close(jb);
+			used += np;
 		}
 		jb_close(jb);
 	}

@@ -127,6 +127,50 @@ static void test_multi_fragment(void **s)
 	at_fini(&t);
 }
 
+/* Point values of the three layouts (packed bits, index-prefixed values,
+ * a plain range), written in message order up to DNP3_MAX_POINTS in all. */
+static void test_points_layouts_and_limit(void **s)
+{
+	(void)s;
+	struct at t;
+	start(&t);
+	uint8_t app[260];
+	/* g1v1 packed, indices 0..9: bits 1010 0000 01 */
+	size_t a = at_hex(app, sizeof(app), "c0 81 0000 0101 00 0009 0502");
+	/* g2v1 with a one-byte index prefix (qualifier 0x17): 7 and 200 */
+	a += at_hex(app + a, sizeof(app) - a, "0201 17 02 07 81 c8 01");
+	/* g30v2 (flags + 16-bit value), indices 0..59: value = index */
+	a += at_hex(app + a, sizeof(app) - a, "1e02 00 00 3b");
+	for (int i = 0; i < 60; i++) {
+		app[a++] = 1;
+		app[a++] = (uint8_t)i;
+		app[a++] = 0;
+	}
+	uint8_t u[260];
+	u[0] = 0xc0;
+	memcpy(u + 1, app, a);
+	size_t n = frame(fr, 0x44, 1, 10, u, a + 1);
+	at_feed(&t, 1, fr, n);
+	assert_int_equal(t.n_tx, 1);
+	AT_HAS(&t, 0, "\"points\":[{\"index\":0,\"state\":1},{\"index\":1,\"state\":0},"
+		      "{\"index\":2,\"state\":1},");
+	AT_HAS(&t, 0, "{\"index\":8,\"state\":0},{\"index\":9,\"state\":1}]");
+	AT_HAS(&t, 0, "\"points\":[{\"index\":7,\"state\":1,\"flags\":129},"
+		      "{\"index\":200,\"state\":0,\"flags\":1}]");
+	AT_HAS(&t, 0, "\"count\":60");
+	/* 10 + 2 points before it: 52 of the range's 60 are written */
+	AT_HAS(&t, 0, "{\"index\":51,\"value\":51,\"flags\":1}]");
+	AT_LACKS(&t, 0, "\"index\":52");
+	AT_EVENTS(&t);
+	/* the same range cut short: malformed, no points */
+	at_clear(&t);
+	u[0] = 0xc0;
+	n = frame(fr, 0x44, 1, 10, u, a + 1 - 30);
+	at_feed(&t, 1, fr, n);
+	AT_EVENTS(&t, "dnp3.malformed");
+	at_fini(&t);
+}
+
 static void test_crc_events(void **s)
 {
 	(void)s;
@@ -290,7 +334,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_response), cmocka_unit_test(test_multi_fragment),
-		cmocka_unit_test(test_crc_events),
+		cmocka_unit_test(test_crc_events), cmocka_unit_test(test_points_layouts_and_limit),
 		cmocka_unit_test(test_crc_every_length),    cmocka_unit_test(test_app_events),
 		cmocka_unit_test(test_udp_and_probe), cmocka_unit_test(test_keywords),
 	};

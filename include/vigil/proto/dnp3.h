@@ -22,12 +22,13 @@ enum dnp3_event {
 enum dnp3_type { DNP3_REQUEST, DNP3_RESPONSE, DNP3_UNSOLICITED };
 
 #define DNP3_MAX_OBJECTS 32   /* object headers kept per message */
-#define DNP3_MAX_POINTS 64    /* point values kept per message */
+#define DNP3_MAX_POINTS 64    /* point values written per message */
 
 struct dnp3_object {
 	uint8_t group, variation, qualifier, prefix_code, range_code;
+	bool has_data;                   /* values follow the header: */
+	uint32_t data_off, data_len;     /* where, in dnp3_tx.data */
 	uint32_t start, stop, count;
-	uint16_t first_point, n_points;  /* into dnp3_tx.points */
 };
 
 struct dnp3_point {
@@ -50,10 +51,10 @@ struct dnp3_tx {
 	bool complete;           /* every object header was understood */
 	int16_t request_function; /* responses: function of the matched request, -1 */
 	uint8_t n_objects;
-	uint16_t n_points;
 	struct dnp3_object objects[DNP3_MAX_OBJECTS];
-	struct dnp3_point points[DNP3_MAX_POINTS];
-	const uint8_t *data;     /* the application message, CRCs removed */
+	/* the application message, CRCs removed; point values are decoded
+	 * from it only when the message is written out */
+	const uint8_t *data;
 	size_t data_len;
 };
 

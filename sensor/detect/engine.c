@@ -797,12 +797,22 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Candidates = prefilter hits + the given no-content lists (each in rule
- * order), sorted. */
-static uint32_t candidates(struct detect_thread *dt, const uint32_t *a, uint32_t na,
-			   const uint32_t *b, uint32_t nb, const uint32_t *c, uint32_t nc)
+ * order), sorted; *ids points at them. Without hits, one list is used where
+ * it is. */
+static uint32_t candidates(struct detect_thread *dt, const uint32_t **ids, const uint32_t *a,
+			   uint32_t na, const uint32_t *b, uint32_t nb, const uint32_t *c,
+			   uint32_t nc)
 {
-	if (!dt->n_hits && !na && !nb && !nc)
-		return 0;
+	*ids = dt->cand;
+	if (!dt->n_hits) {
+		int lists = (na > 0) + (nb > 0) + (nc > 0);
+		if (lists == 0)
+			return 0;
+		if (lists == 1) {
+			*ids = na ? a : nb ? b : c;
+			return na ? na : nb ? nb : nc;
+		}
+	}
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < dt->n_hits; i++) {
 		uint32_t id = dt->hits[i];
@@ -810,9 +820,7 @@ static uint32_t candidates(struct detect_thread *dt, const uint32_t *a, uint32_t
 		dt->cand[n++] = id;
 	}
 	dt->st.prefilter_hits += dt->n_hits;
-	bool hits = dt->n_hits > 0;
 	dt->n_hits = 0;
-	int lists = (na > 0) + (nb > 0) + (nc > 0);
 	if (na)
 		memcpy(dt->cand + n, a, na * sizeof(*a));
 	n += na;
@@ -822,8 +830,6 @@ static uint32_t candidates(struct detect_thread *dt, const uint32_t *a, uint32_t
 	if (nc)
 		memcpy(dt->cand + n, c, nc * sizeof(*c));
 	n += nc;
-	if (!hits && lists <= 1)
-		return n; /* one list: already in rule order */
 	if (n > 16) {
 		qsort(dt->cand, n, sizeof(uint32_t), cmp_u32);
 	} else {
@@ -1013,13 +1019,13 @@ static bool rule_match(struct detect_thread *dt, const struct rule *r, const str
 }
 
 /* Evaluates the candidates; alerts; stops at a matching pass rule. */
-static void run(struct detect_thread *dt, uint32_t n, const struct mctx *m,
+static void run(struct detect_thread *dt, const uint32_t *ids, uint32_t n, const struct mctx *m,
 		const struct detect_alert_sink *sink)
 {
 	const struct detect_engine *de = dt->de;
 	for (uint32_t i = 0; i < n; i++) {
-		const struct rule *r = &de->rules[dt->cand[i]];
-		if (i && dt->cand[i] == dt->cand[i - 1])
+		const struct rule *r = &de->rules[ids[i]];
+		if (i && ids[i] == ids[i - 1])
 			continue;
 		if (!rule_match(dt, r, m))
 			continue;
@@ -1084,17 +1090,20 @@ void detect_packet(struct detect_thread *dt, struct packet *p, struct flow *f,
 		 : (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6) ? PG_ICMP : PG_OTHER;
 	int k = f ? p->dir : 2;
 	const struct rgroup *g = &de->pkt[pg][k];
-	if (!g->n_rules)
+	/* most packets meet a group of decoder-event rules only */
+	if (!g->n_rules || (!g->n_dbs && !g->n_nc && (!p->n_events || !g->n_nc_ev)))
 		return;
 	for (int i = 0; i < g->n_dbs; i++)
 		if (!g->dbs[i].kw)
 			scan(dt, &g->dbs[i], p->payload, p->payload_len);
-	uint32_t n = candidates(dt, g->nc, g->n_nc, NULL, 0, g->nc_ev, p->n_events ? g->n_nc_ev : 0);
+	const uint32_t *ids;
+	uint32_t n = candidates(dt, &ids, g->nc, g->n_nc, NULL, 0, g->nc_ev,
+				p->n_events ? g->n_nc_ev : 0);
 	if (!n)
 		return;
 	struct mctx m;
 	ctx_from(&m, p, f, NULL);
-	run(dt, n, &m, sink);
+	run(dt, ids, n, &m, sink);
 }
 
 void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
@@ -1132,13 +1141,14 @@ void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
 			nfl = g->n_nc_pinned;
 		}
 	}
-	uint32_t n = candidates(dt, g->nc, g->n_nc, fl, nfl, g->nc_ev,
+	const uint32_t *ids;
+	uint32_t n = candidates(dt, &ids, g->nc, g->n_nc, fl, nfl, g->nc_ev,
 			       p && p->n_events ? g->n_nc_ev : 0);
 	if (!n)
 		return;
 	struct mctx m;
 	ctx_from(&m, p, f, tx);
-	run(dt, n, &m, sink);
+	run(dt, ids, n, &m, sink);
 }
 
 void detect_app_event(struct detect_thread *dt, struct packet *pk, struct flow *f,
@@ -1156,12 +1166,11 @@ void detect_app_event(struct detect_thread *dt, struct packet *pk, struct flow *
 	if (!n)
 		return;
 	dt->n_hits = 0;
-	memcpy(dt->cand, de->ev[slot], n * sizeof(uint32_t));
 	struct mctx m;
 	ctx_from(&m, pk, f, NULL);
 	if (!m.src)
 		return;
-	run(dt, n, &m, sink);
+	run(dt, de->ev[slot], n, &m, sink);
 }
 
 void detect_flow_free(struct flow *f)

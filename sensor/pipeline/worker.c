@@ -61,12 +61,20 @@ static void on_alert(void *user, const struct detect_alert *a)
 }
 
 /* Picks up a reloaded engine (cheap when nothing changed). */
-static void detect_sync(struct worker *w)
+static __attribute__((noinline)) void detect_switch(struct worker *w, uint64_t g);
+
+/* Before each packet: the engine in use (a load and a compare). */
+static inline void detect_sync(struct worker *w)
+{
+	uint64_t g = atomic_load_explicit(&w->cfg->detect->gen, memory_order_acquire);
+	if (g != w->de_gen)
+		detect_switch(w, g);
+}
+
+/* A new engine (start, or a reload): this thread's context for it. */
+static void detect_switch(struct worker *w, uint64_t g)
 {
 	struct detect_holder *dh = w->cfg->detect;
-	uint64_t g = atomic_load_explicit(&dh->gen, memory_order_acquire);
-	if (g == w->de_gen)
-		return;
 	struct detect_engine *de = atomic_load_explicit(&dh->de, memory_order_acquire);
 	detect_thread_free(w->dt);
 	w->dt = de ? detect_thread_new(de) : NULL;

@@ -911,6 +911,18 @@ static const uint8_t *rule_buffer(const struct rule *r, uint8_t b, const struct 
 	return r->bufs[b].kw->buffer(m->tx, len);
 }
 
+/* Anchored contents are mostly a byte or three (a function code, an
+ * exception code): compared here rather than through a call to memcmp. */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	if (n > 4)
+		return memcmp(a, b, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static bool rule_match(struct detect_thread *dt, const struct rule *r, const struct mctx *m)
 {
 	dt->st.evaluated++;
@@ -928,7 +940,7 @@ static bool rule_match(struct detect_thread *dt, const struct rule *r, const str
 			hi = len;
 		if (lo >= hi || hi - lo < c->len)
 			return false;
-		if (hi - lo == c->len ? memcmp(m->p->payload + lo, c->pat, c->len) != 0
+		if (hi - lo == c->len ? !same_bytes(m->p->payload + lo, c->pat, c->len)
 				      : !memmem(m->p->payload + lo, hi - lo, c->pat, c->len))
 			return false;
 	}

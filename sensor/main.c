@@ -16,11 +16,9 @@
 #include "capture/afxdp.h"
 #include "capture/capture.h"
 #include "config.h"
-#include "flow/flow.h"
 #include "output/outputs.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/worker.h"
-#include "proto/ndpi.h"
 #include "vigil/detect.h"
 
 #define VIGIL_VERSION "0.1.0"
@@ -604,12 +602,8 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		return 2;
 	}
 	int rc = 0;
-	struct ndpi_pool *np = cfg->worker.ndpi ? ndpi_pool_new(workers) : NULL;
-	cfg->worker.ndpi_pool = np;
 	struct outputs *wr = outputs_setup(o, cfg);
 	if (!wr) {
-		ndpi_pool_free(np);
-		cfg->worker.ndpi_pool = NULL;
 		afxdp_close(x);
 		return 2;
 	}
@@ -628,8 +622,6 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 	else if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
 		rc = 2;
 	rules_stop(&g_rules, cfg);
-	ndpi_pool_free(np);
-	cfg->worker.ndpi_pool = NULL;
 	afxdp_close(x);
 	if (outputs_close(wr) < 0 && rc == 0)
 		rc = 1;
@@ -658,11 +650,6 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		return 2;
 	}
 	g_src = src;
-	int workers = cfg->workers ? cfg->workers : pipeline_cpus();
-	/* the workers' nDPI contexts are made while rules load (NULL: each
-	 * worker makes its own) */
-	struct ndpi_pool *np = cfg->worker.ndpi ? ndpi_pool_new(workers) : NULL;
-	cfg->worker.ndpi_pool = np;
 
 	struct outputs *wr = outputs_setup(o, cfg);
 	if (!wr) {
@@ -671,7 +658,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	}
 
 	struct pipeline_config pc = {
-		.workers = workers,
+		.workers = cfg->workers ? cfg->workers : pipeline_cpus(),
 		.wcfg = &cfg->worker,
 		.dcfg = &cfg->defrag,
 		.ring_bytes = (size_t)cfg->ring_size * 2048,
@@ -682,8 +669,6 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_signed(wr) };
 	struct pipeline_result res;
 	rules_setup(&g_rules, o, cfg);
-	/* while nDPI's contexts are made */
-	community_id_prepare();
 	if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
@@ -697,8 +682,6 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		rc = 1;
 	}
 out_src:
-	ndpi_pool_free(np);
-	cfg->worker.ndpi_pool = NULL;
 	g_src = NULL;
 	source_close(src);
 	return rc;

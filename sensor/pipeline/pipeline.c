@@ -390,10 +390,10 @@ static void *worker_main(void *arg)
 	struct wthread *wt = arg;
 	struct pipeline *pl = wt->pl;
 	unsigned spins = 0, unpublished = 0;
-	/* nDPI's context, made ahead while the capture thread starts: on
-	 * failure the run stops (this worker goes on without it to the end, so
-	 * that nothing waits for it) */
-	if (worker_take_ndpi(&wt->w) < 0)
+	/* nDPI's context, made here while the capture thread starts (and the
+	 * workers before this one work): on failure the run stops (this worker
+	 * goes on without it to the end, so that nothing waits for it) */
+	if (worker_start_ndpi(&wt->w) < 0)
 		atomic_store(&pl->ndpi_failed, wt->w.id + 1);
 	for (;;) {
 		size_t len;
@@ -638,7 +638,7 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			goto err_workers;
 		}
 		started++;
-		if (!threaded && worker_take_ndpi(&wt->w) < 0) {
+		if (!threaded && worker_start_ndpi(&wt->w) < 0) {
 			fprintf(stderr, "vigil: cannot start worker %d: out of memory for nDPI\n", i);
 			goto err_workers;
 		}
@@ -1061,7 +1061,7 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 		if (worker_init(&wt->w, i, &wcfg, &sink) < 0)
 			goto out_free;
 		nw++;
-		if (worker_take_ndpi(&wt->w) < 0) {
+		if (worker_start_ndpi(&wt->w) < 0) {
 			fprintf(stderr, "vigil: cannot start worker %d: out of memory for nDPI\n", i);
 			goto out_free;
 		}

@@ -221,22 +221,19 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		return -ENOMEM;
 	if (cfg->detect)
 		detect_sync(w);
-	if (cfg->ndpi && !cfg->ndpi_pool) {
-		w->ndpi = ndpi_ctx_new();
-		if (!w->ndpi) {
-			flow_table_free(w->ft);
-			w->ft = NULL;
-			return -ENOMEM;
-		}
-	}
+	/* flow records' Community IDs need OpenSSL's SHA-1: loaded here, on
+	 * the starting thread, rather than inside the worker at the first
+	 * flow's end (once per process) */
+	if (cfg->log_flow)
+		community_id_prepare();
 	return 0;
 }
 
-int worker_take_ndpi(struct worker *w)
+int worker_start_ndpi(struct worker *w)
 {
-	if (!w->cfg->ndpi || !w->cfg->ndpi_pool || w->ndpi)
+	if (!w->cfg->ndpi || w->ndpi)
 		return 0;
-	w->ndpi = ndpi_pool_take(w->cfg->ndpi_pool, w->id);
+	w->ndpi = ndpi_ctx_new();
 	return w->ndpi ? 0 : -ENOMEM;
 }
 

@@ -57,7 +57,6 @@ struct rec_sink {
 struct detect_engine;
 struct detect_thread;
 struct ndpi_ctx;
-struct ndpi_pool;
 
 /* The engine in use, swapped on reload: workers compare gen before each
  * packet and build their thread context for the new engine; the old one is
@@ -72,10 +71,7 @@ struct worker_config {
 	struct app_config app;
 	bool log_anomaly;   /* decoder/stream/app events as anomaly records */
 	bool log_flow;      /* a flow record when a flow ends */
-	bool ndpi;          /* offer flows to nDPI */
-	struct ndpi_pool *ndpi_pool; /* contexts made ahead: worker i takes
-				      * context i (worker_take_ndpi); NULL:
-				      * worker_init makes its own */
+	bool ndpi;          /* offer flows to nDPI (worker_start_ndpi) */
 	struct detect_holder *detect; /* NULL: no detection */
 };
 
@@ -119,10 +115,13 @@ void worker_config_defaults(struct worker_config *cfg);
 /* 0, or -ENOMEM. */
 int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		const struct rec_sink *sink);
-/* With cfg->ndpi_pool: takes this worker's nDPI context, waiting until it
- * is made; call before the first packet, on the worker's own thread. 0, or
- * -ENOMEM (the worker then goes on without nDPI). */
-int worker_take_ndpi(struct worker *w);
+/* With cfg->ndpi: makes this worker's nDPI context (about 15 ms, most of it
+ * nDPI loading its address and host lists; contexts are made one at a
+ * time). Call before the first packet, on the thread that runs the worker:
+ * a threaded worker then makes its own while the capture thread starts and
+ * the workers before it already work. 0, or -ENOMEM (the worker goes on
+ * without nDPI). */
+int worker_start_ndpi(struct worker *w);
 /* Ends every flow (records for them), then frees everything. */
 void worker_fini(struct worker *w);
 

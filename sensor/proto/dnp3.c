@@ -315,31 +315,28 @@ static int layout_of(const struct dnp3_object *o, struct layout *l)
 	return -1;
 }
 
-/* Walks the data of object o at c (o->count values). With pts, decodes
- * values into pts while fewer than room are kept and returns how many
- * were; without, only checks and skips the data and returns 1, or 0 when
- * it runs past the end (malformed). */
-static unsigned walk_points(struct cursor *c, const struct dnp3_object *o, const struct layout *l,
-			    struct dnp3_point *pts, unsigned room)
+/* Walks the data of object o at c (o->count values): false when it runs
+ * past the end (malformed). Values are decoded into pts while fewer than
+ * room are kept (*kept says how many); with room 0, only checked and
+ * skipped. */
+static bool walk_points(struct cursor *c, const struct dnp3_object *o, const struct layout *l,
+			struct dnp3_point *pts, unsigned room, unsigned *kept)
 {
 	uint32_t count = o->count, start = o->start;
 	uint8_t g = o->group, v = o->variation;
-	unsigned kept = 0;
+	*kept = 0;
 	if (l->packed && l->psize == 0) {
 		size_t bytes = ((size_t)count * (size_t)l->size + 7) / 8;
 		const uint8_t *p = cur_ptr(c, bytes);
 		if (!p)
-			return 0;
-		for (uint32_t i = 0; pts && i < count && kept < room; i++)
-			kept += decode_point(&pts[kept], start + i, g, v, p, l->size, true,
-					     i * (uint32_t)l->size);
-		return pts ? kept : 1;
+			return false;
+		for (uint32_t i = 0; i < count && *kept < room; i++)
+			*kept += decode_point(&pts[*kept], start + i, g, v, p, l->size, true,
+					      i * (uint32_t)l->size);
+		return true;
 	}
-	if (l->psize == 0 && !pts) { /* fixed size, no prefix: one extent */
-		if (!cur_ptr(c, (size_t)count * (size_t)(l->size < 0 ? 0 : l->size)) || !cur_ok(c))
-			return 0;
-		return 1;
-	}
+	if (l->psize == 0 && !room) /* fixed size, no prefix: one extent */
+		return cur_ptr(c, (size_t)count * (size_t)(l->size < 0 ? 0 : l->size)) && cur_ok(c);
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t index = start + i;
 		uint32_t osize = (uint32_t)(l->size < 0 ? 0 : l->size);
@@ -354,11 +351,11 @@ static unsigned walk_points(struct cursor *c, const struct dnp3_object *o, const
 			osize = 1;
 		const uint8_t *p = cur_ptr(c, osize);
 		if (!p || !cur_ok(c))
-			return pts ? kept : 0;
-		if (pts && kept < room && !l->size_prefix && l->size > 0)
-			kept += decode_point(&pts[kept], index, g, v, p, l->size, false, 0);
+			return false;
+		if (*kept < room && !l->size_prefix && l->size > 0)
+			*kept += decode_point(&pts[*kept], index, g, v, p, l->size, false, 0);
 	}
-	return pts ? kept : 1;
+	return true;
 }
 
 /* Parses object headers (and their data, when with_data). Returns false on
@@ -424,14 +421,14 @@ static bool parse_objects(struct app_ctx *ctx, struct cursor *c, struct dnp3_tx 
 		}
 		/* the values are decoded only when the message is written out
 		 * (d_log); here their extent is checked and kept */
-		size_t at = (size_t)(c->p - tx->data);
-		if (!walk_points(c, o, &l, NULL, 0)) {
+		const uint8_t *at = c->p;
+		unsigned none;
+		if (!walk_points(c, o, &l, NULL, 0, &none)) {
 			app_emit_event(ctx, &proto_dnp3, DNP3_EV_MALFORMED);
 			return false;
 		}
-		o->data_off = (uint32_t)at;
-		o->data_len = (uint32_t)((size_t)(c->p - tx->data) - at);
-		o->has_data = true;
+		o->data_off = (uint32_t)(at - tx->data);
+		o->data_len = (uint32_t)(c->p - at);
 	}
 	return true;
 }
@@ -442,10 +439,12 @@ static unsigned object_points(const struct dnp3_tx *tx, const struct dnp3_object
 			      struct dnp3_point *pts, unsigned room)
 {
 	struct layout l;
-	if (!o->has_data || layout_of(o, &l) >= 0)
+	unsigned kept = 0;
+	if (!o->data_len || layout_of(o, &l) >= 0)
 		return 0;
 	struct cursor c = cur_make(tx->data + o->data_off, o->data_len);
-	return walk_points(&c, o, &l, pts, room);
+	walk_points(&c, o, &l, pts, room, &kept);
+	return kept;
 }
 
 /* ---- application layer ---------------------------------------------------------- */
@@ -661,11 +660,11 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 		jb_set_uint(jb, "stop", o->stop);
 		jb_set_uint(jb, "count", o->count);
 		/* points: at most DNP3_MAX_POINTS in the message, in order */
-		unsigned np = object_points(tx, o, pts + used, DNP3_MAX_POINTS - used);
+		unsigned np = object_points(tx, o, pts, DNP3_MAX_POINTS - used);
 		if (np) {
 			jb_open_array(jb, "points");
 			for (unsigned k = 0; k < np; k++) {
-				const struct dnp3_point *p = &pts[used + k];
+				const struct dnp3_point *p = &pts[k];
 				jb_open_object(jb, NULL);
 				jb_set_uint(jb, "index", p->index);
 				if (p->kind == 2 && (double)(float)p->fval == p->fval)

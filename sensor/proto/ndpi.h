@@ -32,20 +32,6 @@ struct ndpi_ctx;
 struct ndpi_ctx *ndpi_ctx_new(void);
 void ndpi_ctx_free(struct ndpi_ctx *n);
 
-/* Contexts made ahead. Making one takes about 15 ms (mostly nDPI loading
- * its address and host lists), which a sensor would otherwise spend before
- * its first packet, once per worker: a thread of its own makes n contexts,
- * one after the other, while the caller loads rules and starts; worker i
- * takes context i when it starts, and works while the next is made.
- * ndpi_pool_new: NULL when the thread cannot start. */
-struct ndpi_pool;
-struct ndpi_pool *ndpi_pool_new(int n);
-/* Context i (0 .. n-1), once it is made; NULL if it could not be made or
- * was taken already. The caller owns it (ndpi_ctx_free). */
-struct ndpi_ctx *ndpi_pool_take(struct ndpi_pool *p, int i);
-/* Waits for the thread, frees the contexts nobody took. */
-void ndpi_pool_free(struct ndpi_pool *p);
-
 /* Offers p (of flow f) to nDPI if it has not decided yet. */
 void ndpi_flow_packet(struct ndpi_ctx *n, struct flow *f, const struct packet *p);
 /* The flow ends: take nDPI's final guess and free its state. */

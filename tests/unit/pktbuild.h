@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "vigil/packet.h"
+
 struct pb {
 	uint8_t buf[70000];
 	size_t len;
@@ -127,6 +129,19 @@ static inline size_t pb_udp(struct pb *b, uint16_t sp, uint16_t dp, const void *
 	if (n)
 		pb_bytes(b, data, n);
 	return at;
+}
+
+/* A captured packet over the frame built so far (capture fields only; the
+ * rest zero, as decode_packet wants it). */
+static inline void pb_packet(const struct pb *b, struct packet *p, int linktype, uint64_t pcap_cnt,
+			     uint64_t ts)
+{
+	memset(p, 0, sizeof(*p));
+	p->data = b->buf;
+	p->caplen = p->wirelen = (uint32_t)b->len;
+	p->linktype = linktype;
+	p->pcap_cnt = pcap_cnt;
+	p->ts = ts;
 }
 
 #endif

@@ -32,11 +32,7 @@ static int teardown(void **s)
 
 static int decode(struct packet *p, int linktype)
 {
-	memset(p, 0, sizeof(*p));
-	p->data = b.buf;
-	p->caplen = p->wirelen = (uint32_t)b.len;
-	p->linktype = linktype;
-	p->pcap_cnt = 1;
+	pb_packet(&b, p, linktype, 1, 0);
 	return decode_packet(&dec, p);
 }
 

@@ -56,11 +56,7 @@ static int frag4(struct packet *p, uint16_t id, size_t off, size_t len, bool mor
 	size_t ip = pb_ip4(&b, A4, B4, IPPROTO_UDP, id, (uint16_t)((more ? 0x2000 : 0) | (off / 8)));
 	pb_bytes(&b, override ? override : datagram + off, len);
 	pb_ip4_finish(&b, ip);
-	memset(p, 0, sizeof(*p));
-	p->data = b.buf;
-	p->caplen = p->wirelen = (uint32_t)b.len;
-	p->linktype = LINK_ETHERNET;
-	p->ts = ts;
+	pb_packet(&b, p, LINK_ETHERNET, 0, ts);
 	return decode_packet(&dec, p);
 }
 
@@ -169,11 +165,7 @@ static int frag6(struct packet *p, uint32_t id, size_t off, size_t len, bool mor
 	pb_be32(&b, id);
 	pb_bytes(&b, datagram + off, len);
 	pb_ip6_finish(&b, ip);
-	memset(p, 0, sizeof(*p));
-	p->data = b.buf;
-	p->caplen = p->wirelen = (uint32_t)b.len;
-	p->linktype = LINK_ETHERNET;
-	p->ts = 5;
+	pb_packet(&b, p, LINK_ETHERNET, 0, 5);
 	return decode_packet(&dec, p);
 }
 

@@ -76,12 +76,7 @@ static void tcp4(struct packet *p, const char *src, uint16_t sp, const char *dst
 	size_t ip = pb_ip4(&b, a, z, IPPROTO_TCP, 1, 0);
 	pb_tcp(&b, sp, dp, 100, 0, flags, NULL, 0);
 	pb_ip4_finish(&b, ip);
-	memset(p, 0, sizeof(*p));
-	p->data = b.buf;
-	p->caplen = p->wirelen = (uint32_t)b.len;
-	p->linktype = LINK_ETHERNET;
-	p->pcap_cnt = cnt;
-	p->ts = ts;
+	pb_packet(&b, p, LINK_ETHERNET, cnt, ts);
 	assert_int_equal(decode_packet(&dec, p), DECODE_OK);
 }
 
@@ -96,12 +91,7 @@ static void udp4(struct packet *p, const char *src, uint16_t sp, const char *dst
 	size_t ip = pb_ip4(&b, a, z, IPPROTO_UDP, 1, 0);
 	pb_udp(&b, sp, dp, "x", 1);
 	pb_ip4_finish(&b, ip);
-	memset(p, 0, sizeof(*p));
-	p->data = b.buf;
-	p->caplen = p->wirelen = (uint32_t)b.len;
-	p->linktype = LINK_ETHERNET;
-	p->pcap_cnt = cnt;
-	p->ts = ts;
+	pb_packet(&b, p, LINK_ETHERNET, cnt, ts);
 	assert_int_equal(decode_packet(&dec, p), DECODE_OK);
 }
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* nDPI glue: contexts made ahead on a thread of their own (each taken once,
- * the rest freed), a flow identified through a context from the pool, and
- * the protocol and category names against nDPI's own ndpi_protocol2name. */
+/* nDPI glue: a flow identified, its state freed once nDPI decides, and the
+ * protocol and category names against nDPI's own ndpi_protocol2name. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,40 +13,12 @@
 #include "proto/ndpi.h"
 #include "pktbuild.h"
 
-static void test_pool_takes_each_once(void **s)
+/* A Modbus/TCP exchange (handshake, request, response): nDPI names it. */
+static void test_context_identifies(void **s)
 {
 	(void)s;
-	struct ndpi_pool *p = ndpi_pool_new(3);
-	assert_non_null(p);
-	struct ndpi_ctx *c[3];
-	/* out of order: a worker takes its own, whenever it starts */
-	c[2] = ndpi_pool_take(p, 2);
-	c[0] = ndpi_pool_take(p, 0);
-	assert_non_null(c[0]);
-	assert_non_null(c[2]);
-	assert_ptr_not_equal(c[0], c[2]);
-	assert_null(ndpi_pool_take(p, 0)); /* taken */
-	assert_null(ndpi_pool_take(p, 3)); /* no such slot */
-	assert_null(ndpi_pool_take(p, -1));
-	/* slot 1 is never taken: ndpi_pool_free frees it (the sanitizer run
-	 * reports it otherwise) */
-	ndpi_pool_free(p);
-	ndpi_ctx_free(c[0]);
-	ndpi_ctx_free(c[2]);
-	assert_null(ndpi_pool_new(0));
-	ndpi_pool_free(NULL);
-}
-
-/* A Modbus/TCP exchange (handshake, request, response) through a context
- * taken from the pool: nDPI names it. */
-static void test_pool_context_identifies(void **s)
-{
-	(void)s;
-	struct ndpi_pool *p = ndpi_pool_new(1);
-	assert_non_null(p);
-	struct ndpi_ctx *n = ndpi_pool_take(p, 0);
+	struct ndpi_ctx *n = ndpi_ctx_new();
 	assert_non_null(n);
-	ndpi_pool_free(p);
 
 	struct decoder dec;
 	assert_int_equal(decoder_init(&dec, NULL), 0);
@@ -73,11 +44,7 @@ static void test_pool_context_identifies(void **s)
 		       seg[i].ack, seg[i].fl, seg[i].d, seg[i].n);
 		pb_ip4_finish(&b, ip);
 		struct packet pk;
-		memset(&pk, 0, sizeof(pk));
-		pk.data = b.buf;
-		pk.caplen = pk.wirelen = (uint32_t)b.len;
-		pk.linktype = LINK_ETHERNET;
-		pk.ts = 1000000u * (i + 1);
+		pb_packet(&b, &pk, LINK_ETHERNET, i + 1, 1000000u * (i + 1));
 		assert_int_equal(decode_packet(&dec, &pk), DECODE_OK);
 		ndpi_flow_packet(n, &f, &pk);
 	}
@@ -150,8 +117,7 @@ static void test_names_match_ndpi(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pool_takes_each_once),
-		cmocka_unit_test(test_pool_context_identifies),
+		cmocka_unit_test(test_context_identifies),
 		cmocka_unit_test(test_names_match_ndpi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -104,12 +104,8 @@ static struct flow *seg(int dir, uint32_t seq, uint32_t ack, uint8_t flags, cons
 	pb_tcp(&b, dir ? 502 : 40000, dir ? 40000 : 502, seq, ack, flags, data, n);
 	pb_ip4_finish(&b, ip);
 	struct packet p;
-	memset(&p, 0, sizeof(p));
-	p.data = b.buf;
-	p.caplen = p.wirelen = (uint32_t)b.len;
-	p.linktype = LINK_ETHERNET;
-	p.pcap_cnt = ++cnt;
-	p.ts = cnt * 1000;
+	cnt++;
+	pb_packet(&b, &p, LINK_ETHERNET, cnt, cnt * 1000);
 	assert_int_equal(decode_packet(&dec, &p), DECODE_OK);
 	if (presum && p.payload_len) { /* as the capture thread does */
 		p.payload_sum = (uint16_t)(stream_seg_sum(p.payload, p.payload_len) ^ presum_lie);

@@ -26,8 +26,7 @@ enum dnp3_type { DNP3_REQUEST, DNP3_RESPONSE, DNP3_UNSOLICITED };
 
 struct dnp3_object {
 	uint8_t group, variation, qualifier, prefix_code, range_code;
-	bool has_data;                   /* values follow the header: */
-	uint32_t data_off, data_len;     /* where, in dnp3_tx.data */
+	uint32_t data_off, data_len;     /* its values in dnp3_tx.data (0: none) */
 	uint32_t start, stop, count;
 };
 

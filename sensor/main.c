@@ -19,6 +19,7 @@
 #include "output/outputs.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/worker.h"
+#include "proto/ndpi.h"
 #include "vigil/detect.h"
 
 #define VIGIL_VERSION "0.1.0"
@@ -617,6 +618,8 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 	};
 	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_signed(wr) };
 	rules_setup(&g_rules, o, cfg);
+	/* the process ends with the pipeline: nDPI's contexts go with it */
+	ndpi_keep_at_exit();
 	if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
@@ -669,6 +672,8 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_signed(wr) };
 	struct pipeline_result res;
 	rules_setup(&g_rules, o, cfg);
+	/* the process ends with the pipeline: nDPI's contexts go with it */
+	ndpi_keep_at_exit();
 	if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "flow/flow.h"
 #include "output/chain.h"
 #include "pipeline/ring.h"
 #include "pipeline/stats.h"
@@ -312,6 +313,12 @@ static void output_unordered(struct pipeline *pl)
 static void *output_main(void *arg)
 {
 	struct pipeline *pl = arg;
+	/* flow records' Community IDs need OpenSSL's SHA-1: loaded here, while
+	 * the workers start, rather than on the capture thread before them or
+	 * inside a worker at the first flow's end (once per process; a worker
+	 * that needs it sooner waits for it) */
+	if (pl->pc->wcfg->log_flow)
+		community_id_prepare();
 	if (pl->unordered) {
 		output_unordered(pl);
 		atomic_store(&pl->out_done, 1);
@@ -672,6 +679,9 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 		}
 		out_started = true;
 	}
+
+	if (!threaded && pc->wcfg->log_flow)
+		community_id_prepare();
 
 	/* ---- the capture loop ---- */
 	uint64_t cnt = 0, max_ts = 0, last_tick = 0;

@@ -221,11 +221,6 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		return -ENOMEM;
 	if (cfg->detect)
 		detect_sync(w);
-	/* flow records' Community IDs need OpenSSL's SHA-1: loaded here, on
-	 * the starting thread, rather than inside the worker at the first
-	 * flow's end (once per process) */
-	if (cfg->log_flow)
-		community_id_prepare();
 	return 0;
 }
 

@@ -3,17 +3,33 @@
 
 #include <ndpi_api.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct ndpi_ctx {
 	struct ndpi_detection_module_struct *mod;
 	size_t flow_size;
+	struct ndpi_ctx *next; /* in kept, once given up */
 };
 
 /* nDPI 4.2 counts its Patricia trees in a global without a lock: contexts
  * are made and freed one at a time, whatever the thread. */
 static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
+
+/* Contexts given up once the process is about to exit (ndpi_keep_at_exit):
+ * freeing one walks some 200 000 small allocations (5 ms here), work the
+ * kernel does at once when the process ends. They stay reachable from
+ * this list, so leak checkers do not count them. */
+static bool keep_at_exit;
+static struct ndpi_ctx *kept;
+
+void ndpi_keep_at_exit(void)
+{
+	pthread_mutex_lock(&life);
+	keep_at_exit = true;
+	pthread_mutex_unlock(&life);
+}
 
 struct ndpi_ctx *ndpi_ctx_new(void)
 {
@@ -42,7 +58,13 @@ void ndpi_ctx_free(struct ndpi_ctx *n)
 	if (!n)
 		return;
 	pthread_mutex_lock(&life);
-	ndpi_exit_detection_module(n->mod);
+	if (keep_at_exit) {
+		n->next = kept;
+		kept = n;
+		n = NULL;
+	} else {
+		ndpi_exit_detection_module(n->mod);
+	}
 	pthread_mutex_unlock(&life);
 	free(n);
 }

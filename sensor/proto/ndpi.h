@@ -31,6 +31,9 @@ struct ndpi_ctx;
  * time (nDPI 4.2 keeps a global count of its trees without a lock). */
 struct ndpi_ctx *ndpi_ctx_new(void);
 void ndpi_ctx_free(struct ndpi_ctx *n);
+/* From now on ndpi_ctx_free() keeps contexts (still reachable) instead of
+ * freeing them: for a process that exits once its pipeline has ended. */
+void ndpi_keep_at_exit(void);
 
 /* Offers p (of flow f) to nDPI if it has not decided yet. */
 void ndpi_flow_packet(struct ndpi_ctx *n, struct flow *f, const struct packet *p);

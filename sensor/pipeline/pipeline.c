@@ -72,12 +72,14 @@ struct wthread {
 	struct worker w;
 	pthread_t th;
 	bool started;
+	struct pipeline *pl;
 	struct ring in;
 	struct ring out;
+	/* written by the worker in batches, read by the output stage */
 	_Alignas(64) _Atomic uint64_t pos;   /* all records with position <= pos emitted */
-	uint64_t processed;
-	uint64_t ring_drops;   /* live: packets dropped because this ring was full */
-	struct pipeline *pl;
+	_Alignas(64) uint64_t processed;     /* the worker's own, every packet */
+	_Alignas(64) uint64_t ring_drops;    /* the capture thread's: live, packets
+					      * dropped because this ring was full */
 };
 
 struct pipeline {
@@ -87,8 +89,9 @@ struct pipeline {
 	int n;
 	bool live;
 	bool unordered;               /* XDP: no global packet order to keep */
+	_Alignas(64) uint64_t done_cnt;  /* capture thread only, every packet:
+					  * last packet dispatched */
 	_Alignas(64) _Atomic uint64_t dispatched;
-	uint64_t done_cnt;      /* capture thread only: last packet dispatched */
 	_Atomic int out_done;
 	_Atomic int ndpi_failed;      /* 1 + id of a worker without its nDPI context */
 	uint64_t ring_drops;

@@ -91,6 +91,7 @@ void ring_commit(struct ring *r, size_t len)
 static inline void publish_tail(struct ring *r)
 {
 	atomic_store_explicit(&r->tail, r->read, memory_order_release);
+	r->published = r->read;
 	r->unpublished = 0;
 }
 
@@ -100,7 +101,7 @@ const void *ring_peek(struct ring *r, size_t *len)
 		if (r->read == r->cached_head) {
 			r->cached_head = atomic_load_explicit(&r->head, memory_order_acquire);
 			if (r->read == r->cached_head) {
-				if (atomic_load_explicit(&r->tail, memory_order_relaxed) != r->read)
+				if (r->published != r->read)
 					publish_tail(r);
 				return NULL;
 			}
@@ -125,8 +126,7 @@ void ring_flush(struct ring *r)
 void ring_release(struct ring *r, size_t len)
 {
 	r->read += HDR + align8(len);
-	if (++r->unpublished >= 16 ||
-	    r->read - atomic_load_explicit(&r->tail, memory_order_relaxed) >= r->size / 8)
+	if (++r->unpublished >= 16 || r->read - r->published >= r->size / 8)
 		publish_tail(r);
 }
 

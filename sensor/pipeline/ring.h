@@ -19,15 +19,18 @@
 #include <stdint.h>
 
 struct ring {
+	/* Each side's fields on lines of their own: a line written by one
+	 * side moves to the other core whenever the other side reads it. */
 	_Alignas(64) _Atomic uint64_t head;   /* written by the producer */
-	uint64_t cached_tail;                 /* producer's view of tail */
 	_Alignas(64) _Atomic uint64_t tail;   /* written by the consumer */
-	uint64_t cached_head;                 /* consumer's view of head */
+	_Alignas(64) uint64_t cached_tail;    /* producer's view of tail */
+	_Alignas(64) uint64_t cached_head;    /* consumer's view of head */
 	uint64_t read;                        /* consumer's position, ahead of
 					       * tail by what it has not yet
 					       * published */
+	uint64_t published;                   /* tail as the consumer last set it */
 	uint32_t unpublished;                 /* messages released since */
-	_Alignas(64) uint8_t *buf;
+	_Alignas(64) uint8_t *buf;            /* fixed from ring_init on */
 	uint64_t size;                        /* bytes, power of two */
 	uint64_t mask;
 };

@@ -38,6 +38,8 @@
 #define MAX_LINE (1u << 16)
 
 enum { PG_TCP, PG_UDP, PG_ICMP, PG_OTHER, PG__N };
+enum { NEED_NOTHING, NEED_EVENTS, NEED_ANY }; /* pkt_need: no packet, one with
+						* decoder events, every packet */
 
 struct pf_db {
 	const struct app_keyword *kw; /* NULL: packet payload */
@@ -68,6 +70,8 @@ struct detect_engine {
 	struct rule *rules;
 	uint32_t n_rules;
 	struct rgroup pkt[PG__N][3];
+	uint8_t pkt_need[PG__N][3]; /* what a packet of that group must have
+				     * for any of its rules to be evaluated */
 	struct rgroup *app;    /* [n_parsers][2] */
 	uint32_t **ev;         /* [(n_parsers + 1) * EV_SLOTS] lists */
 	uint32_t *n_ev;
@@ -581,9 +585,14 @@ static int build_groups(struct detect_engine *de, char *err, size_t errlen)
 		return -1;
 	}
 	for (int pg = 0; pg < PG__N; pg++)
-		for (int k = 0; k < 3; k++)
+		for (int k = 0; k < 3; k++) {
+			const struct rgroup *g = &de->pkt[pg][k];
 			if (group_compile(&de->pkt[pg][k], err, errlen) < 0)
 				return -1;
+			de->pkt_need[pg][k] = !g->n_rules ? NEED_NOTHING
+					      : (g->n_dbs || g->n_nc) ? NEED_ANY
+					      : g->n_nc_ev ? NEED_EVENTS : NEED_NOTHING;
+		}
 	for (size_t i = 0; i < np * 2; i++)
 		if (group_compile(&de->app[i], err, errlen) < 0)
 			return -1;
@@ -1092,19 +1101,12 @@ static void ctx_from(struct mctx *m, struct packet *p, struct flow *f, const str
 		m->dir = tx->dir;
 }
 
-void detect_packet(struct detect_thread *dt, struct packet *p, struct flow *f,
-		   const struct detect_alert_sink *sink)
+/* detect_packet past the check most packets stop at */
+static __attribute__((noinline)) void packet_rules(struct detect_thread *dt,
+						   const struct rgroup *g, struct packet *p,
+						   struct flow *f,
+						   const struct detect_alert_sink *sink)
 {
-	if (!dt || !p || !p->ip_ver)
-		return;
-	const struct detect_engine *de = dt->de;
-	int pg = p->l4proto == IPPROTO_TCP ? PG_TCP : p->l4proto == IPPROTO_UDP ? PG_UDP
-		 : (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6) ? PG_ICMP : PG_OTHER;
-	int k = f ? p->dir : 2;
-	const struct rgroup *g = &de->pkt[pg][k];
-	/* most packets meet a group of decoder-event rules only */
-	if (!g->n_rules || (!g->n_dbs && !g->n_nc && (!p->n_events || !g->n_nc_ev)))
-		return;
 	for (int i = 0; i < g->n_dbs; i++)
 		if (!g->dbs[i].kw)
 			scan(dt, &g->dbs[i], p->payload, p->payload_len);
@@ -1116,6 +1118,22 @@ void detect_packet(struct detect_thread *dt, struct packet *p, struct flow *f,
 	struct mctx m;
 	ctx_from(&m, p, f, NULL);
 	run(dt, ids, n, &m, sink);
+}
+
+void detect_packet(struct detect_thread *dt, struct packet *p, struct flow *f,
+		   const struct detect_alert_sink *sink)
+{
+	if (!dt || !p || !p->ip_ver)
+		return;
+	const struct detect_engine *de = dt->de;
+	int pg = p->l4proto == IPPROTO_TCP ? PG_TCP : p->l4proto == IPPROTO_UDP ? PG_UDP
+		 : (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6) ? PG_ICMP : PG_OTHER;
+	int k = f ? p->dir : 2;
+	/* most packets meet a group of decoder-event rules only */
+	uint8_t need = de->pkt_need[pg][k];
+	if (need == NEED_NOTHING || (need == NEED_EVENTS && !p->n_events))
+		return;
+	packet_rules(dt, &de->pkt[pg][k], p, f, sink);
 }
 
 void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct ring {
 	/* Each side's fields on lines of their own: a line written by one
@@ -44,24 +45,116 @@ size_t ring_max_msg(const struct ring *r);
 
 /* Producer: room for len bytes, or NULL when the ring is full right now.
  * The pointer is 8-byte aligned. Nothing is visible until ring_commit. */
-void *ring_reserve(struct ring *r, size_t len);
+static inline void *ring_reserve(struct ring *r, size_t len);
 /* Producer: publishes the message reserved last (len as reserved). */
-void ring_commit(struct ring *r, size_t len);
+static inline void ring_commit(struct ring *r, size_t len);
 
 /* Consumer: the next message and its length, or NULL when empty (having
  * then made every release visible to the producer). */
-const void *ring_peek(struct ring *r, size_t *len);
+static inline const void *ring_peek(struct ring *r, size_t *len);
 /* Consumer: frees the message returned by the last ring_peek. The space is
  * handed back to the producer in batches (every 16 messages, an eighth of
  * the ring, or when the ring runs empty): a tail written for every message
  * moved a cache line between the two cores for every message while the
  * producer waited on a full ring. */
-void ring_release(struct ring *r, size_t len);
+static inline void ring_release(struct ring *r, size_t len);
 /* Consumer: hands back what was released now (before it waits on anything). */
 void ring_flush(struct ring *r);
 
 /* Either side: bytes in use right now (approximate from the other side). */
 size_t ring_used(struct ring *r);
 bool ring_empty(struct ring *r);
+
+/* ---- the hot path, inline in both threads' loops ---- */
+
+/* Each message is preceded by an 8-byte header: its length, or RING_PAD_
+ * to say "skip to the start of the buffer". */
+#define RING_HDR_ 8u
+#define RING_PAD_ UINT64_MAX
+
+static inline uint64_t ring_align8_(uint64_t n)
+{
+	return (n + 7u) & ~(uint64_t)7u;
+}
+
+static inline void ring_put_hdr_(struct ring *r, uint64_t pos, uint64_t v)
+{
+	memcpy(r->buf + (pos & r->mask), &v, sizeof(v));
+}
+
+static inline uint64_t ring_get_hdr_(const struct ring *r, uint64_t pos)
+{
+	uint64_t v;
+	memcpy(&v, r->buf + (pos & r->mask), sizeof(v));
+	return v;
+}
+
+static inline void *ring_reserve(struct ring *r, size_t len)
+{
+	uint64_t need = RING_HDR_ + ring_align8_(len);
+	if (need > r->size / 2)
+		return NULL;
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint64_t off = head & r->mask;
+	uint64_t pad = 0;
+	if (off + need > r->size)
+		pad = r->size - off; /* wrap: skip to the start */
+	if (head + pad + need - r->cached_tail > r->size) {
+		r->cached_tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		if (head + pad + need - r->cached_tail > r->size)
+			return NULL;
+	}
+	if (pad) {
+		ring_put_hdr_(r, head, RING_PAD_);
+		/* publish the padding now so the consumer can skip it; the
+		 * message itself follows at the start of the buffer */
+		atomic_store_explicit(&r->head, head + pad, memory_order_release);
+		head += pad;
+	}
+	return r->buf + ((head + RING_HDR_) & r->mask);
+}
+
+static inline void ring_commit(struct ring *r, size_t len)
+{
+	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	ring_put_hdr_(r, head, (uint64_t)len);
+	atomic_store_explicit(&r->head, head + RING_HDR_ + ring_align8_(len), memory_order_release);
+}
+
+static inline void ring_publish_tail_(struct ring *r)
+{
+	atomic_store_explicit(&r->tail, r->read, memory_order_release);
+	r->published = r->read;
+	r->unpublished = 0;
+}
+
+static inline const void *ring_peek(struct ring *r, size_t *len)
+{
+	for (;;) {
+		if (r->read == r->cached_head) {
+			r->cached_head = atomic_load_explicit(&r->head, memory_order_acquire);
+			if (r->read == r->cached_head) {
+				if (r->published != r->read)
+					ring_publish_tail_(r);
+				return NULL;
+			}
+		}
+		uint64_t h = ring_get_hdr_(r, r->read);
+		if (h == RING_PAD_) {
+			r->read += r->size - (r->read & r->mask);
+			ring_publish_tail_(r);
+			continue;
+		}
+		*len = (size_t)h;
+		return r->buf + ((r->read + RING_HDR_) & r->mask);
+	}
+}
+
+static inline void ring_release(struct ring *r, size_t len)
+{
+	r->read += RING_HDR_ + ring_align8_(len);
+	if (++r->unpublished >= 16 || r->read - r->published >= r->size / 8)
+		ring_publish_tail_(r);
+}
 
 #endif

@@ -67,6 +67,36 @@ OPT += $(shell $(CC) $(MEM_STRATEGY) -x c -c -o /dev/null /dev/null 2>/dev/null 
 LTO_FLAGS := -flto=auto -ffat-lto-objects
 LTO := $(shell $(CC) $(LTO_FLAGS) -x c -c -o /dev/null /dev/null 2>/dev/null && echo '$(LTO_FLAGS)')
 endif
+# Profile-guided optimisation (GCC): the sensor's objects are compiled once
+# instrumented (in $(BUILD)/pgo), that sensor replays training captures
+# (tests/tools/pgo_train.sh: the generator's, with a seed of their own, and
+# pcaps/), and the objects are compiled again with the profile. On the quiet
+# plant it took 10 % of the wall time of a run and 12 % of the work of one
+# CPU. Code the training does not reach is compiled as without a profile
+# (-fprofile-partial-training), not for size. Any change to a source
+# retrains and recompiles everything: PGO=0 for quick edit-build cycles.
+# Sanitizer builds never use it.
+PGO ?= 1
+ifeq ($(SAN),1)
+override PGO := 0
+endif
+ifeq ($(PGO),1)
+PGO_FLAGS := -fprofile-partial-training
+ifeq ($(shell $(CC) $(PGO_FLAGS) -x c -c -o /dev/null /dev/null 2>/dev/null && echo ok),ok)
+PGO_DIR := $(BUILD)/pgo
+PGO_STAMP := $(PGO_DIR)/profile.stamp
+# The profile of each object is found by the object's own name: an
+# instrumented object is compiled as if it were the final one (-dumpbase,
+# the same absolute name in both), since GCC names static functions in
+# profiles after the object, and writes its profile next to the final one. -w: the same sources with the same
+# warnings (errors) were compiled for the instrumented sensor; compiled with
+# the profile, GCC adds a warning without an option of its own ("Missing
+# counts for called function") wherever its early inliner decided otherwise
+# than in the instrumented build (a small static function inlined
+# everywhere there, kept here for a cold call).
+PGO_USE := -fprofile-use $(PGO_FLAGS) -w
+endif
+endif
 CFLAGS_ALL = $(BASE_CFLAGS) -I$(BUILD)/ebpf $(OPT) $(LTO) $(PC_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PC_LIBS) -lpthread -lm $(LDLIBS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
@@ -115,10 +145,30 @@ test-deps: deps
 	@$(call install_pkgs,$(TEST_PKGS))
 
 # ---- build ----------------------------------------------------------------
-$(BUILD)/obj/%.o: %.c | deps-stamp
+$(BUILD)/obj/%.o: %.c $(PGO_STAMP) | deps-stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) $(if $(PGO_USE),$(PGO_USE) -dumpbase $(abspath $(@:.o=))) \
+		-MMD -MP -MF $(@:.o=.d) -c $< -o $@
+
+# the instrumented sensor and its training (see PGO above)
+ifneq ($(PGO_DIR),)
+$(PGO_DIR)/obj/%.o: %.c | deps-stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PGOCC   $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -fprofile-generate -fprofile-update=atomic \
+		-dumpbase $(abspath $(BUILD)/obj/$*) -MMD -MP -MF $(@:.o=.d) -c $< -o $@
+
+$(PGO_DIR)/vigil: $(PGO_DIR)/obj/sensor/main.o $(SENSOR_SRCS:%.c=$(PGO_DIR)/obj/%.o)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) $(LTO) -fprofile-generate -o $@ $^ $(LDLIBS_ALL)
+
+$(PGO_STAMP): $(PGO_DIR)/vigil $(GEN) tests/tools/pgo_train.sh $(wildcard pcaps/*.pcap) \
+		sensor/vigil.yaml $(wildcard rules/*)
+	@$(if $(Q),echo "  TRAIN   $(PGO_DIR)")
+	$(Q)tests/tools/pgo_train.sh $(PGO_DIR) $(BUILD)/obj $(GEN)
+	$(Q)touch $@
+endif
 
 $(BUILD)/libvigil.a: $(SENSOR_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -162,6 +212,7 @@ $(BUILD)/ebpf/%.skel.h: $(BUILD)/ebpf/%.bpf.o
 	$(Q)bpftool gen skeleton $< name $* > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/sensor/capture/afxdp.o: $(BPF_SKEL)
+$(BUILD)/pgo/obj/sensor/capture/afxdp.o: $(BPF_SKEL)
 $(BUILD)/fuzz/obj/sensor/capture/afxdp.o: $(BPF_SKEL)
 
 # deps-stamp: install once per build folder, so that plain `make` also works
@@ -171,7 +222,7 @@ $(BUILD)/.deps-ok:
 	@$(call install_pkgs,$(BUILD_PKGS))
 	@mkdir -p $(BUILD) && touch $@
 
--include $(shell find $(BUILD)/obj $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pgo/obj $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
 
 # ---- run ------------------------------------------------------------------
 run: deps all

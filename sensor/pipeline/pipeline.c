@@ -497,7 +497,7 @@ static bool push(struct pipeline *pl, int wi, const struct msg *hdr, const uint8
 	if (!m)
 		return false;
 	memcpy(m, hdr, sizeof(*hdr));
-	if (hdr->data_len)
+	if (hdr->data_len && data)
 		memcpy(m + 1, data, hdr->data_len);
 	ring_commit(&pl->w[wi].in, need);
 	return true;

@@ -618,8 +618,6 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 	};
 	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_signed(wr) };
 	rules_setup(&g_rules, o, cfg);
-	/* the process ends with the pipeline: nDPI's contexts go with it */
-	ndpi_keep_at_exit();
 	if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
@@ -672,8 +670,6 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_signed(wr) };
 	struct pipeline_result res;
 	rules_setup(&g_rules, o, cfg);
-	/* the process ends with the pipeline: nDPI's contexts go with it */
-	ndpi_keep_at_exit();
 	if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
@@ -770,7 +766,14 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return de && rep.failed == 0 && rep.unsupported == 0 ? 0 : 1;
 	}
+	/* the first worker's nDPI context is made while the capture and the
+	 * rules are opened; the process ends with the pipeline, and nDPI's
+	 * contexts with it (not freed one by one) */
+	ndpi_keep_at_exit();
+	if (cfg.worker.ndpi)
+		ndpi_ctx_make_ahead();
 	rc = o.xdp_iface ? run_xdp(&o, &cfg) : run(&o, &cfg);
+	ndpi_ctx_ahead_end();
 	config_free(&cfg);
 	return rc;
 }

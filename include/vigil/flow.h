@@ -103,6 +103,7 @@ struct flow_app {
 	uint8_t status;        /* enum app_status (proto/registry.h) */
 	uint8_t ndpi_status;   /* enum ndpi_status (proto/ndpi.h) */
 	uint8_t ndpi_pkts;
+	uint8_t ndpi_held;     /* packets waiting for nDPI's context (backlog) */
 	uint8_t probe_tries[2];
 };
 

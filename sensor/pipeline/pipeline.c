@@ -400,11 +400,6 @@ static void *worker_main(void *arg)
 	struct wthread *wt = arg;
 	struct pipeline *pl = wt->pl;
 	unsigned spins = 0, unpublished = 0;
-	/* nDPI's context, made here while the capture thread starts (and the
-	 * workers before this one work): on failure the run stops (this worker
-	 * goes on without it to the end, so that nothing waits for it) */
-	if (worker_start_ndpi(&wt->w) < 0)
-		atomic_store(&pl->ndpi_failed, wt->w.id + 1);
 	for (;;) {
 		size_t len;
 		const struct msg *m = ring_peek(&wt->in, &len);
@@ -648,7 +643,8 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			goto err_workers;
 		}
 		started++;
-		if (!threaded && worker_start_ndpi(&wt->w) < 0) {
+		wt->w.ndpi_failed = &pl.ndpi_failed;
+		if (worker_start_ndpi(&wt->w) < 0) {
 			fprintf(stderr, "vigil: cannot start worker %d: out of memory for nDPI\n", i);
 			goto err_workers;
 		}
@@ -1074,6 +1070,7 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 		if (worker_init(&wt->w, i, &wcfg, &sink) < 0)
 			goto out_free;
 		nw++;
+		wt->w.ndpi_failed = &pl.ndpi_failed;
 		if (worker_start_ndpi(&wt->w) < 0) {
 			fprintf(stderr, "vigil: cannot start worker %d: out of memory for nDPI\n", i);
 			goto out_free;
@@ -1101,6 +1098,10 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 
 	uint64_t last_stats = wall_usec();
 	while (!*stop) {
+		if (atomic_load(&pl.ndpi_failed)) { /* a worker has no nDPI context */
+			*stop = 1;
+			break;
+		}
 		struct timespec ts = { 0, 100 * 1000000 };
 		nanosleep(&ts, NULL);
 		if (pc->reload && (*pc->reload || pl.retired))
@@ -1143,5 +1144,10 @@ out_free:
 	reload_end(&pl);
 	free(run.dec);
 	free(args);
+	if (rc == 0 && atomic_load(&pl.ndpi_failed)) {
+		fprintf(stderr, "vigil: worker %d: out of memory for nDPI; stopped\n",
+			atomic_load(&pl.ndpi_failed) - 1);
+		rc = -1;
+	}
 	return rc;
 }

@@ -124,12 +124,40 @@ static void on_flow_ending(void *user, struct flow *f)
 	w->cur_flow = f;
 }
 
+/* Waits for nDPI's context and offers it the held packets. */
+static void ndpi_settle(struct worker *w)
+{
+	w->ndpi = ndpi_maker_finish(w->ndpi_mk);
+	w->ndpi_mk = NULL;
+	ndpi_backlog_drain(&w->ndpi_bl, w->ndpi);
+	ndpi_backlog_free(&w->ndpi_bl);
+	if (!w->ndpi && w->ndpi_failed)
+		atomic_store(w->ndpi_failed, w->id + 1);
+}
+
+/* p of flow f, for nDPI: offered, or held while the context is made. */
+static inline void ndpi_offer(struct worker *w, struct flow *f, const struct packet *p)
+{
+	if (w->ndpi) {
+		ndpi_flow_packet(w->ndpi, f, p);
+		return;
+	}
+	if (!w->ndpi_mk)
+		return;
+	if (!ndpi_maker_done(w->ndpi_mk) && ndpi_backlog_add(&w->ndpi_bl, f, p))
+		return;
+	ndpi_settle(w);
+	ndpi_flow_packet(w->ndpi, f, p);
+}
+
 static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, uint64_t now)
 {
 	struct worker *w = user;
 	(void)now;
 	char nbuf[64], cbuf[64];
 	const char *nproto = NULL, *ncat = NULL;
+	if (w->ndpi_mk) /* nDPI's verdict is needed now */
+		ndpi_settle(w);
 	if (w->ndpi) {
 		ndpi_flow_end(w->ndpi, f);
 		nproto = ndpi_flow_proto_name(w->ndpi, f, nbuf, sizeof(nbuf));
@@ -226,10 +254,10 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 
 int worker_start_ndpi(struct worker *w)
 {
-	if (!w->cfg->ndpi || w->ndpi)
+	if (!w->cfg->ndpi || w->ndpi || w->ndpi_mk)
 		return 0;
-	w->ndpi = ndpi_ctx_new();
-	return w->ndpi ? 0 : -ENOMEM;
+	w->ndpi_mk = ndpi_maker_take();
+	return w->ndpi_mk ? 0 : -ENOMEM;
 }
 
 void worker_fini(struct worker *w)
@@ -243,6 +271,11 @@ void worker_fini(struct worker *w)
 		flow_table_free(w->ft);
 		w->ft = NULL;
 	}
+	/* still being made: no flow ever needed it (a flow's end waits for
+	 * it), so there is nothing held and nothing to report */
+	ndpi_ctx_free(ndpi_maker_finish(w->ndpi_mk));
+	w->ndpi_mk = NULL;
+	ndpi_backlog_free(&w->ndpi_bl);
 	ndpi_ctx_free(w->ndpi);
 	w->ndpi = NULL;
 	detect_thread_free(w->dt);
@@ -310,8 +343,7 @@ void worker_packet(struct worker *w, struct packet *p)
 		return;
 	}
 	w->cur_flow = f;
-	if (w->ndpi)
-		ndpi_flow_packet(w->ndpi, f, p);
+	ndpi_offer(w, f, p);
 
 	if (p->l4proto == IPPROTO_TCP) {
 		stream_packet(w->ft, f, p);

@@ -22,6 +22,7 @@
 
 #include "decode/decode.h"
 #include "flow/flow.h"
+#include "proto/ndpi.h"
 #include "proto/registry.h"
 #include "util/jb.h"
 #include "vigil/packet.h"
@@ -56,7 +57,6 @@ struct rec_sink {
 
 struct detect_engine;
 struct detect_thread;
-struct ndpi_ctx;
 
 /* The engine in use, swapped on reload: workers compare gen before each
  * packet and build their thread context for the new engine; the old one is
@@ -93,6 +93,11 @@ struct worker {
 	struct flow_table *ft;
 	struct app_layer al;
 	struct ndpi_ctx *ndpi;
+	/* while nDPI's context is being made: the maker, the packets held for
+	 * it, and where to say that it could not be made (1 + id) */
+	struct ndpi_maker *ndpi_mk;
+	struct ndpi_backlog ndpi_bl;
+	_Atomic int *ndpi_failed;
 	struct jb jb;
 	struct rec_sink sink;
 	struct worker_stats st;
@@ -115,12 +120,14 @@ void worker_config_defaults(struct worker_config *cfg);
 /* 0, or -ENOMEM. */
 int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		const struct rec_sink *sink);
-/* With cfg->ndpi: makes this worker's nDPI context (about 15 ms, most of it
- * nDPI loading its address and host lists; contexts are made one at a
- * time). Call before the first packet, on the thread that runs the worker:
- * a threaded worker then makes its own while the capture thread starts and
- * the workers before it already work. 0, or -ENOMEM (the worker goes on
- * without nDPI). */
+/* With cfg->ndpi: has this worker's nDPI context made (about 15 ms, most
+ * of it nDPI loading its address and host lists; contexts are made one at
+ * a time) on a thread of its own, and returns at once: until it is there,
+ * the packets nDPI would see are held, and offered to it in order once it
+ * is (at the latest when a flow ends, or the held packets fill their
+ * buffer: then the worker waits for it). Should the context not be made,
+ * the worker goes on without nDPI and stores 1 + its id in *ndpi_failed
+ * (when set). 0, or -ENOMEM when nothing could be started. */
 int worker_start_ndpi(struct worker *w);
 /* Ends every flow (records for them), then frees everything. */
 void worker_fini(struct worker *w);

@@ -3,6 +3,7 @@
 
 #include <ndpi_api.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,79 @@ void ndpi_ctx_free(struct ndpi_ctx *n)
 	free(n);
 }
 
+/* ---- contexts made on a thread of their own -------------------------------- */
+
+struct ndpi_maker {
+	pthread_t th;
+	_Atomic bool done;
+	struct ndpi_ctx *ctx;
+};
+
+static void *make(void *arg)
+{
+	struct ndpi_maker *m = arg;
+	m->ctx = ndpi_ctx_new();
+	atomic_store_explicit(&m->done, true, memory_order_release);
+	return NULL;
+}
+
+struct ndpi_maker *ndpi_maker_start(void)
+{
+	struct ndpi_maker *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	if (pthread_create(&m->th, NULL, make, m) != 0) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+bool ndpi_maker_done(struct ndpi_maker *m)
+{
+	return atomic_load_explicit(&m->done, memory_order_acquire);
+}
+
+struct ndpi_ctx *ndpi_maker_finish(struct ndpi_maker *m)
+{
+	if (!m)
+		return NULL;
+	pthread_join(m->th, NULL);
+	struct ndpi_ctx *n = m->ctx;
+	free(m);
+	return n;
+}
+
+/* the one made ahead for the first worker */
+static pthread_mutex_t ahead_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ndpi_maker *ahead;
+
+void ndpi_ctx_make_ahead(void)
+{
+	pthread_mutex_lock(&ahead_lock);
+	if (!ahead)
+		ahead = ndpi_maker_start();
+	pthread_mutex_unlock(&ahead_lock);
+}
+
+struct ndpi_maker *ndpi_maker_take(void)
+{
+	pthread_mutex_lock(&ahead_lock);
+	struct ndpi_maker *m = ahead;
+	ahead = NULL;
+	pthread_mutex_unlock(&ahead_lock);
+	return m ? m : ndpi_maker_start();
+}
+
+void ndpi_ctx_ahead_end(void)
+{
+	pthread_mutex_lock(&ahead_lock);
+	struct ndpi_maker *m = ahead;
+	ahead = NULL;
+	pthread_mutex_unlock(&ahead_lock);
+	ndpi_ctx_free(ndpi_maker_finish(m));
+}
+
 size_t ndpi_flow_state_size(void)
 {
 	return ndpi_detection_get_sizeof_ndpi_flow_struct();
@@ -90,9 +164,10 @@ static void keep(struct flow *f, ndpi_protocol pr, uint8_t status)
 	f->app.ndpi_status = status;
 }
 
-void ndpi_flow_packet(struct ndpi_ctx *n, struct flow *f, const struct packet *p)
+/* One packet of f (its IP datagram, l3 bytes, at ts microseconds) to nDPI. */
+static void feed(struct ndpi_ctx *n, struct flow *f, const uint8_t *l3, uint32_t len, uint64_t ts)
 {
-	if (!n || !p->l3 || f->app.ndpi_status > NDPI_STATUS_PROBING)
+	if (f->app.ndpi_status > NDPI_STATUS_PROBING)
 		return;
 	if (!f->app.ndpi) {
 		f->app.ndpi = calloc(1, n->flow_size);
@@ -102,9 +177,8 @@ void ndpi_flow_packet(struct ndpi_ctx *n, struct flow *f, const struct packet *p
 		}
 		f->app.ndpi_status = NDPI_STATUS_PROBING;
 	}
-	uint32_t len = p->l3_len > 65535 ? 65535 : p->l3_len;
-	ndpi_protocol pr = ndpi_detection_process_packet(n->mod, f->app.ndpi, p->l3,
-							 (unsigned short)len, p->ts / 1000u);
+	ndpi_protocol pr = ndpi_detection_process_packet(n->mod, f->app.ndpi, l3,
+							 (unsigned short)len, ts / 1000u);
 	if (pr.app_protocol != NDPI_PROTOCOL_UNKNOWN || pr.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
 		keep(f, pr, NDPI_STATUS_DETECTED);
 		release(f);
@@ -112,6 +186,73 @@ void ndpi_flow_packet(struct ndpi_ctx *n, struct flow *f, const struct packet *p
 	}
 	if (++f->app.ndpi_pkts >= NDPI_MAX_PKTS)
 		ndpi_flow_end(n, f);
+}
+
+static inline uint32_t l3_len(const struct packet *p)
+{
+	return p->l3_len > 65535 ? 65535 : p->l3_len;
+}
+
+void ndpi_flow_packet(struct ndpi_ctx *n, struct flow *f, const struct packet *p)
+{
+	if (!n || !p->l3)
+		return;
+	feed(n, f, p->l3, l3_len(p), p->ts);
+}
+
+/* ---- packets kept until the context is there ------------------------------ */
+
+struct held {
+	struct flow *f;
+	uint64_t ts;
+	uint32_t len;
+	uint32_t pad;
+	/* len bytes of IP datagram follow, then padding to 8 */
+};
+
+bool ndpi_backlog_add(struct ndpi_backlog *b, struct flow *f, const struct packet *p)
+{
+	/* what feed() would look at: nothing past a verdict, nor past the
+	 * packet after which nDPI is asked for its final guess */
+	if (!p->l3 || f->app.ndpi_status > NDPI_STATUS_PROBING ||
+	    f->app.ndpi_held >= NDPI_MAX_PKTS)
+		return true;
+	uint32_t len = l3_len(p);
+	size_t need = sizeof(struct held) + (((size_t)len + 7) & ~(size_t)7);
+	if (need > NDPI_BACKLOG_BYTES - b->len)
+		return false;
+	if (!b->buf) {
+		b->buf = malloc(NDPI_BACKLOG_BYTES);
+		if (!b->buf)
+			return false;
+	}
+	struct held h = { f, p->ts, len, 0 };
+	memcpy(b->buf + b->len, &h, sizeof(h));
+	memcpy(b->buf + b->len + sizeof(h), p->l3, len);
+	b->len += need;
+	b->n++;
+	f->app.ndpi_held++;
+	return true;
+}
+
+void ndpi_backlog_drain(struct ndpi_backlog *b, struct ndpi_ctx *n)
+{
+	for (size_t off = 0; off < b->len;) {
+		struct held h;
+		memcpy(&h, b->buf + off, sizeof(h));
+		h.f->app.ndpi_held = 0;
+		if (n)
+			feed(n, h.f, b->buf + off + sizeof(h), h.len, h.ts);
+		off += sizeof(h) + (((size_t)h.len + 7) & ~(size_t)7);
+	}
+	b->len = 0;
+	b->n = 0;
+}
+
+void ndpi_backlog_free(struct ndpi_backlog *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
 }
 
 void ndpi_flow_end(struct ndpi_ctx *n, struct flow *f)

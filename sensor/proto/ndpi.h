@@ -10,7 +10,9 @@
  * struct flow_app and shown in the flow record next to our own.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vigil/flow.h"
 #include "vigil/packet.h"
@@ -31,6 +33,42 @@ struct ndpi_ctx;
  * time (nDPI 4.2 keeps a global count of its trees without a lock). */
 struct ndpi_ctx *ndpi_ctx_new(void);
 void ndpi_ctx_free(struct ndpi_ctx *n);
+/* Making a context takes 10-15 ms (nDPI 4.2 loads its address and host
+ * lists), so a worker has it made on a thread of its own and goes on
+ * meanwhile, keeping the packets nDPI would see (ndpi_backlog) until it
+ * is there. ndpi_maker_start() starts making one (NULL when no thread can
+ * be started); ndpi_maker_done() tells, without waiting, whether it is
+ * made; ndpi_maker_finish() waits for it, frees the maker and returns the
+ * context (NULL when nDPI could not make one). ndpi_ctx_make_ahead()
+ * starts one early (main, while the capture and the rules are opened) that
+ * the first ndpi_maker_take() gets; later calls start their own.
+ * ndpi_ctx_ahead_end() waits for and frees one that nobody took. */
+struct ndpi_maker;
+struct ndpi_maker *ndpi_maker_start(void);
+bool ndpi_maker_done(struct ndpi_maker *m);
+struct ndpi_ctx *ndpi_maker_finish(struct ndpi_maker *m);
+void ndpi_ctx_make_ahead(void);
+struct ndpi_maker *ndpi_maker_take(void);
+void ndpi_ctx_ahead_end(void);
+
+/* Packets held for nDPI while its context is being made: each packet of a
+ * flow nDPI would look at (its IP datagram, at most NDPI_MAX_PKTS a flow),
+ * in arrival order, at most NDPI_BACKLOG_BYTES in all. Drained into the
+ * context in the same order, nDPI sees exactly what it would have seen and
+ * decides the same. The caller drains before any of the flows ends. */
+#define NDPI_BACKLOG_BYTES (4u << 20)
+struct ndpi_backlog {
+	uint8_t *buf;
+	size_t len;
+	size_t n;      /* packets held */
+};
+/* Holds p if nDPI would look at it; false when there is no room (drain
+ * first, then offer p with ndpi_flow_packet). */
+bool ndpi_backlog_add(struct ndpi_backlog *b, struct flow *f, const struct packet *p);
+/* Offers every held packet to n in order (n NULL: drops them), empty after. */
+void ndpi_backlog_drain(struct ndpi_backlog *b, struct ndpi_ctx *n);
+void ndpi_backlog_free(struct ndpi_backlog *b);
+
 /* From now on ndpi_ctx_free() keeps contexts (still reachable) instead of
  * freeing them: for a process that exits once its pipeline has ended. */
 void ndpi_keep_at_exit(void);

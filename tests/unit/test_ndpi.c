@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* nDPI glue: a flow identified, its state freed once nDPI decides, and the
- * protocol and category names against nDPI's own ndpi_protocol2name. */
+/* nDPI glue: a flow identified, its state freed once nDPI decides, packets
+ * held while a context is made give the same verdicts, and the protocol and
+ * category names against nDPI's own ndpi_protocol2name. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <ndpi_api.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode/decode.h"
@@ -57,6 +59,136 @@ static void test_context_identifies(void **s)
 	assert_string_equal(cat, "IoT-Scada");
 	decoder_fini(&dec);
 	ndpi_ctx_free(n);
+}
+
+/* Packet i of two interleaved flows: a Modbus/TCP exchange (flow 0, packets
+ * 0-4) and UDP datagrams nDPI cannot name (flow 1, the others), decoded. */
+static int interleaved(struct decoder *dec, struct pb *b, struct packet *pk, size_t i)
+{
+	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 10, 0, 0, 2 };
+	static const uint8_t req[] = { 0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 2 };
+	static const uint8_t rsp[] = { 0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 10, 0, 20 };
+	static const uint8_t junk[] = { 0x9e, 0x11, 0x42, 0x07, 0xd0, 0x0d, 0xfe, 0xed };
+	struct { bool to_srv; uint8_t fl; const uint8_t *d; size_t n; uint32_t seq, ack; } seg[] = {
+		{ true, 0x02, NULL, 0, 100, 0 },
+		{ false, 0x12, NULL, 0, 500, 101 },
+		{ true, 0x10, NULL, 0, 101, 501 },
+		{ true, 0x18, req, sizeof(req), 101, 501 },
+		{ false, 0x18, rsp, sizeof(rsp), 501, 101 + sizeof(req) },
+	};
+	int flow = i % 7 == 3 && i / 7 < 5 ? 0 : 1;
+	pb_reset(b);
+	pb_eth(b, 0x0800);
+	if (flow == 0) {
+		size_t k = i / 7;
+		size_t ip = seg[k].to_srv ? pb_ip4(b, cli, srv, 6, (uint16_t)i, 0)
+					  : pb_ip4(b, srv, cli, 6, (uint16_t)i, 0);
+		pb_tcp(b, seg[k].to_srv ? 40000 : 502, seg[k].to_srv ? 502 : 40000, seg[k].seq,
+		       seg[k].ack, seg[k].fl, seg[k].d, seg[k].n);
+		pb_ip4_finish(b, ip);
+	} else {
+		size_t ip = pb_ip4(b, cli, srv, 17, (uint16_t)i, 0);
+		pb_udp(b, 41000, 5555, junk, sizeof(junk) - i % 3);
+		pb_ip4_finish(b, ip);
+	}
+	pb_packet(b, pk, LINK_ETHERNET, i + 1, 1000000u + 1000u * i);
+	assert_int_equal(decode_packet(dec, pk), DECODE_OK);
+	return flow;
+}
+
+#define N_INTERLEAVED 60
+
+/* Offered as they come, or held and offered once the context is there
+ * (made on a thread of its own): nDPI decides the same for both flows. */
+static void test_held_packets_same_verdict(void **s)
+{
+	(void)s;
+	struct ndpi_maker *mk = ndpi_maker_start();
+	assert_non_null(mk);
+	struct ndpi_ctx *direct = ndpi_ctx_new();
+	assert_non_null(direct);
+	struct decoder dec;
+	assert_int_equal(decoder_init(&dec, NULL), 0);
+	struct flow a[2], h[2];
+	memset(a, 0, sizeof(a));
+	memset(h, 0, sizeof(h));
+	struct ndpi_backlog bl;
+	memset(&bl, 0, sizeof(bl));
+	struct pb b;
+	size_t held = 0;
+	for (size_t i = 0; i < N_INTERLEAVED; i++) {
+		struct packet pk;
+		int fi = interleaved(&dec, &b, &pk, i);
+		ndpi_flow_packet(direct, &a[fi], &pk);
+		size_t before = bl.n;
+		assert_true(ndpi_backlog_add(&bl, &h[fi], &pk));
+		held += bl.n - before;
+	}
+	/* the Modbus flow's 5 packets, and 24 of the other's 55 (after 24 nDPI
+	 * gives its final guess and looks no further) */
+	assert_int_equal(held, 5 + NDPI_MAX_PKTS);
+	assert_int_equal(h[1].app.ndpi_held, NDPI_MAX_PKTS);
+	assert_int_equal(h[0].app.ndpi_status, NDPI_STATUS_NONE); /* nothing offered yet */
+	struct ndpi_ctx *later = ndpi_maker_finish(mk);
+	assert_non_null(later);
+	ndpi_backlog_drain(&bl, later);
+	assert_int_equal(bl.n, 0);
+	assert_int_equal(h[1].app.ndpi_held, 0);
+	for (int fi = 0; fi < 2; fi++) {
+		ndpi_flow_end(direct, &a[fi]);
+		ndpi_flow_end(later, &h[fi]);
+		assert_int_equal(h[fi].app.ndpi_status, a[fi].app.ndpi_status);
+		assert_int_equal(h[fi].app.ndpi_proto, a[fi].app.ndpi_proto);
+		assert_int_equal(h[fi].app.ndpi_app, a[fi].app.ndpi_app);
+		assert_int_equal(h[fi].app.ndpi_category, a[fi].app.ndpi_category);
+		assert_null(h[fi].app.ndpi);
+	}
+	char name[64];
+	assert_non_null(ndpi_flow_proto_name(later, &h[0], name, sizeof(name)));
+	assert_string_equal(name, "Modbus");
+	ndpi_backlog_free(&bl);
+	decoder_fini(&dec);
+	ndpi_ctx_free(direct);
+	ndpi_ctx_free(later);
+}
+
+/* The held packets are bounded: past NDPI_BACKLOG_BYTES, add says no (the
+ * caller then waits for the context); drained without one, they are
+ * dropped and the flows' counts start again. */
+static void test_backlog_bounded(void **s)
+{
+	(void)s;
+	struct decoder dec;
+	assert_int_equal(decoder_init(&dec, NULL), 0);
+	size_t nflows = NDPI_BACKLOG_BYTES / (NDPI_MAX_PKTS * 64) + 1;
+	struct flow *fl = calloc(nflows, sizeof(*fl));
+	assert_non_null(fl);
+	struct ndpi_backlog bl;
+	memset(&bl, 0, sizeof(bl));
+	struct pb b;
+	struct packet pk;
+	interleaved(&dec, &b, &pk, 1);
+	bool refused = false;
+	size_t n = 0;
+	for (size_t f = 0; f < nflows && !refused; f++)
+		for (int k = 0; k < NDPI_MAX_PKTS && !refused; k++) {
+			if (ndpi_backlog_add(&bl, &fl[f], &pk))
+				n++;
+			else
+				refused = true;
+		}
+	assert_true(refused);
+	assert_int_equal(bl.n, n);
+	assert_true(bl.len <= NDPI_BACKLOG_BYTES);
+	assert_true(bl.len > NDPI_BACKLOG_BYTES - 64); /* refused only when full */
+	ndpi_backlog_drain(&bl, NULL);
+	assert_int_equal(bl.n, 0);
+	assert_int_equal(bl.len, 0);
+	assert_int_equal(fl[0].app.ndpi_held, 0);
+	assert_int_equal(fl[0].app.ndpi_status, NDPI_STATUS_NONE);
+	ndpi_backlog_free(&bl);
+	free(fl);
+	decoder_fini(&dec);
 }
 
 /* Our names are nDPI's own (ndpi_protocol2name), for master/app pairs of
@@ -118,6 +250,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_context_identifies),
+		cmocka_unit_test(test_held_packets_same_verdict),
+		cmocka_unit_test(test_backlog_bounded),
 		cmocka_unit_test(test_names_match_ndpi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,10 +69,26 @@ uint16_t stream_seg_sum(const uint8_t *b, uint32_t len)
 		h2 ^= h2 >> 29;
 	}
 	if (i < len) {
-		uint64_t t[2] = { 0, 0 };
-		memcpy(t, b + i, len - i);
-		h1 = (h1 ^ t[0]) * 0xff51afd7ed558ccdull;
-		h2 = (h2 ^ t[1]) * 0xc4ceb9fe1a85ec53ull;
+		/* the tail, zero-padded: read with loads that end at the last
+		 * byte (never past it) and shifted, rather than through a
+		 * memcpy of variable length (a byte loop, with a profile) */
+		uint32_t rem = len - i;
+		uint64_t t0 = 0, t1 = 0;
+		if (len >= 8) {
+			uint64_t last;
+			memcpy(&last, b + len - 8, 8);
+			if (rem > 8) {
+				memcpy(&t0, b + i, 8);
+				t1 = last >> (8 * (16 - rem));
+			} else {
+				t0 = last >> (8 * (8 - rem));
+			}
+		} else {
+			for (uint32_t k = 0; k < rem; k++)
+				t0 |= (uint64_t)b[i + k] << (8 * k);
+		}
+		h1 = (h1 ^ t0) * 0xff51afd7ed558ccdull;
+		h2 = (h2 ^ t1) * 0xc4ceb9fe1a85ec53ull;
 	}
 	uint64_t h = h1 ^ (h2 >> 7) ^ (h2 << 13);
 	h ^= h >> 29;

@@ -511,7 +511,7 @@ static bool push_pkt(struct pipeline *pl, int wi, const struct packet *p, uint64
 	m->pcap_cnt = cnt;
 	m->ts = p->ts;
 	blk_copy(&m->p, p, sizeof(*p));
-	memcpy(m + 1, p->data, p->caplen);
+	blk_copy_var(m + 1, p->data, p->caplen);
 	ring_commit(&pl->w[wi].in, need);
 	return true;
 }

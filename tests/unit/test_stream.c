@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <netinet/in.h>
+#include <string.h>
 
 #include "decode/decode.h"
 #include "flow/flow.h"
@@ -350,6 +351,30 @@ static void test_seq_wraparound(void **s)
 	flow_table_free(ft);
 }
 
+/* The reassembly fingerprint of a segment is its bytes' alone: the same
+ * whatever lies past its end, and changed by a change to any of its bytes
+ * (lengths 0 to 64: the 16-byte steps and every tail length). */
+static void test_segment_fingerprint(void **s)
+{
+	(void)s;
+	uint8_t a[80], z[80];
+	for (uint32_t len = 0; len <= 64; len++) {
+		for (size_t i = 0; i < sizeof(a); i++)
+			a[i] = z[i] = (uint8_t)(i * 29 + len);
+		memset(a + len, 0x00, sizeof(a) - len);
+		memset(z + len, 0xff, sizeof(z) - len);
+		uint16_t h = stream_seg_sum(a, len);
+		assert_int_equal(h, stream_seg_sum(z, len));
+		for (uint32_t k = 0; k < len; k++) {
+			a[k] ^= 0x10;
+			assert_int_not_equal(h, stream_seg_sum(a, len));
+			a[k] ^= 0x10;
+		}
+		if (len)
+			assert_int_not_equal(h, stream_seg_sum(a, len - 1));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_rst_closes_and_flushes),
 		cmocka_unit_test(test_stream_memcap),
 		cmocka_unit_test(test_seq_wraparound),
+		cmocka_unit_test(test_segment_fingerprint),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* util: the bounded cursor and the JSON builder. */
+/* util: the bounded cursor, the JSON builder and the block copy. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "util/blk.h"
 #include "util/cursor.h"
 #include "util/jb.h"
 
@@ -137,6 +138,26 @@ static void test_jb_cap(void **s)
 	jb_free(&jb);
 }
 
+/* blk_copy_var copies exactly n bytes, whatever n, and touches nothing
+ * around them on either side. */
+static void test_blk_copy_var(void **s)
+{
+	(void)s;
+	uint8_t src[320], dst[320];
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7 + 3);
+	for (size_t n = 0; n <= 300; n++)
+		for (size_t at = 1; at <= 3; at++) {
+			memset(dst, 0xee, sizeof(dst));
+			blk_copy_var(dst + at, src + at + 1, n);
+			assert_memory_equal(dst + at, src + at + 1, n);
+			for (size_t k = 0; k < at; k++)
+				assert_int_equal(dst[k], 0xee);
+			for (size_t k = at + n; k < sizeof(dst); k++)
+				assert_int_equal(dst[k], 0xee);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_jb_structure_and_escaping),
 		cmocka_unit_test(test_jb_numbers),
 		cmocka_unit_test(test_jb_cap),
+		cmocka_unit_test(test_blk_copy_var),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

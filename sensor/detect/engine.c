@@ -55,9 +55,12 @@ struct pf_db {
 struct rgroup {
 	uint32_t *nc;          /* rules without prefilter (any function) */
 	uint32_t n_nc, cap_nc;
-	uint32_t **nc_func;    /* [FUNC_MAX] rules without prefilter pinning f */
+	/* [FUNC_MAX] rules without prefilter pinning f; once compiled, with
+	 * nc merged in (the whole list for a tx of function f, in rule order) */
+	uint32_t **nc_func;
 	uint32_t *n_nc_func, *cap_nc_func;
-	uint32_t *nc_pinned;   /* every rule pinned to some function, in rule order */
+	uint32_t *nc_pinned;   /* every rule pinned to some function, in rule
+				* order; once compiled, with nc merged in */
 	uint32_t n_nc_pinned, cap_nc_pinned;
 	uint32_t *nc_ev;       /* rules with decode-event: only for packets with events */
 	uint32_t n_nc_ev, cap_nc_ev;
@@ -477,8 +480,35 @@ static int group_add(struct rgroup *g, const struct rule *r)
 	return push(&g->nc, &g->n_nc, &g->cap_nc, r->idx);
 }
 
+/* *list (n entries, in rule order) with the group's nc merged in. */
+static int merge_nc(const struct rgroup *g, uint32_t **list, uint32_t *n, uint32_t *cap)
+{
+	if (!g->n_nc || !*n)
+		return 0;
+	uint32_t *m = malloc(((size_t)*n + g->n_nc) * sizeof(*m));
+	if (!m)
+		return -1;
+	uint32_t i = 0, j = 0, k = 0;
+	while (i < g->n_nc || j < *n)
+		m[k++] = j == *n || (i < g->n_nc && g->nc[i] < (*list)[j]) ? g->nc[i++] : (*list)[j++];
+	free(*list);
+	*list = m;
+	*n = *cap = k;
+	return 0;
+}
+
 static int group_compile(struct rgroup *g, char *err, size_t errlen)
 {
+	/* a tx with a function meets one list, not two to merge and sort */
+	for (int f = 0; g->nc_func && f < FUNC_MAX; f++)
+		if (merge_nc(g, &g->nc_func[f], &g->n_nc_func[f], &g->cap_nc_func[f]) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	if (merge_nc(g, &g->nc_pinned, &g->n_nc_pinned, &g->cap_nc_pinned) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (int i = 0; i < g->n_dbs; i++) {
 		struct pf_db *d = &g->dbs[i];
 		if (!d->n)
@@ -1159,20 +1189,22 @@ void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
 			scan(dt, d, b, len);
 		}
 	}
-	const uint32_t *fl = NULL;
-	uint32_t nfl = 0;
+	/* the rules for any function, or those and the ones pinned to the
+	 * tx's (one list, merged when the engine was built) */
+	const uint32_t *fl = g->nc;
+	uint32_t nfl = g->n_nc;
 	if (g->nc_func && tx->proto->tx_function) {
 		int fn = tx->proto->tx_function(tx);
-		if (fn >= 0 && fn < FUNC_MAX) {
+		if (fn >= 0 && fn < FUNC_MAX && g->n_nc_func[fn]) {
 			fl = g->nc_func[fn];
 			nfl = g->n_nc_func[fn];
-		} else if (fn == APP_FUNC_SEVERAL) {
+		} else if (fn == APP_FUNC_SEVERAL && g->n_nc_pinned) {
 			fl = g->nc_pinned;
 			nfl = g->n_nc_pinned;
 		}
 	}
 	const uint32_t *ids;
-	uint32_t n = candidates(dt, &ids, g->nc, g->n_nc, fl, nfl, g->nc_ev,
+	uint32_t n = candidates(dt, &ids, fl, nfl, NULL, 0, g->nc_ev,
 			       p && p->n_events ? g->n_nc_ev : 0);
 	if (!n)
 		return;

@@ -412,6 +412,11 @@ static void outputs_time(void *user, uint64_t now)
 	outputs_tick(user, now);
 }
 
+static void outputs_flush_(void *user)
+{
+	outputs_flush(user);
+}
+
 /* What one flow costs (flow + TCP + parser state, no payload buffers):
  * the sizes, and the flow table's own accounting at its peak. */
 static void memory_report(const struct pipeline_result *res)
@@ -616,7 +621,7 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		.record_ring_bytes = 8u << 20,
 		.stats_interval = cfg->stats_interval,
 	};
-	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_signed(wr) };
+	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_flush_, outputs_signed(wr) };
 	rules_setup(&g_rules, o, cfg);
 	if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
@@ -667,7 +672,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		.stats_interval = cfg->stats_interval,
 		.progress = !o->quiet && !source_is_live(src) && isatty(STDERR_FILENO),
 	};
-	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_signed(wr) };
+	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_flush_, outputs_signed(wr) };
 	struct pipeline_result res;
 	rules_setup(&g_rules, o, cfg);
 	if (rules_start(&g_rules, cfg, &pc) < 0)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ struct source {
 	struct fmap map;
 	bool mapped;
 	bool live;
+	int live_fd;           /* live, non-blocking: what to wait on, or -1 */
 	volatile sig_atomic_t stop;
 	uint64_t drain_end_us; /* live, stopped: taking what the kernel holds
 				* until then (mono_us), or 0 */
@@ -343,6 +345,13 @@ struct source *source_open_live(const struct live_opts *o, char *err, size_t err
 		}
 	}
 	s->linktype = pcap_datalink(s->pc);
+	/* Read without blocking and wait ourselves, at most PCAP_BLOCK_MS: with
+	 * TPACKET_V3 the kernel only hands over blocks that hold packets, so a
+	 * blocking read on a quiet link never returns, and nothing else (stats,
+	 * time-outs, records waiting to be written) would happen meanwhile. */
+	s->live_fd = -1;
+	if (pcap_setnonblock(s->pc, 1, s->errbuf) == 0)
+		s->live_fd = pcap_get_selectable_fd(s->pc);
 	return s;
 
 err_free:
@@ -421,8 +430,12 @@ int source_next(struct source *s, struct capture_pkt *pkt)
 			return 1;
 		}
 		if (rc == 0) {
-			if (!s->stop) /* live timeout */
+			if (!s->stop) { /* live: nothing there now */
+				struct pollfd pfd = { .fd = s->live_fd, .events = POLLIN };
+				if (s->live_fd >= 0 && poll(&pfd, 1, PCAP_BLOCK_MS) > 0)
+					continue;
 				return SOURCE_IDLE;
+			}
 			if (s->drain_waited) /* stopping: everything has been taken */
 				return 0;
 			struct timespec ts = { 0, 2 * PCAP_BLOCK_MS * 1000000L };

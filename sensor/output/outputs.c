@@ -119,6 +119,12 @@ void outputs_tick(struct outputs *o, uint64_t now_us)
 		signature(o, "block", now_us);
 }
 
+void outputs_flush(struct outputs *o)
+{
+	for (int i = 0; i < o->n; i++)
+		sink_flush(o->sinks[i]);
+}
+
 struct outputs *outputs_open(const struct outputs_config *c, char *err, size_t errlen)
 {
 	struct outputs *o = calloc(1, sizeof(*o));

@@ -43,6 +43,8 @@ void outputs_write_pre(struct outputs *o, const char *json, size_t len, const ch
 bool outputs_signed(const struct outputs *o);
 /* record time passes: a signature block may be due */
 void outputs_tick(struct outputs *o, uint64_t now_us);
+/* What was written goes out to the sinks' files now (buffered until then). */
+void outputs_flush(struct outputs *o);
 /* final signature, drain, close. 0, or -1 when something was not written. */
 int outputs_close(struct outputs *o);
 

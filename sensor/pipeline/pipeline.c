@@ -2,6 +2,7 @@
 #include "pipeline/pipeline.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -101,6 +102,7 @@ struct pipeline {
 	_Atomic uint64_t out_ack;
 	_Atomic uint64_t alerts_suppressed;
 	uint64_t out_ts;
+	bool out_dirty;               /* written since the sinks were flushed */
 	/* capture thread's own record queue (live stats) */
 	struct ring cap_out;
 	_Atomic uint64_t cap_pos;
@@ -230,6 +232,7 @@ static void out_write(struct pipeline *pl, const char *json, size_t len, const s
 			pl->out->tick(pl->out->user, pl->out_ts);
 	}
 	pl->out->write(pl->out->user, json, len, info);
+	pl->out_dirty = true;
 }
 
 /* Record producer for a worker (threaded mode): its own queue. */
@@ -279,6 +282,17 @@ static void flush_outs(struct pipeline *pl)
 	ring_flush(&pl->cap_out);
 }
 
+/* What was written reaches the sinks' files once the output stage has had
+ * nothing to do for a while (spins past backoff's first pauses): at once
+ * when traffic pauses, in large writes while records keep coming. */
+static void idle_flush(struct pipeline *pl, unsigned spins)
+{
+	if (pl->out_dirty && spins >= 64 && pl->out->flush) {
+		pl->out->flush(pl->out->user);
+		pl->out_dirty = false;
+	}
+}
+
 /* Live XDP mode: records in the order they come, from any queue. */
 static void output_unordered(struct pipeline *pl)
 {
@@ -308,6 +322,7 @@ static void output_unordered(struct pipeline *pl)
 			spins = 0;
 		} else {
 			flush_outs(pl);
+			idle_flush(pl, spins);
 			backoff(&spins, true);
 		}
 	}
@@ -356,6 +371,7 @@ static void *output_main(void *arg)
 			if (all_done)
 				break;
 			flush_outs(pl);
+			idle_flush(pl, spins);
 			backoff(&spins, pl->live);
 			continue;
 		}
@@ -366,6 +382,7 @@ static void *output_main(void *arg)
 				ok = false;
 		if (!ok) {
 			flush_outs(pl);
+			idle_flush(pl, spins);
 			backoff(&spins, pl->live);
 			continue;
 		}
@@ -762,6 +779,8 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 housekeeping:
 		if (threaded)
 			atomic_store_explicit(&pl.dispatched, cnt, memory_order_release);
+		else if (r == SOURCE_IDLE) /* inline, no packet for a while */
+			idle_flush(&pl, UINT_MAX);
 		if (pl.live) {
 			/* live: time passes even when no packet comes */
 			uint64_t wall = (uint64_t)time(NULL) * 1000000u;

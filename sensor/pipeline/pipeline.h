@@ -39,8 +39,11 @@ struct detect_threshold_ctx;
 struct pipeline_out {
 	void *user;
 	void (*write)(void *user, const char *json, size_t len, const struct rec_info *info);
-	/* time passes (packet time in file mode): signature blocks, flushing */
+	/* time passes (packet time in file mode): signature blocks */
 	void (*tick)(void *user, uint64_t now);
+	/* what was written goes out to the files now (the output stage has
+	 * nothing to do for the moment); may be NULL */
+	void (*flush)(void *user);
 	/* records are signed: workers hash each record's bytes as they queue
 	 * it (chain_prehash), so the output thread only hashes seq and prev */
 	bool prehash;

@@ -151,6 +151,20 @@ done
 echo "(vs bare: against the best bare-loop run among those interleaved with that row's runs;"
 echo " storm runs sign their records: --signing-key, blocks of 1024 records)"
 
+# the fixed cost in every row above: start-up (loading the libraries, the
+# configuration, the rules; nDPI's context is made meanwhile) and exit, on
+# a capture of 10 packets whose flows all end at its end
+gen quiet-plant "$dir/q10.pcap" --packets 10
+best=""
+for _ in $(seq "$REPEAT"); do
+	t0=$(date +%s.%N)
+	"$VIGIL" -q -r "$dir/q10.pcap" --workers 1 -c "$dir/alerts.yaml" -o /dev/null 2> /dev/null
+	t1=$(date +%s.%N)
+	best=$(min_of "$(echo "$t1 - $t0" | bc -l)" "$best")
+done
+printf 'start-up and exit (a 10-packet capture, 1 worker): %.1f ms, best of %s\n' \
+	"$(echo "$best * 1000" | bc -l)" "$REPEAT"
+
 # memory: a flood of distinct flows against a fixed memcap
 cap_mb=64
 printf 'flow:\n  memcap: %dmb\nstream:\n  memcap: 16mb\napp-layer:\n  pdu-memcap: 16mb\nstats:\n  interval: 0\n' \

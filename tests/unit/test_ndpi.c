@@ -15,6 +15,35 @@
 #include "proto/ndpi.h"
 #include "pktbuild.h"
 
+/* Segment k (0-4) of a Modbus/TCP exchange from 10.0.0.1 to 10.0.0.2:502
+ * (handshake, request, response), as a frame in b. */
+#define MB_SEGMENTS 5
+static void modbus_segment(struct pb *b, size_t k, uint16_t ip_id)
+{
+	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 10, 0, 0, 2 };
+	static const uint8_t req[] = { 0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 2 };
+	static const uint8_t rsp[] = { 0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 10, 0, 20 };
+	static const struct {
+		bool to_srv;
+		uint8_t fl;
+		const uint8_t *d;
+		size_t n;
+		uint32_t seq, ack;
+	} seg[MB_SEGMENTS] = {
+		{ true, 0x02, NULL, 0, 100, 0 },
+		{ false, 0x12, NULL, 0, 500, 101 },
+		{ true, 0x10, NULL, 0, 101, 501 },
+		{ true, 0x18, req, sizeof(req), 101, 501 },
+		{ false, 0x18, rsp, sizeof(rsp), 501, 101 + sizeof(req) },
+	};
+	pb_reset(b);
+	pb_eth(b, 0x0800);
+	size_t ip = seg[k].to_srv ? pb_ip4(b, cli, srv, 6, ip_id, 0) : pb_ip4(b, srv, cli, 6, ip_id, 0);
+	pb_tcp(b, seg[k].to_srv ? 40000 : 502, seg[k].to_srv ? 502 : 40000, seg[k].seq, seg[k].ack,
+	       seg[k].fl, seg[k].d, seg[k].n);
+	pb_ip4_finish(b, ip);
+}
+
 /* A Modbus/TCP exchange (handshake, request, response): nDPI names it. */
 static void test_context_identifies(void **s)
 {
@@ -24,27 +53,11 @@ static void test_context_identifies(void **s)
 
 	struct decoder dec;
 	assert_int_equal(decoder_init(&dec, NULL), 0);
-	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 10, 0, 0, 2 };
-	static const uint8_t req[] = { 0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 2 };
-	static const uint8_t rsp[] = { 0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 10, 0, 20 };
-	struct { bool to_srv; uint8_t fl; const uint8_t *d; size_t n; uint32_t seq, ack; } seg[] = {
-		{ true, 0x02, NULL, 0, 100, 0 },
-		{ false, 0x12, NULL, 0, 500, 101 },
-		{ true, 0x10, NULL, 0, 101, 501 },
-		{ true, 0x18, req, sizeof(req), 101, 501 },
-		{ false, 0x18, rsp, sizeof(rsp), 501, 101 + sizeof(req) },
-	};
 	struct flow f;
 	memset(&f, 0, sizeof(f));
 	struct pb b;
-	for (size_t i = 0; i < sizeof(seg) / sizeof(seg[0]); i++) {
-		pb_reset(&b);
-		pb_eth(&b, 0x0800);
-		size_t ip = seg[i].to_srv ? pb_ip4(&b, cli, srv, 6, (uint16_t)i, 0)
-					  : pb_ip4(&b, srv, cli, 6, (uint16_t)i, 0);
-		pb_tcp(&b, seg[i].to_srv ? 40000 : 502, seg[i].to_srv ? 502 : 40000, seg[i].seq,
-		       seg[i].ack, seg[i].fl, seg[i].d, seg[i].n);
-		pb_ip4_finish(&b, ip);
+	for (size_t i = 0; i < MB_SEGMENTS; i++) {
+		modbus_segment(&b, i, (uint16_t)i);
 		struct packet pk;
 		pb_packet(&b, &pk, LINK_ETHERNET, i + 1, 1000000u * (i + 1));
 		assert_int_equal(decode_packet(&dec, &pk), DECODE_OK);
@@ -66,27 +79,13 @@ static void test_context_identifies(void **s)
 static int interleaved(struct decoder *dec, struct pb *b, struct packet *pk, size_t i)
 {
 	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 10, 0, 0, 2 };
-	static const uint8_t req[] = { 0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 2 };
-	static const uint8_t rsp[] = { 0, 1, 0, 0, 0, 7, 1, 3, 4, 0, 10, 0, 20 };
 	static const uint8_t junk[] = { 0x9e, 0x11, 0x42, 0x07, 0xd0, 0x0d, 0xfe, 0xed };
-	struct { bool to_srv; uint8_t fl; const uint8_t *d; size_t n; uint32_t seq, ack; } seg[] = {
-		{ true, 0x02, NULL, 0, 100, 0 },
-		{ false, 0x12, NULL, 0, 500, 101 },
-		{ true, 0x10, NULL, 0, 101, 501 },
-		{ true, 0x18, req, sizeof(req), 101, 501 },
-		{ false, 0x18, rsp, sizeof(rsp), 501, 101 + sizeof(req) },
-	};
-	int flow = i % 7 == 3 && i / 7 < 5 ? 0 : 1;
-	pb_reset(b);
-	pb_eth(b, 0x0800);
+	int flow = i % 7 == 3 && i / 7 < MB_SEGMENTS ? 0 : 1;
 	if (flow == 0) {
-		size_t k = i / 7;
-		size_t ip = seg[k].to_srv ? pb_ip4(b, cli, srv, 6, (uint16_t)i, 0)
-					  : pb_ip4(b, srv, cli, 6, (uint16_t)i, 0);
-		pb_tcp(b, seg[k].to_srv ? 40000 : 502, seg[k].to_srv ? 502 : 40000, seg[k].seq,
-		       seg[k].ack, seg[k].fl, seg[k].d, seg[k].n);
-		pb_ip4_finish(b, ip);
+		modbus_segment(b, i / 7, (uint16_t)i);
 	} else {
+		pb_reset(b);
+		pb_eth(b, 0x0800);
 		size_t ip = pb_ip4(b, cli, srv, 17, (uint16_t)i, 0);
 		pb_udp(b, 41000, 5555, junk, sizeof(junk) - i % 3);
 		pb_ip4_finish(b, ip);

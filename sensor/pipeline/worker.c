@@ -131,8 +131,9 @@ static void ndpi_settle(struct worker *w)
 	w->ndpi_mk = NULL;
 	ndpi_backlog_drain(&w->ndpi_bl, w->ndpi);
 	ndpi_backlog_free(&w->ndpi_bl);
+	int none = 0; /* the first worker to find it out is named */
 	if (!w->ndpi && w->ndpi_failed)
-		atomic_store(w->ndpi_failed, w->id + 1);
+		atomic_compare_exchange_strong(w->ndpi_failed, &none, w->id + 1);
 }
 
 /* p of flow f, for nDPI: offered, or held while the context is made. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Command line and bad input: missing or unreadable files, files that are
 # not captures, truncated and corrupt captures, unknown options and
-# interfaces, directories and stdin.
+# interfaces, directories and stdin; nDPI unable to make its context.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -101,6 +101,35 @@ if [ -d "$SHARED/pcaps" ]; then
 	files=$(tail -1 "$tmp/dir.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["capture"]["files"])')
 	[ "$files" = 3 ]
 	check "-r DIR --recursive: subfolders too" 0 0 $?
+fi
+
+# nDPI cannot make its context (here its init returns NULL, through a
+# library preloaded before it): the run stops with one line naming the
+# worker and exit 2, with one worker inline (one CPU) or threaded, and two
+cat > "$tmp/ndpi_fail.c" << 'EOF'
+struct ndpi_detection_module_struct;
+struct ndpi_detection_module_struct *ndpi_init_detection_module(int prefs);
+struct ndpi_detection_module_struct *ndpi_init_detection_module(int prefs)
+{
+	(void)prefs;
+	return 0;
+}
+EOF
+if ${CC:-cc} -shared -fPIC -o "$tmp/ndpi_fail.so" "$tmp/ndpi_fail.c" 2> "$tmp/err"; then
+	for mode in inline 1 2; do
+		run=("$VIGIL")
+		[ $mode = inline ] && run=(taskset -c 0 "$VIGIL")
+		# ASan wants to be first in the list of libraries; the preloaded one is
+		# not instrumented and needs nothing from it
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+			LD_PRELOAD="$tmp/ndpi_fail.so" "${run[@]}" -q -r pcaps/modbus.pcap \
+			--workers "${mode/inline/1}" -o "$tmp/o.json" 2> "$tmp/err"
+		check "nDPI without a context ($mode): one line, exit 2" 2 $? \
+			"$(one_line 'worker [01]: out of memory for nDPI; stopped after packet')"
+	done
+else
+	fail=$((fail + 1))
+	echo "  FAIL  cannot build the library that makes nDPI fail"
 fi
 
 echo "cli: $pass passed, $fail failed"

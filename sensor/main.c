@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -589,6 +590,20 @@ static size_t collect_ports(const struct vigil_config *cfg, bool udp, uint16_t *
 	return n;
 }
 
+/* Live, the flow table's hash is keyed with a secret of this run, so that
+ * whoever sends the traffic cannot choose addresses that pile their flows
+ * into one bucket. A replay keeps the fixed key: its records do not depend
+ * on it, and its speed is then the same from run to run. */
+static void live_hash_key(struct vigil_config *cfg)
+{
+	uint64_t k;
+	if (getrandom(&k, sizeof(k), 0) == (ssize_t)sizeof(k))
+		cfg->worker.flow.hash_seed = k;
+	else
+		cfg->worker.flow.hash_seed ^= (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^
+					      (uint64_t)getpid();
+}
+
 static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 {
 	char err[1024];
@@ -596,6 +611,7 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 	collect_ports(cfg, false, tcp, 512);
 	collect_ports(cfg, true, udp, 512);
 	int workers = cfg->workers ? cfg->workers : pipeline_cpus();
+	live_hash_key(cfg);
 	struct afxdp_opts xo = {
 		.iface = o->xdp_iface, .n_workers = workers, .native = cfg->xdp_native,
 		.zerocopy = cfg->xdp_zerocopy, .drop_others = cfg->xdp_drop_others,
@@ -650,6 +666,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		};
 		src = source_open_live(&lo, err, sizeof(err));
 		cfg->worker.flow.id_salt = (uint64_t)time(NULL);
+		live_hash_key(cfg);
 	}
 	if (!src) {
 		fprintf(stderr, "vigil: %s\n", err);

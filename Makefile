@@ -88,12 +88,12 @@ PGO_STAMP := $(PGO_DIR)/profile.stamp
 # The profile of each object is found by the object's own name: an
 # instrumented object is compiled as if it were the final one (-dumpbase,
 # the same absolute name in both), since GCC names static functions in
-# profiles after the object, and writes its profile next to the final one. -w: the same sources with the same
-# warnings (errors) were compiled for the instrumented sensor; compiled with
-# the profile, GCC adds a warning without an option of its own ("Missing
-# counts for called function") wherever its early inliner decided otherwise
-# than in the instrumented build (a small static function inlined
-# everywhere there, kept here for a cold call).
+# profiles after the object, and writes its profile next to the final one.
+# -w: the same sources with the same warnings (errors) were compiled for the
+# instrumented sensor; compiled with the profile, GCC adds a warning without
+# an option of its own ("Missing counts for called function") wherever its
+# early inliner decided otherwise than in the instrumented build (a small
+# static function inlined everywhere there, kept here for a cold call).
 PGO_USE := -fprofile-use $(PGO_FLAGS) -w
 endif
 endif

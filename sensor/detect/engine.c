@@ -836,21 +836,15 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Candidates = prefilter hits + the given no-content lists (each in rule
- * order), sorted; *ids points at them. Without hits, one list is used where
- * it is. */
+ * order), sorted; *ids points at them. Without hits, a single list is used
+ * where it is. */
 static uint32_t candidates(struct detect_thread *dt, const uint32_t **ids, const uint32_t *a,
-			   uint32_t na, const uint32_t *b, uint32_t nb, const uint32_t *c,
-			   uint32_t nc)
+			   uint32_t na, const uint32_t *b, uint32_t nb)
 {
 	*ids = dt->cand;
-	if (!dt->n_hits) {
-		int lists = (na > 0) + (nb > 0) + (nc > 0);
-		if (lists == 0)
-			return 0;
-		if (lists == 1) {
-			*ids = na ? a : nb ? b : c;
-			return na ? na : nb ? nb : nc;
-		}
+	if (!dt->n_hits && (!na || !nb)) {
+		*ids = na ? a : b;
+		return na ? na : nb;
 	}
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < dt->n_hits; i++) {
@@ -866,9 +860,6 @@ static uint32_t candidates(struct detect_thread *dt, const uint32_t **ids, const
 	if (nb)
 		memcpy(dt->cand + n, b, nb * sizeof(*b));
 	n += nb;
-	if (nc)
-		memcpy(dt->cand + n, c, nc * sizeof(*c));
-	n += nc;
 	if (n > 16) {
 		qsort(dt->cand, n, sizeof(uint32_t), cmp_u32);
 	} else {
@@ -1141,8 +1132,7 @@ static __attribute__((noinline)) void packet_rules(struct detect_thread *dt,
 		if (!g->dbs[i].kw)
 			scan(dt, &g->dbs[i], p->payload, p->payload_len);
 	const uint32_t *ids;
-	uint32_t n = candidates(dt, &ids, g->nc, g->n_nc, NULL, 0, g->nc_ev,
-				p->n_events ? g->n_nc_ev : 0);
+	uint32_t n = candidates(dt, &ids, g->nc, g->n_nc, g->nc_ev, p->n_events ? g->n_nc_ev : 0);
 	if (!n)
 		return;
 	struct mctx m;
@@ -1204,8 +1194,7 @@ void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
 		}
 	}
 	const uint32_t *ids;
-	uint32_t n = candidates(dt, &ids, fl, nfl, NULL, 0, g->nc_ev,
-			       p && p->n_events ? g->n_nc_ev : 0);
+	uint32_t n = candidates(dt, &ids, fl, nfl, g->nc_ev, p && p->n_events ? g->n_nc_ev : 0);
 	if (!n)
 		return;
 	struct mctx m;

@@ -125,22 +125,25 @@ void ndpi_ctx_make_ahead(void)
 	pthread_mutex_unlock(&ahead_lock);
 }
 
-struct ndpi_maker *ndpi_maker_take(void)
+/* The one made ahead, once: NULL for every later caller. */
+static struct ndpi_maker *take_ahead(void)
 {
 	pthread_mutex_lock(&ahead_lock);
 	struct ndpi_maker *m = ahead;
 	ahead = NULL;
 	pthread_mutex_unlock(&ahead_lock);
+	return m;
+}
+
+struct ndpi_maker *ndpi_maker_take(void)
+{
+	struct ndpi_maker *m = take_ahead();
 	return m ? m : ndpi_maker_start();
 }
 
 void ndpi_ctx_ahead_end(void)
 {
-	pthread_mutex_lock(&ahead_lock);
-	struct ndpi_maker *m = ahead;
-	ahead = NULL;
-	pthread_mutex_unlock(&ahead_lock);
-	ndpi_ctx_free(ndpi_maker_finish(m));
+	ndpi_ctx_free(ndpi_maker_finish(take_ahead()));
 }
 
 size_t ndpi_flow_state_size(void)
@@ -210,6 +213,12 @@ struct held {
 	/* len bytes of IP datagram follow, then padding to 8 */
 };
 
+/* A held packet's place in the backlog: header, datagram, padding to 8. */
+static inline size_t held_size(uint32_t len)
+{
+	return sizeof(struct held) + (((size_t)len + 7) & ~(size_t)7);
+}
+
 bool ndpi_backlog_add(struct ndpi_backlog *b, struct flow *f, const struct packet *p)
 {
 	/* what feed() would look at: nothing past a verdict, nor past the
@@ -218,7 +227,7 @@ bool ndpi_backlog_add(struct ndpi_backlog *b, struct flow *f, const struct packe
 	    f->app.ndpi_held >= NDPI_MAX_PKTS)
 		return true;
 	uint32_t len = l3_len(p);
-	size_t need = sizeof(struct held) + (((size_t)len + 7) & ~(size_t)7);
+	size_t need = held_size(len);
 	if (need > NDPI_BACKLOG_BYTES - b->len)
 		return false;
 	if (!b->buf) {
@@ -230,7 +239,6 @@ bool ndpi_backlog_add(struct ndpi_backlog *b, struct flow *f, const struct packe
 	memcpy(b->buf + b->len, &h, sizeof(h));
 	memcpy(b->buf + b->len + sizeof(h), p->l3, len);
 	b->len += need;
-	b->n++;
 	f->app.ndpi_held++;
 	return true;
 }
@@ -243,10 +251,9 @@ void ndpi_backlog_drain(struct ndpi_backlog *b, struct ndpi_ctx *n)
 		h.f->app.ndpi_held = 0;
 		if (n)
 			feed(n, h.f, b->buf + off + sizeof(h), h.len, h.ts);
-		off += sizeof(h) + (((size_t)h.len + 7) & ~(size_t)7);
+		off += held_size(h.len);
 	}
 	b->len = 0;
-	b->n = 0;
 }
 
 void ndpi_backlog_free(struct ndpi_backlog *b)

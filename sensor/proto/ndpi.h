@@ -59,8 +59,7 @@ void ndpi_ctx_ahead_end(void);
 #define NDPI_BACKLOG_BYTES (4u << 20)
 struct ndpi_backlog {
 	uint8_t *buf;
-	size_t len;
-	size_t n;      /* packets held */
+	size_t len;    /* bytes held */
 };
 /* Holds p if nDPI would look at it; false when there is no room (drain
  * first, then offer p with ndpi_flow_packet). */

@@ -33,6 +33,9 @@ struct ndpi_ctx;
  * time (nDPI 4.2 keeps a global count of its trees without a lock). */
 struct ndpi_ctx *ndpi_ctx_new(void);
 void ndpi_ctx_free(struct ndpi_ctx *n);
+/* Bytes of n's own arena in use (what nDPI allocated while making it: see
+ * ndpi.c); 0 when its memory came from malloc. */
+size_t ndpi_ctx_arena_bytes(const struct ndpi_ctx *n);
 /* Making a context takes 10-15 ms (nDPI 4.2 loads its address and host
  * lists), so a worker has it made on a thread of its own and goes on
  * meanwhile, keeping the packets nDPI would see (ndpi_backlog) until it

@@ -192,6 +192,30 @@ static void test_backlog_bounded(void **s)
 	decoder_fini(&dec);
 }
 
+/* Two contexts alive at once: each made in an arena of its own (nDPI's
+ * lists are megabytes); nDPI's allocations outside the making of a context
+ * (a flow's) come from malloc and leave the arenas alone; a context made
+ * after both are freed (their arenas unmapped) identifies as before. */
+static void test_context_arenas(void **s)
+{
+	(void)s;
+	struct ndpi_ctx *a = ndpi_ctx_new(), *b = ndpi_ctx_new();
+	assert_non_null(a);
+	assert_non_null(b);
+	size_t ua = ndpi_ctx_arena_bytes(a), ub = ndpi_ctx_arena_bytes(b);
+	assert_true(ua > (1u << 20));
+	assert_int_equal(ua, ub); /* the same allocations, each in its own */
+	void *p = ndpi_malloc(1000);
+	assert_non_null(p);
+	memset(p, 0x5a, 1000);
+	assert_int_equal(ndpi_ctx_arena_bytes(a), ua);
+	assert_int_equal(ndpi_ctx_arena_bytes(b), ub);
+	ndpi_free(p); /* to free(): the leak checker would see it otherwise */
+	ndpi_ctx_free(a);
+	ndpi_ctx_free(b);
+	test_context_identifies(s);
+}
+
 /* Our names are nDPI's own (ndpi_protocol2name), for master/app pairs of
  * every kind and buffers from one byte up, truncation included. */
 static void test_names_match_ndpi(void **s)
@@ -254,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_held_packets_same_verdict),
 		cmocka_unit_test(test_backlog_bounded),
 		cmocka_unit_test(test_names_match_ndpi),
+		cmocka_unit_test(test_context_arenas),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

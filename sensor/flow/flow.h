@@ -96,8 +96,8 @@ struct flow *flow_lookup(struct flow_table *ft, struct packet *p);
 /* TCP: runs p through the flow's stream (state, reassembly, callbacks). */
 void stream_packet(struct flow_table *ft, struct flow *f, struct packet *p);
 /* The 16-bit fingerprint TCP reassembly keeps of each delivered segment (to
- * tell a retransmission with other data). The capture thread computes it for
- * a TCP payload ahead of the worker (PKT_PAYLOAD_SUM). */
+ * tell a retransmission with other data). With one worker, the capture thread
+ * computes it ahead of the worker while the worker is behind (PKT_PAYLOAD_SUM). */
 uint16_t stream_seg_sum(const uint8_t *b, uint32_t len);
 
 /* Expires flows idle for longer than their timeout at time now. */

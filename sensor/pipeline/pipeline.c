@@ -747,18 +747,24 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			worker_packet(&pl.w[0].w, &p);
 		} else if (dr != DECODE_HELD || p.n_events) {
 			int wi = 0;
-			if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
+			if (pl.n > 1 && (p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
 				p.hash = flow_hash_packet(&p, seed);
 				p.flags |= PKT_HASHED;
-				/* with one worker, the reassembly fingerprint too: then
-				 * this thread has time to spare and the worker has not
-				 * (with more workers this thread is the busier one) */
-				if (pl.n == 1 && p.l4proto == IPPROTO_TCP && p.payload_len) {
+				/* hash -> worker by multiply and shift, not a division */
+				wi = (int)(((uint64_t)p.hash * (uint32_t)pl.n) >> 32);
+			} else if (pl.n == 1 && ring_backed_up(&pl.w[0].in)) {
+				/* One worker: whichever of the two threads is behind
+				 * leaves the flow hash and the reassembly fingerprint
+				 * to the other (the worker computes what it does not
+				 * find). The records are the same either way. */
+				if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
+					p.hash = flow_hash_packet(&p, seed);
+					p.flags |= PKT_HASHED;
+				}
+				if (p.l4proto == IPPROTO_TCP && p.payload_len) {
 					p.payload_sum = stream_seg_sum(p.payload, p.payload_len);
 					p.flags |= PKT_PAYLOAD_SUM;
 				}
-				/* hash -> worker by multiply and shift, not a division */
-				wi = (int)(((uint64_t)p.hash * (uint32_t)pl.n) >> 32);
 			}
 			push_pkt(&pl, wi, &p, cnt, pl.live);
 		}

@@ -25,6 +25,8 @@ struct ring {
 	_Alignas(64) _Atomic uint64_t head;   /* written by the producer */
 	_Alignas(64) _Atomic uint64_t tail;   /* written by the consumer */
 	_Alignas(64) uint64_t cached_tail;    /* producer's view of tail */
+	uint64_t seen_used;                   /* bytes in use when the producer
+					       * last read tail */
 	_Alignas(64) uint64_t cached_head;    /* consumer's view of head */
 	uint64_t read;                        /* consumer's position, ahead of
 					       * tail by what it has not yet
@@ -60,6 +62,15 @@ static inline const void *ring_peek(struct ring *r, size_t *len);
 static inline void ring_release(struct ring *r, size_t len);
 /* Consumer: hands back what was released now (before it waits on anything). */
 void ring_flush(struct ring *r);
+
+/* Producer: was the ring more than half full when it last looked at the
+ * consumer's position? It looks only when its stale view says full (once a
+ * ring's worth of messages while the consumer keeps up, at every attempt
+ * while it does not), so this costs nothing and tells which side is behind. */
+static inline bool ring_backed_up(const struct ring *r)
+{
+	return r->seen_used > r->size / 2;
+}
 
 /* Either side: bytes in use right now (approximate from the other side). */
 size_t ring_used(struct ring *r);
@@ -101,6 +112,7 @@ static inline void *ring_reserve(struct ring *r, size_t len)
 		pad = r->size - off; /* wrap: skip to the start */
 	if (head + pad + need - r->cached_tail > r->size) {
 		r->cached_tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+		r->seen_used = head - r->cached_tail;
 		if (head + pad + need - r->cached_tail > r->size)
 			return NULL;
 	}

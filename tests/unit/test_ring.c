@@ -54,6 +54,36 @@ static void test_basic_and_full(void **s)
 	ring_free(&r);
 }
 
+/* The producer's view of which side is behind: a ring found full is backed
+ * up; once the consumer has caught up, the producer's next look at its
+ * position (when the stale view says full) says it no longer is. */
+static void test_backed_up(void **s)
+{
+	(void)s;
+	struct ring r;
+	assert_int_equal(ring_init(&r, 4096), 0);
+	assert_false(ring_backed_up(&r));
+	void *m;
+	while ((m = ring_reserve(&r, 100)))
+		ring_commit(&r, 100);
+	assert_true(ring_backed_up(&r)); /* full when it looked */
+	size_t len = 0;
+	while (ring_peek(&r, &len))
+		ring_release(&r, len);
+	assert_true(ring_backed_up(&r)); /* has not looked since */
+	/* the consumer keeps up: the producer looks again within a ring's
+	 * worth of messages and finds it nearly empty */
+	for (int i = 0; i < 100 && ring_backed_up(&r); i++) {
+		assert_non_null(ring_reserve(&r, 100));
+		ring_commit(&r, 100);
+		assert_non_null(ring_peek(&r, &len));
+		ring_release(&r, len);
+		ring_flush(&r);
+	}
+	assert_false(ring_backed_up(&r));
+	ring_free(&r);
+}
+
 static void test_wraparound(void **s)
 {
 	(void)s;
@@ -147,6 +177,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basic_and_full),
+		cmocka_unit_test(test_backed_up),
 		cmocka_unit_test(test_wraparound),
 		cmocka_unit_test(test_stress_two_threads),
 	};

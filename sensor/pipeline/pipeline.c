@@ -241,7 +241,10 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 {
 	struct wthread *wt = user;
 	(void)worker;
-	bool pre = wt->pl->out->prehash;
+	/* the record's hash for the chain: here while the output stage is
+	 * behind (this worker's queue backed up), else left to it (whichever
+	 * thread has time to spare; the chain is the same either way) */
+	bool pre = wt->pl->out->prehash && ring_backed_up(&wt->out);
 	size_t need = pre ? pre_off((uint32_t)len) + sizeof(struct chain_prehash)
 			  : sizeof(struct rec_msg) + len;
 	if (len > UINT32_MAX - 8 || need > ring_max_msg(&wt->out)) {

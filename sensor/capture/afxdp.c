@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/if_xdp.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <xdp/xsk.h>
 
@@ -412,6 +414,34 @@ void afxdp_counters(struct afxdp *x, uint64_t out[VXDP__COUNT])
 	}
 }
 
+uint64_t afxdp_socket_drops(struct afxdp *x)
+{
+	uint64_t sum = 0;
+	for (int qi = 0; qi < x->n_queues; qi++) {
+		struct xq *q = &x->q[qi];
+		for (int s = 0; q->xsk && s <= x->n_workers; s++) {
+			if (!q->xsk[s])
+				continue;
+			struct xdp_statistics st;
+			socklen_t len = sizeof(st);
+			memset(&st, 0, sizeof(st));
+			if (getsockopt(xsk_socket__fd(q->xsk[s]), SOL_XDP, XDP_STATISTICS, &st, &len) < 0)
+				continue;
+			/* rx_dropped includes what found the fill ring empty */
+			sum += st.rx_dropped + st.rx_ring_full;
+		}
+	}
+	return sum;
+}
+
+void afxdp_detach(struct afxdp *x)
+{
+	if (x && x->attached) {
+		bpf_xdp_detach(x->ifindex, x->xdp_flags, NULL);
+		x->attached = false;
+	}
+}
+
 int afxdp_queues(const struct afxdp *x)
 {
 	return x->n_queues;
@@ -426,10 +456,7 @@ void afxdp_close(struct afxdp *x)
 {
 	if (!x)
 		return;
-	if (x->attached) {
-		bpf_xdp_detach(x->ifindex, x->xdp_flags, NULL);
-		x->attached = false;
-	}
+	afxdp_detach(x);
 	for (int qi = 0; x->q && qi < x->n_queues; qi++) {
 		struct xq *q = &x->q[qi];
 		for (int s = 0; q->xsk && s <= x->n_workers; s++)

@@ -56,6 +56,12 @@ void afxdp_done(struct afxdp *x, int w, const struct afxdp_frame *f, int n);
 /* Sums of the program's per-CPU counters (enum vxdp_counter). */
 void afxdp_counters(struct afxdp *x, uint64_t out[VXDP__COUNT]);
 const char *afxdp_counter_name(int i);
+/* Packets the kernel could not put on our sockets (RX ring full, no free
+ * frame in the fill ring, ...), summed over all sockets. */
+uint64_t afxdp_socket_drops(struct afxdp *x);
+/* Detaches the program: from now on no packet reaches the sockets (what
+ * they hold already can still be received). */
+void afxdp_detach(struct afxdp *x);
 int afxdp_queues(const struct afxdp *x);
 bool afxdp_zerocopy(const struct afxdp *x);
 

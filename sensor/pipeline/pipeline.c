@@ -892,14 +892,52 @@ err_dec:
 
 #define XDP_BATCH 64
 
+/* At a stop the program is detached first (no packet reaches the sockets
+ * any more); then every thread takes what its sockets hold (and the
+ * workers what the fallback thread routed to them) until they stay empty
+ * for XDP_DRAIN_QUIET_US, packets still on their way through the kernel
+ * included. XDP_DRAIN_MS bounds it (a program that would not detach). */
+#define XDP_DRAIN_MS 500
+#define XDP_DRAIN_QUIET_US 2000
+
 struct xdp_run {
 	struct pipeline *pl;
 	struct afxdp *x;
 	volatile sig_atomic_t *stop;
+	_Atomic bool detached;     /* set once the program is detached */
+	_Atomic bool fb_done;      /* the fallback thread has routed its last */
 	struct decoder *dec;       /* n + 1: workers, then the fallback */
 	uint64_t fb_drops;
 	pthread_t fb_th;
 };
+
+/* The draining of one thread's sockets after the detach. */
+struct xdp_drain {
+	uint64_t end_us;   /* 0 until draining */
+	uint64_t quiet_us; /* since when nothing came, or 0 */
+};
+
+/* Called once per loop with whether anything came (and, for a worker,
+ * whether the fallback is done and its queue is empty): true when this
+ * thread may stop. */
+static bool xdp_drained(struct xdp_run *run, struct xdp_drain *d, bool got, bool rest_done)
+{
+	if (!d->end_us) {
+		if (!atomic_load_explicit(&run->detached, memory_order_acquire))
+			return false;
+		d->end_us = mono_us() + XDP_DRAIN_MS * 1000u;
+	}
+	uint64_t now = mono_us();
+	if (now >= d->end_us)
+		return true;
+	if (got || !rest_done) {
+		d->quiet_us = 0;
+		return false;
+	}
+	if (!d->quiet_us)
+		d->quiet_us = now;
+	return now - d->quiet_us >= XDP_DRAIN_QUIET_US;
+}
 
 static uint64_t wall_usec(void)
 {
@@ -934,8 +972,9 @@ static void *xdp_worker_main(void *arg)
 	uint64_t local = 0, now = wall_usec(), last_tick = now / 1000000u;
 	struct packet p;
 	memset(&p, 0, sizeof(p));
-	while (!*run->stop) {
-		int n = afxdp_recv(run->x, a->w, fr, XDP_BATCH, 50);
+	struct xdp_drain drain = { 0, 0 };
+	for (;;) {
+		int n = afxdp_recv(run->x, a->w, fr, XDP_BATCH, drain.end_us ? 0 : 50);
 		now = wall_usec();
 		if (now / 1000000u > last_tick) {
 			last_tick = now / 1000000u;
@@ -969,6 +1008,10 @@ static void *xdp_worker_main(void *arg)
 			worker_packet(&wt->w, &q);
 			ring_release(&wt->in, len);
 		}
+		/* the fallback's packets: done once it is and none is left */
+		bool fb_done = atomic_load_explicit(&run->fb_done, memory_order_acquire);
+		if (xdp_drained(run, &drain, n > 0 || burst > 1, fb_done && ring_empty(&wt->in)))
+			break;
 	}
 	worker_finish(&wt->w, now);
 	atomic_store_explicit(&wt->pos, POS_DONE, memory_order_release);
@@ -984,8 +1027,9 @@ static void *xdp_fallback_main(void *arg)
 	struct packet p;
 	memset(&p, 0, sizeof(p));
 	uint64_t last_expire = 0;
-	while (!*run->stop) {
-		int n = afxdp_recv(run->x, pl->n, fr, XDP_BATCH, 50);
+	struct xdp_drain drain = { 0, 0 };
+	for (;;) {
+		int n = afxdp_recv(run->x, pl->n, fr, XDP_BATCH, drain.end_us ? 0 : 50);
 		uint64_t now = wall_usec();
 		if (now / 1000000u > last_expire) {
 			last_expire = now / 1000000u;
@@ -1015,7 +1059,10 @@ static void *xdp_fallback_main(void *arg)
 		}
 		if (n)
 			afxdp_done(run->x, pl->n, fr, n);
+		if (xdp_drained(run, &drain, n > 0, true))
+			break;
 	}
+	atomic_store_explicit(&run->fb_done, true, memory_order_release);
 	return NULL;
 }
 
@@ -1025,17 +1072,22 @@ static void xdp_stats(struct xdp_run *run, uint64_t ts, bool to_ring)
 	struct worker *ws[pl->n];
 	for (int i = 0; i < pl->n; i++)
 		ws[i] = &pl->w[i].w;
-	uint64_t vals[VXDP__COUNT];
-	const char *names[VXDP__COUNT];
+	/* the program's counters, then what the kernel could not put on our
+	 * sockets (kept, but dropped before user space) */
+	uint64_t vals[VXDP__COUNT + 1];
+	const char *names[VXDP__COUNT + 1];
 	afxdp_counters(run->x, vals);
 	for (int i = 0; i < VXDP__COUNT; i++)
 		names[i] = afxdp_counter_name(i);
+	names[VXDP__COUNT] = "socket_drops";
+	vals[VXDP__COUNT] = afxdp_socket_drops(run->x);
 	struct stats_input si = {
 		.ts = ts, .live = true, .workers = ws, .n_workers = pl->n,
 		.ring_drops = pl->ring_drops + run->fb_drops,
-		.xdp_names = names, .xdp_vals = vals, .n_xdp = VXDP__COUNT,
+		.xdp_names = names, .xdp_vals = vals, .n_xdp = VXDP__COUNT + 1,
 		.xdp_zerocopy = afxdp_zerocopy(run->x),
 	};
+	si.capture.kernel_drops = vals[VXDP__COUNT];
 	for (int i = 0; i <= pl->n; i++) {
 		decode_stats_add(&si.decoder, &run->dec[i].st);
 		struct defrag_stats d;
@@ -1123,6 +1175,8 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 		nth++;
 	}
 	bool fb = pthread_create(&run.fb_th, NULL, xdp_fallback_main, &run) == 0;
+	if (!fb)
+		atomic_store(&run.fb_done, true);
 
 	uint64_t last_stats = wall_usec();
 	while (!*stop) {
@@ -1140,6 +1194,8 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 			xdp_stats(&run, now, true);
 		}
 	}
+	afxdp_detach(x);
+	atomic_store_explicit(&run.detached, true, memory_order_release);
 	if (fb)
 		pthread_join(run.fb_th, NULL);
 	for (int i = 0; i < nth; i++)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "util/jb.h"
+#include "util/blk.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -67,7 +68,7 @@ static void put(struct jb *jb, const char *s, size_t n)
 {
 	if (!jb_reserve(jb, n))
 		return;
-	memcpy(jb->buf + jb->len, s, n);
+	blk_copy_var(jb->buf + jb->len, s, n);
 	jb->len += n;
 	jb->buf[jb->len] = '\0';
 }
@@ -101,7 +102,7 @@ size_t jb_escape(char *out, size_t cap, const void *src, size_t n)
 			r++;
 		if (r > i) {
 			size_t k = r - i, room = o + 1 < cap ? cap - o - 1 : 0;
-			memcpy(out + o, s + i, k < room ? k : room);
+			blk_copy_var(out + o, s + i, k < room ? k : room);
 			o += k; /* like EMIT: counted even past cap */
 			i = r - 1;
 			continue;
@@ -171,12 +172,13 @@ static void put_str(struct jb *jb, const void *s, size_t n)
 
 /* Writes the comma and the key, and reserves room for a value of up to
  * extra bytes after them (one reservation per member). */
-static bool put_key_room(struct jb *jb, const char *key, size_t extra)
+static inline __attribute__((always_inline)) bool put_key_room(struct jb *jb, const char *key, size_t n,
+							    size_t extra)
 {
 	if (jb->err)
 		return false;
-	/* keys are literals of the code, plain ASCII (jb.h): written as they are */
-	size_t n = key ? strlen(key) : 0;
+	/* keys are literals of the code, plain ASCII (jb.h): written as they
+	 * are; n is the key's length, known where the key was written */
 	if (!jb_reserve(jb, n + 4 + extra))
 		return false;
 	char *o = jb->buf + jb->len;
@@ -185,7 +187,7 @@ static bool put_key_room(struct jb *jb, const char *key, size_t extra)
 	jb->need_comma[jb->depth] = true;
 	if (key) {
 		o[0] = '"';
-		memcpy(o + 1, key, n);
+		blk_copy_var(o + 1, key, n);
 		o[n + 1] = '"';
 		o[n + 2] = ':';
 		o += n + 3;
@@ -195,12 +197,12 @@ static bool put_key_room(struct jb *jb, const char *key, size_t extra)
 	return true;
 }
 
-static void put_key(struct jb *jb, const char *key)
+static void put_key(struct jb *jb, const char *key, size_t klen)
 {
-	put_key_room(jb, key, 0);
+	put_key_room(jb, key, klen, 0);
 }
 
-static void open_(struct jb *jb, const char *key, char ch)
+static void open_(struct jb *jb, const char *key, size_t klen, char ch)
 {
 	if (jb->err)
 		return;
@@ -209,21 +211,21 @@ static void open_(struct jb *jb, const char *key, char ch)
 		return;
 	}
 	if (jb->depth > 0 || jb->len > 0)
-		put_key(jb, key);
+		put_key(jb, key, klen);
 	putc_(jb, ch);
 	jb->depth++;
 	jb->need_comma[jb->depth] = false;
 	jb->closer[jb->depth] = ch == '{' ? '}' : ']';
 }
 
-void jb_open_object(struct jb *jb, const char *key)
+void jb_open_object_k(struct jb *jb, const char *key, size_t klen)
 {
-	open_(jb, key, '{');
+	open_(jb, key, klen, '{');
 }
 
-void jb_open_array(struct jb *jb, const char *key)
+void jb_open_array_k(struct jb *jb, const char *key, size_t klen)
 {
-	open_(jb, key, '[');
+	open_(jb, key, klen, '[');
 }
 
 void jb_close(struct jb *jb)
@@ -239,31 +241,31 @@ void jb_close(struct jb *jb)
 	jb->depth--;
 }
 
-void jb_set_str(struct jb *jb, const char *key, const char *s)
+void jb_set_str_k(struct jb *jb, const char *key, size_t klen, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	/* worst case 6 bytes per input byte + quotes */
-	if (n > (SIZE_MAX - 3) / 6 || !put_key_room(jb, key, n * 6 + 3))
+	if (n > (SIZE_MAX - 3) / 6 || !put_key_room(jb, key, klen, n * 6 + 3))
 		return;
 	jb->len += jb_escape(jb->buf + jb->len, jb->cap - jb->len, s ? s : "", n);
 }
 
-void jb_set_ascii(struct jb *jb, const char *key, const char *s)
+void jb_set_ascii_k(struct jb *jb, const char *key, size_t klen, const char *s)
 {
 	size_t n = strlen(s);
-	if (!put_key_room(jb, key, n + 2))
+	if (!put_key_room(jb, key, klen, n + 2))
 		return;
 	char *o = jb->buf + jb->len;
 	o[0] = '"';
-	memcpy(o + 1, s, n);
+	blk_copy_var(o + 1, s, n);
 	o[n + 1] = '"';
 	jb->len += n + 2;
 	jb->buf[jb->len] = '\0';
 }
 
-void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n)
+void jb_set_strn_k(struct jb *jb, const char *key, size_t klen, const void *s, size_t n)
 {
-	put_key(jb, key);
+	put_key(jb, key, klen);
 	put_str(jb, s ? s : "", s ? n : 0);
 }
 
@@ -295,41 +297,41 @@ size_t jb_format_uint(char *out, uint64_t v)
 	char tmp[24];
 	char *p = u64_digits(tmp, v);
 	size_t n = (size_t)(tmp + 24 - p);
-	memcpy(out, p, n);
+	blk_copy_var(out, p, n);
 	return n;
 }
 
-void jb_set_uint(struct jb *jb, const char *key, uint64_t v)
+void jb_set_uint_k(struct jb *jb, const char *key, size_t klen, uint64_t v)
 {
 	char tmp[24];
 	char *p = u64_digits(tmp, v);
 	size_t n = (size_t)(tmp + 24 - p);
-	if (!put_key_room(jb, key, n))
+	if (!put_key_room(jb, key, klen, n))
 		return;
-	memcpy(jb->buf + jb->len, p, n);
+	blk_copy_var(jb->buf + jb->len, p, n);
 	jb->len += n;
 	jb->buf[jb->len] = '\0';
 }
 
-void jb_set_int(struct jb *jb, const char *key, int64_t v)
+void jb_set_int_k(struct jb *jb, const char *key, size_t klen, int64_t v)
 {
 	char tmp[24];
 	char *p = u64_digits(tmp, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 	if (v < 0)
 		*--p = '-';
-	put_key(jb, key);
+	put_key(jb, key, klen);
 	put(jb, p, (size_t)(tmp + 24 - p));
 }
 
-void jb_set_bool(struct jb *jb, const char *key, bool v)
+void jb_set_bool_k(struct jb *jb, const char *key, size_t klen, bool v)
 {
-	put_key(jb, key);
+	put_key(jb, key, klen);
 	put(jb, v ? "true" : "false", v ? 4 : 5);
 }
 
-void jb_set_null(struct jb *jb, const char *key)
+void jb_set_null_k(struct jb *jb, const char *key, size_t klen)
 {
-	put_key(jb, key);
+	put_key(jb, key, klen);
 	put(jb, "null", 4);
 }
 
@@ -355,23 +357,23 @@ static void put_double(struct jb *jb, double v, bool as_float)
 	put(jb, tmp, (size_t)n);
 }
 
-void jb_set_double(struct jb *jb, const char *key, double v)
+void jb_set_double_k(struct jb *jb, const char *key, size_t klen, double v)
 {
-	put_key(jb, key);
+	put_key(jb, key, klen);
 	put_double(jb, v, false);
 }
 
-void jb_set_float(struct jb *jb, const char *key, float v)
+void jb_set_float_k(struct jb *jb, const char *key, size_t klen, float v)
 {
-	put_key(jb, key);
+	put_key(jb, key, klen);
 	put_double(jb, (double)v, true);
 }
 
-void jb_set_hex(struct jb *jb, const char *key, const void *p, size_t n)
+void jb_set_hex_k(struct jb *jb, const char *key, size_t klen, const void *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *b = p;
-	put_key(jb, key);
+	put_key(jb, key, klen);
 	if (n > (SIZE_MAX - 3) / 2 || !jb_reserve(jb, n * 2 + 2))
 		return;
 	jb->buf[jb->len++] = '"';
@@ -383,9 +385,9 @@ void jb_set_hex(struct jb *jb, const char *key, const void *p, size_t n)
 	jb->buf[jb->len] = '\0';
 }
 
-void jb_set_raw(struct jb *jb, const char *key, const char *json, size_t n)
+void jb_set_raw_k(struct jb *jb, const char *key, size_t klen, const char *json, size_t n)
 {
-	put_key(jb, key);
+	put_key(jb, key, klen);
 	put(jb, json, n);
 }
 

@@ -41,32 +41,54 @@ void jb_reset(struct jb *jb);
 /* Frees the buffer. Accepts a builder that was never written to. */
 void jb_free(struct jb *jb);
 
-void jb_open_object(struct jb *jb, const char *key);
-void jb_open_array(struct jb *jb, const char *key);
+/* Every setter is a macro passing its key's length along (jb_klen_: a
+ * constant for a literal key), so that no member costs a strlen; the
+ * functions behind them end in _k. */
+static inline __attribute__((always_inline)) size_t jb_klen_(const char *key)
+{
+	return key ? __builtin_strlen(key) : 0;
+}
+
+#define jb_open_object(jb, key) jb_open_object_k((jb), (key), jb_klen_(key))
+#define jb_open_array(jb, key) jb_open_array_k((jb), (key), jb_klen_(key))
+#define jb_set_str(jb, key, s) jb_set_str_k((jb), (key), jb_klen_(key), (s))
+#define jb_set_strn(jb, key, s, n) jb_set_strn_k((jb), (key), jb_klen_(key), (s), (n))
+#define jb_set_ascii(jb, key, s) jb_set_ascii_k((jb), (key), jb_klen_(key), (s))
+#define jb_set_uint(jb, key, v) jb_set_uint_k((jb), (key), jb_klen_(key), (v))
+#define jb_set_int(jb, key, v) jb_set_int_k((jb), (key), jb_klen_(key), (v))
+#define jb_set_bool(jb, key, v) jb_set_bool_k((jb), (key), jb_klen_(key), (v))
+#define jb_set_null(jb, key) jb_set_null_k((jb), (key), jb_klen_(key))
+#define jb_set_double(jb, key, v) jb_set_double_k((jb), (key), jb_klen_(key), (v))
+#define jb_set_float(jb, key, v) jb_set_float_k((jb), (key), jb_klen_(key), (v))
+#define jb_set_hex(jb, key, p, n) jb_set_hex_k((jb), (key), jb_klen_(key), (p), (n))
+#define jb_set_raw(jb, key, json, n) jb_set_raw_k((jb), (key), jb_klen_(key), (json), (n))
+
+void jb_open_object_k(struct jb *jb, const char *key, size_t klen);
+void jb_open_array_k(struct jb *jb, const char *key, size_t klen);
 /* Closes the innermost object or array. */
 void jb_close(struct jb *jb);
 
-void jb_set_str(struct jb *jb, const char *key, const char *s);
-void jb_set_strn(struct jb *jb, const char *key, const void *s, size_t n);
+void jb_set_str_k(struct jb *jb, const char *key, size_t klen, const char *s);
+void jb_set_strn_k(struct jb *jb, const char *key, size_t klen, const void *s, size_t n);
 /* Writes v in decimal at out (room for 20 digits, no NUL); the length. */
 size_t jb_format_uint(char *out, uint64_t v);
 /* A string the code itself made, known to need no escaping (printable
  * ASCII without '"' or '\\': a timestamp, an address, a name from a table);
  * copied as it is. Anything else goes through jb_set_str. */
-void jb_set_ascii(struct jb *jb, const char *key, const char *s);
-void jb_set_uint(struct jb *jb, const char *key, uint64_t v);
-void jb_set_int(struct jb *jb, const char *key, int64_t v);
-void jb_set_bool(struct jb *jb, const char *key, bool v);
-void jb_set_null(struct jb *jb, const char *key);
+void jb_set_ascii_k(struct jb *jb, const char *key, size_t klen, const char *s);
+void jb_set_uint_k(struct jb *jb, const char *key, size_t klen, uint64_t v);
+void jb_set_int_k(struct jb *jb, const char *key, size_t klen, int64_t v);
+void jb_set_bool_k(struct jb *jb, const char *key, size_t klen, bool v);
+void jb_set_null_k(struct jb *jb, const char *key, size_t klen);
 /* Shortest decimal that reads back as the same double ("%.17g" at most);
  * NaN and infinities are written as null (JSON has no such numbers). */
-void jb_set_double(struct jb *jb, const char *key, double v);
+void jb_set_double_k(struct jb *jb, const char *key, size_t klen, double v);
 /* Same for values that are IEEE single precision on the wire. */
-void jb_set_float(struct jb *jb, const char *key, float v);
+void jb_set_float_k(struct jb *jb, const char *key, size_t klen, float v);
 /* Lower-case hex string of n bytes. */
-void jb_set_hex(struct jb *jb, const char *key, const void *p, size_t n);
+void jb_set_hex_k(struct jb *jb, const char *key, size_t klen, const void *p, size_t n);
 /* Inserts already-valid JSON text as the value. */
-void jb_set_raw(struct jb *jb, const char *key, const char *json, size_t n);
+void jb_set_raw_k(struct jb *jb, const char *key, size_t klen, const char *json, size_t n);
 /* Appends a literal without any separator logic (for framing text). */
 void jb_append_raw(struct jb *jb, const char *s, size_t n);
 

@@ -6,23 +6,11 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "flow/flow.h"
+#include "util/civil.h"
 #include "proto/registry.h"
 #include "vigil/detect.h"
-
-static char *put_digits(char *o, unsigned v, int width)
-{
-	for (int i = width - 1; i >= 0; i--) {
-		o[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	return o + width;
-}
-
-/* "YYYY-MM-DDTHH:MM:SS" of a second; see eve_format_ts */
-static void format_sec(char out[20], uint64_t sec);
 
 /* The last two seconds formatted, per thread: a record carries its packet's
  * time and often its flow's start. */
@@ -40,45 +28,14 @@ void eve_format_ts(char out[40], uint64_t ts_usec)
 	int k = ts_cache.sec[0] == sec ? 0 : ts_cache.sec[1] == sec ? 1 : -1;
 	if (k < 0) {
 		k = (int)(ts_cache.next++ & 1);
-		format_sec(ts_cache.text[k], sec);
+		civil_format_sec(ts_cache.text[k], sec);
 		ts_cache.sec[k] = sec;
 	}
 	memcpy(out, ts_cache.text[k], 19);
 	char *o = out + 19;
 	*o++ = '.';
-	o = put_digits(o, usec, 6);
+	o = civil_put_digits(o, usec, 6);
 	memcpy(o, "+0000", 6);
-}
-
-/* The civil date from the day number (H. Hinnant's days_from_civil
- * inverse). Years past 9999 are written with their low four digits. */
-static void format_sec(char out[20], uint64_t sec)
-{
-	uint64_t days = sec / 86400u;
-	unsigned sod = (unsigned)(sec % 86400u);
-	uint64_t z = days + 719468u;
-	uint64_t era = z / 146097u;
-	unsigned doe = (unsigned)(z - era * 146097u);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	uint64_t y = yoe + era * 400u;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	unsigned d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned m = mp < 10 ? mp + 3 : mp - 9;
-	if (m <= 2)
-		y++;
-	char *o = put_digits(out, (unsigned)(y % 10000u), 4);
-	*o++ = '-';
-	o = put_digits(o, m, 2);
-	*o++ = '-';
-	o = put_digits(o, d, 2);
-	*o++ = 'T';
-	o = put_digits(o, sod / 3600, 2);
-	*o++ = ':';
-	o = put_digits(o, sod / 60 % 60, 2);
-	*o++ = ':';
-	o = put_digits(o, sod % 60, 2);
-	*o = '\0';
 }
 
 void eve_format_addr(char *out, size_t cap, const struct vaddr *a, uint8_t ip_ver)

@@ -23,13 +23,13 @@
  *   iec104.too_many_objects       more objects than an APDU can carry
  */
 #include <math.h>
-#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "detect/uint.h"
+#include "util/civil.h"
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
@@ -491,14 +491,10 @@ static void i_log(const struct app_tx *t, struct jb *jb)
 		if (cmd)
 			jb_set_bool(jb, "select", o->select);
 		if (o->has_time) {
-			char ts[40];
-			time_t sec = (time_t)(o->time_ms / 1000);
-			struct tm tm;
-			gmtime_r(&sec, &tm);
-			snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03u", tm.tm_year + 1900,
-				 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-				 (unsigned)(o->time_ms % 1000));
-			jb_set_str(jb, "time", ts);
+			/* CP56Time2a: years 2000-2127, always four digits */
+			char ts[24];
+			civil_format_ms(ts, o->time_ms);
+			jb_set_ascii(jb, "time", ts);
 		}
 		jb_close(jb);
 	}

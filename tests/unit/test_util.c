@@ -7,8 +7,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "util/blk.h"
+#include "util/civil.h"
 #include "util/cursor.h"
 #include "util/jb.h"
 
@@ -140,6 +143,38 @@ static void test_jb_cap(void **s)
 
 /* blk_copy_var copies exactly n bytes, whatever n, and touches nothing
  * around them on either side. */
+/* The civil-time text against gmtime_r and snprintf: every day boundary's
+ * neighbours from 1970 to 2200 (leap years and centuries), and a spread of
+ * times in between, to the millisecond. */
+static void test_civil_format(void **s)
+{
+	(void)s;
+	uint64_t x = 88172645463325252ull;
+	for (uint64_t day = 0; day < 84000; day++) {
+		for (int k = 0; k < 4; k++) {
+			uint64_t ms;
+			if (k < 2) {
+				ms = day * 86400000ull + (k ? 86399999u : 0u);
+			} else {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				ms = day * 86400000ull + x % 86400000u;
+			}
+			time_t sec = (time_t)(ms / 1000u);
+			struct tm tm;
+			assert_non_null(gmtime_r(&sec, &tm));
+			char want[64], got[24];
+			snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03u", tm.tm_year + 1900,
+				 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+				 (unsigned)(ms % 1000u));
+			civil_format_ms(got, ms);
+			if (strcmp(want, got) != 0)
+				fail_msg("%llu ms: %s, expected %s", (unsigned long long)ms, got, want);
+		}
+	}
+}
+
 static void test_blk_copy_var(void **s)
 {
 	(void)s;
@@ -167,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_jb_numbers),
 		cmocka_unit_test(test_jb_cap),
 		cmocka_unit_test(test_blk_copy_var),
+		cmocka_unit_test(test_civil_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

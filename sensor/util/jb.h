@@ -43,7 +43,8 @@ void jb_free(struct jb *jb);
 
 /* Every setter is a macro passing its key's length along (jb_klen_: a
  * constant for a literal key), so that no member costs a strlen; the
- * functions behind them end in _k. */
+ * functions behind them end in _k. The key expression is evaluated twice:
+ * a literal, a variable or a member, never one with side effects. */
 static inline __attribute__((always_inline)) size_t jb_klen_(const char *key)
 {
 	return key ? __builtin_strlen(key) : 0;

@@ -414,24 +414,46 @@ void afxdp_counters(struct afxdp *x, uint64_t out[VXDP__COUNT])
 	}
 }
 
+/* What the kernel could not put on socket s of queue q. */
+static uint64_t sock_drops(struct xq *q, int s)
+{
+	if (!q->xsk || !q->xsk[s])
+		return 0;
+	struct xdp_statistics st;
+	socklen_t len = sizeof(st);
+	memset(&st, 0, sizeof(st));
+	if (getsockopt(xsk_socket__fd(q->xsk[s]), SOL_XDP, XDP_STATISTICS, &st, &len) < 0)
+		return 0;
+	/* rx_dropped includes what found the fill ring empty */
+	return st.rx_dropped + st.rx_ring_full;
+}
+
 uint64_t afxdp_socket_drops(struct afxdp *x)
 {
 	uint64_t sum = 0;
+	for (int qi = 0; qi < x->n_queues; qi++)
+		for (int s = 0; s <= x->n_workers; s++)
+			sum += sock_drops(&x->q[qi], s);
+	return sum;
+}
+
+void afxdp_group_stats(struct afxdp *x, int w, struct afxdp_group_stats *st)
+{
+	memset(st, 0, sizeof(*st));
 	for (int qi = 0; qi < x->n_queues; qi++) {
 		struct xq *q = &x->q[qi];
-		for (int s = 0; q->xsk && s <= x->n_workers; s++) {
-			if (!q->xsk[s])
-				continue;
-			struct xdp_statistics st;
-			socklen_t len = sizeof(st);
-			memset(&st, 0, sizeof(st));
-			if (getsockopt(xsk_socket__fd(q->xsk[s]), SOL_XDP, XDP_STATISTICS, &st, &len) < 0)
-				continue;
-			/* rx_dropped includes what found the fill ring empty */
-			sum += st.rx_dropped + st.rx_ring_full;
-		}
+		if (!q->xsk || !q->xsk[w])
+			continue;
+		const struct xsk_ring_cons *rx = &q->rx[w];
+		/* the kernel's and the reader's positions, read from here while
+		 * both move: a snapshot, as ring occupancy always is */
+		uint32_t prod = __atomic_load_n(rx->producer, __ATOMIC_ACQUIRE);
+		uint32_t cons = __atomic_load_n(rx->consumer, __ATOMIC_ACQUIRE);
+		uint32_t used = prod - cons;
+		st->ring_used += used > rx->size ? rx->size : used;
+		st->ring_size += rx->size;
+		st->drops += sock_drops(q, w);
 	}
-	return sum;
 }
 
 void afxdp_detach(struct afxdp *x)

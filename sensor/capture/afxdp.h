@@ -59,6 +59,15 @@ const char *afxdp_counter_name(int i);
 /* Packets the kernel could not put on our sockets (RX ring full, no free
  * frame in the fill ring, ...), summed over all sockets. */
 uint64_t afxdp_socket_drops(struct afxdp *x);
+/* Socket group w (a worker, or n_workers for the fallback): frames waiting
+ * in its RX rings (all queues), their size, and what the kernel could not
+ * put on them. Any thread. */
+struct afxdp_group_stats {
+	uint64_t ring_used;
+	uint64_t ring_size;
+	uint64_t drops;
+};
+void afxdp_group_stats(struct afxdp *x, int w, struct afxdp_group_stats *st);
 /* Detaches the program: from now on no packet reaches the sockets (what
  * they hold already can still be received). */
 void afxdp_detach(struct afxdp *x);

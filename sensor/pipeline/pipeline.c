@@ -1088,6 +1088,18 @@ static void xdp_stats(struct xdp_run *run, uint64_t ts, bool to_ring)
 		.xdp_zerocopy = afxdp_zerocopy(run->x),
 	};
 	si.capture.kernel_drops = vals[VXDP__COUNT];
+	/* per worker: its sockets' RX rings and what the kernel dropped there */
+	uint64_t used[pl->n], size[pl->n], drops[pl->n];
+	for (int i = 0; i < pl->n; i++) {
+		struct afxdp_group_stats gs;
+		afxdp_group_stats(run->x, i, &gs);
+		used[i] = gs.ring_used;
+		size[i] = gs.ring_size;
+		drops[i] = gs.drops;
+	}
+	si.ring_used = used;
+	si.ring_size = size;
+	si.worker_ring_drops = drops;
 	for (int i = 0; i <= pl->n; i++) {
 		decode_stats_add(&si.decoder, &run->dec[i].st);
 		struct defrag_stats d;

@@ -129,8 +129,18 @@ if [ -f "$big" ]; then
 		st=$?
 		kill -TERM "$tp" 2> /dev/null
 		wait "$tp" 2> /dev/null
-		acct=$(tail -1 "$TMPD/xdp.json" | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; x=s["xdp"]; print(x["kept"] + x["kept_fallback"], s["decoder"]["pkts"] + x["socket_drops"], x["socket_drops"], s["capture"]["kernel_drops"])')
-		read -r kept seen sdrops kdrops <<< "$acct"
+		# per worker: its sockets' RX rings, empty once drained, and their
+		# drops (part of the sockets' drops, the fallback's being the rest)
+		acct=$(tail -1 "$TMPD/xdp.json" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["stats"]
+x = s["xdp"]
+ws = s["workers"]
+rings = len(ws) == 2 and all(w["ring_size"] > 0 and w["ring_used"] == 0 for w in ws) \
+	and sum(w["ring_drops"] for w in ws) <= x["socket_drops"]
+print(x["kept"] + x["kept_fallback"], s["decoder"]["pkts"] + x["socket_drops"], x["socket_drops"],
+      s["capture"]["kernel_drops"], "yes" if rings else "no")')
+		read -r kept seen sdrops kdrops rings <<< "$acct"
 		if [ $st -ne 0 ]; then
 			echo "  FAIL  stop under load ($mode): exit status $st"
 			fail=1
@@ -139,6 +149,9 @@ if [ -f "$big" ]; then
 			fail=1
 		elif [ $sending -ne 0 ]; then
 			echo "  FAIL  stop under load ($mode): the traffic had ended before the stop"
+			fail=1
+		elif [ "$rings" != yes ]; then
+			echo "  FAIL  stop under load ($mode): per worker, RX rings not reported, not empty after the stop, or drops beyond the sockets'"
 			fail=1
 		elif [ "$kept" != "$seen" ] || [ "$sdrops" != "$kdrops" ]; then
 			echo "  FAIL  stop under load ($mode): XDP kept $kept packets, user space decoded or the kernel dropped $seen (socket drops $sdrops, kernel drops $kdrops)"

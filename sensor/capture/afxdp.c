@@ -428,15 +428,6 @@ static uint64_t sock_drops(struct xq *q, int s)
 	return st.rx_dropped + st.rx_ring_full;
 }
 
-uint64_t afxdp_socket_drops(struct afxdp *x)
-{
-	uint64_t sum = 0;
-	for (int qi = 0; qi < x->n_queues; qi++)
-		for (int s = 0; s <= x->n_workers; s++)
-			sum += sock_drops(&x->q[qi], s);
-	return sum;
-}
-
 void afxdp_group_stats(struct afxdp *x, int w, struct afxdp_group_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -56,12 +56,10 @@ void afxdp_done(struct afxdp *x, int w, const struct afxdp_frame *f, int n);
 /* Sums of the program's per-CPU counters (enum vxdp_counter). */
 void afxdp_counters(struct afxdp *x, uint64_t out[VXDP__COUNT]);
 const char *afxdp_counter_name(int i);
-/* Packets the kernel could not put on our sockets (RX ring full, no free
- * frame in the fill ring, ...), summed over all sockets. */
-uint64_t afxdp_socket_drops(struct afxdp *x);
 /* Socket group w (a worker, or n_workers for the fallback): frames waiting
- * in its RX rings (all queues), their size, and what the kernel could not
- * put on them. Any thread. */
+ * in its RX rings (all queues), their size, and the packets the kernel could
+ * not put on them (RX ring full, no free frame in the fill ring, ...). Any
+ * thread. */
 struct afxdp_group_stats {
 	uint64_t ring_used;
 	uint64_t ring_size;

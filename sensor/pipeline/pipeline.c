@@ -750,24 +750,21 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 			worker_packet(&pl.w[0].w, &p);
 		} else if (dr != DECODE_HELD || p.n_events) {
 			int wi = 0;
-			if (pl.n > 1 && (p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
+			bool keyed = (p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT);
+			/* One worker: whichever of the two threads is behind leaves
+			 * the flow hash and the reassembly fingerprint to the other
+			 * (the worker computes what it does not find); the records
+			 * are the same either way. More workers: the hash picks one. */
+			bool for_worker = pl.n == 1 && ring_backed_up(&pl.w[0].in);
+			if (keyed && (pl.n > 1 || for_worker)) {
 				p.hash = flow_hash_packet(&p, seed);
 				p.flags |= PKT_HASHED;
 				/* hash -> worker by multiply and shift, not a division */
 				wi = (int)(((uint64_t)p.hash * (uint32_t)pl.n) >> 32);
-			} else if (pl.n == 1 && ring_backed_up(&pl.w[0].in)) {
-				/* One worker: whichever of the two threads is behind
-				 * leaves the flow hash and the reassembly fingerprint
-				 * to the other (the worker computes what it does not
-				 * find). The records are the same either way. */
-				if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
-					p.hash = flow_hash_packet(&p, seed);
-					p.flags |= PKT_HASHED;
-				}
-				if (p.l4proto == IPPROTO_TCP && p.payload_len) {
-					p.payload_sum = stream_seg_sum(p.payload, p.payload_len);
-					p.flags |= PKT_PAYLOAD_SUM;
-				}
+			}
+			if (for_worker && p.l4proto == IPPROTO_TCP && p.payload_len) {
+				p.payload_sum = stream_seg_sum(p.payload, p.payload_len);
+				p.flags |= PKT_PAYLOAD_SUM;
 			}
 			push_pkt(&pl, wi, &p, cnt, pl.live);
 		}
@@ -998,8 +995,9 @@ static void *xdp_worker_main(void *arg)
 		/* packets routed here by the fallback thread */
 		size_t len;
 		const struct msg *m;
-		int burst = 0;
-		while (burst++ < XDP_BATCH && (m = ring_peek(&wt->in, &len))) {
+		int routed = 0;
+		while (routed < XDP_BATCH && (m = ring_peek(&wt->in, &len))) {
+			routed++;
 			struct packet q;
 			memcpy(&q, &m->p, sizeof(q));
 			rebase(&q, m->p.data, (const uint8_t *)(m + 1));
@@ -1010,7 +1008,7 @@ static void *xdp_worker_main(void *arg)
 		}
 		/* the fallback's packets: done once it is and none is left */
 		bool fb_done = atomic_load_explicit(&run->fb_done, memory_order_acquire);
-		if (xdp_drained(run, &drain, n > 0 || burst > 1, fb_done && ring_empty(&wt->in)))
+		if (xdp_drained(run, &drain, n > 0 || routed > 0, fb_done && ring_empty(&wt->in)))
 			break;
 	}
 	worker_finish(&wt->w, now);
@@ -1072,31 +1070,35 @@ static void xdp_stats(struct xdp_run *run, uint64_t ts, bool to_ring)
 	struct worker *ws[pl->n];
 	for (int i = 0; i < pl->n; i++)
 		ws[i] = &pl->w[i].w;
-	/* the program's counters, then what the kernel could not put on our
-	 * sockets (kept, but dropped before user space) */
+	/* per socket group (the workers', then the fallback's): its RX rings
+	 * and what the kernel could not put on them (kept by the program, but
+	 * dropped before user space) */
+	uint64_t used[pl->n], size[pl->n], drops[pl->n], sock_drops = 0;
+	for (int i = 0; i <= pl->n; i++) {
+		struct afxdp_group_stats gs;
+		afxdp_group_stats(run->x, i, &gs);
+		sock_drops += gs.drops;
+		if (i == pl->n)
+			break;
+		used[i] = gs.ring_used;
+		size[i] = gs.ring_size;
+		drops[i] = gs.drops;
+	}
+	/* the program's counters, then the sockets' drops */
 	uint64_t vals[VXDP__COUNT + 1];
 	const char *names[VXDP__COUNT + 1];
 	afxdp_counters(run->x, vals);
 	for (int i = 0; i < VXDP__COUNT; i++)
 		names[i] = afxdp_counter_name(i);
 	names[VXDP__COUNT] = "socket_drops";
-	vals[VXDP__COUNT] = afxdp_socket_drops(run->x);
+	vals[VXDP__COUNT] = sock_drops;
 	struct stats_input si = {
 		.ts = ts, .live = true, .workers = ws, .n_workers = pl->n,
 		.ring_drops = pl->ring_drops + run->fb_drops,
 		.xdp_names = names, .xdp_vals = vals, .n_xdp = VXDP__COUNT + 1,
 		.xdp_zerocopy = afxdp_zerocopy(run->x),
 	};
-	si.capture.kernel_drops = vals[VXDP__COUNT];
-	/* per worker: its sockets' RX rings and what the kernel dropped there */
-	uint64_t used[pl->n], size[pl->n], drops[pl->n];
-	for (int i = 0; i < pl->n; i++) {
-		struct afxdp_group_stats gs;
-		afxdp_group_stats(run->x, i, &gs);
-		used[i] = gs.ring_used;
-		size[i] = gs.ring_size;
-		drops[i] = gs.drops;
-	}
+	si.capture.kernel_drops = sock_drops;
 	si.ring_used = used;
 	si.ring_size = size;
 	si.worker_ring_drops = drops;

@@ -44,8 +44,9 @@ struct pipeline_out {
 	/* what was written goes out to the files now (the output stage has
 	 * nothing to do for the moment); may be NULL */
 	void (*flush)(void *user);
-	/* records are signed: workers hash each record's bytes as they queue
-	 * it (chain_prehash), so the output thread only hashes seq and prev */
+	/* records are signed: while the output stage is behind, a worker
+	 * hashes each record's bytes as it queues it (chain_prehash), and the
+	 * output thread then only hashes seq and prev */
 	bool prehash;
 };
 

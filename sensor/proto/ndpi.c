@@ -39,17 +39,16 @@ static pthread_mutex_t life = PTHREAD_MUTEX_INITIALIZER;
 #define ARENA_SLOTS 256
 #define ARENA_ALIGN 16
 
+/* An arena: its range [lo, hi), which the free hook reads from any thread
+ * (set and cleared under life, cleared before it is unmapped; lo 0: slot
+ * free), and its bump pointer, used by the thread making its context. */
 struct arena {
-	char *base, *cur, *end;
-};
-static _Thread_local struct arena *making;
-/* live arenas' ranges, for the free hook (which any thread calls); set and
- * cleared under life, the range cleared before it is unmapped */
-static struct {
 	_Atomic uintptr_t lo, hi;
-} arenas[ARENA_SLOTS];
+	uintptr_t cur;
+};
+static struct arena arenas[ARENA_SLOTS];
 static _Atomic int arenas_used; /* slots [0, arenas_used) may be live */
-static struct arena arena_of[ARENA_SLOTS];
+static _Thread_local struct arena *making;
 static bool hooks_set;
 
 static void *hook_malloc(size_t n)
@@ -57,8 +56,9 @@ static void *hook_malloc(size_t n)
 	struct arena *a = making;
 	if (a) {
 		size_t k = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-		if (k >= n && k <= (size_t)(a->end - a->cur)) {
-			void *p = a->cur;
+		uintptr_t hi = atomic_load_explicit(&a->hi, memory_order_relaxed);
+		if (k >= n && k <= hi - a->cur) {
+			void *p = (void *)a->cur;
 			a->cur += k;
 			return p;
 		}
@@ -86,7 +86,7 @@ static int arena_open(void)
 		hooks_set = true;
 	}
 	int i = 0;
-	while (i < ARENA_SLOTS && arena_of[i].base)
+	while (i < ARENA_SLOTS && atomic_load(&arenas[i].lo))
 		i++;
 	if (i == ARENA_SLOTS)
 		return -1;
@@ -94,7 +94,7 @@ static int arena_open(void)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		return -1;
-	arena_of[i] = (struct arena){ m, m, (char *)m + ARENA_BYTES };
+	arenas[i].cur = (uintptr_t)m;
 	atomic_store(&arenas[i].lo, (uintptr_t)m);
 	atomic_store(&arenas[i].hi, (uintptr_t)m + ARENA_BYTES);
 	if (atomic_load(&arenas_used) <= i)
@@ -107,10 +107,10 @@ static void arena_close(int i)
 {
 	if (i < 0)
 		return;
+	void *m = (void *)atomic_load(&arenas[i].lo);
 	atomic_store(&arenas[i].hi, 0);
 	atomic_store(&arenas[i].lo, 0);
-	munmap(arena_of[i].base, ARENA_BYTES);
-	arena_of[i] = (struct arena){ NULL, NULL, NULL };
+	munmap(m, ARENA_BYTES);
 }
 
 /* Contexts given up once the process is about to exit (ndpi_keep_at_exit):
@@ -134,7 +134,7 @@ struct ndpi_ctx *ndpi_ctx_new(void)
 		return NULL;
 	pthread_mutex_lock(&life);
 	n->arena = arena_open();
-	making = n->arena >= 0 ? &arena_of[n->arena] : NULL;
+	making = n->arena >= 0 ? &arenas[n->arena] : NULL;
 	n->mod = ndpi_init_detection_module(ndpi_no_prefs);
 	if (n->mod) {
 		NDPI_PROTOCOL_BITMASK all;
@@ -252,7 +252,7 @@ size_t ndpi_ctx_arena_bytes(const struct ndpi_ctx *n)
 	if (!n || n->arena < 0)
 		return 0;
 	pthread_mutex_lock(&life);
-	size_t k = (size_t)(arena_of[n->arena].cur - arena_of[n->arena].base);
+	size_t k = (size_t)(arenas[n->arena].cur - atomic_load(&arenas[n->arena].lo));
 	pthread_mutex_unlock(&life);
 	return k;
 }

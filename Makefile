@@ -271,7 +271,7 @@ fuzz: fuzz-build
 	@SECONDS_PER_TARGET=$(FUZZ_SECONDS) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_BINS)
 
 # ---- benchmark ------------------------------------------------------------
-bench: deps all $(BUILD)/sign-bench
+bench: test-deps all $(BUILD)/sign-bench
 	@BUILD=$(BUILD) tests/bench/run.sh
 
 # ---- install --------------------------------------------------------------

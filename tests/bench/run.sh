@@ -14,6 +14,9 @@ PACKETS=${PACKETS:-1000000}
 FLOWS=${FLOWS:-1000000}
 REPEAT=${REPEAT:-5}
 CPUS=$(nproc)
+for t in capinfos bc python3 /usr/bin/time; do
+	command -v "$t" > /dev/null || { echo "bench: $t missing (make bench installs it: make test-deps)" >&2; exit 1; }
+done
 dir=$BUILD/bench
 mkdir -p "$dir"
 

@@ -98,6 +98,34 @@ static void test_jb_structure_and_escaping(void **s)
 		snprintf(want, sizeof(want), "%llu", (unsigned long long)nums[i]);
 		assert_string_equal(jb.buf, want);
 	}
+	/* every digit count's edges (the length is computed before the
+	 * digits are written), unsigned, signed and jb_format_uint */
+	uint64_t p10 = 1;
+	for (int k = 0; k <= 19; k++, p10 *= 10) {
+		const uint64_t edge[] = { p10 - 1, p10, p10 + 1, p10 * 2 - 1 };
+		for (size_t i = 0; i < 4; i++) {
+			char want[96], got[32];
+			jb_reset(&jb);
+			jb_open_array(&jb, NULL);
+			jb_set_uint(&jb, NULL, edge[i]);
+			jb_set_int(&jb, NULL, (int64_t)edge[i]);
+			jb_set_int(&jb, NULL, -(int64_t)(edge[i] >> 1));
+			jb_close(&jb);
+			snprintf(want, sizeof(want), "[%llu,%lld,%lld]", (unsigned long long)edge[i],
+				 (long long)(int64_t)edge[i], -(long long)(edge[i] >> 1));
+			assert_string_equal(jb.buf, want);
+			size_t n = jb_format_uint(got, edge[i]);
+			got[n] = 0;
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)edge[i]);
+			assert_string_equal(got, want);
+		}
+	}
+	jb_reset(&jb);
+	jb_set_int(&jb, NULL, INT64_MIN);
+	assert_string_equal(jb.buf, "-9223372036854775808");
+	jb_reset(&jb);
+	jb_set_uint(&jb, NULL, UINT64_MAX);
+	assert_string_equal(jb.buf, "18446744073709551615");
 	jb_free(&jb);
 }
 

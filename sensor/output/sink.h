@@ -72,7 +72,8 @@ const char *sink_name(const struct sink *s);
 struct sink_stats {
 	uint64_t written;        /* records accepted */
 	uint64_t sent;           /* syslog: records handed to the transport */
-	uint64_t dropped;        /* spool full (oldest dropped), or UDP send failures */
+	uint64_t dropped;        /* spool full (oldest dropped), UDP send failures, or
+				  * lost to a failed write (files) */
 	uint64_t reconnects;
 	uint64_t spooled_bytes;  /* syslog: on disk now */
 	bool connected;

@@ -405,7 +405,11 @@ static struct outputs *outputs_setup(const struct opts *o, struct vigil_config *
 
 static void outputs_rec(void *user, const char *json, size_t len, const struct rec_info *info)
 {
-	outputs_write_pre(user, json, len, info->event_type, info->severity, info->ts, info->pre);
+	if (info->own) /* == json */
+		outputs_write_room(user, info->own, len, info->room, info->event_type, info->severity,
+				   info->ts, info->pre);
+	else
+		outputs_write_pre(user, json, len, info->event_type, info->severity, info->ts, info->pre);
 }
 
 static void outputs_time(void *user, uint64_t now)

@@ -24,6 +24,7 @@
 #include <openssl/sha.h>
 
 #include "output/eve.h"
+#include "util/blk.h"
 #include "util/jb.h"
 
 struct chain {
@@ -291,7 +292,8 @@ static size_t seal(struct chain *c, const char *json, size_t len, const struct c
 	len = object_len(json, len);
 	if (!len || len + CHAIN_LINE_EXTRA > cap)
 		return 0;
-	memcpy(out, json, len - 1);
+	if (out != json) /* else sealed where it lies */
+		memcpy(out, json, len - 1);
 	size_t n = len - 1;
 	/* ,"seq":N,"prev":"HASH"} without printf (CHAIN_LINE_EXTRA covers it) */
 	if (len > 2)
@@ -311,7 +313,7 @@ static size_t seal(struct chain *c, const char *json, size_t len, const struct c
 	size_t from = 0;
 	if (ph && ph->len == len - 1) {
 		/* the record's bytes are hashed already: the appended tail only */
-		memcpy(&x, ph->state, sizeof(x));
+		blk_copy(&x, ph->state, sizeof(x)); /* no rep movs (blk.h) */
 		from = len - 1;
 	} else {
 		SHA256_Init(&x);

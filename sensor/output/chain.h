@@ -51,7 +51,8 @@ void chain_free(struct chain *c);
 
 /* Turns a record (one JSON object, len bytes) into the line to write, in
  * out (cap >= len + CHAIN_LINE_EXTRA). Returns the line length, or 0 when
- * it does not fit or the record is not an object. */
+ * it does not fit or the record is not an object. out may be json itself:
+ * the record is then sealed where it lies (cap: the room there). */
 size_t chain_record(struct chain *c, const char *json, size_t len, uint64_t ts_us, char *out,
 		    size_t cap);
 

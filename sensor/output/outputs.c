@@ -50,6 +50,9 @@ static void start(struct outputs *o, uint64_t ts)
 }
 
 static void delivery_events(struct outputs *o, uint64_t ts);
+static void write_rec(struct outputs *o, const char *json, char *mut, size_t len, size_t room,
+		      const char *event_type, uint8_t severity, uint64_t ts_us,
+		      const struct chain_prehash *pre);
 
 void outputs_write(struct outputs *o, const char *json, size_t len, const char *event_type,
 		   uint8_t severity, uint64_t ts_us)
@@ -65,6 +68,21 @@ bool outputs_signed(const struct outputs *o)
 void outputs_write_pre(struct outputs *o, const char *json, size_t len, const char *event_type,
 		       uint8_t severity, uint64_t ts_us, const struct chain_prehash *pre)
 {
+	write_rec(o, json, NULL, len, 0, event_type, severity, ts_us, pre);
+}
+
+void outputs_write_room(struct outputs *o, char *json, size_t len, size_t room,
+			const char *event_type, uint8_t severity, uint64_t ts_us,
+			const struct chain_prehash *pre)
+{
+	write_rec(o, json, json, len, room, event_type, severity, ts_us, pre);
+}
+
+/* mut: json's own bytes, writable up to room bytes, or NULL */
+static void write_rec(struct outputs *o, const char *json, char *mut, size_t len, size_t room,
+		      const char *event_type, uint8_t severity, uint64_t ts_us,
+		      const struct chain_prehash *pre)
+{
 	if (o->reopen && *o->reopen) {
 		*o->reopen = 0;
 		for (int i = 0; i < o->n; i++)
@@ -77,10 +95,13 @@ void outputs_write_pre(struct outputs *o, const char *json, size_t len, const ch
 	} else {
 		if (!o->started)
 			start(o, ts_us);
-		size_t n = chain_record_pre(o->chain, json, len, ts_us, pre, o->line, LINE_CAP);
+		/* sealed where it lies when there is room after it (no copy) */
+		bool here = mut && room >= len + CHAIN_LINE_EXTRA;
+		char *line = here ? mut : o->line;
+		size_t n = chain_record_pre(o->chain, json, len, ts_us, pre, line, here ? room : LINE_CAP);
 		if (!n)
 			return;
-		to_sinks(o, o->line, n, event_type, severity, ts_us);
+		to_sinks(o, line, n, event_type, severity, ts_us);
 		if (chain_due(o->chain, ts_us))
 			signature(o, "block", ts_us);
 	}

@@ -39,6 +39,12 @@ struct chain_prehash;
  * (chain_prehash; NULL: none) */
 void outputs_write_pre(struct outputs *o, const char *json, size_t len, const char *event_type,
 		       uint8_t severity, uint64_t ts_us, const struct chain_prehash *pre);
+/* the same, where the caller's record may be changed in place: json is
+ * writable up to room bytes; with room >= len + CHAIN_LINE_EXTRA a signed
+ * record is sealed there instead of being copied first */
+void outputs_write_room(struct outputs *o, char *json, size_t len, size_t room,
+			const char *event_type, uint8_t severity, uint64_t ts_us,
+			const struct chain_prehash *pre);
 /* Do records get signed (so that workers should prehash them)? */
 bool outputs_signed(const struct outputs *o);
 /* record time passes: a signature block may be due */

@@ -39,6 +39,8 @@ struct rec_msg {
 	const char *event_type;
 	uint64_t ts;
 	uint32_t len;
+	uint32_t room;                   /* json's bytes: len and room to seal
+					  * the record in place (signed) */
 	uint8_t severity;
 	bool has_alert;
 	bool has_pre;                    /* a struct chain_prehash follows json */
@@ -47,18 +49,21 @@ struct rec_msg {
 };
 
 /* where a record's prehash sits, from the start of its message (8-byte
- * aligned, as ring messages are): after its JSON */
-static inline size_t pre_off(uint32_t len)
+ * aligned, as ring messages are): after its JSON's room */
+static inline size_t pre_off(uint32_t room)
 {
-	return (offsetof(struct rec_msg, json) + (size_t)len + 7u) & ~(size_t)7u;
+	return (offsetof(struct rec_msg, json) + (size_t)room + 7u) & ~(size_t)7u;
 }
 
+/* m is the output stage's until it releases it: the record may be sealed
+ * where it lies (info.own) */
 static inline struct rec_info msg_info(const struct rec_msg *m)
 {
 	struct rec_info info = { m->event_type, m->severity, m->ts,
 				 m->has_alert ? &m->alert : NULL,
-				 m->has_pre ? (const struct chain_prehash *)(const void *)((const char *)m + pre_off(m->len))
-					    : NULL };
+				 m->has_pre ? (const struct chain_prehash *)(const void *)((const char *)m + pre_off(m->room))
+					    : NULL,
+				 (char *)(uintptr_t)m->json, m->room };
 	return info;
 }
 
@@ -244,10 +249,18 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 	/* the record's hash for the chain: here while the output stage is
 	 * behind (this worker's queue backed up), else left to it (whichever
 	 * thread has time to spare; the chain is the same either way) */
-	bool pre = wt->pl->out->prehash && ring_backed_up(&wt->out);
-	size_t need = pre ? pre_off((uint32_t)len) + sizeof(struct chain_prehash)
-			  : sizeof(struct rec_msg) + len;
-	if (len > UINT32_MAX - 8 || need > ring_max_msg(&wt->out)) {
+	bool sign = wt->pl->out->prehash;
+	bool pre = sign && ring_backed_up(&wt->out);
+	/* signed: room after the record for what the chain appends, so that
+	 * the output stage seals it here instead of copying it */
+	size_t room = len + (sign ? CHAIN_LINE_EXTRA : 0);
+	if (len > UINT32_MAX - 8 - CHAIN_LINE_EXTRA) {
+		wt->w.st.records_truncated++;
+		return;
+	}
+	size_t need = pre ? pre_off((uint32_t)room) + sizeof(struct chain_prehash)
+			  : sizeof(struct rec_msg) + room;
+	if (need > ring_max_msg(&wt->out)) {
 		wt->w.st.records_truncated++;
 		return;
 	}
@@ -259,12 +272,13 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 	m->event_type = info->event_type;
 	m->ts = info->ts;
 	m->len = (uint32_t)len;
+	m->room = (uint32_t)room;
 	m->severity = info->severity;
 	msg_set_alert(m, info);
 	memcpy(m->json, json, len);
 	m->has_pre = pre;
 	if (pre) /* the hashing the output thread would do, here in parallel */
-		chain_prehash((struct chain_prehash *)(void *)((char *)m + pre_off(m->len)), json, len);
+		chain_prehash((struct chain_prehash *)(void *)((char *)m + pre_off(m->room)), json, len);
 	ring_commit(&wt->out, need);
 }
 
@@ -580,6 +594,7 @@ static void sink_ring_cap(struct pipeline *pl, const struct rec_key *key, const 
 	m->event_type = info->event_type;
 	m->ts = info->ts;
 	m->len = (uint32_t)len;
+	m->room = (uint32_t)len;
 	m->severity = info->severity;
 	msg_set_alert(m, info);
 	m->has_pre = false;

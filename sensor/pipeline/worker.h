@@ -46,6 +46,10 @@ struct rec_info {
 	uint64_t ts;        /* packet time of the record */
 	const struct detect_alert_meta *alert; /* alerts: for thresholds, else NULL */
 	const struct chain_prehash *pre;       /* the record's hash state, or NULL */
+	/* the output stage's own copy of the record, which it may change in
+	 * place (seal it): json itself, writable up to room bytes; or NULL */
+	char *own;
+	size_t room;
 };
 
 /* Where records go. emit() gets a complete JSON object (no newline). */

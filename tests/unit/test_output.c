@@ -21,6 +21,7 @@
 
 #include "output/chain.h"
 #include "output/eve.h"
+#include "output/outputs.h"
 #include "output/sink.h"
 
 static char dir[256];
@@ -214,11 +215,16 @@ static void test_prehash(void **s)
 	char st1[300], st2[300];
 	snprintf(st1, sizeof(st1), "%s/pre1.state", dir);
 	snprintf(st2, sizeof(st2), "%s/pre2.state", dir);
+	char st3[300];
+	snprintf(st3, sizeof(st3), "%s/pre3.state", dir);
 	struct chain_config c1 = { keyp, NULL, st1, 1024, 1000 }, c2 = { keyp, NULL, st2, 1024, 1000 };
+	struct chain_config c3 = { keyp, NULL, st3, 1024, 1000 };
 	char err[256];
 	struct chain *a = chain_open(&c1, err, sizeof(err)), *b = chain_open(&c2, err, sizeof(err));
+	struct chain *c = chain_open(&c3, err, sizeof(err));
 	assert_non_null(a);
 	assert_non_null(b);
+	assert_non_null(c);
 	char rec[512], la[1024], lb[1024];
 	for (int i = 0; i < 200; i++) {
 		int rl = snprintf(rec, sizeof(rec), "{\"event_type\":\"alert\",\"pad\":\"%.*s\"}", i,
@@ -235,7 +241,17 @@ static void test_prehash(void **s)
 		assert_true(na > 0);
 		assert_int_equal(na, nb);
 		assert_memory_equal(la, lb, na);
+		/* sealed where it lies (out == json): the same line, the same
+		 * chain after it; with too little room, nothing */
+		char here[1024];
+		memcpy(here, rec, (size_t)rl);
+		size_t nh = chain_record_pre(c, here, (size_t)rl, 1, i % 2 ? &ph : NULL, here,
+					     (size_t)rl + CHAIN_LINE_EXTRA);
+		assert_int_equal(nh, na);
+		assert_memory_equal(here, la, na);
+		assert_int_equal(chain_record(c, here, (size_t)rl, 1, here, (size_t)rl + CHAIN_LINE_EXTRA - 1), 0);
 	}
+	chain_free(c);
 	struct chain_prehash bad;
 	chain_prehash(&bad, "not an object", 13);
 	assert_true(bad.len == UINT64_MAX);
@@ -498,6 +514,175 @@ static void test_spool_full(void **s)
 	assert_int_equal(sink_close(sk), 0);
 }
 
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long sz = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *b = malloc((size_t)sz + 1);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, (size_t)sz, f), (size_t)sz);
+	b[sz] = 0;
+	fclose(f);
+	*n = (size_t)sz;
+	return b;
+}
+
+/* The file sink's own buffer: records in order, each with its newline,
+ * through records larger than the buffer, flushes and rotation; every
+ * byte counted in the file's size. */
+static void test_file_sink(void **s)
+{
+	(void)s;
+	char path[400];
+	snprintf(path, sizeof(path), "%s/sink.json", dir);
+	unlink(path);
+	struct file_sink_config fc;
+	memset(&fc, 0, sizeof(fc));
+	snprintf(fc.path, sizeof(fc.path), "%s", path);
+	char err[256];
+	struct sink *k = sink_file_open(&fc, err, sizeof(err));
+	assert_non_null(k);
+	size_t big_n = (3u << 20) / 2; /* 1.5 MiB: more than the buffer */
+	char *big = malloc(big_n);
+	assert_non_null(big);
+	memset(big, 'b', big_n);
+	big[0] = '{';
+	big[big_n - 1] = '}';
+	char *want = malloc(big_n * 2 + 200000);
+	assert_non_null(want);
+	size_t wn = 0;
+	for (int i = 0; i < 3000; i++) {
+		char rec[128];
+		const char *p = rec;
+		size_t n = (size_t)snprintf(rec, sizeof(rec), "{\"n\":%d}", i);
+		if (i == 1000 || i == 2999) {
+			p = big;
+			n = big_n;
+		}
+		struct sink_rec r = { p, n, "alert", 1, 1, 0 };
+		assert_int_equal(sink_write(k, &r), 0);
+		memcpy(want + wn, p, n);
+		want[wn + n] = '\n';
+		wn += n + 1;
+		if (i == 1500)
+			sink_flush(k);
+	}
+	struct sink_stats st;
+	sink_get_stats(k, &st);
+	assert_int_equal(st.written, 3000);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(sink_close(k), 0);
+	size_t gn;
+	char *got = slurp(path, &gn);
+	assert_int_equal(gn, wn);
+	assert_memory_equal(got, want, wn);
+	free(got);
+
+	/* appends to what is there; rotates past rotate_bytes */
+	fc.rotate_bytes = 4096;
+	fc.rotate_keep = 2;
+	k = sink_file_open(&fc, err, sizeof(err));
+	assert_non_null(k);
+	for (int i = 0; i < 100; i++) {
+		char rec[128];
+		size_t n = (size_t)snprintf(rec, sizeof(rec), "{\"r\":%d,\"pad\":\"%080d\"}", i, 0);
+		struct sink_rec r = { rec, n, "alert", 1, 1, 0 };
+		assert_int_equal(sink_write(k, &r), 0);
+	}
+	assert_int_equal(sink_close(k), 0);
+	char p1[420], p3[420];
+	snprintf(p1, sizeof(p1), "%s.1", path);
+	snprintf(p3, sizeof(p3), "%s.3", path);
+	struct stat sb;
+	assert_int_equal(stat(p1, &sb), 0);
+	assert_true(sb.st_size >= 4096 && sb.st_size < 4096 + 128);
+	assert_int_not_equal(stat(p3, &sb), 0); /* only rotate_keep kept */
+	got = slurp(path, &gn); /* the newest records: the last is r 99 */
+	assert_non_null(strstr(got, "{\"r\":99,"));
+	assert_true(gn > 0 && got[gn - 1] == '\n');
+	free(got);
+	free(big);
+	free(want);
+}
+
+/* A file that refuses writes (/dev/full): the records lost are counted as
+ * dropped, once the buffer is written, and the sink says it failed. */
+static void test_file_sink_failure(void **s)
+{
+	(void)s;
+	struct file_sink_config fc;
+	memset(&fc, 0, sizeof(fc));
+	snprintf(fc.path, sizeof(fc.path), "/dev/full");
+	char err[256];
+	struct sink *k = sink_file_open(&fc, err, sizeof(err));
+	assert_non_null(k);
+	for (int i = 0; i < 10; i++) {
+		struct sink_rec r = { "{\"a\":1}", 7, "alert", 1, 1, 0 };
+		assert_int_equal(sink_write(k, &r), 0); /* buffered */
+	}
+	struct sink_stats st;
+	sink_get_stats(k, &st);
+	assert_int_equal(st.dropped, 0);
+	sink_flush(k);
+	sink_get_stats(k, &st);
+	assert_int_equal(st.written, 10);
+	assert_int_equal(st.dropped, 10);
+	assert_int_equal(sink_close(k), -1);
+}
+
+/* outputs_write_room seals the caller's record where it lies: the file is
+ * the same as when each record is copied first (outputs_write_pre). */
+static void test_outputs_in_place(void **s)
+{
+	(void)s;
+	char pa[400], pb[400], sa[400], sb_[400];
+	snprintf(pa, sizeof(pa), "%s/room-a.json", dir);
+	snprintf(pb, sizeof(pb), "%s/room-b.json", dir);
+	snprintf(sa, sizeof(sa), "%s/room-a.state", dir);
+	snprintf(sb_, sizeof(sb_), "%s/room-b.state", dir);
+	struct chain_config ca = { keyp, NULL, sa, 16, 1000 }, cb = { keyp, NULL, sb_, 16, 1000 };
+	struct outputs_config oa, ob;
+	memset(&oa, 0, sizeof(oa));
+	memset(&ob, 0, sizeof(ob));
+	oa.out_file = pa;
+	oa.chain = &ca;
+	ob.out_file = pb;
+	ob.chain = &cb;
+	char err[256];
+	struct outputs *a = outputs_open(&oa, err, sizeof(err));
+	struct outputs *b = outputs_open(&ob, err, sizeof(err));
+	assert_non_null(a);
+	assert_non_null(b);
+	for (int i = 0; i < 100; i++) {
+		char rec[256], buf[256 + CHAIN_LINE_EXTRA];
+		int n = snprintf(rec, sizeof(rec), "{\"timestamp\":\"x\",\"event_type\":\"alert\",\"i\":%d}", i);
+		memcpy(buf, rec, (size_t)n);
+		struct chain_prehash ph;
+		chain_prehash(&ph, rec, (size_t)n);
+		outputs_write_pre(a, rec, (size_t)n, "alert", 1, 1700000000000000ull + (uint64_t)i,
+				  i % 3 ? &ph : NULL);
+		/* every fourth with too little room: copied as before */
+		size_t room = i % 4 == 1 ? (size_t)n : (size_t)n + CHAIN_LINE_EXTRA;
+		outputs_write_room(b, buf, (size_t)n, room, "alert", 1, 1700000000000000ull + (uint64_t)i,
+				   i % 3 ? &ph : NULL);
+		if (room > (size_t)n)
+			assert_memory_not_equal(buf + n - 1, "}", 1); /* sealed here */
+	}
+	assert_int_equal(outputs_close(a), 0);
+	assert_int_equal(outputs_close(b), 0);
+	size_t na, nb;
+	char *ga = slurp(pa, &na), *gb = slurp(pb, &nb);
+	assert_int_equal(na, nb);
+	assert_memory_equal(ga, gb, na);
+	assert_true(na > 100 * 40);
+	free(ga);
+	free(gb);
+	assert_int_equal(verify1(pb, false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +695,9 @@ int main(void)
 		cmocka_unit_test(test_syslog_headers),
 		cmocka_unit_test(test_tcp_octet_counting_and_spool),
 		cmocka_unit_test(test_spool_full),
+		cmocka_unit_test(test_file_sink),
+		cmocka_unit_test(test_file_sink_failure),
+		cmocka_unit_test(test_outputs_in_place),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -128,15 +128,18 @@ static const char *cot_name(uint8_t c)
 		"notused", "per/cyc", "back", "spont", "init", "req", "act", "actcon", "deact",
 		"deactcon", "actterm", "retrem", "retloc", "file",
 	};
-	static char buf[16][12];
+	/* constant: workers call this at once (a shared buffer filled by
+	 * snprintf was a data race) */
+	static const char *const inro[16] = {
+		"inro1", "inro2", "inro3", "inro4", "inro5", "inro6", "inro7", "inro8",
+		"inro9", "inro10", "inro11", "inro12", "inro13", "inro14", "inro15", "inro16",
+	};
 	if (c < 14)
 		return n[c];
 	if (c == 20)
 		return "inrogen";
-	if (c >= 21 && c <= 36) {
-		snprintf(buf[c - 21], sizeof(buf[0]), "inro%u", c - 20);
-		return buf[c - 21];
-	}
+	if (c >= 21 && c <= 36)
+		return inro[c - 21];
 	switch (c) {
 	case 37: return "reqcogen";
 	case 38: return "reqco1";
@@ -445,13 +448,13 @@ static void i_log(const struct app_tx *t, struct jb *jb)
 {
 	const struct iec104_tx *tx = t->data;
 	jb_open_object(jb, "apci");
-	jb_set_str(jb, "type", tx->apci == IEC104_I ? "I" : tx->apci == IEC104_S ? "S" : "U");
+	jb_set_ascii(jb, "type", tx->apci == IEC104_I ? "I" : tx->apci == IEC104_S ? "S" : "U");
 	if (tx->apci == IEC104_I)
 		jb_set_uint(jb, "tx", tx->ns);
 	if (tx->apci != IEC104_U)
 		jb_set_uint(jb, "rx", tx->nr);
 	else
-		jb_set_str(jb, "u_function", u_name(tx->u_func));
+		jb_set_ascii(jb, "u_function", u_name(tx->u_func));
 	jb_close(jb);
 	if (!tx->has_asdu)
 		return;
@@ -459,14 +462,14 @@ static void i_log(const struct app_tx *t, struct jb *jb)
 	jb_open_object(jb, "asdu");
 	/* a header cut short: only the fields that are there */
 	jb_set_uint(jb, "type_id", tx->type_id);
-	jb_set_str(jb, "type_name", ti ? ti->name : "unknown");
+	jb_set_ascii(jb, "type_name", ti ? ti->name : "unknown");
 	if (tx->hdr_len >= 2) {
 		jb_set_bool(jb, "sq", tx->sq);
 		jb_set_uint(jb, "num_objects", tx->num);
 	}
 	if (tx->hdr_len >= 3) {
 		jb_set_uint(jb, "cot", tx->cot);
-		jb_set_str(jb, "cot_name", cot_name(tx->cot));
+		jb_set_ascii(jb, "cot_name", cot_name(tx->cot));
 		jb_set_bool(jb, "negative", tx->negative);
 		jb_set_bool(jb, "test", tx->test);
 	}

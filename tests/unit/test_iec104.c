@@ -83,6 +83,14 @@ static void test_objects(void **s)
 	AT_HAS(&t, 3, "\"cot_name\":\"act\"");
 	AT_HAS(&t, 4, "\"cot_name\":\"actcon\"");
 	AT_HAS(&t, 4, "\"activation_seen\":true");
+	/* interrogation answers by group: COT 21 and 36 */
+	n = iframe(b, 4, 1, "01 01 15 00 0100 010000 01");
+	at_feed(&t, 1, b, n);
+	n = iframe(b, 5, 1, "01 01 24 00 0100 010000 01");
+	at_feed(&t, 1, b, n);
+	assert_int_equal(t.n_tx, 7);
+	AT_HAS(&t, 5, "\"cot\":21,\"cot_name\":\"inro1\"");
+	AT_HAS(&t, 6, "\"cot\":36,\"cot_name\":\"inro16\"");
 	AT_EVENTS(&t);
 	at_fini(&t);
 }

@@ -357,7 +357,7 @@ void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
 	eve_open_flow(jb, f, p ? p->ts : f->last_ts,
 		      p && !(p->flags & PKT_NO_INDEX) ? p->pcap_cnt : 0, tx->proto->name);
 	jb_set_str(jb, "app_proto", tx->proto->name);
-	jb_set_str(jb, "direction", tx->dir == APP_TOSERVER ? "to_server" : "to_client");
+	jb_set_ascii(jb, "direction", tx->dir == APP_TOSERVER ? "to_server" : "to_client");
 	jb_open_object(jb, tx->proto->name);
 	tx->proto->log_tx(tx, jb);
 	jb_close(jb);

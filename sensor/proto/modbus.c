@@ -606,10 +606,10 @@ static void log_pdu(struct jb *jb, const char *key, const struct modbus_pdu *m, 
 	jb_set_uint(jb, "protocol_id", m->pid);
 	jb_set_uint(jb, "unit_id", m->unit);
 	jb_set_uint(jb, "function_raw", m->exception ? (m->fc | 0x80u) : m->fc);
-	jb_set_str(jb, "function_code", fc_name(m->fc));
+	jb_set_ascii(jb, "function_code", fc_name(m->fc));
 	access_str(m->fc, acc, sizeof(acc));
-	jb_set_str(jb, "access_type", acc);
-	jb_set_str(jb, "category", cat_name(fc_category(m->fc)));
+	jb_set_ascii(jb, "access_type", acc);
+	jb_set_ascii(jb, "category", cat_name(fc_category(m->fc)));
 	if (m->exception) {
 		jb_open_object(jb, "exception");
 		jb_set_uint(jb, "raw", m->exc_code);
@@ -617,7 +617,7 @@ static void log_pdu(struct jb *jb, const char *key, const struct modbus_pdu *m, 
 						     "IllegalDataValue", "ServerDeviceFail", "Ack",
 						     "ServerDeviceBusy", "Unknown", "MemParityErr",
 						     "Unknown", "GatewayPathUnavail", "GatewayTargetFailToResp" };
-		jb_set_str(jb, "code", m->exc_code < 12 ? names[m->exc_code] : "Unknown");
+		jb_set_ascii(jb, "code", m->exc_code < 12 ? names[m->exc_code] : "Unknown");
 		jb_close(jb);
 		jb_close(jb);
 		return;
@@ -649,7 +649,7 @@ static void log_pdu(struct jb *jb, const char *key, const struct modbus_pdu *m, 
 		static const char *const sn[] = { "ReturnQueryData", "RestartCommunicationsOption",
 						  "ReturnDiagnosticRegister", "ChangeAsciiInputDelimiter",
 						  "ForceListenOnlyMode" };
-		jb_set_str(jb, "code", m->sub < 5 ? sn[m->sub] : m->sub == 10 ? "ClearCounters" : "Other");
+		jb_set_ascii(jb, "code", m->sub < 5 ? sn[m->sub] : m->sub == 10 ? "ClearCounters" : "Other");
 		if (m->data && m->data_len)
 			jb_set_hex(jb, "data", m->data, m->data_len);
 		jb_close(jb);
@@ -657,7 +657,7 @@ static void log_pdu(struct jb *jb, const char *key, const struct modbus_pdu *m, 
 	if (m->fc == 43) {
 		jb_open_object(jb, "mei");
 		jb_set_uint(jb, "raw", m->mei);
-		jb_set_str(jb, "code", m->mei == 14 ? "ReadDeviceIdentification" :
+		jb_set_ascii(jb, "code", m->mei == 14 ? "ReadDeviceIdentification" :
 					m->mei == 13 ? "CANopenGeneralReference" : "Unknown");
 		if (m->mei == 14) {
 			jb_set_uint(jb, "read_device_id_code", m->devid_code);

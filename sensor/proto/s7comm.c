@@ -513,7 +513,7 @@ static void s_log(const struct app_tx *t, struct jb *jb)
 		if (ct[i].t == tx->cotp_type)
 			cn = ct[i].n;
 	jb_open_object(jb, "cotp");
-	jb_set_str(jb, "type", cn);
+	jb_set_ascii(jb, "type", cn);
 	if (tx->has_tsap) {
 		jb_set_uint(jb, "src_tsap", tx->src_tsap);
 		jb_set_uint(jb, "dst_tsap", tx->dst_tsap);
@@ -530,20 +530,20 @@ static void s_log(const struct app_tx *t, struct jb *jb)
 		return;
 	}
 	jb_set_uint(jb, "rosctr", tx->rosctr);
-	jb_set_str(jb, "rosctr_name", rosctr_name(tx->rosctr));
+	jb_set_ascii(jb, "rosctr_name", rosctr_name(tx->rosctr));
 	jb_set_uint(jb, "pdu_ref", tx->pdu_ref);
 	if (tx->has_function) {
 		jb_set_uint(jb, "function", tx->function);
 		const char *fnn = fn_name(tx->function);
-		jb_set_str(jb, "function_name", fnn ? fnn : "unknown");
+		jb_set_ascii(jb, "function_name", fnn ? fnn : "unknown");
 	}
 	if (tx->request_function >= 0)
 		jb_set_uint(jb, "request_function", (uint64_t)tx->request_function);
 	if (tx->rosctr == 7) {
 		jb_set_uint(jb, "group", tx->ud_group);
-		jb_set_str(jb, "group_name", group_name(tx->ud_group));
+		jb_set_ascii(jb, "group_name", group_name(tx->ud_group));
 		jb_set_uint(jb, "subfunction", tx->ud_subfunction);
-		jb_set_str(jb, "method", tx->ud_type == 8 ? "response" : "request");
+		jb_set_ascii(jb, "method", tx->ud_type == 8 ? "response" : "request");
 	}
 	if (tx->has_function && tx->function == 0xf0) {
 		jb_open_object(jb, "setup");
@@ -558,7 +558,7 @@ static void s_log(const struct app_tx *t, struct jb *jb)
 			const struct s7_item *m = &tx->items[i];
 			jb_open_object(jb, NULL);
 			jb_set_uint(jb, "area", m->area);
-			jb_set_str(jb, "area_name", area_name(m->area));
+			jb_set_ascii(jb, "area_name", area_name(m->area));
 			jb_set_uint(jb, "db", m->db);
 			jb_set_uint(jb, "address", m->address);
 			jb_set_uint(jb, "bit", m->bit);

@@ -252,7 +252,11 @@ void jb_set_str_k(struct jb *jb, const char *key, size_t klen, const char *s)
 
 void jb_set_ascii_k(struct jb *jb, const char *key, size_t klen, const char *s)
 {
-	size_t n = strlen(s);
+	jb_set_asciin_k(jb, key, klen, s, strlen(s));
+}
+
+void jb_set_asciin_k(struct jb *jb, const char *key, size_t klen, const char *s, size_t n)
+{
 	if (!put_key_room(jb, key, klen, n + 2))
 		return;
 	char *o = jb->buf + jb->len;

@@ -54,7 +54,12 @@ static inline __attribute__((always_inline)) size_t jb_klen_(const char *key)
 #define jb_open_array(jb, key) jb_open_array_k((jb), (key), jb_klen_(key))
 #define jb_set_str(jb, key, s) jb_set_str_k((jb), (key), jb_klen_(key), (s))
 #define jb_set_strn(jb, key, s, n) jb_set_strn_k((jb), (key), jb_klen_(key), (s), (n))
-#define jb_set_ascii(jb, key, s) jb_set_ascii_k((jb), (key), jb_klen_(key), (s))
+/* the string's length too: a constant for a literal (s evaluated once) */
+#define jb_set_ascii(jb, key, s)                                                       \
+	__extension__({                                                                \
+		const char *jb_s_ = (s);                                               \
+		jb_set_asciin_k((jb), (key), jb_klen_(key), jb_s_, __builtin_strlen(jb_s_)); \
+	})
 #define jb_set_uint(jb, key, v) jb_set_uint_k((jb), (key), jb_klen_(key), (v))
 #define jb_set_int(jb, key, v) jb_set_int_k((jb), (key), jb_klen_(key), (v))
 #define jb_set_bool(jb, key, v) jb_set_bool_k((jb), (key), jb_klen_(key), (v))
@@ -77,6 +82,8 @@ size_t jb_format_uint(char *out, uint64_t v);
  * ASCII without '"' or '\\': a timestamp, an address, a name from a table);
  * copied as it is. Anything else goes through jb_set_str. */
 void jb_set_ascii_k(struct jb *jb, const char *key, size_t klen, const char *s);
+/* the same with the string's length n */
+void jb_set_asciin_k(struct jb *jb, const char *key, size_t klen, const char *s, size_t n);
 void jb_set_uint_k(struct jb *jb, const char *key, size_t klen, uint64_t v);
 void jb_set_int_k(struct jb *jb, const char *key, size_t klen, int64_t v);
 void jb_set_bool_k(struct jb *jb, const char *key, size_t klen, bool v);

@@ -36,6 +36,7 @@ void eve_format_ts(char out[40], uint64_t ts_usec)
 	*o++ = '.';
 	o = civil_put_digits(o, usec, 6);
 	memcpy(o, "+0000", 6);
+	_Static_assert(19 + 1 + 6 + 5 == EVE_TS_LEN, "EVE_TS_LEN");
 }
 
 void eve_format_addr(char *out, size_t cap, const struct vaddr *a, uint8_t ip_ver)
@@ -83,7 +84,7 @@ static void put_ts(struct jb *jb, const char *key, uint64_t ts)
 {
 	char buf[40];
 	eve_format_ts(buf, ts);
-	jb_set_ascii(jb, key, buf);
+	jb_set_asciin_k(jb, key, jb_klen_(key), buf, EVE_TS_LEN);
 }
 
 static void put_vlan(struct jb *jb, const struct packet *p)

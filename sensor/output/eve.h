@@ -19,7 +19,8 @@
 #include "vigil/flow.h"
 #include "vigil/packet.h"
 
-/* "2026-01-01T00:00:00.000000+0000" (32 bytes with NUL). */
+/* "2026-01-01T00:00:00.000000+0000" (EVE_TS_LEN bytes and a NUL, always). */
+#define EVE_TS_LEN 31
 void eve_format_ts(char out[40], uint64_t ts_usec);
 /* Printable address. */
 void eve_format_addr(char *out, size_t cap, const struct vaddr *a, uint8_t ip_ver);

@@ -95,7 +95,7 @@ static void test_wraparound(void **s)
 		size_t sz = 1 + (size_t)(round * 37) % 700;
 		uint8_t *m = ring_reserve(&r, sz);
 		if (!m) {
-			size_t len;
+			size_t len = 0;
 			const uint8_t *p = ring_peek(&r, &len);
 			assert_non_null(p);
 			/* a hint: must read nothing outside the ring (ASan) */

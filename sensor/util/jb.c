@@ -31,17 +31,15 @@ void jb_free(struct jb *jb)
 	jb->len = jb->cap = 0;
 }
 
-static bool jb_grow(struct jb *jb, size_t n);
-
 /* room for n more bytes and the terminating NUL; the common case inline */
 static inline bool jb_reserve(struct jb *jb, size_t n)
 {
 	if (!jb->err && jb->len + n + 1 <= jb->cap)
 		return true;
-	return jb_grow(jb, n);
+	return jb_grow_(jb, n);
 }
 
-static bool jb_grow(struct jb *jb, size_t n)
+bool jb_grow_(struct jb *jb, size_t n)
 {
 	if (jb->err)
 		return false;
@@ -330,7 +328,14 @@ size_t jb_format_uint(char *out, uint64_t v)
 	return n;
 }
 
-/* the digits go straight to their place in the buffer */
+char *jb_u64_put_(char *o, uint64_t v)
+{
+	unsigned n = u64_ndigits(v);
+	u64_put(o + n, v);
+	return o + n;
+}
+
+/* any key (a variable, NULL in an array): the digits straight into place */
 void jb_set_uint_k(struct jb *jb, const char *key, size_t klen, uint64_t v)
 {
 	unsigned n = u64_ndigits(v);

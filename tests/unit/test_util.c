@@ -166,6 +166,37 @@ static void test_jb_cap(void **s)
 	for (int i = 0; i < JB_MAX_DEPTH + 2; i++)
 		jb_open_array(&jb, NULL);
 	assert_false(jb_ok(&jb));
+	/* the inline members (literal keys) and the out-of-line ones (a key
+	 * in a variable) stop at the cap alike, and write the same text */
+	const char *volatile kv = "key";
+	for (int inl = 0; inl < 2; inl++) {
+		jb_free(&jb);
+		jb_init(&jb, 64);
+		jb_open_object(&jb, NULL);
+		for (int i = 0; i < 100; i++) {
+			if (inl) {
+				jb_set_uint(&jb, "key", 123456789);
+				jb_set_ascii(&jb, "key", "value");
+			} else {
+				jb_set_uint(&jb, kv, 123456789);
+				jb_set_ascii(&jb, kv, "value");
+			}
+			assert_true(jb.len < 64);
+			assert_int_equal(strlen(jb.buf), jb.len);
+		}
+		assert_false(jb_ok(&jb));
+		jb_reset(&jb);
+		jb_open_object(&jb, NULL);
+		if (inl) {
+			jb_set_uint(&jb, "key", 7);
+			jb_set_ascii(&jb, "key", "v");
+		} else {
+			jb_set_uint(&jb, kv, 7);
+			jb_set_ascii(&jb, kv, "v");
+		}
+		jb_close(&jb);
+		assert_string_equal(jb.buf, "{\"key\":7,\"key\":\"v\"}");
+	}
 	jb_free(&jb);
 }
 

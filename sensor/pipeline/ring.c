@@ -4,6 +4,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+/* PREFETCHW (CPUID 0x80000001: ECX bit 8); elsewhere the ring does without */
+static bool cpu_prefetchw(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d;
+	if (__get_cpuid(0x80000001u, &a, &b, &c, &d))
+		return (c >> 8) & 1u;
+#endif
+	return false;
+}
 
 int ring_init(struct ring *r, size_t size)
 {
@@ -16,6 +30,7 @@ int ring_init(struct ring *r, size_t size)
 		return -ENOMEM;
 	r->size = s;
 	r->mask = s - 1;
+	r->prefetchw = s > 4 * RING_AHEAD_ && cpu_prefetchw();
 	atomic_init(&r->head, 0);
 	atomic_init(&r->tail, 0);
 	return 0;

@@ -30,7 +30,8 @@ int ring_init(struct ring *r, size_t size)
 		return -ENOMEM;
 	r->size = s;
 	r->mask = s - 1;
-	r->prefetchw = s > 4 * RING_AHEAD_ && cpu_prefetchw();
+	r->ahead = s > 4 * RING_AHEAD_;
+	r->prefetchw = r->ahead && cpu_prefetchw();
 	atomic_init(&r->head, 0);
 	atomic_init(&r->tail, 0);
 	return 0;

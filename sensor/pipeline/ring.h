@@ -36,7 +36,9 @@ struct ring {
 	_Alignas(64) uint8_t *buf;            /* fixed from ring_init on */
 	uint64_t size;                        /* bytes, power of two */
 	uint64_t mask;
-	bool prefetchw;                       /* the CPU has PREFETCHW */
+	bool ahead;                           /* large enough to prefetch
+					       * RING_AHEAD_ on */
+	bool prefetchw;                       /* ahead, and the CPU has PREFETCHW */
 };
 
 /* size is rounded up to a power of two (at least 4096). 0 or -ENOMEM. */
@@ -210,7 +212,7 @@ static inline void ring_release(struct ring *r, size_t len)
 	 * on, already committed, start their way from the producer's core
 	 * (reading a packet's first line was a third of a worker's loop) */
 	uint64_t end = r->read + RING_AHEAD_ + len + RING_HDR_;
-	if (r->prefetchw && end <= r->cached_head)
+	if (r->ahead && end <= r->cached_head)
 		for (uint64_t a = (r->read + RING_AHEAD_) & ~(uint64_t)63; a < end; a += 64)
 			__builtin_prefetch(r->buf + (a & r->mask), 0, 3);
 	if (++r->unpublished >= 16 || r->read - r->published >= r->size / 8)

@@ -447,12 +447,14 @@ void afxdp_group_stats(struct afxdp *x, int w, struct afxdp_group_stats *st)
 	}
 }
 
-void afxdp_detach(struct afxdp *x)
+int afxdp_detach(struct afxdp *x)
 {
+	int rc = 0;
 	if (x && x->attached) {
-		bpf_xdp_detach(x->ifindex, x->xdp_flags, NULL);
+		rc = bpf_xdp_detach(x->ifindex, x->xdp_flags, NULL);
 		x->attached = false;
 	}
+	return rc;
 }
 
 int afxdp_queues(const struct afxdp *x)

@@ -67,8 +67,10 @@ struct afxdp_group_stats {
 };
 void afxdp_group_stats(struct afxdp *x, int w, struct afxdp_group_stats *st);
 /* Detaches the program: from now on no packet reaches the sockets (what
- * they hold already can still be received). */
-void afxdp_detach(struct afxdp *x);
+ * they hold already can still be received). 0, or the negative errno of a
+ * detach that failed (the program stays attached until the interface or
+ * the sockets go). */
+int afxdp_detach(struct afxdp *x);
 int afxdp_queues(const struct afxdp *x);
 bool afxdp_zerocopy(const struct afxdp *x);
 

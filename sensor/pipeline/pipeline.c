@@ -1228,7 +1228,11 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 			xdp_stats(&run, now, true);
 		}
 	}
-	afxdp_detach(x);
+	int drc = afxdp_detach(x);
+	if (drc < 0) /* the drain below is then bounded by XDP_DRAIN_MS */
+		fprintf(stderr, "vigil: xdp: could not detach the program: %s; packets that reach "
+			"the sockets after the drain are left in their rings (workers[].ring_used)\n",
+			strerror(-drc));
 	atomic_store_explicit(&run.detached, true, memory_order_release);
 	if (fb)
 		pthread_join(run.fb_th, NULL);

@@ -169,27 +169,15 @@ static void put_str(struct jb *jb, const void *s, size_t n)
 }
 
 /* Writes the comma and the key, and reserves room for a value of up to
- * extra bytes after them (one reservation per member). */
+ * extra bytes after them (one reservation per member): jb_key_ (jb.h),
+ * with the document's length and NUL brought up to date. Keys are
+ * literals of the code, plain ASCII (jb.h): written as they are. */
 static inline __attribute__((always_inline)) bool put_key_room(struct jb *jb, const char *key, size_t n,
 							    size_t extra)
 {
-	if (jb->err)
+	char *o = jb_key_(jb, key, n, extra);
+	if (!o)
 		return false;
-	/* keys are literals of the code, plain ASCII (jb.h): written as they
-	 * are; n is the key's length, known where the key was written */
-	if (!jb_reserve(jb, n + 4 + extra))
-		return false;
-	char *o = jb->buf + jb->len;
-	if (jb->need_comma[jb->depth])
-		*o++ = ',';
-	jb->need_comma[jb->depth] = true;
-	if (key) {
-		o[0] = '"';
-		blk_copy_var(o + 1, key, n);
-		o[n + 1] = '"';
-		o[n + 2] = ':';
-		o += n + 3;
-	}
 	jb->len = (size_t)(o - jb->buf);
 	jb->buf[jb->len] = '\0';
 	return true;

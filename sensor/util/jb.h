@@ -134,7 +134,10 @@ static inline __attribute__((always_inline)) char *jb_key_(struct jb *jb, const 
 	o += comma;
 	if (key) {
 		o[0] = '"';
-		__builtin_memcpy(o + 1, key, klen);
+		if (__builtin_constant_p(klen))
+			__builtin_memcpy(o + 1, key, klen);
+		else
+			blk_copy_var(o + 1, key, klen);
 		o[klen + 1] = '"';
 		o[klen + 2] = ':';
 		o += klen + 3;

@@ -119,6 +119,19 @@ bool jb_grow_(struct jb *jb, size_t n);
 /* v's decimal digits at o; returns the end. */
 char *jb_u64_put_(char *o, uint64_t v);
 
+/* "s" at o (n bytes, no escaping): a copy with fixed moves when n is a
+ * constant; returns the end */
+static inline __attribute__((always_inline)) char *jb_quoted_(char *o, const char *s, size_t n)
+{
+	o[0] = '"';
+	if (__builtin_constant_p(n))
+		__builtin_memcpy(o + 1, s, n);
+	else
+		blk_copy_var(o + 1, s, n);
+	o[n + 1] = '"';
+	return o + n + 2;
+}
+
 /* The comma and the key, with room for a value of up to extra bytes after
  * them; where the value goes, or NULL (nothing written). */
 static inline __attribute__((always_inline)) char *jb_key_(struct jb *jb, const char *key,
@@ -133,14 +146,8 @@ static inline __attribute__((always_inline)) char *jb_key_(struct jb *jb, const 
 	o[0] = ','; /* overwritten when no comma is due */
 	o += comma;
 	if (key) {
-		o[0] = '"';
-		if (__builtin_constant_p(klen))
-			__builtin_memcpy(o + 1, key, klen);
-		else
-			blk_copy_var(o + 1, key, klen);
-		o[klen + 1] = '"';
-		o[klen + 2] = ':';
-		o += klen + 3;
+		o = jb_quoted_(o, key, klen);
+		*o++ = ':';
 	}
 	return o;
 }
@@ -162,13 +169,7 @@ static inline __attribute__((always_inline)) void jb_set_asciin_i_(struct jb *jb
 	char *o = jb_key_(jb, key, klen, n + 2);
 	if (!o)
 		return;
-	o[0] = '"';
-	if (__builtin_constant_p(n))
-		__builtin_memcpy(o + 1, s, n);
-	else
-		blk_copy_var(o + 1, s, n);
-	o[n + 1] = '"';
-	o += n + 2;
+	o = jb_quoted_(o, s, n);
 	*o = '\0';
 	jb->len = (size_t)(o - jb->buf);
 }

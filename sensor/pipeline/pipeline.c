@@ -405,11 +405,6 @@ static void *output_main(void *arg)
 		}
 		spins = 0;
 		const struct rec_msg *m = head[best];
-		/* the end of the next record of that queue (where the chain
-		 * seals it, and its prehash) on its way from the worker's core */
-		if (pl->out->prehash)
-			ring_prefetch_next_tail(best < n ? &pl->w[best].out : &pl->cap_out, hlen[best],
-						CHAIN_LINE_EXTRA + sizeof(struct chain_prehash) + 64);
 		struct rec_info info = msg_info(m);
 		out_write(pl, m->json, m->len, &info);
 		ring_release(best < n ? &pl->w[best].out : &pl->cap_out, hlen[best]);

@@ -184,27 +184,6 @@ static inline const void *ring_peek(struct ring *r, size_t *len)
 	}
 }
 
-/* Consumer, with the message of the last ring_peek (len bytes) in hand:
- * asks the memory system for the last `bytes` bytes of the message after
- * it when that one is committed already, so that they arrive from the
- * producer's core while this one is handled. Only a hint: reads nothing
- * it cannot (no wrap, nothing past what is committed). */
-static inline void ring_prefetch_next_tail(const struct ring *r, size_t len, size_t bytes)
-{
-	uint64_t next = r->read + RING_HDR_ + ring_align8_(len);
-	if (next + RING_HDR_ > r->cached_head)
-		return;
-	uint64_t h = ring_get_hdr_(r, next);
-	if (h == RING_PAD_ || h > r->size)
-		return;
-	uint64_t end = next + RING_HDR_ + h;
-	uint64_t from = end - (bytes < h ? bytes : h);
-	if ((from & r->mask) > (end & r->mask) || end > r->cached_head)
-		return; /* wraps, or not all of it is committed */
-	for (uint64_t a = from & ~(uint64_t)63; a < end; a += 64)
-		__builtin_prefetch(r->buf + (a & r->mask), 0, 3);
-}
-
 static inline void ring_release(struct ring *r, size_t len)
 {
 	r->read += RING_HDR_ + ring_align8_(len);

@@ -46,10 +46,11 @@ run() { # label, vigil args...
 	local label=$1
 	shift
 	rm -f "$TMPD/out.json"
-	netns_bg_b "$VIGIL" -q "$@" -c tests/pcap/vigil.yaml --workers 1 -o "$TMPD/out.json"
+	# its messages (the rules loaded) to a file, not into the table
+	netns_bg_b "$VIGIL" -q "$@" -c tests/pcap/vigil.yaml --workers 1 -o "$TMPD/out.json" 2> "$TMPD/err"
 	local pid=$LAST_PID
 	sleep 1.5
-	kill -0 "$pid" 2> /dev/null || { echo "$label: vigil did not start"; return 1; }
+	kill -0 "$pid" 2> /dev/null || { echo "$label: vigil did not start:"; cat "$TMPD/err"; return 1; }
 	# idle first: what the process costs with no traffic, over the same time
 	read -r i0 j0 < <(cpu_of "$pid")
 	local t0

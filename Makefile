@@ -193,7 +193,7 @@ $(BUILD)/pcap-loop: tests/tools/pcap_loop.c | deps-stamp
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -fno-lto -Wno-missing-prototypes -Itests/unit -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
+	$(Q)$(CC) $(CFLAGS_ALL) -fno-lto -Wno-missing-prototypes -Itests/unit -MMD -MP -MF $@.d -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
 
 # ---- eBPF: CO-RE object and skeleton, vmlinux.h from the running kernel ----
 BPF_SKEL := $(BUILD)/ebpf/vigil_xdp.skel.h
@@ -222,7 +222,9 @@ $(BUILD)/.deps-ok:
 	@$(call install_pkgs,$(BUILD_PKGS))
 	@mkdir -p $(BUILD) && touch $@
 
--include $(shell find $(BUILD)/obj $(BUILD)/pgo/obj $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
+# headers: the objects', and the unit tests' and fuzzers' own (inline code of
+# a header changed must rebuild them too)
+-include $(shell find $(BUILD)/obj $(BUILD)/pgo/obj $(BUILD)/fuzz $(BUILD)/tests -name '*.d' 2>/dev/null)
 
 # ---- run ------------------------------------------------------------------
 run: deps all
@@ -260,7 +262,7 @@ $(BUILD)/fuzz/obj/%.o: %.c | deps-stamp
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
 	@$(if $(Q),echo "  FUZZLD  $@")
-	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -fsanitize=fuzzer,address,undefined $(PC_CFLAGS) -o $@ $< $(FUZZ_OBJS) $(PC_LIBS) -lpthread -lm
+	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -fsanitize=fuzzer,address,undefined $(PC_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(FUZZ_OBJS) $(PC_LIBS) -lpthread -lm
 
 fuzz-build: test-deps $(FUZZ_BINS) $(if $(wildcard tests/tools/gen.c),$(GEN))
 

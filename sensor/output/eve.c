@@ -230,7 +230,7 @@ static void put_tcp_flags(struct jb *jb, const char *key, uint8_t fl)
 {
 	static const char digits[] = "0123456789abcdef";
 	char hex[3] = { digits[fl >> 4], digits[fl & 15], 0 };
-	jb_set_str(jb, key, hex);
+	jb_set_ascii(jb, key, hex);
 }
 
 static const char *tcp_state_name(uint8_t st)
@@ -261,8 +261,8 @@ void eve_flow(struct jb *jb, const struct flow *f, enum flow_end_reason why,
 	jb_set_uint(jb, "age", (f->last_ts - f->start_ts) / 1000000u);
 	const char *state = f->state == FLOW_STATE_NEW ? "new"
 			    : f->state == FLOW_STATE_ESTABLISHED ? "established" : "closed";
-	jb_set_str(jb, "state", state);
-	jb_set_str(jb, "reason", why == FLOW_END_TIMEOUT ? "timeout"
+	jb_set_ascii(jb, "state", state);
+	jb_set_ascii(jb, "reason", why == FLOW_END_TIMEOUT ? "timeout"
 			       : why == FLOW_END_MEMCAP ? "memcap" : "shutdown");
 	jb_set_bool(jb, "alerted", f->alerted);
 	jb_close(jb);
@@ -275,7 +275,7 @@ void eve_flow(struct jb *jb, const struct flow *f, enum flow_end_reason why,
 	}
 	char cid[40];
 	flow_community_id(f, cid, sizeof(cid));
-	jb_set_str(jb, "community_id", cid);
+	jb_set_ascii(jb, "community_id", cid); /* base64: no escaping */
 	if (f->tcp) {
 		const struct tcp_session *s = f->tcp;
 		uint8_t all = s->flags_seen[0] | s->flags_seen[1];
@@ -299,7 +299,7 @@ void eve_flow(struct jb *jb, const struct flow *f, enum flow_end_reason why,
 			jb_set_bool(jb, "ecn", true);
 		if (all & TCPF_CWR)
 			jb_set_bool(jb, "cwr", true);
-		jb_set_str(jb, "state", tcp_state_name(s->state));
+		jb_set_ascii(jb, "state", tcp_state_name(s->state));
 		if (s->dir[0].midstream || s->dir[1].midstream)
 			jb_set_bool(jb, "midstream", true);
 		if (s->dir[0].gap_bytes || s->dir[1].gap_bytes) {
@@ -315,7 +315,7 @@ void eve_anomaly_decode(struct jb *jb, const struct packet *p, const char *event
 {
 	eve_open_packet(jb, p, "anomaly");
 	jb_open_object(jb, "anomaly");
-	jb_set_str(jb, "type", "decode");
+	jb_set_ascii(jb, "type", "decode");
 	jb_set_str(jb, "event", event);
 	jb_close(jb);
 	eve_close(jb);
@@ -329,7 +329,7 @@ void eve_anomaly_stream(struct jb *jb, const struct packet *p, const struct flow
 	else
 		eve_open_flow(jb, f, ts, 0, "anomaly");
 	jb_open_object(jb, "anomaly");
-	jb_set_str(jb, "type", "stream");
+	jb_set_ascii(jb, "type", "stream");
 	jb_set_str(jb, "event", event);
 	jb_close(jb);
 	eve_close(jb);
@@ -345,9 +345,9 @@ void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f
 	if (app_proto)
 		jb_set_str(jb, "app_proto", app_proto);
 	jb_open_object(jb, "anomaly");
-	jb_set_str(jb, "type", "applayer");
+	jb_set_ascii(jb, "type", "applayer");
 	jb_set_str(jb, "event", event);
-	jb_set_str(jb, "layer", "proto_parser");
+	jb_set_ascii(jb, "layer", "proto_parser");
 	jb_close(jb);
 	eve_close(jb);
 }
@@ -377,7 +377,7 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 		jb_reset(jb);
 		jb_open_object(jb, NULL);
 		put_ts(jb, "timestamp", ts);
-		jb_set_str(jb, "event_type", "alert");
+		jb_set_ascii(jb, "event_type", "alert");
 	}
 	if (f) {
 		const char *ap = app_flow_proto_name(f);

@@ -615,7 +615,7 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 {
 	const struct dnp3_tx *tx = t->data;
 	static const char *const types[] = { "request", "response", "unsolicited_response" };
-	jb_set_str(jb, "type", types[tx->type]);
+	jb_set_ascii(jb, "type", types[tx->type]);
 	jb_open_object(jb, "control");
 	jb_set_bool(jb, "dir", tx->link_ctrl & 0x80);
 	jb_set_bool(jb, "primary", tx->link_ctrl & 0x40);
@@ -630,7 +630,7 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 		jb_open_array(jb, "indicators");
 		for (int b = 0; b < 16; b++)
 			if (tx->iin & (1u << b))
-				jb_set_str(jb, NULL, iin_names[b]);
+				jb_set_ascii(jb, NULL, iin_names[b]);
 		jb_close(jb);
 		jb_close(jb);
 	}

@@ -560,7 +560,7 @@ static void e_free(void *s)
 static void log_cip_one(struct jb *jb, const struct enip_cip *c)
 {
 	jb_set_uint(jb, "service", c->service);
-	jb_set_str(jb, "service_name", svc_name(c->service));
+	jb_set_ascii(jb, "service_name", svc_name(c->service));
 	if (c->reply) {
 		jb_set_uint(jb, "status", c->status);
 		if (c->has_ext)
@@ -621,7 +621,7 @@ static void e_log(const struct app_tx *t, struct jb *jb)
 	}
 	jb_open_object(jb, t->is_response ? "response" : "request");
 	const char *cn = cmd_name(tx->command);
-	jb_set_str(jb, "command", cn ? cn : "Unknown");
+	jb_set_ascii(jb, "command", cn ? cn : "Unknown");
 	jb_set_uint(jb, "command_code", tx->command);
 	jb_set_uint(jb, "length", tx->length);
 	jb_set_uint(jb, "session", tx->session);
@@ -641,11 +641,11 @@ static void e_log(const struct app_tx *t, struct jb *jb)
 		jb_set_uint(jb, "product_code", tx->product_code);
 		char rev[16];
 		snprintf(rev, sizeof(rev), "%u.%u", tx->rev_major, tx->rev_minor);
-		jb_set_str(jb, "revision", rev);
+		jb_set_ascii(jb, "revision", rev);
 		jb_set_uint(jb, "status", tx->identity_status);
 		char ser[16];
 		snprintf(ser, sizeof(ser), "0x%08x", tx->serial);
-		jb_set_str(jb, "serial", ser);
+		jb_set_ascii(jb, "serial", ser);
 		jb_set_strn(jb, "product_name", tx->product_name, tx->product_name_len);
 		jb_set_uint(jb, "state", tx->state);
 		jb_close(jb);

@@ -190,10 +190,11 @@ $(BUILD)/pcap-loop: tests/tools/pcap_loop.c | deps-stamp
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 -o $@ $< -lpcap
 
+# (their header dependencies in .deps/, out of the way of tests/test_*)
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvigil.a
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@).deps
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -fno-lto -Wno-missing-prototypes -Itests/unit -MMD -MP -MF $@.d -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
+	$(Q)$(CC) $(CFLAGS_ALL) -fno-lto -Wno-missing-prototypes -Itests/unit -MMD -MP -MF $(dir $@).deps/$(notdir $@).d -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
 
 # ---- eBPF: CO-RE object and skeleton, vmlinux.h from the running kernel ----
 BPF_SKEL := $(BUILD)/ebpf/vigil_xdp.skel.h
@@ -224,7 +225,8 @@ $(BUILD)/.deps-ok:
 
 # headers: the objects', and the unit tests' and fuzzers' own (inline code of
 # a header changed must rebuild them too)
--include $(shell find $(BUILD)/obj $(BUILD)/pgo/obj $(BUILD)/fuzz $(BUILD)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/pgo/obj $(BUILD)/fuzz/obj $(BUILD)/fuzz/.deps \
+	$(BUILD)/tests/.deps -name '*.d' 2>/dev/null)
 
 # ---- run ------------------------------------------------------------------
 run: deps all
@@ -261,8 +263,9 @@ $(BUILD)/fuzz/obj/%.o: %.c | deps-stamp
 	$(Q)$(CLANG) $(BASE_CFLAGS) -I$(BUILD)/ebpf -O1 -fsanitize=fuzzer-no-link,address,undefined $(PC_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	@mkdir -p $(dir $@).deps
 	@$(if $(Q),echo "  FUZZLD  $@")
-	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -fsanitize=fuzzer,address,undefined $(PC_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(FUZZ_OBJS) $(PC_LIBS) -lpthread -lm
+	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -fsanitize=fuzzer,address,undefined $(PC_CFLAGS) -MMD -MP -MF $(dir $@).deps/$(notdir $@).d -o $@ $< $(FUZZ_OBJS) $(PC_LIBS) -lpthread -lm
 
 fuzz-build: test-deps $(FUZZ_BINS) $(if $(wildcard tests/tools/gen.c),$(GEN))
 

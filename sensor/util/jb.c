@@ -318,6 +318,14 @@ size_t jb_format_uint(char *out, uint64_t v)
 
 char *jb_u64_put_(char *o, uint64_t v)
 {
+	if (v < 100) { /* most members: a unit id, a function code, a count */
+		if (v < 10) {
+			*o = (char)('0' + v);
+			return o + 1;
+		}
+		memcpy(o, digit_pairs + 2 * v, 2);
+		return o + 2;
+	}
 	unsigned n = u64_ndigits(v);
 	u64_put(o + n, v);
 	return o + n;

@@ -56,19 +56,20 @@ static inline __attribute__((always_inline)) size_t jb_klen_(const char *key)
 #define jb_open_array(jb, key) jb_open_array_k((jb), (key), jb_klen_(key))
 #define jb_set_str(jb, key, s) jb_set_str_k((jb), (key), jb_klen_(key), (s))
 #define jb_set_strn(jb, key, s, n) jb_set_strn_k((jb), (key), jb_klen_(key), (s), (n))
-/* the string's length too: a constant for a literal (s evaluated once) */
-/* jb_set_ascii and jb_set_uint with a literal key: inline (below) */
-#define jb_set_ascii(jb, key, s)                                                            \
-	__extension__({                                                                     \
-		const char *jb_s_ = (s);                                                    \
-		if (__builtin_constant_p(key))                                    \
+/* jb_set_ascii passes the string's length too (a constant for a literal; s
+ * is evaluated once); it and jb_set_uint are inline with a literal key
+ * (jb_set_asciin_i_ and jb_set_uint_i_ below) */
+#define jb_set_ascii(jb, key, s)                                                                   \
+	__extension__({                                                                            \
+		const char *jb_s_ = (s);                                                           \
+		if (__builtin_constant_p(key))                                                     \
 			jb_set_asciin_i_((jb), (key), jb_klen_(key), jb_s_, __builtin_strlen(jb_s_)); \
-		else                                                                        \
-			jb_set_asciin_k((jb), (key), jb_klen_(key), jb_s_, __builtin_strlen(jb_s_)); \
+		else                                                                               \
+			jb_set_asciin_k((jb), (key), jb_klen_(key), jb_s_, __builtin_strlen(jb_s_));  \
 	})
-#define jb_set_uint(jb, key, v)                                                   \
+#define jb_set_uint(jb, key, v)                                                       \
 	(__builtin_constant_p(key) ? jb_set_uint_i_((jb), (key), jb_klen_(key), (v)) \
-					     : jb_set_uint_k((jb), (key), jb_klen_(key), (v)))
+				   : jb_set_uint_k((jb), (key), jb_klen_(key), (v)))
 #define jb_set_int(jb, key, v) jb_set_int_k((jb), (key), jb_klen_(key), (v))
 #define jb_set_bool(jb, key, v) jb_set_bool_k((jb), (key), jb_klen_(key), (v))
 #define jb_set_null(jb, key) jb_set_null_k((jb), (key), jb_klen_(key))

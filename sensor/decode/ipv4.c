@@ -104,15 +104,10 @@ int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t 
 	 * spans a 16-byte memset and a 4-byte copy cannot be forwarded from
 	 * the stores (half of the capture thread's samples in hashing were
 	 * that stall) */
-	uint32_t s4, d4;
-	memcpy(&s4, src, 4);
-	memcpy(&d4, dst, 4);
-	/* the word whose first four bytes in memory are the address's */
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	const uint64_t zero = 0, sw = (uint64_t)s4 << 32, dw = (uint64_t)d4 << 32;
-#else
-	const uint64_t zero = 0, sw = s4, dw = d4;
-#endif
+	uint64_t sw = 0, dw = 0; /* the address's bytes first, whatever the byte order */
+	const uint64_t zero = 0;
+	memcpy(&sw, src, 4);
+	memcpy(&dw, dst, 4);
 	_Static_assert(sizeof(p->src.a) == 16, "vaddr");
 	memcpy(p->src.a, &sw, 8);
 	memcpy(p->src.a + 8, &zero, 8);

@@ -84,7 +84,7 @@ static void put_ts(struct jb *jb, const char *key, uint64_t ts)
 {
 	char buf[40];
 	eve_format_ts(buf, ts);
-	jb_set_asciin_k(jb, key, jb_klen_(key), buf, EVE_TS_LEN);
+	jb_set_asciin(jb, key, buf, EVE_TS_LEN);
 }
 
 static void put_vlan(struct jb *jb, const struct packet *p)

@@ -367,7 +367,9 @@ static void write_failed(struct file_sink *s)
 }
 
 /* The buffered records to the file. Records a failed write loses are
- * counted (dropped); the sink goes on with the next ones. */
+ * counted (dropped; one that fails part way may leave the first of them in
+ * the file, the last cut short, which `vigil verify` flags); the
+ * sink goes on with the next ones. */
 static bool file_drain(struct file_sink *s)
 {
 	if (!s->used)

@@ -243,14 +243,7 @@ void jb_set_ascii_k(struct jb *jb, const char *key, size_t klen, const char *s)
 
 void jb_set_asciin_k(struct jb *jb, const char *key, size_t klen, const char *s, size_t n)
 {
-	if (!put_key_room(jb, key, klen, n + 2))
-		return;
-	char *o = jb->buf + jb->len;
-	o[0] = '"';
-	blk_copy_var(o + 1, s, n);
-	o[n + 1] = '"';
-	jb->len += n + 2;
-	jb->buf[jb->len] = '\0';
+	jb_set_asciin_i_(jb, key, klen, s, n);
 }
 
 void jb_set_strn_k(struct jb *jb, const char *key, size_t klen, const void *s, size_t n)
@@ -311,9 +304,7 @@ static inline void u64_put(char *end, uint64_t v)
 
 size_t jb_format_uint(char *out, uint64_t v)
 {
-	unsigned n = u64_ndigits(v);
-	u64_put(out + n, v);
-	return n;
+	return (size_t)(jb_u64_put_(out, v) - out);
 }
 
 char *jb_u64_put_(char *o, uint64_t v)
@@ -331,28 +322,22 @@ char *jb_u64_put_(char *o, uint64_t v)
 	return o + n;
 }
 
-/* any key (a variable, NULL in an array): the digits straight into place */
+/* any key (a variable, NULL in an array): the inline path, out of line */
 void jb_set_uint_k(struct jb *jb, const char *key, size_t klen, uint64_t v)
 {
-	unsigned n = u64_ndigits(v);
-	if (!put_key_room(jb, key, klen, n))
-		return;
-	jb->len += n;
-	u64_put(jb->buf + jb->len, v);
-	jb->buf[jb->len] = '\0';
+	jb_set_uint_i_(jb, key, klen, v);
 }
 
 void jb_set_int_k(struct jb *jb, const char *key, size_t klen, int64_t v)
 {
-	uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	unsigned n = u64_ndigits(m) + (v < 0);
-	if (!put_key_room(jb, key, klen, n))
+	char *o = jb_key_(jb, key, klen, 21);
+	if (!o)
 		return;
 	if (v < 0)
-		jb->buf[jb->len] = '-';
-	jb->len += n;
-	u64_put(jb->buf + jb->len, m);
-	jb->buf[jb->len] = '\0';
+		*o++ = '-';
+	o = jb_u64_put_(o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	*o = '\0';
+	jb->len = (size_t)(o - jb->buf);
 }
 
 void jb_set_bool_k(struct jb *jb, const char *key, size_t klen, bool v)

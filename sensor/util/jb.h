@@ -56,16 +56,16 @@ static inline __attribute__((always_inline)) size_t jb_klen_(const char *key)
 #define jb_open_array(jb, key) jb_open_array_k((jb), (key), jb_klen_(key))
 #define jb_set_str(jb, key, s) jb_set_str_k((jb), (key), jb_klen_(key), (s))
 #define jb_set_strn(jb, key, s, n) jb_set_strn_k((jb), (key), jb_klen_(key), (s), (n))
-/* jb_set_ascii passes the string's length too (a constant for a literal; s
- * is evaluated once); it and jb_set_uint are inline with a literal key
- * (jb_set_asciin_i_ and jb_set_uint_i_ below) */
-#define jb_set_ascii(jb, key, s)                                                                   \
-	__extension__({                                                                            \
-		const char *jb_s_ = (s);                                                           \
-		if (__builtin_constant_p(key))                                                     \
-			jb_set_asciin_i_((jb), (key), jb_klen_(key), jb_s_, __builtin_strlen(jb_s_)); \
-		else                                                                               \
-			jb_set_asciin_k((jb), (key), jb_klen_(key), jb_s_, __builtin_strlen(jb_s_));  \
+/* jb_set_asciin (a string of n bytes) and jb_set_uint are inline with a
+ * literal key (jb_set_asciin_i_ and jb_set_uint_i_ below); jb_set_ascii
+ * passes the string's length (a constant for a literal; s is evaluated once) */
+#define jb_set_asciin(jb, key, s, n)                                          \
+	(__builtin_constant_p(key) ? jb_set_asciin_i_((jb), (key), jb_klen_(key), (s), (n)) \
+				   : jb_set_asciin_k((jb), (key), jb_klen_(key), (s), (n)))
+#define jb_set_ascii(jb, key, s)                                    \
+	__extension__({                                             \
+		const char *jb_s_ = (s);                            \
+		jb_set_asciin((jb), (key), jb_s_, __builtin_strlen(jb_s_)); \
 	})
 #define jb_set_uint(jb, key, v)                                                       \
 	(__builtin_constant_p(key) ? jb_set_uint_i_((jb), (key), jb_klen_(key), (v)) \

@@ -250,7 +250,8 @@ sanitize: test-deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN=1 test-only
 
 # the small captures and their expected records
-PCAP_SCENARIOS := demo modbus dnp3 iec104 s7comm enip transport background malformed
+PCAP_SCENARIOS := demo modbus dnp3 iec104 s7comm enip transport background malformed \
+	bacnet opcua mqtt mms goose pn_dcp tunnel
 pcaps: $(VIGIL) $(GEN)
 	@for s in $(PCAP_SCENARIOS); do $(GEN) $$s -o pcaps/$$s.pcap || exit 1; done
 	@BUILD=$(BUILD) tests/pcap/run.sh --update

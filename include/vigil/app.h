@@ -34,6 +34,14 @@ struct app_keyword;
 
 #define APP_TCP 0x1
 #define APP_UDP 0x2
+/* Layer 2: frames of one EtherType (proto_parser.ethertype), not IP. An L2
+ * parser has one state per worker (state_new is called once, with
+ * fi->transport == APP_L2), every frame of its EtherType goes to the same
+ * worker (so per-publisher tables are deterministic), each frame's payload
+ * (after the EtherType and any VLAN tags) is one datagram given to
+ * pdu_len/parse_pdu with dir APP_TOSERVER, and app_ctx_flow() gives the
+ * frame's MAC addresses, VLAN and time. Keep the state's tables bounded. */
+#define APP_L2 0x4
 
 /* Directions, as everywhere in Vigil: 0 = client to server. */
 #define APP_TOSERVER 0
@@ -62,14 +70,20 @@ struct app_tx {
 
 /* What a parser may know about the flow it is parsing. */
 struct app_flow_info {
-	uint8_t transport; /* APP_TCP or APP_UDP */
+	uint8_t transport; /* APP_TCP, APP_UDP or APP_L2 */
 	uint16_t client_port;
 	uint16_t server_port;
+	uint64_t ts;       /* time of the packet being parsed, usec (packet time) */
+	/* APP_L2 only: the frame's addresses and outer VLAN id (0: untagged) */
+	const uint8_t *src_mac;
+	const uint8_t *dst_mac;
+	uint16_t vlan;
 };
 
 struct proto_parser {
 	const char *name;          /* "modbus": EVE event_type, app_proto, rule protocol */
-	uint8_t transport;         /* APP_TCP | APP_UDP */
+	uint8_t transport;         /* APP_TCP | APP_UDP, or APP_L2 alone */
+	uint16_t ethertype;        /* APP_L2: the EtherType of its frames */
 	const uint16_t *tcp_ports; /* 0-terminated default ports, or NULL */
 	const uint16_t *udp_ports; /* 0-terminated default ports, or NULL */
 

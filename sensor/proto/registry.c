@@ -5,20 +5,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every parser, in probe order for flows on ports nobody claims. Weak so
- * that a build without one of them still links (the entry is skipped). */
+/* Every parser, in probe order for flows on ports nobody claims. */
 extern const struct proto_parser proto_modbus;
 extern const struct proto_parser proto_dnp3;
 extern const struct proto_parser proto_iec104;
 extern const struct proto_parser proto_s7comm;
 extern const struct proto_parser proto_enip;
+extern const struct proto_parser proto_bacnet;
+extern const struct proto_parser proto_opcua;
+extern const struct proto_parser proto_mqtt;
+extern const struct proto_parser proto_mms;
+extern const struct proto_parser proto_goose;
+extern const struct proto_parser proto_pn_dcp;
 
+/* MMS before S7comm: both run over TPKT/COTP on port 102, and the S7comm
+ * probe only says yes to a COTP data TPDU that carries S7 (0x32/0x72). */
 const struct proto_parser *const app_parsers[] = {
 	&proto_modbus,
 	&proto_dnp3,
 	&proto_iec104,
+	&proto_mms,
 	&proto_s7comm,
 	&proto_enip,
+	&proto_bacnet,
+	&proto_opcua,
+	&proto_mqtt,
+	&proto_goose,
+	&proto_pn_dcp,
 };
 const size_t app_n_parsers = sizeof(app_parsers) / sizeof(app_parsers[0]);
 

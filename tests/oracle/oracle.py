@@ -143,6 +143,33 @@ PROTOS = {
                  extra=['--disable-protocol', 'idmp']),
 }
 
+# Protocols added later each have a module of their own, tests/oracle/protos/NAME.py,
+# defining PROTO = dict(name=..., dirs=[...], filt=..., fields=[...], ts=f, vg=f)
+# like the entries above (optional: extra=[tshark args], known={(capture, frame): reason}),
+# and a tests/oracle/NAME.sh that runs `oracle.py NAME`.
+PLUGIN_KNOWN = {}
+
+
+def load_plugins():
+    import importlib.util
+    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'protos')
+    if not os.path.isdir(d):
+        return
+    for n in sorted(os.listdir(d)):
+        if not n.endswith('.py') or n.startswith('_'):
+            continue
+        spec = importlib.util.spec_from_file_location('oracle_' + n[:-3], os.path.join(d, n))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        p = dict(mod.PROTO)
+        name = p.pop('name')
+        for (cap, fr), why in p.pop('known', {}).items():
+            PLUGIN_KNOWN[(name, cap, fr)] = why
+        PROTOS[name] = p
+
+
+load_plugins()
+
 # Frames where tshark and Vigil disagree for a reason that is not a Vigil
 # defect: (protocol, capture file name, frame) -> reason.
 KNOWN = {
@@ -235,7 +262,7 @@ def compare(proto, name, ts, vg, rtx, holes):
         a, b = only_ts.get(fr, collections.Counter()), only_vg.get(fr, collections.Counter())
         if not a and not b:
             continue
-        why = KNOWN.get((proto, name, fr))
+        why = KNOWN.get((proto, name, fr)) or PLUGIN_KNOWN.get((proto, name, fr))
         if why:
             notes['known: ' + why].append(str(fr))
             continue
@@ -273,7 +300,7 @@ def run_vigil(cap, proto, tmp):
     cfg = os.path.join(tmp, 'c.yaml')
     with open(cfg, 'w') as f:
         f.write('stats:\n  interval: 0\nlogging: {anomaly: no}\napp-layer:\n  protocols:\n' +
-                ''.join('    %s: {log: yes}\n' % p for p in ('modbus', 'dnp3', 'iec104', 's7comm', 'enip')))
+                '    %s: {log: yes}\n' % proto)
     r = subprocess.run([VIGIL, '-q', '-r', cap, '-c', cfg, '--workers', '1', '-o', out],
                        capture_output=True, text=True, check=False)
     if r.returncode != 0:

@@ -142,6 +142,22 @@ static void eth_hdr(struct buf *b, const uint8_t *dst_ip, const uint8_t *src_ip,
 	b_be16(b, v6 ? 0x86dd : 0x0800);
 }
 
+void gen_ether_addr(struct gen *g, const uint8_t dst[6], const uint8_t src[6], uint16_t vlan,
+		    uint16_t type, const void *payload, size_t n)
+{
+	static struct buf b;
+	b_reset(&b);
+	b_bytes(&b, dst, 6);
+	b_bytes(&b, src, 6);
+	if (vlan) {
+		b_be16(&b, 0x8100);
+		b_be16(&b, vlan);
+	}
+	b_be16(&b, type);
+	b_bytes(&b, payload, n);
+	gen_frame(g, b.b, b.n);
+}
+
 void gen_ether(struct gen *g, uint16_t type, const void *payload, size_t n)
 {
 	static struct buf b;
@@ -497,6 +513,14 @@ static const struct scenario scenarios[] = {
 	{ "alert-storm", "most PDUs alert (--packets)", sc_alert_storm },
 	{ "flow-flood", "one short TCP flow per source (--flows)", sc_flow_flood },
 	{ "xdp-mix", "90% non-industrial, 10% industrial packets (--packets)", sc_xdp_mix },
+	{ "bacnet", "BACnet/IP: BVLC, NPDU, confirmed/unconfirmed services, errors, every event",
+	  sc_bacnet },
+	{ "opcua", "OPC UA binary: HEL/ACK/OPN/MSG/CLO/ERR, services, every event", sc_opcua },
+	{ "mqtt", "MQTT 3.1.1 and 5: every packet type, every event", sc_mqtt },
+	{ "mms", "IEC 61850 MMS over ISO-on-TCP: services, every event", sc_mms },
+	{ "goose", "IEC 61850 GOOSE: publishers, replay and injection, every event", sc_goose },
+	{ "pn_dcp", "PROFINET DCP: identify, get, set, hello, every event", sc_pn_dcp },
+	{ "tunnel", "the same attacks plain and in GRE, ERSPAN II/III, VXLAN and MPLS", sc_tunnel },
 };
 
 static void usage(FILE *f)

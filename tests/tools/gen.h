@@ -206,7 +206,19 @@ int sc_quiet_plant(struct gen *g);
 int sc_alert_storm(struct gen *g);
 int sc_flow_flood(struct gen *g);
 int sc_xdp_mix(struct gen *g);
+/* one file each: tests/tools/gen_<name>.c */
+int sc_bacnet(struct gen *g);
+int sc_opcua(struct gen *g);
+int sc_mqtt(struct gen *g);
+int sc_mms(struct gen *g);
+int sc_goose(struct gen *g);
+int sc_pn_dcp(struct gen *g);
+int sc_tunnel(struct gen *g);
 int gen_seeds(const char *dir);
+/* An Ethernet frame with explicit addresses, VLAN tag (0 = none) and
+ * EtherType (gen.c). */
+void gen_ether_addr(struct gen *g, const uint8_t dst[6], const uint8_t src[6], uint16_t vlan,
+		    uint16_t type, const void *payload, size_t n);
 
 /* Sessions of the plant model used by several scenarios (gen_ics.c). */
 void plant_modbus_poll(struct sess *s, uint16_t *tid, unsigned rounds);

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* PLACEHOLDER: being written (issue 16); registered so that the tree builds. */
+#include "vigil/app.h"
+
+const struct proto_parser proto_pn_dcp = {
+	.name = "pn_dcp",
+	.transport = APP_L2,
+};

@@ -882,12 +882,19 @@ struct mctx {
 	uint16_t sp, dp;
 	uint8_t ip_ver;
 	uint8_t ipproto;
+	bool l2;              /* a frame without IP (GOOSE, PROFINET DCP...) */
 };
+
+static bool any_header(const struct rule *r)
+{
+	return r->src.any && !r->src.n_neg && r->dst.any && !r->dst.n_neg && r->sp.any &&
+	       !r->sp.n_neg && r->dp.any && !r->dp.n_neg;
+}
 
 static bool header_match(const struct rule *r, const struct mctx *m)
 {
-	if (!m->src)
-		return false;
+	if (!m->src) /* a frame without IP: only `any any -> any any` can match it */
+		return m->l2 && any_header(r);
 	if (addrset_match(&r->src, m->src, m->ip_ver) && addrset_match(&r->dst, m->dst, m->ip_ver) &&
 	    portset_match(&r->sp, m->sp) && portset_match(&r->dp, m->dp))
 		return true;
@@ -1118,6 +1125,10 @@ static void ctx_from(struct mctx *m, struct packet *p, struct flow *f, const str
 		m->ipproto = f->key.proto;
 		m->dir = d;
 	}
+	if (p && !m->src && (p->flags & PKT_IS_L2_ICS)) {
+		m->l2 = true;
+		m->dir = 0;
+	}
 	if (tx)
 		m->dir = tx->dir;
 }
@@ -1219,7 +1230,7 @@ void detect_app_event(struct detect_thread *dt, struct packet *pk, struct flow *
 	dt->n_hits = 0;
 	struct mctx m;
 	ctx_from(&m, pk, f, NULL);
-	if (!m.src)
+	if (!m.src && !m.l2)
 		return;
 	run(dt, de->ev[slot], n, &m, sink);
 }

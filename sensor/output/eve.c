@@ -163,6 +163,26 @@ static void ep_store(const struct jb *jb, size_t from, const struct flow *f, uin
 	e->len = (uint8_t)n;
 }
 
+/* Suricata's "ether" object: the frame's MAC addresses (frames without IP). */
+static void put_ether(struct jb *jb, const struct packet *p)
+{
+	static const char hex[] = "0123456789abcdef";
+	char mac[2][18];
+	for (int k = 0; k < 2; k++) {
+		const uint8_t *m = p->data + (k ? 0 : 6);
+		for (int i = 0; i < 6; i++) {
+			mac[k][i * 3] = hex[m[i] >> 4];
+			mac[k][i * 3 + 1] = hex[m[i] & 15];
+			mac[k][i * 3 + 2] = i < 5 ? ':' : 0;
+		}
+	}
+	jb_open_object(jb, "ether");
+	jb_set_ascii(jb, "src_mac", mac[0]);
+	jb_set_ascii(jb, "dest_mac", mac[1]);
+	jb_set_uint(jb, "ether_type", p->ethertype);
+	jb_close(jb);
+}
+
 void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_type)
 {
 	jb_reset(jb);
@@ -185,6 +205,10 @@ void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_ty
 	if (cacheable) {
 		put_endpoints(jb, &p->src, p->sp, &p->dst, p->dp, p->ip_ver, p->l4proto, true);
 		ep_store(jb, from, p->flow, p->dir);
+		return;
+	}
+	if ((p->flags & PKT_IS_L2_ICS) && p->linktype == LINK_ETHERNET && p->caplen >= 12) {
+		put_ether(jb, p);
 		return;
 	}
 	if (p->ip_ver) {
@@ -355,10 +379,15 @@ void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f
 void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
 	    const struct app_tx *tx)
 {
-	eve_open_flow(jb, f, p ? p->ts : f->last_ts,
-		      p && !(p->flags & PKT_NO_INDEX) ? p->pcap_cnt : 0, tx->proto->name);
-	jb_set_str(jb, "app_proto", tx->proto->name);
-	jb_set_ascii(jb, "direction", tx->dir == APP_TOSERVER ? "to_server" : "to_client");
+	if (!f) { /* a frame without IP (APP_L2): no flow, no direction */
+		eve_open_packet(jb, p, tx->proto->name);
+		jb_set_str(jb, "app_proto", tx->proto->name);
+	} else {
+		eve_open_flow(jb, f, p ? p->ts : f->last_ts,
+			      p && !(p->flags & PKT_NO_INDEX) ? p->pcap_cnt : 0, tx->proto->name);
+		jb_set_str(jb, "app_proto", tx->proto->name);
+		jb_set_ascii(jb, "direction", tx->dir == APP_TOSERVER ? "to_server" : "to_client");
+	}
 	jb_open_object(jb, tx->proto->name);
 	tx->proto->log_tx(tx, jb);
 	jb_close(jb);
@@ -369,8 +398,10 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 {
 	const struct packet *p = a->p;
 	const struct flow *f = a->f;
-	if (p && p->ip_ver) {
+	if (p && (p->ip_ver || (p->flags & PKT_IS_L2_ICS))) {
 		eve_open_packet(jb, p, "alert");
+		if (!f && a->tx)
+			jb_set_str(jb, "app_proto", a->tx->proto->name);
 	} else if (f) {
 		eve_open_flow(jb, f, ts, 0, "alert");
 	} else {

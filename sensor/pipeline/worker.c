@@ -180,12 +180,41 @@ static bool on_server_port(void *user, uint8_t proto, uint16_t port)
 
 /* ---- callbacks from the application layer ------------------------------ */
 
+/* A tx or event of a frame without IP (an APP_L2 parser): no flow. */
+static void on_l2_tx(struct worker *w, const struct app_tx *tx)
+{
+	int i = app_parser_index_of(tx->proto);
+	if (i >= 0 && w->cfg->app.proto[i].log_tx && tx->proto->log_tx) {
+		eve_tx(&w->jb, w->cur, NULL, tx);
+		emit(w, tx->proto->name, 0, rec_ts(w));
+	}
+	if (w->dt) {
+		struct detect_alert_sink sink = { w, on_alert };
+		detect_tx(w->dt, w->cur, NULL, tx, &sink);
+	}
+}
+
+static void on_l2_event(struct worker *w, const struct proto_parser *p, uint16_t ev)
+{
+	if (w->cfg->log_anomaly) {
+		eve_anomaly_app(&w->jb, w->cur, NULL, p ? p->name : NULL, app_event_name(p, ev));
+		emit(w, "anomaly", 0, rec_ts(w));
+	}
+	if (w->dt) {
+		struct detect_alert_sink sink = { w, on_alert };
+		detect_app_event(w->dt, w->cur, NULL, p, ev, &sink);
+	}
+}
+
 static void on_app_tx(void *user, const struct app_tx *tx)
 {
 	struct worker *w = user;
 	struct flow *f = w->cur_flow;
-	if (!f)
+	if (!f) {
+		if (w->cur && (w->cur->flags & PKT_IS_L2_ICS))
+			on_l2_tx(w, tx);
 		return;
+	}
 	f->has_tx = 1;
 	int i = app_parser_index_of(tx->proto);
 	if (i >= 0 && w->cfg->app.proto[i].log_tx && tx->proto->log_tx) {
@@ -204,8 +233,11 @@ static void on_app_event(void *user, const struct proto_parser *p, uint16_t ev)
 	struct worker *w = user;
 	w->st.anomalies++;
 	struct flow *f = w->cur_flow;
-	if (!f)
+	if (!f) {
+		if (w->cur && (w->cur->flags & PKT_IS_L2_ICS))
+			on_l2_event(w, p, ev);
 		return;
+	}
 	if (w->cfg->log_anomaly) {
 		eve_anomaly_app(&w->jb, w->cur, f, app_flow_proto_name(f), app_event_name(p, ev));
 		emit(w, "anomaly", 0, rec_ts(w));
@@ -265,6 +297,7 @@ void worker_fini(struct worker *w)
 {
 	if (!w)
 		return;
+	app_layer_fini(&w->al); /* the L2 parsers' state, while the flow memcap exists */
 	if (w->ft) {
 		w->key_cnt = REC_END;
 		w->key_phase = 0;
@@ -328,6 +361,12 @@ void worker_packet(struct worker *w, struct packet *p)
 	}
 	if (w->cfg->detect)
 		detect_sync(w);
+	if (p->flags & PKT_IS_L2_ICS) {
+		/* GOOSE, PROFINET DCP...: no flow; the parser of its EtherType */
+		app_l2_frame(&w->al, p);
+		w->cur_flow = NULL;
+		return;
+	}
 	if ((p->flags & PKT_FRAGMENT) || !(p->flags & PKT_HAS_FLOW_KEY)) {
 		/* a fragment (held by the defragmenter) or a packet too broken to
 		 * have a flow: only its decoder events can concern the rules */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vigil/packet.h"
+
 /* Every parser, in probe order for flows on ports nobody claims. */
 extern const struct proto_parser proto_modbus;
 extern const struct proto_parser proto_dnp3;
@@ -160,6 +162,7 @@ static void make_ctx(struct app_layer *al, const struct flow *f, struct app_ctx 
 	ctx->fi.transport = f->key.proto == IPPROTO_UDP ? APP_UDP : APP_TCP;
 	ctx->fi.client_port = f->key.port[0];
 	ctx->fi.server_port = f->key.port[1];
+	ctx->fi.ts = f->last_ts;
 	ctx->user = al;
 	ctx->on_tx = ctx_on_tx;
 	ctx->on_event = ctx_on_event;
@@ -418,4 +421,62 @@ void app_flow_gap(struct app_layer *al, struct flow *f, uint8_t dir)
 		struct probe_buf *pb = f->app.probe;
 		pb->len[dir] = 0;
 	}
+}
+
+/* ---- layer 2 -------------------------------------------------------------- */
+
+void app_layer_fini(struct app_layer *al)
+{
+	for (size_t i = 0; i < app_n_parsers && i < APP_MAX_PROTOS; i++) {
+		const struct proto_parser *p = app_parsers[i];
+		if (!al->l2_state[i])
+			continue;
+		p->state_free(al->l2_state[i]);
+		al->l2_state[i] = NULL;
+		if (al->mem_delta)
+			al->mem_delta(al->user, -(int64_t)p->state_size);
+	}
+}
+
+bool app_l2_frame(struct app_layer *al, const struct packet *p)
+{
+	size_t i;
+	const struct proto_parser *pp = NULL;
+	for (i = 0; i < app_n_parsers && i < APP_MAX_PROTOS; i++) {
+		pp = app_parsers[i];
+		if (pp && pp->transport == APP_L2 && pp->ethertype == p->ethertype)
+			break;
+	}
+	if (i == app_n_parsers || i >= APP_MAX_PROTOS || !pp->parse_pdu || !al->cfg->proto[i].enabled)
+		return false;
+	struct app_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.proto = pp;
+	ctx.fi.transport = APP_L2;
+	ctx.fi.ts = p->ts;
+	if (p->linktype == LINK_ETHERNET && p->caplen >= 12) {
+		ctx.fi.dst_mac = p->data;
+		ctx.fi.src_mac = p->data + 6;
+	}
+	ctx.fi.vlan = p->vlan_cnt ? p->vlan[0] : 0;
+	ctx.user = al;
+	ctx.on_tx = ctx_on_tx;
+	ctx.on_event = ctx_on_event;
+	ctx.mem = &al->mem;
+	ctx.cnt = &al->frame;
+	if (!al->l2_state[i]) {
+		al->l2_state[i] = pp->state_new(&ctx.fi);
+		if (!al->l2_state[i]) {
+			al->state_alloc_failures++;
+			return true;
+		}
+		if (al->mem_delta)
+			al->mem_delta(al->user, (int64_t)pp->state_size);
+		al->per[i].flows++;
+	}
+	al->l2_frames++;
+	uint64_t before = al->frame.pdus;
+	app_datagram(&ctx, al->l2_state[i], APP_TOSERVER, p->payload, p->payload_len);
+	al->per[i].pdus += al->frame.pdus - before;
+	return true;
 }

@@ -76,11 +76,23 @@ struct app_layer {
 	void (*on_event)(void *user, const struct proto_parser *p, uint16_t ev);
 	/* bytes of parser state allocated/freed: the flow memcap counts them */
 	void (*mem_delta)(void *user, int64_t delta);
+	/* APP_L2 parsers: one state each per worker, made on the first frame */
+	void *l2_state[APP_MAX_PROTOS];
+	uint64_t l2_frames;
 };
 
 void app_config_defaults(struct app_config *cfg);
 
 void app_layer_init(struct app_layer *al, const struct app_config *cfg);
+/* Frees the L2 parsers' per-worker state. Accepts a layer that saw no frame. */
+void app_layer_fini(struct app_layer *al);
+
+struct packet;
+/* A frame of an industrial EtherType (PKT_IS_L2_ICS): its payload goes, as
+ * one datagram in direction APP_TOSERVER, to the enabled APP_L2 parser of
+ * p->ethertype with this worker's state for it (see APP_L2 in app.h).
+ * Returns false when no parser takes that EtherType. */
+bool app_l2_frame(struct app_layer *al, const struct packet *p);
 
 /* In-order TCP bytes (or one UDP datagram when f is UDP) of direction dir. */
 void app_flow_data(struct app_layer *al, struct flow *f, uint8_t dir,

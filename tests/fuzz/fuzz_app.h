@@ -96,7 +96,8 @@ static int fz_run(const struct proto_parser *p, const uint8_t *data, size_t size
 		z.kwdata[z.n_kw++] = d;
 	}
 	struct app_mem mem = { 0, 1 << 20, 0 };
-	for (int transport = APP_TCP; transport <= APP_UDP; transport <<= 1) {
+	static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 1 }, mac_b[6] = { 0x01, 0x0c, 0xcd, 1, 0, 1 };
+	for (int transport = APP_TCP; transport <= APP_L2; transport <<= 1) {
 		if (!(p->transport & transport))
 			continue;
 		struct app_ctx ctx;
@@ -105,6 +106,11 @@ static int fz_run(const struct proto_parser *p, const uint8_t *data, size_t size
 		ctx.fi.transport = (uint8_t)transport;
 		ctx.fi.client_port = 40000;
 		ctx.fi.server_port = p->tcp_ports ? p->tcp_ports[0] : 1;
+		if (transport == APP_L2) { /* a frame of the parser's EtherType */
+			ctx.fi.client_port = ctx.fi.server_port = 0;
+			ctx.fi.src_mac = mac_a;
+			ctx.fi.dst_mac = mac_b;
+		}
 		ctx.user = &z;
 		ctx.on_tx = fz_tx;
 		ctx.on_event = fz_event;
@@ -112,8 +118,10 @@ static int fz_run(const struct proto_parser *p, const uint8_t *data, size_t size
 		void *st = p->state_new(&ctx.fi);
 		if (!st)
 			continue;
-		(void)p->probe(data, size, 0);
-		(void)p->probe(data, size, 1);
+		if (p->probe) {
+			(void)p->probe(data, size, 0);
+			(void)p->probe(data, size, 1);
+		}
 		if (transport == APP_TCP) {
 			struct app_pdu_buf pb[2];
 			memset(pb, 0, sizeof(pb));
@@ -132,9 +140,24 @@ static int fz_run(const struct proto_parser *p, const uint8_t *data, size_t size
 			}
 			app_pdu_buf_free(&ctx, &pb[0]);
 			app_pdu_buf_free(&ctx, &pb[1]);
-		} else {
+		} else if (transport == APP_UDP) {
 			app_datagram(&ctx, st, 0, data, size);
 			app_datagram(&ctx, st, 1, data, size);
+		} else {
+			/* L2: one state for every frame (per-publisher tables); the
+			 * input as one frame, then as frames split at its bytes of
+			 * value 0x88 (so that a table sees several publishers), in
+			 * packet time that moves on by a second per frame */
+			app_datagram(&ctx, st, APP_TOSERVER, data, size);
+			size_t start = 0;
+			for (size_t i = 0; i <= size; i++) {
+				if (i < size && data[i] != 0x88)
+					continue;
+				ctx.fi.ts += 1000000;
+				if (i > start)
+					app_datagram(&ctx, st, APP_TOSERVER, data + start, i - start);
+				start = i + 1;
+			}
 		}
 		p->state_free(st);
 		if (mem.used != 0)

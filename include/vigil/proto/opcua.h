@@ -2,6 +2,12 @@
 #ifndef VIGIL_PROTO_OPCUA_H
 #define VIGIL_PROTO_OPCUA_H
 
+/*
+ * OPC UA binary (UA Connection Protocol + Secure Conversation): the
+ * transaction one message chunk makes and the parser's events. See
+ * sensor/proto/opcua.c for the layout and the meaning of each event.
+ */
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -14,81 +20,108 @@ enum opcua_event {
 	OPCUA_EV_CHANNEL_ID_MISMATCH,
 	OPCUA_EV_UNKNOWN_TOKEN,
 	OPCUA_EV_SEQUENCE_NOT_INCREASING,
-	OPCUA_EV_REASSEMBLY_OVERFLOW,
+	OPCUA_EV_CHUNKS_INTERLEAVED,
+	OPCUA_EV_TOO_MANY_CHUNKS,
+	OPCUA_EV_MESSAGE_TOO_LARGE,
 	OPCUA_EV_MALFORMED_NODEID,
 	OPCUA_EV_MALFORMED_MESSAGE,
 	OPCUA_EV_UNKNOWN_SECURITY_POLICY,
+	OPCUA_EV_INVALID_SECURITY_MODE,
 	OPCUA_EV_UNKNOWN_SERVICE,
 	OPCUA_EV_TOO_MANY_REQUESTS,
 	OPCUA_EV__COUNT
 };
 
-/* message types (opcua.msg_type) */
+/* message types (opcua.msg_type); 0 = none of the seven */
 enum opcua_msg_type { OPCUA_MT_HEL = 1, OPCUA_MT_ACK, OPCUA_MT_ERR, OPCUA_MT_RHE, OPCUA_MT_OPN,
 		      OPCUA_MT_MSG, OPCUA_MT_CLO };
 
-/* security policies (opcua.security_policy); 0 = not known on this flow */
+/* security policies by URI (OPC 10000-7); 0 = not known on this flow */
 enum opcua_policy { OPCUA_SP_NONE = 1, OPCUA_SP_BASIC128RSA15, OPCUA_SP_BASIC256,
 		    OPCUA_SP_BASIC256SHA256, OPCUA_SP_AES128_SHA256_RSAOAEP,
-		    OPCUA_SP_AES256_SHA256_RSAPSS, OPCUA_SP_OTHER };
+		    OPCUA_SP_AES256_SHA256_RSAPSS, OPCUA_SP_ECC_NISTP256, OPCUA_SP_ECC_NISTP384,
+		    OPCUA_SP_ECC_BRAINPOOLP256R1, OPCUA_SP_ECC_BRAINPOOLP384R1,
+		    OPCUA_SP_ECC_CURVE25519, OPCUA_SP_ECC_CURVE448, OPCUA_SP_OTHER };
 
 /* MessageSecurityMode (OPC 10000-4, 7.20); 0 = not known */
 enum opcua_mode { OPCUA_MODE_NONE = 1, OPCUA_MODE_SIGN, OPCUA_MODE_SIGN_AND_ENCRYPT };
 
-/* user identity token of ActivateSession */
+/* the user identity token of ActivateSession (OPC 10000-4, 7.36) */
 enum opcua_identity { OPCUA_ID_ANONYMOUS = 1, OPCUA_ID_USERNAME, OPCUA_ID_X509, OPCUA_ID_ISSUED,
 		      OPCUA_ID_OTHER };
 
-#define OPCUA_MAX_NODES 4
+/* Items (node ids) of one request kept for the record and the keywords;
+ * the request's own count is in n_items. */
+#define OPCUA_MAX_ITEMS 8
+/* Bytes of the rendered node ids ("ns=2;s=Pump1\n" ...), opcua.node_id */
+#define OPCUA_NODE_TEXT 512
 
-struct opcua_nodeid {
-	uint8_t kind; /* 0 numeric, 1 string, 2 guid, 3 opaque */
-	uint16_t ns;
-	uint32_t num;
-	char str[40]; /* string, guid or opaque (hex) identifier, truncated */
+/* Bytes of the PDU being parsed (valid while the tx is alive); p NULL:
+ * absent (a null String is absent too). */
+struct opcua_str {
+	const uint8_t *p;
+	uint32_t n;
+};
+
+/* One item of a request: one or two rendered node ids in node_text
+ * (Call: object and method; AddNodes: parent and requested new node;
+ * Add/DeleteReferences: source and target) and an attribute id (Read and
+ * Write; 0 none). */
+struct opcua_item {
+	uint16_t a_off, a_len;
+	uint16_t b_off, b_len;
+	uint32_t attribute;
 };
 
 struct opcua_tx {
-	uint8_t msg_type;      /* enum opcua_msg_type, 0 unknown */
-	char chunk;            /* 'F', 'C', 'A' */
-	uint32_t size;
+	uint8_t msg_type;       /* enum opcua_msg_type */
+	uint8_t chunk;          /* the IsFinal byte: 'F', 'C', 'A' (or what was there) */
+	uint32_t size;          /* MessageSize of the chunk */
 	/* HEL / ACK */
 	uint32_t version, rbs, sbs, max_msg, max_chunks;
-	char endpoint[96];     /* HEL and RHE endpoint URL */
-	char server_uri[64];   /* RHE */
-	/* ERR and aborted chunks */
+	struct opcua_str endpoint; /* HEL, RHE, GetEndpoints, FindServers, CreateSession */
+	struct opcua_str server_uri; /* RHE */
+	/* ERR, and the body of an aborted chunk */
 	bool has_error;
 	uint32_t error;
-	char reason[96];
+	struct opcua_str reason;
 	/* secure conversation */
 	bool has_channel, has_token, has_seq;
 	uint32_t channel_id, token_id, seq, request_id;
-	uint8_t policy, mode;  /* of the channel, 0 unknown */
-	bool encrypted;
-	/* service */
-	bool has_service;
-	uint32_t service_id;   /* NodeId numeric of the binary encoding */
-	int16_t service_idx;   /* dense index in the service table (tx_function), -1 */
+	uint8_t policy, mode;   /* of the channel, 0 not known */
+	bool encrypted;         /* sequence header and body not readable */
+	struct opcua_str policy_uri; /* OPN: SecurityPolicyUri */
+	int32_t cert_len, thumb_len; /* OPN: sender certificate, receiver thumbprint (-1 null) */
+	uint16_t chunk_count;   /* chunks of a multi-chunk message so far (0: single chunk) */
+	int8_t msg_svc;         /* continuation chunks: the service of the first chunk, -1 */
+	/* service (first chunk of a message only) */
+	bool has_service_id;    /* a numeric ns=0 TypeId was read */
+	bool has_service;       /* ... and it is one of the services table */
 	bool response;
-	int16_t request_idx;   /* responses: the matched request's service, -1 */
+	int8_t service_idx;     /* index in the services table (tx_function), -1 */
+	int8_t request_idx;     /* responses: the matched request's service, -1 */
+	uint32_t service_id;    /* NodeId numeric of the binary encoding */
 	bool has_handle;
 	uint32_t request_handle;
 	bool has_status;
-	uint32_t status;       /* ServiceResult */
+	uint32_t status;        /* ServiceResult */
 	/* OpenSecureChannel */
 	bool has_opn;
-	uint8_t request_type;  /* 0 issue, 1 renew */
-	uint8_t opn_mode;
-	uint32_t lifetime;     /* requested or revised */
+	uint8_t request_type;   /* 0 issue, 1 renew */
+	uint32_t opn_mode;      /* requested MessageSecurityMode as on the wire */
+	uint32_t lifetime;      /* requested or revised */
 	uint32_t opn_channel, opn_token;
-	/* ActivateSession */
-	uint8_t identity;      /* enum opcua_identity, 0 none */
-	char user[40];
-	/* Write, Call, Read, Browse, AddNodes, DeleteNodes...: item count and
-	 * first node ids (Call: object, method pairs) */
-	int32_t n_items;       /* -1: none */
-	uint8_t n_nodes;
-	struct opcua_nodeid nodes[OPCUA_MAX_NODES];
+	/* CreateSession */
+	struct opcua_str session_name, application_uri;
+	/* ActivateSession: never the password */
+	uint8_t identity;       /* enum opcua_identity, 0 none */
+	struct opcua_str user;
+	/* requests with items */
+	int32_t n_items;        /* -1: the service has no item list */
+	uint8_t n_logged;
+	uint16_t node_len;
+	struct opcua_item items[OPCUA_MAX_ITEMS];
+	char node_text[OPCUA_NODE_TEXT];
 };
 
 #endif

@@ -944,20 +944,20 @@ static int o_probe(const uint8_t *b, size_t len, uint8_t dir)
 	switch (mt) {
 	case OPCUA_MT_HEL:
 	case OPCUA_MT_ACK: {
-		if (len < 28)
+		/* the structure identifies; bad values are events of the parser */
+		if (len < 12)
 			return APP_PROBE_MORE;
-		uint32_t version = cur_le32(&c), rbs = cur_le32(&c), sbs = cur_le32(&c);
-		cur_skip(&c, 8);
-		if (version > 0xff || rbs < OPCUA_MIN_BUFFER || sbs < OPCUA_MIN_BUFFER)
+		if (cur_le32(&c) > 0xff) /* ProtocolVersion: 0 today */
 			return APP_PROBE_NO;
 		if (mt == OPCUA_MT_ACK)
 			return sz == 28 ? APP_PROBE_YES : APP_PROBE_NO;
 		if (len < 32)
 			return APP_PROBE_MORE;
+		cur_skip(&c, 16);
 		int32_t l = (int32_t)cur_le32(&c);
 		if (l == -1)
 			return sz == 32 ? APP_PROBE_YES : APP_PROBE_NO;
-		return l >= 0 && l < OPCUA_MAX_URL && sz == 32u + (uint32_t)l ? APP_PROBE_YES
+		return l >= 0 && sz == 32u + (uint32_t)l ? APP_PROBE_YES
 									: APP_PROBE_NO;
 	}
 	case OPCUA_MT_ERR: {
@@ -965,7 +965,7 @@ static int o_probe(const uint8_t *b, size_t len, uint8_t dir)
 			return APP_PROBE_MORE;
 		cur_skip(&c, 4);
 		int32_t l = (int32_t)cur_le32(&c);
-		return (l == -1 && sz == 16) || (l >= 0 && l < OPCUA_MAX_URL && sz == 16u + (uint32_t)l)
+		return (l == -1 && sz == 16) || (l >= 0 && sz == 16u + (uint32_t)l)
 			       ? APP_PROBE_YES
 			       : APP_PROBE_NO;
 	}

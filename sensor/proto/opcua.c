@@ -995,9 +995,8 @@ static int o_pdu_len(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_
 	const struct opcua_state *s = state;
 	struct cursor c = cur_make(b, len);
 	int mt = peek_type(&c, len < 3 ? len : 3);
-	if (mt == 0) {
-		if (len >= 3)
-			ev(ctx, OPCUA_EV_UNKNOWN_MESSAGE_TYPE);
+	if (mt == 0) { /* (even one or two bytes can match no type) */
+		ev(ctx, OPCUA_EV_UNKNOWN_MESSAGE_TYPE);
 		return APP_FRAME_BAD;
 	}
 	if (len < 8)

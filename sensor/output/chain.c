@@ -250,8 +250,9 @@ static void read_boot_id(char out[40])
 	char b[64];
 	if (fgets(b, sizeof(b), f)) {
 		b[strcspn(b, "\n")] = 0;
-		if (b[0] && strlen(b) < 40 && strspn(b, "0123456789abcdef-") == strlen(b))
-			snprintf(out, 40, "%s", b);
+		size_t n = strlen(b);
+		if (n && n < 40 && strspn(b, "0123456789abcdef-") == n)
+			memcpy(out, b, n + 1);
 	}
 	fclose(f);
 }
@@ -282,7 +283,7 @@ static int state_load(const char *path, struct saved_state *s, char *err, size_t
 		     strlen(boot) < sizeof(s->boot);
 		if (ok) {
 			s->running = strcmp(st, "running") == 0;
-			snprintf(s->boot, sizeof(s->boot), "%s", boot);
+			memcpy(s->boot, boot, strlen(boot) + 1);
 		}
 	} else {
 		ok = sscanf(buf, "%llu %65s", &a, h) == 2;

@@ -53,6 +53,7 @@ struct ln {
 struct lines {
 	struct ln *v;
 	size_t n, cap;
+	char *buf; /* the bytes the lines point into, when loaded */
 };
 
 static void push(struct lines *l, struct ln x)
@@ -111,9 +112,9 @@ static void split(const char *b, size_t len, struct lines *out)
 static struct lines load(const char *path)
 {
 	size_t len;
-	char *b = slurp(path, &len); /* kept for the run's length */
 	struct lines l = { 0 };
-	split(b, len, &l);
+	l.buf = slurp(path, &len);
+	split(l.buf, len, &l);
 	return l;
 }
 
@@ -162,6 +163,21 @@ static void series_add_lines(struct series *s, struct lines *l)
 		}
 		x->idx = k;
 	}
+}
+
+static void lines_free(struct lines *l)
+{
+	free(l->v);
+	free(l->buf);
+	memset(l, 0, sizeof(*l));
+}
+
+static void series_free(struct series *s)
+{
+	free(s->o.v);
+	free(s->run_start);
+	free(s->run_end);
+	free(s->table);
 }
 
 static void series_init(struct series *s, struct lines *a, struct lines *b)
@@ -800,14 +816,14 @@ int main(int argc, char **argv)
 		snprintf(what, sizeof(what), "%s: a crash restart is accepted as such (status 3, %llu crashes)",
 			 crash[i], (unsigned long long)r.crashes);
 		need(st == CHAIN_VERIFY_CRASH && r.crashes > 0, what, &r);
-		free(D.v);
+		lines_free(&D);
 	}
 	/* a later start, accepted deliberately (--from-seq N), and only so */
 	unsigned fs_ok = 0, fs_n = 0;
 	for (size_t i = 0; i + 2 < A.n; i++) {
 		if (!is_sig(&A.v[i]) || fs_n >= 50)
 			continue;
-		struct lines T = { A.v + i + 1, A.n - i - 1, 0 };
+		struct lines T = { A.v + i + 1, A.n - i - 1, 0, NULL };
 		struct chain_verify_opts fo = { .from_seq_set = true, .from_seq = seq_of(&A.v[i + 1]) };
 		struct chain_verify_result r2;
 		fs_n++;
@@ -819,7 +835,7 @@ int main(int argc, char **argv)
 	     "a file cut after a signature record: rejected, and accepted with --from-seq", &r);
 
 	/* the classes, on the file and on its copy */
-	struct series sa, ss;
+	struct series sa, ss = { 0 };
 	series_init(&sa, &A, next ? &B : NULL);
 	struct ctx ca = { &A, next ? &B : NULL, other ? &C : NULL };
 	/* Two runs from fresh states with the same key and the same first
@@ -841,6 +857,14 @@ int main(int argc, char **argv)
 		run_classes("copy", &cs, &ss, per);
 	}
 	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	series_free(&sa);
+	series_free(&ss);
+	lines_free(&A);
+	lines_free(&S);
+	lines_free(&B);
+	lines_free(&C);
+	chain_verifier_free(V);
+	free(arena);
 	if (failures) {
 		printf("chain-mutate: %d failures (%.1f s of CPU)\n", failures, secs);
 		return 1;
@@ -848,7 +872,6 @@ int main(int argc, char **argv)
 	printf("chain-mutate: all harmful mutants rejected, naming the first bad line; all legitimate "
 	       "variants accepted (%.1f s of CPU)\n",
 	       secs);
-	chain_verifier_free(V);
 	return 0;
 usage:
 	fprintf(stderr, "usage: chain-mutate --key PUB --file EVE [--siem COPY] [--next NEXT] [--other OTHER] "

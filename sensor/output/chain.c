@@ -1159,14 +1159,14 @@ static void report_crash(struct chain_verifier *v, const struct sigrec *s, uint6
 		fprintf(v->out, " (the series begins here: the run before it is not part of this check)");
 	} else {
 		if (v->max_seq + 1 <= s->last)
-			fprintf(v->out, ": records %llu..%llu may be missing (reserved by the run that "
-					"crashed: lost with it, or never made)",
+			fprintf(v->out, ": records %llu..%llu may be missing (records the crashed run had "
+					"not written out, and seq numbers it had reserved but not used)",
 				(unsigned long long)v->max_seq + 1, (unsigned long long)s->last);
 		else
 			fprintf(v->out, ": no record missing");
 		if (v->max_seq > v->covered)
 			fprintf(v->out, "; records %llu..%llu before it were not signed before the crash "
-					"(chained, but their integrity is not proven)",
+					"(chained, but not proven)",
 				(unsigned long long)v->covered + 1, (unsigned long long)v->max_seq);
 		if (v->cut_line)
 			fprintf(v->out, "; %s:%llu: a record cut short by the crash", vname(v, v->cut_file),
@@ -1434,8 +1434,8 @@ int chain_verifier_finish(struct chain_verifier *v, struct chain_verify_result *
 				(unsigned long long)v->max_seq, (unsigned long long)v->r.resent,
 				(unsigned long long)v->r.resends, (unsigned long long)v->r.skipped);
 			if (v->r.crashes)
-				fprintf(v->out, "; %llu restarts after a crash (above), where records may be missing",
-					(unsigned long long)v->r.crashes);
+				fprintf(v->out, "; %llu restart%s after a crash (above): records may be missing there",
+					(unsigned long long)v->r.crashes, v->r.crashes > 1 ? "s" : "");
 			fprintf(v->out, "\n");
 		}
 	}

@@ -107,11 +107,12 @@ EOF
 
 lines() { [ -f "$1" ] && wc -l < "$1" || echo 0; }
 
-# waits until file $1 has more than $2 lines (a run's records are out)
+# waits until file $1 has grown by two lines or more since it had $2: a
+# run's records are out (not only the newline that ends a line a kill cut)
 wait_growth() {
 	local i
 	for i in $(seq 200); do
-		[ "$(lines "$1")" -gt "$2" ] && return 0
+		[ "$(lines "$1")" -gt $(($2 + 1)) ] && return 0
 		sleep 0.05
 	done
 	return 1

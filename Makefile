@@ -186,6 +186,11 @@ $(GEN): tests/tools/gen.c $(wildcard tests/tools/gen_*.c tests/tools/*.h) | deps
 $(BUILD)/sign-bench: tests/tools/sign_bench.c $(BUILD)/libvigil.a
 	$(Q)$(CC) $(CFLAGS_ALL) -fno-lto -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) $(LDLIBS_ALL)
 
+# the mutation tester of signed records (tests/chain/mutate.sh)
+$(BUILD)/chain-mutate: tests/chain/mutate.c $(BUILD)/libvigil.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -fno-lto -o $@ $< $(BUILD)/libvigil.a $(LDFLAGS_ALL) $(LDLIBS_ALL)
+
 $(BUILD)/pcap-loop: tests/tools/pcap_loop.c | deps-stamp
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 -o $@ $< -lpcap
@@ -240,10 +245,10 @@ run: deps all
 unit: $(UNIT_BINS)
 	@tests/run_unit.sh $(UNIT_BINS)
 
-test: test-deps all $(UNIT_BINS)
+test: test-deps all $(UNIT_BINS) $(BUILD)/chain-mutate
 	$(Q)$(MAKE) --no-print-directory test-only
 
-test-only: all $(UNIT_BINS)
+test-only: all $(UNIT_BINS) $(BUILD)/chain-mutate
 	@BUILD=$(BUILD) SAN=$(SAN) tests/run_all.sh
 
 sanitize: test-deps

@@ -82,8 +82,11 @@ static void usage(FILE *f)
 		"       vigil --test-rules -S RULES...        load rules, report, exit 0/1\n"
 		"       vigil -T -c vigil.yaml               check the configuration\n"
 		"       vigil keygen DIR                      Ed25519 key pair for signed records\n"
-		"       vigil verify --key vigil.pub [--open] FILE...\n"
-		"                                             check signatures and the hash chain\n"
+		"       vigil verify --key vigil.pub [--open] [--from-seq N | --continues FILE] FILE...\n"
+		"                                             check signatures and the hash chain:\n"
+		"                                             exit 0 all verified, 1 tampered or\n"
+		"                                             truncated, 3 verified but the sensor\n"
+		"                                             crashed (records may be missing there)\n"
 		"\n"
 		"options:\n"
 		"  -r PATH             capture file (pcap/pcapng), directory, or - for stdin\n"
@@ -714,6 +717,61 @@ out_src:
 	return rc;
 }
 
+/* vigil verify --key PUB [--open] [--from-seq N | --continues FILE] FILE... */
+static int verify_main(int argc, char **argv)
+{
+	static const char usage_line[] =
+		"usage: vigil verify --key vigil.pub [--open] [--from-seq N | --continues FILE] FILE...\n"
+		"  --open           the last file may still be being written (no stop record yet)\n"
+		"  --from-seq N     the series begins at seq N (a file after log rotation)\n"
+		"  --continues FILE FILE is the earlier part of the series (checked too, from\n"
+		"                   wherever it begins)\n";
+	const char *key = NULL, *cont = NULL;
+	struct chain_verify_opts vo = { .report = stdout };
+	int i = 2;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) {
+			key = argv[++i];
+		} else if (strcmp(argv[i], "--open") == 0) {
+			vo.allow_open = true;
+		} else if (strcmp(argv[i], "--from-seq") == 0 && i + 1 < argc) {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(argv[++i], &end, 10);
+			if (errno || *end || !n || argv[i][0] == '-') {
+				fprintf(stderr, "vigil verify: --from-seq: expected a seq number, got \"%s\"\n",
+					argv[i]);
+				return CHAIN_VERIFY_ERROR;
+			}
+			vo.from_seq_set = true;
+			vo.from_seq = n;
+		} else if (strcmp(argv[i], "--continues") == 0 && i + 1 < argc) {
+			cont = argv[++i];
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			break;
+		}
+	}
+	if (!key || i >= argc || (cont && vo.from_seq_set)) {
+		fputs(usage_line, stderr);
+		return CHAIN_VERIFY_ERROR;
+	}
+	if (!cont)
+		return chain_verify(key, argv + i, argc - i, &vo);
+	/* FILE first, from wherever it begins; the files then continue it */
+	char **files = calloc((size_t)(argc - i + 1), sizeof(*files));
+	if (!files)
+		return CHAIN_VERIFY_ERROR;
+	files[0] = (char *)cont;
+	memcpy(files + 1, argv + i, (size_t)(argc - i) * sizeof(*files));
+	vo.any_start = true;
+	int rc = chain_verify(key, files, argc - i + 1, &vo);
+	free(files);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
@@ -730,24 +788,8 @@ int main(int argc, char **argv)
 		       argv[2]);
 		return 0;
 	}
-	if (argc > 1 && strcmp(argv[1], "verify") == 0) {
-		const char *key = NULL;
-		bool open_ok = false;
-		int i = 2;
-		for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-			if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
-				key = argv[++i];
-			else if (strcmp(argv[i], "--open") == 0)
-				open_ok = true;
-			else
-				break;
-		}
-		if (!key || i >= argc) {
-			fprintf(stderr, "usage: vigil verify --key vigil.pub [--open] FILE...\n");
-			return 2;
-		}
-		return chain_verify(key, argv + i, argc - i, open_ok);
-	}
+	if (argc > 1 && strcmp(argv[1], "verify") == 0)
+		return verify_main(argc, argv);
 	struct opts o;
 	int rc = parse_args(argc, argv, &o);
 	if (rc)

@@ -9,6 +9,7 @@
 
 #define MAX_SINKS 10
 #define LINE_CAP (1u << 20)
+#define SIG_CAP 2048 /* >= CHAIN_SIG_MAX */
 
 struct outputs {
 	struct sink *sinks[MAX_SINKS];
@@ -31,22 +32,31 @@ static void to_sinks(struct outputs *o, const char *line, size_t n, const char *
 		sink_write(o->sinks[i], &r);
 }
 
+/* A block signature; then, at most once a second, a checkpoint: the sinks
+ * hand what they hold to the kernel and the chain saves this signature as
+ * written (so that after a crash, verify knows what must be there). */
 static void signature(struct outputs *o, const char *reason, uint64_t ts)
 {
-	size_t n = chain_signature(o->chain, reason, ts, o->sig, 2048);
+	size_t n = chain_signature(o->chain, reason, ts, o->sig, SIG_CAP);
 	if (n)
 		to_sinks(o, o->sig, n, "signature", 0, ts);
+	if (chain_checkpoint_due(o->chain)) {
+		outputs_flush(o);
+		chain_checkpoint(o->chain);
+	}
 }
 
-/* the start of a signed stream: a rotation announcement, then "start";
- * written with the first record's time so that a replay is deterministic */
+/* the start of a signed stream: "start" (or "restart" after a crash), then
+ * a rotation announcement; written with the first record's time so that a
+ * replay is deterministic */
 static void start(struct outputs *o, uint64_t ts)
 {
 	o->started = true;
-	size_t n;
-	while ((n = chain_pending(o->chain, ts, o->sig, 2048)) > 0)
+	size_t n = chain_begin(o->chain, ts, o->sig, SIG_CAP);
+	if (n)
 		to_sinks(o, o->sig, n, "signature", 0, ts);
-	signature(o, "start", ts);
+	while ((n = chain_pending(o->chain, ts, o->sig, SIG_CAP)) > 0)
+		to_sinks(o, o->sig, n, "signature", 0, ts);
 }
 
 static void delivery_events(struct outputs *o, uint64_t ts);
@@ -155,7 +165,7 @@ struct outputs *outputs_open(const struct outputs_config *c, char *err, size_t e
 	}
 	o->reopen = c->reopen;
 	o->line = malloc(LINE_CAP);
-	o->sig = malloc(2048);
+	o->sig = malloc(SIG_CAP);
 	if (!o->line || !o->sig) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -207,12 +217,15 @@ int outputs_close(struct outputs *o)
 	if (o->chain) {
 		if (!o->started)
 			start(o, o->last_ts);
-		signature(o, "stop", o->last_ts);
-		chain_free(o->chain);
+		size_t n = chain_signature(o->chain, "stop", o->last_ts, o->sig, SIG_CAP);
+		if (n)
+			to_sinks(o, o->sig, n, "signature", 0, o->last_ts);
 	}
+	/* every record in the sinks' files before the state says "stopped" */
+	outputs_flush(o);
+	chain_free(o->chain);
 	int rc = 0;
 	for (int i = 0; i < o->n; i++) {
-		sink_flush(o->sinks[i]);
 		if (sink_close(o->sinks[i]) < 0)
 			rc = -1;
 	}

@@ -326,19 +326,6 @@ struct file_sink {
 	uint64_t pending;  /* records in out */
 };
 
-static int file_open_(struct file_sink *s, char *err, size_t errlen)
-{
-	s->fd = open(s->c.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-	if (s->fd < 0) {
-		if (err)
-			snprintf(err, errlen, "%s: %s", s->c.path, strerror(errno));
-		return -1;
-	}
-	struct stat sb;
-	s->size = fstat(s->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-	return 0;
-}
-
 /* all of p, through short writes and signals; false with errno set */
 static bool write_all(int fd, const char *p, size_t n)
 {
@@ -357,6 +344,26 @@ static bool write_all(int fd, const char *p, size_t n)
 		n -= (size_t)k;
 	}
 	return true;
+}
+
+static int file_open_(struct file_sink *s, char *err, size_t errlen)
+{
+	s->fd = open(s->c.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	if (s->fd < 0) {
+		if (err)
+			snprintf(err, errlen, "%s: %s", s->c.path, strerror(errno));
+		return -1;
+	}
+	struct stat sb;
+	s->size = fstat(s->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	/* a file whose last line has no end was cut by a crash in the middle
+	 * of a write: that line is ended here, so that the next record (the
+	 * restart record, when records are signed) starts a line of its own */
+	char last;
+	if (s->size && pread(s->fd, &last, 1, (off_t)s->size - 1) == 1 && last != '\n' &&
+	    write_all(s->fd, "\n", 1))
+		s->size++;
+	return 0;
 }
 
 static void write_failed(struct file_sink *s)

@@ -16,6 +16,7 @@
  * a record may then arrive twice, and its seq shows it. When the spool
  * reaches its size limit the oldest segment is dropped and counted.
  */
+#include "output/chain.h"
 #include "output/sink.h"
 #include "output/sink_impl.h"
 #include "util/clock.h"
@@ -46,6 +47,11 @@
 #define SYNC_EVERY 256            /* messages between fdatasyncs */
 #define GRACE_US 1000000u         /* acknowledged this long ago: delivered */
 #define INFLIGHT_MAX 65536
+/* After a reconnect the resend starts at the delivered cursor, at most
+ * INFLIGHT_MAX messages behind the furthest one sent; after a crash at the
+ * cursor saved on disk, which lags the one in memory by at most as many
+ * again. `vigil verify` recognises resends that far back. */
+_Static_assert(2 * INFLIGHT_MAX <= CHAIN_RESEND_WINDOW, "resends reach beyond verify's window");
 #define MSG_MAX (256u << 10)
 
 struct pos {
@@ -76,6 +82,7 @@ struct syslog_sink {
 	uint32_t unsynced;
 	uint64_t spool_bytes;    /* all segments on disk */
 	uint64_t oldest;         /* oldest segment on disk */
+	uint64_t run_seg;        /* the first segment this run writes */
 	/* sender */
 	pthread_t thr;
 	bool thr_started;
@@ -368,6 +375,7 @@ static void *sender(void *arg)
 	FILE *rf = NULL;
 	uint64_t rseg = UINT64_MAX;
 	uint64_t backoff = 100000, next_try = 0;
+	struct pos cut_at = { UINT64_MAX, 0 }; /* a line found cut once */
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
 		bool stopping = s->stop;
@@ -453,14 +461,37 @@ static void *sender(void *arg)
 			continue;
 		}
 		ssize_t got = getline(&line, &lcap, rf);
-		if (got <= 0 || line[got - 1] != '\n') {
+		if (got <= 0) {
 			/* end of this segment: the next one, if the writer moved on */
 			pthread_mutex_lock(&s->mu);
-			if (s->sent.seg < s->wseg && got <= 0)
+			if (s->sent.seg < s->wseg)
 				s->sent = (struct pos){ s->sent.seg + 1, 0 };
 			pthread_mutex_unlock(&s->mu);
-			if (got > 0)
-				usleep(1000); /* a line being written */
+			continue;
+		}
+		if (line[got - 1] != '\n') {
+			/* A line without its end. In a segment of an earlier run
+			 * (this run never appends to those) it was cut by a crash:
+			 * it is not sent, and the next segment follows. In the
+			 * segment being written it is being written: wait. In
+			 * one the writer has left, it was complete by then: read
+			 * again, and if it is still cut (a failed write), go on. */
+			pthread_mutex_lock(&s->mu);
+			bool left = sent.seg < s->wseg;
+			pthread_mutex_unlock(&s->mu);
+			if (left && (sent.seg < s->run_seg ||
+				     (cut_at.seg == sent.seg && cut_at.off == sent.off))) {
+				fprintf(stderr, "vigil: %s: spool segment %llu ends in a message cut short "
+						"(a crash): not sent\n",
+					s->base.name, (unsigned long long)sent.seg);
+				pthread_mutex_lock(&s->mu);
+				s->sent = (struct pos){ sent.seg + 1, 0 };
+				pthread_mutex_unlock(&s->mu);
+			} else if (left) {
+				cut_at = sent;
+			} else {
+				usleep(1000);
+			}
 			continue;
 		}
 		size_t n = (size_t)got - 1;
@@ -621,6 +652,7 @@ static int spool_scan(struct syslog_sink *s, char *err, size_t errlen)
 		if (s->confirmed.seg < lo)
 			s->confirmed = (struct pos){ lo, 0 };
 	}
+	s->run_seg = s->wseg;
 	s->sent = s->confirmed;
 	if (spool_open_seg(s) < 0) {
 		snprintf(err, errlen, "%s: %s", s->c.spool_dir, strerror(errno));

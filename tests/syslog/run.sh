@@ -5,7 +5,8 @@
 # the test stops and restarts it several times. Over TCP and TLS every
 # record must arrive, in order, a record appearing twice only as a resent
 # copy (same seq, same bytes); `vigil verify` accepts what rsyslogd wrote
-# and rejects a tampered copy. UDP is best effort: counted, not required.
+# and rejects a tampered copy, a record copied further on and an old
+# signature record moved. UDP is best effort: counted, not required.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -225,6 +226,18 @@ if ! cmp -s "$T/tampered.log" "$T/out-tcp.log" && ! out=$("$VIGIL" verify --key 
 else
 	bad "a tampered copy was accepted (or could not be made)"
 fi
+# a record copied further on, an old signature record moved further on: not
+# resends (a resend repeats records in order up to the newest)
+awk 'NR==100{c=$0} {print} NR==3000{print c}' "$T/out-tcp.log" > "$T/copied.log"
+sig=$(grep -n '"event_type":"signature"' "$T/out-tcp.log" | sed -n 2p | cut -d: -f1)
+awk -v s="$sig" 'NR==s{c=$0} {print} NR==s+2000{print c}' "$T/out-tcp.log" > "$T/moved.log"
+for f in copied moved; do
+	if out=$("$VIGIL" verify --key "$T/key/vigil.pub" "$T/$f.log" 2>&1); then
+		bad "a $f record was accepted: $out"
+	else
+		ok "a $f record is rejected: $(cut -c1-200 <<< "$out")"
+	fi
+done
 if "$VIGIL" verify --key "$T/key/vigil.pub" "$T/eve.json" > /dev/null; then
 	ok "the local eve.json verifies"
 else

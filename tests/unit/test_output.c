@@ -66,11 +66,11 @@ static void write_signed(const char *path, const char *key, const char *state, c
 	char line[4096];
 	size_t k;
 	uint64_t ts = 1700000000000000ull;
-	while ((k = chain_pending(c, ts, line, sizeof(line))) > 0)
-		fprintf(f, "%.*s\n", (int)k, line);
-	k = chain_signature(c, "start", ts, line, sizeof(line));
+	k = chain_begin(c, ts, line, sizeof(line));
 	assert_true(k > 0);
 	fprintf(f, "%.*s\n", (int)k, line);
+	while ((k = chain_pending(c, ts, line, sizeof(line))) > 0)
+		fprintf(f, "%.*s\n", (int)k, line);
 	for (int i = 0; i < n; i++) {
 		char rec[256];
 		int rl = snprintf(rec, sizeof(rec),
@@ -93,7 +93,8 @@ static void write_signed(const char *path, const char *key, const char *state, c
 static int verify1(const char *path, bool open_ok)
 {
 	char *files[1] = { (char *)path };
-	return chain_verify(pubp, files, 1, open_ok);
+	struct chain_verify_opts o = { .allow_open = open_ok, .report = stdout };
+	return chain_verify(pubp, files, 1, &o);
 }
 
 /* rewrites a file through a shell command (sed / awk): tamper cases */
@@ -164,7 +165,8 @@ static void test_chain_and_tampering(void **s)
 	char pub2[400];
 	snprintf(pub2, sizeof(pub2), "%s/vigil.pub", d2);
 	char *files[1] = { good };
-	assert_int_equal(chain_verify(pub2, files, 1, false), 1);
+	struct chain_verify_opts vo = { .report = stdout };
+	assert_int_equal(chain_verify(pub2, files, 1, &vo), 1);
 	/* keygen refuses to overwrite */
 	assert_int_equal(chain_keygen(d2, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "not overwriting"));

@@ -931,8 +931,9 @@ static void pub_alive(struct goose_state *s, uint32_t i, uint64_t ts, const stru
 }
 
 /* Checks a decoded frame against what its publisher sent before, then
- * remembers it (the sequence only when it moves forward, so that a replayed
- * or repeated frame does not become the reference). */
+ * remembers it: the sequence, t and data only when the frame moves forward
+ * (so that a replayed, repeated or injected frame does not become the
+ * reference), the MAC, confRev, time and TTL always. */
 static void track(struct goose_state *s, struct dec *d, struct goose_tx *tx,
 		  const struct app_flow_info *fi)
 {
@@ -999,8 +1000,13 @@ static void track(struct goose_state *s, struct dec *d, struct goose_tx *tx,
 			flag(d, GOOSE_EV_SQNUM_OUT_OF_ORDER);
 			forward = false;
 		}
-		if (data_known && dh != p->data_hash)
+		if (data_known && dh != p->data_hash) {
+			/* the data of a state is that of its first frame: a
+			 * frame that disagrees is not taken (so the
+			 * publisher's own next frame is in step again) */
 			flag(d, GOOSE_EV_DATA_CHANGED_WITHOUT_STNUM);
+			forward = false;
+		}
 	} else if (ds < 0x80000000u) {
 		if (ds != 1 && !(p->stnum == UINT32_MAX && tx->stnum == 1))
 			flag(d, GOOSE_EV_STNUM_JUMP);

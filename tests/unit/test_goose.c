@@ -534,15 +534,19 @@ static void test_sequence(void **s)
 	g = std_g(2, 1);
 	send_g(&t, 2200, &g);
 	AT_EVENTS(&t);
-	/* same stNum, the data changed: an injection */
+	/* same stNum, the data changed: an injection, not taken */
 	g.sq = 2;
 	g.data = "830101 84020680";
 	send_g(&t, 2300, &g);
 	AT_EVENTS(&t, "goose.data_changed_without_stnum");
-	/* stNum 3 with the same data, sqNum not reset, t going back */
+	/* the publisher's own sqNum 2 is in step */
+	g = std_g(2, 2);
+	send_g(&t, 2350, &g);
+	AT_EVENTS(&t, "goose.data_changed_without_stnum");
+	/* stNum 3 with the data of stNum 2, sqNum not reset, t going back */
 	at_clear(&t);
 	g = std_g(3, 7);
-	g.data = "830101 84020680";
+	g.data = std_g(2, 0).data;
 	g.tsec = 0x65430000;
 	send_g(&t, 2400, &g);
 	AT_EVENTS(&t, "goose.sqnum_not_reset", "goose.stnum_without_data_change",

@@ -225,6 +225,7 @@ static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
 struct dec {
 	uint64_t ev;     /* events of this frame, one bit each */
 	bool clamp;      /* the frame was captured short: elements end where it ends */
+	bool cut;        /* the element ber_tlv just read was cut short by the frame */
 	unsigned values; /* allData values met so far, every level */
 	struct jb *jb;   /* log_tx: the record being written (NULL while parsing) */
 };
@@ -239,6 +240,7 @@ static void flag(struct dec *d, enum goose_event e)
  * read or do not fit in c. */
 static bool ber_tlv(struct dec *d, struct cursor *c, uint8_t *tag, struct cursor *val)
 {
+	d->cut = false;
 	uint8_t t = cur_u8(c);
 	uint8_t l0 = cur_u8(c);
 	if (!cur_ok(c)) {
@@ -280,6 +282,7 @@ static bool ber_tlv(struct dec *d, struct cursor *c, uint8_t *tag, struct cursor
 			return false;
 		}
 		n = cur_left(c);
+		d->cut = true;
 	}
 	*tag = t;
 	*val = cur_sub(c, n);
@@ -664,8 +667,8 @@ static void walk_seq(struct dec *d, struct cursor *c, unsigned depth, uint32_t *
 	while (cur_left(c)) {
 		uint8_t tag;
 		struct cursor v;
-		if (!ber_tlv(d, c, &tag, &v))
-			break;
+		if (!ber_tlv(d, c, &tag, &v) || (d->cut && !(tag & 0x20)))
+			break; /* a value cut short by the end of the frame: not shown */
 		n++;
 		walk_value(d, tag, &v, depth);
 	}
@@ -714,8 +717,8 @@ static void dec_pdu(struct dec *d, struct cursor *p, struct goose_tx *tx)
 	while (cur_left(p)) {
 		uint8_t tag;
 		struct cursor v;
-		if (!ber_tlv(d, p, &tag, &v))
-			break;
+		if (!ber_tlv(d, p, &tag, &v) || (d->cut && !(tag & 0x20)))
+			break; /* a field cut short by the end of the frame: not shown */
 		unsigned num = tag & 0x1f;
 		if ((tag & 0xc0) != 0x80 || num > 12 || (seen & (1u << num))) {
 			flag(d, GOOSE_EV_UNEXPECTED_FIELD); /* unknown or repeated: skipped */
@@ -797,7 +800,7 @@ static void dec_pdu(struct dec *d, struct cursor *p, struct goose_tx *tx)
 	if (tx->missing)
 		flag(d, GOOSE_EV_MISSING_FIELD);
 	if ((tx->have & GOOSE_HAVE_NUM_ENTRIES) && (tx->have & GOOSE_HAVE_ALL_DATA) &&
-	    tx->num_entries != tx->data_count)
+	    !d->clamp && tx->num_entries != tx->data_count)
 		flag(d, GOOSE_EV_NUM_ENTRIES_MISMATCH);
 	if ((tx->have & GOOSE_HAVE_SIMULATION) && tx->simulation)
 		flag(d, GOOSE_EV_TEST_MODE);
@@ -1062,7 +1065,7 @@ static int g_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 	const struct app_flow_info *fi = app_ctx_flow(ctx);
 	struct goose_tx tx;
 	memset(&tx, 0, offsetof(struct goose_tx, expired));
-	struct dec d = { 0, false, 0, NULL };
+	struct dec d = { 0, false, false, 0, NULL };
 	check_silent(s, ctx, fi->ts, &tx);
 	dec_frame(&d, pdu, len, &tx);
 	if (fi->dst_mac && !goose_dst(fi->dst_mac))
@@ -1149,7 +1152,7 @@ static void g_log(const struct app_tx *t, struct jb *jb)
 		jb_set_uint(jb, "data_count", tx->data_count);
 		/* the same walk as the parse, now writing: the same decisions
 		 * (a frame captured short is clamped the same way) */
-		struct dec d = { 0, tx->clamped, 0, jb };
+		struct dec d = { 0, tx->clamped, false, 0, jb };
 		struct cursor c = cur_make(tx->all_data, tx->all_data_len);
 		jb_open_array(jb, "data");
 		walk_seq(&d, &c, 1, NULL);

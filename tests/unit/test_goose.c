@@ -347,6 +347,18 @@ static void test_malformed(void **s)
 	EXPECT("0001 0020 0000 0000 6118 8003 412f4c", "goose.truncated", "goose.missing_field");
 	AT_HAS(&t, 0, "\"gocbref\":\"A/L\"");
 	AT_HAS(&t, 0, "\"missing_fields\":[\"timeAllowedtoLive\",\"datSet\",\"t\",\"stNum\"");
+	/* the same with a datSet cut short by the end of the frame: not shown */
+	EXPECT("0001 0020 0000 0000 6118 8003 412f4c 8205 4142", "goose.truncated",
+	       "goose.missing_field");
+	AT_HAS(&t, 0, "\"gocbref\":\"A/L\"");
+	AT_LACKS(&t, 0, "datset");
+	AT_HAS(&t, 0, "\"missing_fields\":[\"timeAllowedtoLive\",\"datSet\",");
+	/* allData cut inside its second value: the first is shown, no
+	 * num_entries_mismatch (the frame is short, not the data set) */
+	EXPECT("0001 0040 0000 0000 6130 8003412f4c 810207d0 8203412f44 8408654300000000000a "
+	       "850101 860100 880101 8a0102 ab06 830101 8301",
+	       "goose.truncated");
+	AT_HAS(&t, 0, "\"data_count\":1,\"data\":[{\"boolean\":true}]");
 	/* bytes inside Length after the APDU */
 	EXPECT("0001 000c 0000 0000 6100 0000", "goose.invalid_length", "goose.missing_field");
 	/* indefinite length */

@@ -184,6 +184,7 @@ static const char *const data_names[D__COUNT] = {
 #define PUB_HAS_T 0x1
 #define PUB_HAS_DATA 0x2
 #define PUB_HAS_CONFREV 0x4
+#define PUB_HAS_MAC 0x8
 
 struct goose_pub {
 	uint64_t last_ts;   /* packet time of its last frame, usec */
@@ -908,8 +909,8 @@ static int pub_find(const struct goose_state *s, uint64_t key, const struct goos
 }
 
 /* A slot for a new publisher: the next free one, or the one heard from least
- * recently (counted, with an event). */
-static uint32_t pub_slot(struct goose_state *s, struct dec *d)
+ * recently (counted, named in the tx, with an event). */
+static uint32_t pub_slot(struct goose_state *s, struct dec *d, struct goose_tx *tx)
 {
 	if (s->n < GOOSE_MAX_PUBLISHERS)
 		return s->n++;
@@ -917,7 +918,16 @@ static uint32_t pub_slot(struct goose_state *s, struct dec *d)
 	for (uint32_t i = 1; i < s->n; i++)
 		if (s->pub[i].last_ts < s->pub[old].last_ts)
 			old = i;
-	s->evictions++;
+	const struct goose_pub *p = &s->pub[old];
+	memcpy(tx->evicted.gocbref, p->name, p->name_len);
+	tx->evicted.gocbref_len = p->name_len;
+	memcpy(tx->evicted.mac, p->mac, 6);
+	tx->evicted.appid = p->appid;
+	tx->evicted.ttl_ms = p->ttl_ms;
+	tx->evicted.stnum = p->stnum;
+	tx->evicted.sqnum = p->sqnum;
+	tx->evicted.silent_ms = 0;
+	tx->evictions = ++s->evictions;
 	flag(d, GOOSE_EV_PUBLISHER_TABLE_FULL);
 	return old;
 }
@@ -950,7 +960,7 @@ static void track(struct goose_state *s, struct dec *d, struct goose_tx *tx,
 	int found = pub_find(s, key, tx);
 	struct goose_pub *p;
 	if (found < 0) {
-		uint32_t i = pub_slot(s, d);
+		uint32_t i = pub_slot(s, d, tx);
 		p = &s->pub[i];
 		memset(p, 0, sizeof(*p));
 		s->key[i] = key;
@@ -967,15 +977,18 @@ static void track(struct goose_state *s, struct dec *d, struct goose_tx *tx,
 		p->data_hash = dh;
 		p->confrev = tx->confrev;
 		p->flags = (uint8_t)((has_t ? PUB_HAS_T : 0) | (has_data ? PUB_HAS_DATA : 0) |
-				     ((tx->have & GOOSE_HAVE_CONFREV) ? PUB_HAS_CONFREV : 0));
+				     ((tx->have & GOOSE_HAVE_CONFREV) ? PUB_HAS_CONFREV : 0) |
+				     (fi->src_mac ? PUB_HAS_MAC : 0));
 		tx->new_publisher = true;
 		pub_alive(s, i, fi->ts, tx);
 		return;
 	}
 	p = &s->pub[found];
-	if (fi->src_mac && memcmp(p->mac, fi->src_mac, 6) != 0) {
-		flag(d, GOOSE_EV_PUBLISHER_MAC_CHANGED);
+	if (fi->src_mac) {
+		if ((p->flags & PUB_HAS_MAC) && memcmp(p->mac, fi->src_mac, 6) != 0)
+			flag(d, GOOSE_EV_PUBLISHER_MAC_CHANGED);
 		memcpy(p->mac, fi->src_mac, 6);
+		p->flags |= PUB_HAS_MAC;
 	}
 	if (tx->have & GOOSE_HAVE_CONFREV) {
 		if ((p->flags & PUB_HAS_CONFREV) && p->confrev != tx->confrev)
@@ -1064,7 +1077,7 @@ static int g_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 	struct goose_state *s = state;
 	const struct app_flow_info *fi = app_ctx_flow(ctx);
 	struct goose_tx tx;
-	memset(&tx, 0, offsetof(struct goose_tx, expired));
+	memset(&tx, 0, offsetof(struct goose_tx, evicted));
 	struct dec d = { 0, false, false, 0, NULL };
 	check_silent(s, ctx, fi->ts, &tx);
 	dec_frame(&d, pdu, len, &tx);
@@ -1074,8 +1087,11 @@ static int g_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 	for (unsigned e = 0; e < GOOSE_EV__COUNT; e++)
 		if (d.ev & (1ull << e))
 			app_emit_event(ctx, &proto_goose, (uint16_t)e);
-	struct app_tx t = { &proto_goose, dir, false, &tx };
-	app_emit_tx(ctx, &t);
+	/* one record per frame that has a header (or names silent publishers) */
+	if ((tx.have & GOOSE_HAVE_HEADER) || tx.n_expired) {
+		struct app_tx t = { &proto_goose, dir, false, &tx };
+		app_emit_tx(ctx, &t);
+	}
 	return (tx.have & GOOSE_HAVE_PDU) ? 0 : -1;
 }
 
@@ -1173,6 +1189,17 @@ static void g_log(const struct app_tx *t, struct jb *jb)
 	}
 	if (tx->new_publisher)
 		jb_set_bool(jb, "new_publisher", true);
+	if (tx->evictions) { /* the table was full: the publisher that made room */
+		const struct goose_expired *e = &tx->evicted;
+		jb_open_object(jb, "evicted");
+		jb_set_strn(jb, "gocbref", e->gocbref, e->gocbref_len);
+		jb_set_uint(jb, "appid", e->appid);
+		put_mac(jb, "src_mac", e->mac);
+		jb_set_uint(jb, "stnum", e->stnum);
+		jb_set_uint(jb, "sqnum", e->sqnum);
+		jb_set_uint(jb, "evictions", tx->evictions);
+		jb_close(jb);
+	}
 	if (tx->n_expired) {
 		jb_open_array(jb, "expired");
 		for (uint32_t i = 0; i < tx->n_expired && i < GOOSE_MAX_EXPIRED_LOGGED; i++) {

@@ -339,8 +339,7 @@ static void test_malformed(void **s)
 	start(&t);
 	/* fewer than 8 bytes of header */
 	EXPECT("0001 0010 00", "goose.truncated");
-	assert_int_equal(t.n_tx, 1);
-	AT_LACKS(&t, 0, "appid");
+	assert_int_equal(t.n_tx, 0); /* no header, no record */
 	/* Length 7: below its own header */
 	EXPECT("0001 0007 0000 0000 6100", "goose.invalid_length", "goose.missing_field");
 	/* Length 0x20, frame of 15 bytes: a capture cut short, decoded as far as it goes */
@@ -684,9 +683,12 @@ static void test_table_full(void **s)
 	}
 	assert_int_equal(t.n_ev, 0);
 	/* the 257th evicts the one heard from least recently: IED000 */
+	at_clear(&t);
 	snprintf(ref, sizeof(ref), "IEDNEW/LLN0$GO$gcb");
 	send_g(&t, 300, &g);
 	AT_EVENTS(&t, "goose.publisher_table_full");
+	AT_HAS(&t, 0, "\"evicted\":{\"gocbref\":\"IED000/LLN0$GO$gcb\",\"appid\":1,"
+			"\"src_mac\":\"00:0c:cd:00:00:01\",\"stnum\":1,\"sqnum\":0,\"evictions\":1}");
 	/* IED001 is still known (no event, not new); IED000 comes back as new,
 	 * evicting IED002, now the least recent */
 	at_clear(&t);
@@ -699,6 +701,8 @@ static void test_table_full(void **s)
 	send_g(&t, 302, &g);
 	AT_EVENTS(&t, "goose.publisher_table_full");
 	AT_HAS(&t, 1, "\"new_publisher\":true");
+	AT_HAS(&t, 1, "\"evicted\":{\"gocbref\":\"IED002/LLN0$GO$gcb\"");
+	AT_HAS(&t, 1, "\"evictions\":2}");
 	at_fini(&t);
 }
 
@@ -846,7 +850,7 @@ static void test_hostile_lengths(void **s)
 		start(&t);
 		send_at(&t, 0, fb, k);
 		assert_true(k == 0 || t.n_ev >= 1);
-		assert_int_equal(t.n_tx, k == 0 ? 0 : 1);
+		assert_int_equal(t.n_tx, k < 8 ? 0 : 1);
 		at_fini(&t);
 	}
 }

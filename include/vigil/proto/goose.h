@@ -101,6 +101,9 @@ struct goose_tx {
 	bool clamped;              /* Length beyond the frame: decoded as far as it goes */
 	bool new_publisher;        /* first frame of this publisher in the table */
 	uint32_t n_expired;        /* publishers found silent at this frame */
+	uint64_t evictions;        /* the table's evictions so far, when this frame evicted */
+	/* last: set only when n_expired / evictions say so */
+	struct goose_expired evicted; /* the publisher it evicted (silent_ms unused) */
 	struct goose_expired expired[GOOSE_MAX_EXPIRED_LOGGED];
 };
 

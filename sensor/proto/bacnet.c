@@ -664,6 +664,7 @@ static const char *service_name(uint8_t pdu_type, int16_t svc)
 
 struct pending {
 	uint32_t ts;       /* packet time of the entry's last PDU, seconds */
+	uint16_t order;    /* bn_state.next_order when the entry was made */
 	uint16_t n_segs;   /* segments of the transfer so far */
 	uint8_t invoke;
 	uint8_t service;
@@ -676,6 +677,7 @@ struct pending {
 
 struct bn_state {
 	struct pending p[PENDING];
+	uint16_t next_order; /* counts entries made, to find the oldest */
 };
 
 static void ev(struct app_ctx *ctx, uint16_t e)
@@ -701,7 +703,7 @@ static struct pending *pend_find(struct bn_state *s, uint32_t now, uint8_t req_d
 		struct pending *p = &s->p[i];
 		if (!(p->flags & PF_USED))
 			continue;
-		if (now - p->ts > PENDING_TTL) {
+		if ((int32_t)(now - p->ts) > PENDING_TTL) { /* time going back is not age */
 			p->flags = 0;
 			continue;
 		}
@@ -720,14 +722,16 @@ static struct pending *pend_new(struct bn_state *s, struct app_ctx *ctx, uint32_
 	for (int i = 0; !p && i < PENDING; i++)
 		if (!(s->p[i].flags & PF_USED))
 			p = &s->p[i];
-	if (!p) {
+	if (!p) { /* the oldest: made the most entries ago (modulo 2^16) */
 		p = &s->p[0];
 		for (int i = 1; i < PENDING; i++)
-			if (s->p[i].ts < p->ts)
+			if ((uint16_t)(s->next_order - s->p[i].order) >
+			    (uint16_t)(s->next_order - p->order))
 				p = &s->p[i];
 		ev(ctx, BACNET_EV_PENDING_TABLE_FULL);
 	}
 	memset(p, 0, sizeof(*p));
+	p->order = s->next_order++;
 	p->flags = PF_USED | dir_flag(req_dir, PF_REQ_DIR);
 	p->invoke = invoke;
 	p->ts = now;
@@ -1054,6 +1058,8 @@ static bool skip_constructed(struct dec *d, uint8_t n, unsigned depth)
 static bool app_datum(struct dec *d, const struct tag *t, struct bacnet_value *v)
 {
 	struct cursor c = cur_make(t->val, t->len);
+	if (t->num > 12) /* 13-15 reserved */
+		return dec_fail(d, BACNET_EV_MALFORMED_SERVICE);
 	v->tag = t->num;
 	switch (t->num) {
 	case 0: return t->len == 0 || dec_fail(d, BACNET_EV_MALFORMED_SERVICE);
@@ -1099,7 +1105,7 @@ static bool app_datum(struct dec *d, const struct tag *t, struct bacnet_value *v
 			return dec_fail(d, BACNET_EV_MALFORMED_SERVICE);
 		v->u = cur_be32(&c);
 		return true;
-	default: /* 13-15 reserved */
+	default:
 		return dec_fail(d, BACNET_EV_MALFORMED_SERVICE);
 	}
 }
@@ -2234,7 +2240,8 @@ static void log_value(struct jb *jb, const struct bacnet_value *v)
 		jb_set_ascii(jb, "value_type", "constructed");
 		return;
 	}
-	jb_set_ascii(jb, "value_type", app_tags[v->tag]);
+	const char *tn = tname(app_tags, N_OF(app_tags), v->tag);
+	jb_set_ascii(jb, "value_type", tn ? tn : "unknown");
 	switch (v->tag) {
 	case 0: jb_set_null(jb, "value"); break;
 	case 1: jb_set_bool(jb, "value", v->u != 0); break;

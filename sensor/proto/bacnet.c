@@ -1211,7 +1211,8 @@ static bool prop_values(struct dec *d, uint8_t close, const struct bacnet_ref *o
 	return dec_ctx(d, close, T_CLOSE, &t);
 }
 
-/* An Error (error class, error code: application ENUMERATED) into cls/code. */
+/* An Error (error class, error code: application ENUMERATED) into cls/code,
+ * which are left alone unless both decode. */
 static bool error_pair(struct dec *d, uint32_t *cls, uint32_t *code)
 {
 	uint64_t a, b;
@@ -1540,11 +1541,12 @@ static bool s_error(struct dec *d)
 {
 	struct bacnet_tx *tx = d->tx;
 	struct tag t;
-	tx->has_error = true;
 	if (!dec_next(d, 0, T_OPEN))
-		return error_pair(d, &tx->error_class, &tx->error_code);
-	if (!dec_ctx(d, 0, T_OPEN, &t) || !error_pair(d, &tx->error_class, &tx->error_code) ||
-	    !dec_ctx(d, 0, T_CLOSE, &t))
+		return (tx->has_error = error_pair(d, &tx->error_class, &tx->error_code));
+	if (!dec_ctx(d, 0, T_OPEN, &t) || !error_pair(d, &tx->error_class, &tx->error_code))
+		return false;
+	tx->has_error = true;
+	if (!dec_ctx(d, 0, T_CLOSE, &t))
 		return false;
 	while (!dec_end(d)) { /* the rest: tagged data, checked and skipped */
 		if (!tag_read(&d->c, &t))
@@ -1557,9 +1559,9 @@ static bool s_error(struct dec *d)
 	return true;
 }
 
-/* Decodes the parameters of the service of tx (request or ACK) from c.
- * Returns whether the service is one we decode. */
-static bool decode_params(struct app_ctx *ctx, struct bacnet_tx *tx, struct cursor *c,
+/* Decodes the parameters of the service of tx (request or ACK) from c, when
+ * it is one of the services decoded; the others are left alone. */
+static void decode_params(struct app_ctx *ctx, struct bacnet_tx *tx, struct cursor *c,
 			  bool partial)
 {
 	struct dec d = { .c = *c, .ctx = ctx, .tx = tx, .partial = partial };
@@ -1575,7 +1577,7 @@ static bool decode_params(struct app_ctx *ctx, struct bacnet_tx *tx, struct curs
 		case SU_UNCONFIRMED_COV_NOTIFICATION: ok = s_cov_notification(&d); break;
 		case SU_TIME_SYNCHRONIZATION:
 		case SU_UTC_TIME_SYNCHRONIZATION: ok = s_time_sync(&d); break;
-		default: return false;
+		default: return;
 		}
 		break;
 	case BACNET_PDU_CONFIRMED_REQUEST:
@@ -1591,7 +1593,7 @@ static bool decode_params(struct app_ctx *ctx, struct bacnet_tx *tx, struct curs
 		case SC_ATOMIC_WRITE_FILE: ok = s_atomic_write_file(&d, false); break;
 		case SC_CREATE_OBJECT: ok = s_create_object(&d); break;
 		case SC_DELETE_OBJECT: ok = app_objid(&d, new_ref(&d)); break;
-		default: return false;
+		default: return;
 		}
 		break;
 	case BACNET_PDU_COMPLEX_ACK:
@@ -1601,18 +1603,17 @@ static bool decode_params(struct app_ctx *ctx, struct bacnet_tx *tx, struct curs
 		case SC_ATOMIC_READ_FILE: ok = s_atomic_read_file(&d, true); break;
 		case SC_ATOMIC_WRITE_FILE: ok = s_atomic_write_file(&d, true); break;
 		case SC_CREATE_OBJECT: ok = app_objid(&d, new_ref(&d)); break;
-		default: return false;
+		default: return;
 		}
 		break;
 	case BACNET_PDU_ERROR:
 		ok = s_error(&d);
 		break;
 	default:
-		return false;
+		return;
 	}
 	if (ok && !dec_end(&d))
 		dec_fail(&d, BACNET_EV_MALFORMED_SERVICE); /* trailing bytes */
-	return true;
 }
 
 /* ---- transactions and segments (clause 5.4) ------------------------------------------ */
@@ -1881,7 +1882,7 @@ static void parse_apdu(struct bn_state *s, struct app_ctx *ctx, uint8_t dir, str
 	if (!service_known(tx->pdu_type, tx->service) && tx->pdu_type != BACNET_PDU_ERROR)
 		return;
 	tx->params_partial = tx->seg;
-	tx->params_decoded = decode_params(ctx, tx, c, tx->seg);
+	decode_params(ctx, tx, c, tx->seg);
 }
 
 /* ---- NPDU (clause 6) ---------------------------------------------------------------- */
@@ -2448,7 +2449,7 @@ static void log_apdu(const struct bacnet_tx *tx, struct jb *jb)
 			  rej ? tname(reject_reasons, N_OF(reject_reasons), tx->reason)
 			      : tname(abort_reasons, N_OF(abort_reasons), tx->reason));
 	}
-	if (tx->has_error && tx->params_decoded) {
+	if (tx->has_error) {
 		log_named(jb, "error_class", "error_class_name", tx->error_class,
 			  tname(error_classes, N_OF(error_classes), tx->error_class));
 		log_named(jb, "error_code", "error_code_name", tx->error_code,
@@ -2702,7 +2703,7 @@ static bool prio_match(const void *d, const struct app_tx *t)
 static bool eclass_match(const void *d, const struct app_tx *t)
 {
 	const struct bacnet_tx *tx = KW_TX(t);
-	if (tx->has_error && tx->params_decoded && du_match(KW_M(d), tx->error_class))
+	if (tx->has_error && du_match(KW_M(d), tx->error_class))
 		return true;
 	for (unsigned i = 0; i < tx->n_refs; i++)
 		if (tx->refs[i].has_error && du_match(KW_M(d), tx->refs[i].error_class))
@@ -2713,7 +2714,7 @@ static bool eclass_match(const void *d, const struct app_tx *t)
 static bool ecode_match(const void *d, const struct app_tx *t)
 {
 	const struct bacnet_tx *tx = KW_TX(t);
-	if (tx->has_error && tx->params_decoded && du_match(KW_M(d), tx->error_code))
+	if (tx->has_error && du_match(KW_M(d), tx->error_code))
 		return true;
 	for (unsigned i = 0; i < tx->n_refs; i++)
 		if (tx->refs[i].has_error && du_match(KW_M(d), tx->refs[i].error_code))

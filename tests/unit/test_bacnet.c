@@ -324,6 +324,12 @@ static void test_errors(void **s)
 	assert_true(t.resp[5]);
 	assert_false(t.resp[7]);
 	AT_EVENTS(&t);
+	/* an Error cut after its class: no error logged, an event */
+	uni(&t, 0, true, "00 05 05 0c 0c 00000001 19 55");
+	uni(&t, 1, false, "50 05 0c 91 01");
+	AT_EVENTS(&t, "bacnet.malformed_service");
+	AT_LACKS(&t, 9, "error_class");
+	AT_HAS(&t, 9, "\"request_seen\":true");
 	at_fini(&t);
 }
 

@@ -132,7 +132,6 @@ struct bacnet_tx {
 	uint32_t error_class, error_code;
 	uint8_t reason;           /* Reject/Abort reason */
 	uint16_t apdu_len;
-	bool params_decoded;      /* service parameters were decoded */
 	bool params_partial;      /* first segment: decoded as far as it goes */
 
 	/* ---- service parameters (clause 21) ---- */

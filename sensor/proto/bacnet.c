@@ -2383,7 +2383,7 @@ static void log_npdu(const struct bacnet_tx *tx, struct jb *jb)
 			jb_open_array(jb, "networks");
 			for (unsigned i = 0; i < tx->n_nl_nets && i < BACNET_MAX_LIST; i++) {
 				struct cursor e = cur_sub(&c, tx->nl_net_stride);
-				if (cur_left(&c) == 0 && !cur_ok(&e)) /* last entry shorter than stride */
+				if (!cur_ok(&e))
 					break;
 				jb_set_uint(jb, NULL, cur_be16(&e));
 			}

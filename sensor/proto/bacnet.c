@@ -802,9 +802,9 @@ static int b_probe(const uint8_t *buf, size_t len, uint8_t dir)
 	}
 }
 
-/* BACnet/IP runs over UDP only: a datagram is one PDU. A BVLC length that is not the datagram's is an
- * event, and the datagram is parsed as far as it goes, as a receiver that
- * trusts the UDP length (and tshark) would. */
+/* BACnet/IP runs over UDP only: a datagram is one PDU. A BVLC length that
+ * is not the datagram's is an event, and the datagram is parsed as far as it
+ * goes, as a receiver that trusts the UDP length (and tshark) would. */
 static int b_pdu_len(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *b, size_t len,
 		     size_t *pdu_len)
 {
@@ -1714,7 +1714,8 @@ static struct pending *on_answer(struct bn_state *s, struct app_ctx *ctx, uint8_
 	return p;
 }
 
-static void on_complex_ack(struct bn_state *s, struct app_ctx *ctx, uint8_t dir, struct bacnet_tx *tx)
+static void on_complex_ack(struct bn_state *s, struct app_ctx *ctx, uint8_t dir,
+			   struct bacnet_tx *tx)
 {
 	uint8_t req_dir = (uint8_t)!dir;
 	if (!tx->seg) {
@@ -1729,7 +1730,8 @@ static void on_complex_ack(struct bn_state *s, struct app_ctx *ctx, uint8_t dir,
 	segment(ctx, p, dir, tx);
 }
 
-static void on_segment_ack(struct bn_state *s, struct app_ctx *ctx, uint8_t dir, struct bacnet_tx *tx)
+static void on_segment_ack(struct bn_state *s, struct app_ctx *ctx, uint8_t dir,
+			   struct bacnet_tx *tx)
 {
 	/* SRV: sent by the server (acknowledging a segmented request) */
 	uint8_t req_dir = tx->srv ? (uint8_t)!dir : dir;
@@ -1750,7 +1752,8 @@ static void on_segment_ack(struct bn_state *s, struct app_ctx *ctx, uint8_t dir,
 		p->next_seq = (uint8_t)(tx->seq + 1);
 	if ((p->flags & PF_SEG_DONE) && (uint8_t)(tx->seq + 1) == p->next_seq) {
 		/* the final SegmentACK: a ComplexACK transfer ends the transaction */
-		p->flags = pend_seg_dir(p) != pend_req_dir(p) ? 0 : (uint8_t)(p->flags & ~PF_SEG_DONE);
+		bool response = pend_seg_dir(p) != pend_req_dir(p);
+		p->flags = response ? 0 : (uint8_t)(p->flags & ~PF_SEG_DONE);
 	}
 }
 
@@ -2078,10 +2081,10 @@ static int b_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 	}
 	if (bad)
 		ev(ctx, BACNET_EV_MALFORMED_BVLC);
-	bool resp = tx->pdu_type == BACNET_PDU_SIMPLE_ACK || tx->pdu_type == BACNET_PDU_COMPLEX_ACK ||
-		    tx->pdu_type == BACNET_PDU_ERROR || tx->pdu_type == BACNET_PDU_REJECT ||
-		    ((tx->pdu_type == BACNET_PDU_ABORT || tx->pdu_type == BACNET_PDU_SEGMENT_ACK) &&
-		     tx->srv);
+	uint8_t ty = tx->pdu_type;
+	bool resp = ty == BACNET_PDU_SIMPLE_ACK || ty == BACNET_PDU_COMPLEX_ACK ||
+		    ty == BACNET_PDU_ERROR || ty == BACNET_PDU_REJECT ||
+		    ((ty == BACNET_PDU_ABORT || ty == BACNET_PDU_SEGMENT_ACK) && tx->srv);
 	struct app_tx t = { &proto_bacnet, dir, tx->has_apdu && resp, tx };
 	app_emit_tx(ctx, &t);
 	return 0;
@@ -2379,7 +2382,8 @@ static void log_npdu(const struct bacnet_tx *tx, struct jb *jb)
 			log_named(jb, "reject_reason", "reject_reason_name", tx->nl_reason,
 				  tname(nl_reject_reasons, N_OF(nl_reject_reasons), tx->nl_reason));
 		if (tx->n_nl_nets) {
-			struct cursor c = cur_make(tx->nl_nets, (size_t)tx->n_nl_nets * tx->nl_net_stride);
+			size_t n = (size_t)tx->n_nl_nets * tx->nl_net_stride;
+			struct cursor c = cur_make(tx->nl_nets, n);
 			jb_open_array(jb, "networks");
 			for (unsigned i = 0; i < tx->n_nl_nets && i < BACNET_MAX_LIST; i++) {
 				struct cursor e = cur_sub(&c, tx->nl_net_stride);
@@ -2402,7 +2406,8 @@ static void log_apdu(const struct bacnet_tx *tx, struct jb *jb)
 		jb_close(jb);
 		return;
 	}
-	log_named(jb, "type", "type_name", tx->pdu_type, tname(pdu_types, N_OF(pdu_types), tx->pdu_type));
+	log_named(jb, "type", "type_name", tx->pdu_type,
+		  tname(pdu_types, N_OF(pdu_types), tx->pdu_type));
 	switch (tx->pdu_type) {
 	case BACNET_PDU_CONFIRMED_REQUEST:
 		jb_set_bool(jb, "segmented", tx->seg);
@@ -2655,7 +2660,8 @@ static bool bvlc_match(const void *d, const struct app_tx *t)
 
 static bool pdu_match(const void *d, const struct app_tx *t)
 {
-	return KW_TX(t)->has_apdu && KW_TX(t)->apdu_complete && du_match(KW_M(d), KW_TX(t)->pdu_type);
+	const struct bacnet_tx *tx = KW_TX(t);
+	return tx->has_apdu && tx->apdu_complete && du_match(KW_M(d), tx->pdu_type);
 }
 
 static bool invoke_match(const void *d, const struct app_tx *t)

@@ -38,7 +38,8 @@
  * Not parsed: the other FrameIDs of 0x8892 are PROFINET but not DCP (RT
  * class 1/2/3 cyclic data, alarms 0xFC01/0xFE01, PTCP time sync, fragments,
  * reserved ranges): they are counted per class in the state (cyclic data
- * comes thousands of times a second), with no transaction and no event.
+ * comes thousands of times a second), with no transaction and no event;
+ * the stats record shows the counts (app_layer.pn_dcp).
  *
  * Tables (one state per worker, fixed size, packet time):
  *   requests  PENDING Get/Set/Identify requests by (Xid, requester MAC,
@@ -811,6 +812,26 @@ static int p_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 	return 0;
 }
 
+/* the per-worker counters in the stats record (app_layer.pn_dcp) */
+static const char *const stats_names[] = {
+	"dcp", "rt_class1", "rt_class2", "rt_class3", "alarm", "ptcp", "fragment", "reserved",
+	"requests_evicted", "stations_evicted",
+};
+
+static void p_stats(const void *state, uint64_t *vals, size_t n)
+{
+	_Static_assert(sizeof(stats_names) / sizeof(stats_names[0]) == PN_CLASS__COUNT + 2,
+		       "a name per counter");
+	const struct pn_state *s = state;
+	uint64_t v[sizeof(stats_names) / sizeof(stats_names[0])];
+	for (int c = 0; c < PN_CLASS__COUNT; c++)
+		v[c] = s->frames[c];
+	v[PN_CLASS__COUNT] = s->pend_evicted;
+	v[PN_CLASS__COUNT + 1] = s->station_evicted;
+	for (size_t i = 0; i < n && i < sizeof(v) / sizeof(v[0]); i++)
+		vals[i] = v[i];
+}
+
 static void *p_new(const struct app_flow_info *fi)
 {
 	(void)fi;
@@ -1411,4 +1432,7 @@ const struct proto_parser proto_pn_dcp = {
 	.keywords = kws,
 	.n_keywords = sizeof(kws) / sizeof(kws[0]),
 	.tx_function = p_tx_function,
+	.stats_names = stats_names,
+	.n_stats = sizeof(stats_names) / sizeof(stats_names[0]),
+	.stats = p_stats,
 };

@@ -328,6 +328,21 @@ static void test_frame_classes(void **s)
 	AT_EVENTS(&t);
 	for (int c = 0; c < PN_CLASS__COUNT; c++)
 		assert_int_equal(st(&t)->frames[c], want[c]);
+	/* what the stats record shows, by name */
+	uint64_t v[16];
+	memset(v, 0xff, sizeof(v));
+	assert_int_equal(proto_pn_dcp.n_stats, PN_CLASS__COUNT + 2);
+	proto_pn_dcp.stats(t.state, v, proto_pn_dcp.n_stats);
+	assert_string_equal(proto_pn_dcp.stats_names[PN_CLASS_RT1], "rt_class1");
+	assert_int_equal(v[PN_CLASS_RT1], 2);
+	assert_string_equal(proto_pn_dcp.stats_names[PN_CLASS_ALARM], "alarm");
+	assert_int_equal(v[PN_CLASS_ALARM], 2);
+	assert_string_equal(proto_pn_dcp.stats_names[PN_CLASS__COUNT], "requests_evicted");
+	assert_int_equal(v[PN_CLASS__COUNT], 0);
+	assert_true(v[PN_CLASS__COUNT + 2] == UINT64_MAX); /* no more than n */
+	proto_pn_dcp.stats(t.state, v, 1);
+	assert_int_equal(v[0], 0);
+	assert_true(v[1] == 2);
 	assert_int_equal(frame_class(0xfefc), PN_CLASS_DCP);
 	assert_int_equal(frame_class(0xfeff), PN_CLASS_DCP);
 	at_fini(&t);

@@ -57,7 +57,8 @@
  *   is counted).
  * Conflicts are judged within the stations table: ip_conflict when an IPv4
  * address (not 0.0.0.0) is set for, or reported by, a MAC while another MAC
- * seen within FRESH has it; set_name_in_use when a Set gives a device a
+ * seen within FRESH has it (or when the device itself reports a conflict
+ * in its BlockInfo); set_name_in_use when a Set gives a device a
  * name another device answered with within FRESH (masquerading). A device
  * that was replaced (new MAC, same name and address) looks the same for an
  * hour; that is the price of catching the spoof.
@@ -85,7 +86,8 @@
  *   duplicate_station_name     two MACs answered one Identify with the same name
  *   set_name_in_use            a Set of a name another device answered with
  *   ip_conflict                an IPv4 address set for, or reported by, a MAC
- *                              while another MAC has it
+ *                              while another MAC has it, or a device reporting
+ *                              an address conflict itself (BlockInfo bit 0x80)
  *   table_full                 a live request or station entry was evicted
  */
 #include <ctype.h>
@@ -323,6 +325,13 @@ struct pn_state {
 	bool full_ev_sent;
 };
 
+/* a response (success or not supported); an unknown type is neither */
+static bool is_response(const struct pn_dcp_tx *tx)
+{
+	return tx->service_type == PN_DCP_RESPONSE_SUCCESS ||
+	       tx->service_type == PN_DCP_RESPONSE_NOT_SUPPORTED;
+}
+
 static void ev(struct app_ctx *ctx, uint16_t e)
 {
 	app_emit_event(ctx, &proto_pn_dcp, e);
@@ -497,7 +506,7 @@ static bool name_valid(const uint8_t *v, size_t n)
 /* What precedes the value of a block of option opt in this PDU. */
 static uint8_t block_kind(const struct pn_dcp_tx *tx, uint8_t opt)
 {
-	bool resp = tx->service_type != PN_DCP_REQUEST;
+	bool resp = is_response(tx);
 	if (tx->service_id == PN_DCP_SET && !resp)
 		return PN_DCP_BK_QUALIFIER;
 	if (opt == PN_DCP_OPT_CONTROL)
@@ -617,11 +626,21 @@ static void check_ip(struct pn_state *s, struct app_ctx *ctx, struct pn_dcp_tx *
 		     const uint8_t *mac, uint32_t ip, uint64_t now)
 {
 	const struct station *o = ip ? station_by_ip(s, ip, mac, now) : NULL;
-	if (!o)
+	if (o) {
+		tx->has_ip_owner = true;
+		memcpy(tx->ip_owner, o->mac, 6);
+		ev(ctx, PN_DCP_EV_IP_CONFLICT);
 		return;
-	tx->has_ip_owner = true;
-	memcpy(tx->ip_owner, o->mac, 6);
-	ev(ctx, PN_DCP_EV_IP_CONFLICT);
+	}
+	/* the device says so itself: BlockInfo "address conflict detected" */
+	for (unsigned i = 0; i < tx->n_blocks; i++) {
+		const struct pn_dcp_block *b = &tx->blocks[i];
+		if (b->option == PN_DCP_OPT_IP && (b->suboption == 2 || b->suboption == 3) &&
+		    b->kind == PN_DCP_BK_INFO && b->has_info && (b->info & 0x80)) {
+			ev(ctx, PN_DCP_EV_IP_CONFLICT);
+			return;
+		}
+	}
 }
 
 /* A device speaks for itself: Identify or Get response, Hello. */
@@ -697,7 +716,7 @@ static void set_request(struct pn_state *s, struct app_ctx *ctx, struct pn_dcp_t
 static void track(struct pn_state *s, struct app_ctx *ctx, struct pn_dcp_tx *tx)
 {
 	uint64_t now = app_ctx_flow(ctx)->ts;
-	bool resp = tx->service_type != PN_DCP_REQUEST;
+	bool resp = is_response(tx);
 	if (!resp) {
 		switch (tx->service_id) {
 		case PN_DCP_IDENTIFY:
@@ -807,7 +826,7 @@ static int p_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 		parse_blocks(ctx, &d, tx);
 		track(s, ctx, tx);
 	}
-	struct app_tx t = { &proto_pn_dcp, dir, tx->service_type != PN_DCP_REQUEST, tx };
+	struct app_tx t = { &proto_pn_dcp, dir, is_response(tx), tx };
 	app_emit_tx(ctx, &t);
 	return 0;
 }
@@ -1013,7 +1032,7 @@ static void log_block(const struct pn_dcp_block *b, struct jb *jb)
 static void p_log(const struct app_tx *t, struct jb *jb)
 {
 	const struct pn_dcp_tx *tx = t->data;
-	bool resp = tx->service_type != PN_DCP_REQUEST;
+	bool resp = is_response(tx);
 	jb_set_uint(jb, "frame_id", tx->frame_id);
 	jb_set_uint(jb, "service_id", tx->service_id);
 	jb_set_ascii(jb, "service", service_name(tx->service_id));
@@ -1386,7 +1405,7 @@ static bool requester_match(const void *d, const struct app_tx *t)
 {
 	const struct rkw *k = d;
 	const struct pn_dcp_tx *tx = t->data;
-	const uint8_t *m = tx->service_type != PN_DCP_REQUEST ? tx->dst : tx->src;
+	const uint8_t *m = is_response(tx) ? tx->dst : tx->src;
 	bool in = false;
 	for (unsigned i = 0; i < k->n && !in; i++)
 		in = mac_eq(k->mac[i], m);

@@ -390,15 +390,15 @@ static void attacks(struct gen *g)
 	static const uint8_t r_busy[1][3] = { { 5, 5, 6 } };
 	set_response(g, DRIVE, ATK, 0x0badd004, r_busy, 1);
 	cyclic(g, 5);
-	/* a Hello flood: 25 in a second and a quarter */
-	for (uint32_t i = 0; i < 25; i++) {
+	/* a Hello flood: 60 in 1.2 s (a plant powering up sends one per device) */
+	for (uint32_t i = 0; i < 60; i++) {
 		char name[16] = "rogue-00";
 		name[6] = (char)('0' + i / 10);
 		name[7] = (char)('0' + i % 10);
 		dcp_start(0xfefc, 6, 0, 0x0bade000 + i, 0);
 		dcp_str(2, 2, 0, name);
 		send(g, ATK, MC_HELLO, 0);
-		gen_tick(g, 50000);
+		gen_tick(g, 20000);
 	}
 	cyclic(g, 5);
 }

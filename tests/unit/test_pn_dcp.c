@@ -397,6 +397,8 @@ static void test_malformed(void **s)
 	AT_HAS(&t, 0, "\"service_id\":9,\"service\":\"unknown\"");
 	AT_LACKS(&t, 0, "blocks");
 	AT_HAS(&t, 1, "\"service_type\":2,\"service_type_name\":\"unknown\"");
+	AT_HAS(&t, 1, "\"requester\":\"00:1b:1b:00:00:05\"}"); /* neither request nor response */
+	assert_false(t.resp[1]);
 	assert_int_equal(t.fn[0], 9);
 	/* unknown_option: option 4 (reserved), IP suboption 9, all selector
 	 * with suboption 1; manufacturer options (0x80-0xfe) are fine */
@@ -535,6 +537,14 @@ static void test_duplicate_and_masquerade(void **s)
 	set_ip_name(&t, EVIL, DEV2, 0x108, "plc-1", ip1, 61);
 	AT_EVENTS(&t, "pn_dcp.set_name_in_use", "pn_dcp.ip_conflict");
 	AT_HAS(&t, 0, "\"name_in_use_by\":\"00:0e:8c:00:00:11\",\"ip_in_use_by\":\"00:0e:8c:00:00:11\"");
+	/* a device reporting an address conflict itself (BlockInfo 0x81: IP set,
+	 * conflict detected) */
+	at_clear(&t);
+	frame(&t, DEV2, ENG, 62,
+	      "feff 05 01 00000123 0000 0012 0102000e 0081 0a000a0c ffffff00 0a000001");
+	AT_EVENTS(&t, "pn_dcp.response_without_request", "pn_dcp.ip_conflict");
+	AT_HAS(&t, 0, "\"ip_state\":\"set\",\"ip_conflict_detected\":true");
+	AT_LACKS(&t, 0, "ip_in_use_by");
 	/* an hour later the old entries are no longer compared */
 	at_clear(&t);
 	ident_all(&t, ENG, 0x109, 61 + 3601);

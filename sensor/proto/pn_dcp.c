@@ -366,12 +366,13 @@ static void table_full(struct pn_state *s, struct app_ctx *ctx, uint64_t now)
 	ev(ctx, PN_DCP_EV_TABLE_FULL);
 }
 
-/* FNV-1a; 0 is kept for "no name" */
+/* FNV-1a of n value bytes; 0 is kept for "no name" */
 static uint64_t name_hash(const uint8_t *p, size_t n)
 {
+	struct cursor c = cur_make(p, n);
 	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
+	while (cur_left(&c)) {
+		h ^= cur_u8(&c);
 		h *= 0x100000001b3ull;
 	}
 	return h ? h : 1;
@@ -496,10 +497,12 @@ static bool name_valid(const uint8_t *v, size_t n)
 {
 	if (n > NAME_MAX)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
-		      v[i] == '-' || v[i] == '.'))
+	struct cursor c = cur_make(v, n);
+	while (cur_left(&c)) {
+		uint8_t ch = cur_u8(&c);
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.'))
 			return false;
+	}
 	return true;
 }
 

@@ -1075,6 +1075,22 @@ static int p_tx_function(const struct app_tx *t)
 
 /* ---- keywords ------------------------------------------------------------------- */
 
+/*
+ *   pn_dcp.service        get set identify hello, or numbers with Suricata's
+ *                         integer operators; indexes rules (tx_function)
+ *   pn_dcp.service_type   request success not_supported (0 1 5)
+ *   pn_dcp.option         see option_setup
+ *   pn_dcp.xid            the transaction id (integer operators)
+ *   pn_dcp.vendor_id      of a device id block (2/3)
+ *   pn_dcp.device_id      of a device id block (2/3)
+ *   pn_dcp.block_error    of a control response block (ok, option_unsupported,
+ *                         suboption_unsupported, suboption_not_set,
+ *                         resource_error, set_not_possible, in_operation)
+ *   pn_dcp.requester      [!]MAC[,MAC...]: who asked (a response's destination)
+ *   pn_dcp.name_of_station  sticky buffer: the first name of station block
+ * Block keywords look at the first PN_DCP_MAX_BLOCKS blocks of a PDU.
+ */
+
 struct ukw {
 	struct du_match m;
 };

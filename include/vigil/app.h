@@ -135,6 +135,16 @@ struct proto_parser {
 	 * the tx carries several (a CIP Multiple Service Packet): then every
 	 * rule pinned to a function is a candidate. May be NULL. */
 	int (*tx_function)(const struct app_tx *tx);
+
+	/* APP_L2 parsers, optional: counters kept in the per-worker state
+	 * (frames of the EtherType that make no transaction, table
+	 * evictions...). stats() copies the first n of its n_stats values,
+	 * named by stats_names; the stats record sums them over the workers
+	 * that have a state into app_layer.<name>.<stats_names[i]>. It is read
+	 * while the worker runs, like the record's other counters. */
+	const char *const *stats_names;
+	uint16_t n_stats;
+	void (*stats)(const void *state, uint64_t *vals, size_t n);
 };
 
 /* Implemented by the core, called by parsers from pdu_len/parse_pdu. */

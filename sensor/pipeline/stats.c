@@ -190,6 +190,31 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 		if (app_parsers[p])
 			jb_set_uint(jb, app_parsers[p]->name, per[p].events);
 	jb_close(jb);
+	/* counters of the layer-2 parsers that saw frames (see app.h) */
+	for (size_t p = 0; p < app_n_parsers && p < APP_MAX_PROTOS; p++) {
+		const struct proto_parser *pp = app_parsers[p];
+		if (!pp || !pp->stats || !pp->n_stats || !pp->stats_names)
+			continue;
+		uint64_t sum[32] = { 0 }, v[32];
+		size_t n = pp->n_stats < 32 ? pp->n_stats : 32;
+		bool any = false;
+		for (int i = 0; i < in->n_workers; i++) {
+			const void *st = in->workers[i]->al.l2_state[p];
+			if (!st)
+				continue;
+			any = true;
+			memset(v, 0, sizeof(v));
+			pp->stats(st, v, n);
+			for (size_t k = 0; k < n; k++)
+				sum[k] += v[k];
+		}
+		if (!any)
+			continue;
+		jb_open_object(jb, pp->name);
+		for (size_t k = 0; k < n; k++)
+			jb_set_uint(jb, pp->stats_names[k], sum[k]);
+		jb_close(jb);
+	}
 	jb_set_uint(jb, "resyncs", frame.resyncs);
 	jb_set_uint(jb, "pdu_too_large", frame.too_large);
 	jb_set_uint(jb, "gaps", frame.gaps);

@@ -76,6 +76,8 @@ static const char *fz_kw_arg(const char *name)
 		return "i";
 	if (strcmp(name, "cip_service") == 0)
 		return "14,1,7";
+	if (strcmp(name, "pn_dcp.requester") == 0)
+		return "02:00:00:00:00:01";
 	return "1";
 }
 

@@ -90,10 +90,10 @@ extern const struct proto_parser proto_mqtt;
 #define MQTT_USER_KEY 64        /* bytes of a user property's name as a key */
 
 #define MQTT_PEND 16  /* requests awaiting their answer */
-#define MEMOS 3       /* copies of the most recent requests */
-#define MEMO_BYTES 40
-#define MEMO_TOPIC 32 /* of a copied PUBLISH's MEMO_BYTES: the topic first */
-#define CONN_BYTES 96 /* copy of the CONNECT for its CONNACK's record */
+#define MEMOS 2       /* copies of the most recent requests */
+#define MEMO_BYTES 64
+#define MEMO_TOPIC 48 /* of a copied PUBLISH's MEMO_BYTES: the topic first */
+#define CONN_BYTES 80 /* copy of the CONNECT for its CONNACK's record */
 
 static const char *const events[MQTT_EV__COUNT] = {
 	[MQTT_EV_MISSING_CONNECT] = "mqtt.missing_connect",
@@ -848,7 +848,10 @@ static void rd_body(struct rd *r)
 
 /* One whole, valid packet at c for the probe of a connection picked up
  * after its CONNECT (read as 3.1.1): 1 valid (*rich: it has content beyond
- * a bare header), 0 the bytes end first, -1 not MQTT. Consumes it. */
+ * a bare header; consumed), 0 the bytes end first with what there is of it
+ * consistent, -1 not MQTT. What is there is checked before waiting for the
+ * rest: text fails at its topic length (two printable bytes are more than
+ * a printable remaining length). */
 static int probe_one(struct cursor *c, bool *rich)
 {
 	int b0 = cur_peek_u8(c, 0);
@@ -869,62 +872,98 @@ static int probe_one(struct cursor *c, bool *rich)
 		return -1;
 	if (rl > 4096 && type != MQTT_PUBLISH)
 		return -1;
-	if (cur_left(&h) < rl)
-		return 0;
-	struct cursor p = cur_sub(&h, rl);
-	*c = h;
+	bool whole = cur_left(&h) >= rl;
+	struct cursor p = cur_make(h.p, whole ? rl : cur_left(&h));
+	int more = whole ? -1 : 0; /* what running out of bytes means */
 	*rich = rl > 2;
 	switch (type) {
 	case MQTT_CONNACK: {
-		uint8_t af = cur_u8(&p), rc = cur_u8(&p);
-		return af <= 1 && rc <= 5 ? 1 : -1;
+		int af = cur_peek_u8(&p, 0), rc = cur_peek_u8(&p, 1);
+		if (af > 1 || rc > 5)
+			return -1;
+		break;
 	}
 	case MQTT_PUBLISH: {
-		uint16_t tl = cur_be16(&p);
-		struct mqtt_str t = { cur_ptr(&p, tl), tl };
-		if (!cur_ok(&p) || tl == 0 || !utf8_ok(t) || has_byte(t, '#') || has_byte(t, '+'))
+		int32_t tl = cur_peek_be16(&p, 0);
+		if (tl < 0)
+			return more;
+		if (tl == 0 || (uint32_t)tl + 2 + ((flags & 6) ? 2 : 0) > rl)
 			return -1;
+		cur_skip(&p, 2);
 		/* printable topics: the binary protocols probed after MQTT are not */
+		size_t have = cur_left(&p) < (size_t)tl ? cur_left(&p) : (size_t)tl;
+		struct mqtt_str t = { cur_ptr(&p, have), (uint16_t)have };
 		struct cursor tc = cur_make(t.p, t.len);
-		while (cur_left(&tc))
-			if (cur_u8(&tc) < 0x20)
+		while (cur_left(&tc)) {
+			uint8_t x = cur_u8(&tc);
+			if (x < 0x20 || x == '#' || x == '+')
 				return -1;
-		if ((flags & 6) && cur_be16(&p) == 0)
+		}
+		if (have < (size_t)tl)
+			return more;
+		if (!utf8_ok(t))
 			return -1;
+		if (flags & 6) {
+			int32_t id = cur_peek_be16(&p, 0);
+			if (id == 0)
+				return -1;
+		}
 		*rich = true;
-		return cur_ok(&p) ? 1 : -1;
+		break;
 	}
 	case MQTT_SUBSCRIBE: case MQTT_UNSUBSCRIBE: case MQTT_SUBACK: {
-		if (cur_be16(&p) == 0)
+		int32_t id = cur_peek_be16(&p, 0);
+		if (id == 0)
 			return -1;
-		unsigned n = 0;
+		if (id < 0 || rl < 3)
+			return id < 0 ? more : -1;
+		cur_skip(&p, 2);
 		while (cur_left(&p)) {
 			if (type == MQTT_SUBACK) {
 				uint8_t code = cur_u8(&p);
 				if (code > 2 && code != 0x80)
 					return -1;
-			} else {
-				uint16_t fl = cur_be16(&p);
-				struct mqtt_str f = { cur_ptr(&p, fl), fl };
-				if (!cur_ok(&p) || !filter_ok(f) || !utf8_ok(f))
-					return -1;
-				if (type == MQTT_SUBSCRIBE && cur_u8(&p) > 2)
-					return -1;
+				continue;
 			}
-			n++;
+			int32_t fl = cur_peek_be16(&p, 0);
+			if (fl < 0)
+				return more;
+			size_t rem = rl - (size_t)(p.p - h.p); /* bytes of the packet from here */
+			if (fl == 0 || (size_t)fl + 2 + (type == MQTT_SUBSCRIBE) > rem)
+				return -1;
+			cur_skip(&p, 2);
+			struct mqtt_str f = { cur_ptr(&p, (size_t)fl), (uint16_t)fl };
+			if (!f.p)
+				return more;
+			if (!filter_ok(f) || !utf8_ok(f))
+				return -1;
+			if (type == MQTT_SUBSCRIBE) {
+				int o = cur_peek_u8(&p, 0);
+				if (o < 0)
+					return more;
+				if (o > 2)
+					return -1;
+				cur_skip(&p, 1);
+			}
 		}
-		return n && cur_ok(&p) ? 1 : -1;
+		break;
 	}
 	default:
-		return 1;
+		break;
 	}
+	if (!whole)
+		return 0;
+	cur_skip(&h, rl);
+	*c = h;
+	return 1;
 }
 
 /* A client's first bytes are a CONNECT: 10 len 00 04 "MQTT" level, or 00 06
- * "MQIsdp" level (levels 3-5, bit 7 for bridges). A connection picked up
- * later: whole valid packets, two of them at least one of which has a
- * body (a lone PUBLISH is not enough: binary protocols probed after MQTT
- * could look like one). */
+ * "MQIsdp" level (levels 3-5, bit 7 for bridges); a server's, a CONNACK. A
+ * connection picked up later (or a client that skips the CONNECT): whole
+ * valid packets, at least one with a body, and either two packets or one
+ * that ends exactly where the bytes do (text cannot pass: a printable
+ * length byte and topic length do not fit). */
 static int m_probe(const uint8_t *buf, size_t len, uint8_t dir)
 {
 	struct cursor c = cur_make(buf, len);
@@ -991,7 +1030,8 @@ static int m_probe(const uint8_t *buf, size_t len, uint8_t dir)
 			break;
 		n++;
 		any_rich |= rich;
-		if (n >= 2 && any_rich)
+		/* two packets, or one that fills the bytes exactly */
+		if (any_rich && (n >= 2 || !cur_left(&c)))
 			return APP_PROBE_YES;
 	}
 	return n >= 8 ? APP_PROBE_YES : APP_PROBE_MORE;
@@ -1394,12 +1434,13 @@ static void transact(struct mqtt_state *s, struct app_ctx *ctx, const struct mqt
 			s->connected = m->reason == 0 || !(m->has & MQTT_M_REASON);
 		s->connect_pending = 0;
 		break;
-	case MQTT_PUBLISH:
-		if ((m->flags & 6) && (m->has & MQTT_M_ID))
+	case MQTT_PUBLISH: /* QoS 1 and 2 are answered; QoS 3 and id 0 are not MQTT */
+		if (((m->flags >> 1) & 3) != 0 && ((m->flags >> 1) & 3) != 3 && (m->has & MQTT_M_ID) &&
+		    m->id)
 			pend_add(s, ctx, m, dir);
 		break;
 	case MQTT_SUBSCRIBE: case MQTT_UNSUBSCRIBE:
-		if (m->has & MQTT_M_ID)
+		if ((m->has & MQTT_M_ID) && m->id)
 			pend_add(s, ctx, m, dir);
 		break;
 	case MQTT_PUBREC:

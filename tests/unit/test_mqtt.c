@@ -809,12 +809,25 @@ static void test_probe(void **s)
 	assert_int_equal(proto_mqtt.probe(b, n, 1), APP_PROBE_NO);
 	/* a connection picked up later: two packets, one with a body */
 	n = pkt(b, 0x30, "0004 'a/b1' '7.5'");
-	assert_int_equal(proto_mqtt.probe(b, n, 0), APP_PROBE_MORE);
+	assert_int_equal(proto_mqtt.probe(b, n, 0), APP_PROBE_YES);
+	assert_int_equal(proto_mqtt.probe(b, n - 1, 0), APP_PROBE_MORE);
 	n += pkt(b + n, 0xc0, "");
 	assert_int_equal(proto_mqtt.probe(b, n, 0), APP_PROBE_YES);
+	assert_int_equal(proto_mqtt.probe(b, n - 1, 0), APP_PROBE_MORE);
 	n = at_hex(b, sizeof(b), "c0 00 c0 00");
 	assert_int_equal(proto_mqtt.probe(b, n, 0), APP_PROBE_MORE);
-	/* junk on 1883 is not MQTT */
+	/* what there is of a packet is checked before the rest comes */
+	n = pkt(b, 0x30, "0003 'a/b' 'value'");
+	assert_int_equal(proto_mqtt.probe(b, 5, 0), APP_PROBE_MORE);
+	n = pkt(b, 0x82, "0001 0006 'plant/' 01");
+	assert_int_equal(proto_mqtt.probe(b, n - 2, 0), APP_PROBE_MORE);
+	b[5] = 0x20; /* a filter longer than the packet */
+	assert_int_equal(proto_mqtt.probe(b, n - 2, 0), APP_PROBE_NO);
+	/* junk on 1883 is not MQTT: text whose first byte looks like a PUBLISH
+	 * fails at the topic length */
+	assert_int_equal(proto_mqtt.probe((const uint8_t *)"220 who are you\r\n", 17, 1),
+			 APP_PROBE_NO);
+	assert_int_equal(proto_mqtt.probe((const uint8_t *)"220 w", 5, 1), APP_PROBE_NO);
 	assert_int_equal(proto_mqtt.probe((const uint8_t *)"SSH-2.0-OpenSSH_9.2\r\n", 21, 0),
 			 APP_PROBE_NO);
 	assert_int_equal(proto_mqtt.probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16, 0),

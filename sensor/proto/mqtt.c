@@ -831,7 +831,7 @@ static void rd_body(struct rd *r)
 		}
 		if (cur_left(&r->c)) {
 			want_reason(r);
-		} else if (m->type == MQTT_AUTH) {
+		} else if (m->type == MQTT_AUTH && v == 5) {
 			m->has |= MQTT_M_REASON; /* 5.0 3.15.2.1: absent means 0x00 */
 			m->reason = 0;
 		}

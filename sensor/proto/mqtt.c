@@ -1371,8 +1371,8 @@ static void transact(struct mqtt_state *s, struct app_ctx *ctx, const struct mqt
 	int i = -1;
 	uint8_t other = (uint8_t)!dir;
 	switch (m->type) {
-	case MQTT_CONNECT:
-		if (dir == APP_TOSERVER && (m->has & MQTT_M_CONNECT)) {
+	case MQTT_CONNECT: /* kept even when cut short: its CONNACK is not "missing" */
+		if (dir == APP_TOSERVER) {
 			conn_save(s, m);
 			s->connect_pending = 1;
 		}
@@ -2067,7 +2067,7 @@ static const uint8_t *willtopic_buf(const struct app_tx *t, size_t *len)
 static const uint8_t *willmsg_buf(const struct app_tx *t, size_t *len)
 {
 	const struct mqtt_msg *m = connect_of(t, MQTT_M_WILL);
-	return m ? str_buf((struct mqtt_str){ m->will_msg.p, m->will_msg.len }, len) : NULL;
+	return m ? str_buf(m->will_msg, len) : NULL;
 }
 
 static const uint8_t *pubtopic_buf(const struct app_tx *t, size_t *len)
@@ -2085,10 +2085,12 @@ static const uint8_t *pubmsg_buf(const struct app_tx *t, size_t *len)
 	return m->msg.p;
 }
 
-/* the idx-th filter of a (UN)SUBSCRIBE */
+/* the idx-th filter of a (UN)SUBSCRIBE: the first MQTT_LOG_TOPICS, those
+ * the record lists (more raise mqtt.too_many_topics); O(idx), so a packet
+ * of many filters cannot make a rule's evaluation quadratic in its size */
 static const uint8_t *filter_at(const struct mqtt_msg *m, uint32_t idx, size_t *len)
 {
-	if (!(m->has & MQTT_M_LIST) || idx >= m->n_list)
+	if (!(m->has & MQTT_M_LIST) || idx >= m->n_list || idx >= MQTT_LOG_TOPICS)
 		return NULL;
 	struct cursor c = cur_make(m->list.p, m->list.len);
 	for (uint32_t i = 0;; i++) {

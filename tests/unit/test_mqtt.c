@@ -277,6 +277,25 @@ static void test_publish_v5(void **s)
 	at_fini(&t);
 }
 
+static char multi[8][64];
+static unsigned n_multi;
+
+/* records the instances of the mqtt.subscribe.topic multi-buffer */
+static void multi_tx(void *user, const struct app_tx *tx)
+{
+	for (uint16_t i = 0; i < proto_mqtt.n_keywords; i++) {
+		const struct app_keyword *k = &proto_mqtt.keywords[i];
+		if (strcmp(k->name, "mqtt.subscribe.topic") != 0)
+			continue;
+		size_t len;
+		const uint8_t *p;
+		for (uint32_t j = 0; (p = k->buffer_at(tx, j, &len)) != NULL; j++, n_multi++)
+			if (n_multi < 8)
+				snprintf(multi[n_multi], sizeof(multi[0]), "%.*s", (int)len, (const char *)p);
+	}
+	at_on_tx(user, tx);
+}
+
 static void test_subscribe(void **s)
 {
 	(void)s;
@@ -323,6 +342,8 @@ static void test_subscribe(void **s)
 	AT_EVENTS(&t);
 	/* more filters than are logged: 32 listed, the event says so */
 	at_clear(&t);
+	t.ctx.on_tx = multi_tx;
+	n_multi = 0;
 	char body[2048];
 	size_t o = (size_t)snprintf(body, sizeof(body), "0020 00");
 	for (int i = 0; i < 40; i++)
@@ -332,6 +353,9 @@ static void test_subscribe(void **s)
 	AT_HAS(&t, 0, "{\"topic\":\"t`\",\"qos\":0}]}}"); /* the 32nd: 'A' + 31 */
 	AT_LACKS(&t, 0, "\"ta\"");
 	AT_EVENTS(&t, "mqtt.too_many_topics");
+	/* rules inspect the filters the record lists, as many */
+	assert_int_equal(n_multi, 32);
+	assert_string_equal(multi[1], "tB");
 	at_fini(&t);
 }
 
@@ -460,6 +484,15 @@ static void test_events(void **s)
 	n = pkt(b, 0x10, "0004 'MQTT' 04 1e 003c 0002 ff41 0001 't' 0001 'm'");
 	at_feed(&t, 0, b, n);
 	AT_EVENTS(&t, "mqtt.invalid_qos_level", "mqtt.invalid_utf8");
+	at_fini(&t);
+	/* a CONNECT cut short is still the CONNECT its CONNACK answers */
+	start(&t);
+	n = pkt(b, 0x10, "0004 'MQTT'");
+	at_feed(&t, 0, b, n);
+	n = at_hex(b, sizeof(b), "20 02 00 00");
+	at_feed(&t, 1, b, n);
+	AT_EVENTS(&t, "mqtt.malformed_traffic");
+	AT_HAS(&t, 1, "{\"connect\":{\"qos\":0,\"retain\":false,\"dup\":false},\"connack\":");
 	at_fini(&t);
 	/* unintroduced: the client's first packet is not a CONNECT (once per
 	 * direction), the server talks before its CONNACK */
@@ -651,30 +684,11 @@ static void test_hostile_lengths(void **s)
 }
 
 /* keyword checks on a session with every kind of packet */
-static struct at *cb_at;
-static char multi[8][64];
-static unsigned n_multi;
-
-static void multi_tx(void *user, const struct app_tx *tx)
-{
-	for (uint16_t i = 0; i < proto_mqtt.n_keywords; i++) {
-		const struct app_keyword *k = &proto_mqtt.keywords[i];
-		if (strcmp(k->name, "mqtt.subscribe.topic") != 0)
-			continue;
-		size_t len;
-		const uint8_t *p;
-		for (uint32_t j = 0; (p = k->buffer_at(tx, j, &len)) != NULL && n_multi < 8; j++)
-			snprintf(multi[n_multi++], sizeof(multi[0]), "%.*s", (int)len, (const char *)p);
-	}
-	at_on_tx(user, tx);
-}
-
 static void test_keywords(void **s)
 {
 	(void)s;
 	struct at t;
 	start(&t);
-	cb_at = &t;
 	n_multi = 0;
 	t.ctx.on_tx = multi_tx;
 	unsigned ty = at_kw(&t, "mqtt.type", "PUBLISH");

@@ -6,6 +6,10 @@
  * MQTT 3.1.1 (OASIS 2014) and 5.0 (OASIS 2019), sections as cited. */
 #include "apptest.h"
 
+#include <unistd.h>
+
+#include "vigil/detect.h"
+#include "vigil/flow.h"
 #include "vigil/proto/mqtt.h"
 
 extern const struct proto_parser proto_mqtt;
@@ -798,6 +802,90 @@ static void test_keywords(void **s)
 	assert_null(at_kw_error(&proto_mqtt, "mqtt.type", "1-3"));
 }
 
+/* The keywords in rules, through the detection engine: a multi-buffer
+ * matches when its contents match within one filter; the password buffer;
+ * reason codes by number. */
+static struct detect_thread *rule_dt;
+static struct flow rule_flow;
+static uint32_t rule_sids[16];
+static unsigned n_rule_sids;
+
+static void rule_alert(void *user, const struct detect_alert *a)
+{
+	(void)user;
+	if (n_rule_sids < 16)
+		rule_sids[n_rule_sids++] = detect_rule_sid(a->rule);
+}
+
+static void rule_tx(void *user, const struct app_tx *tx)
+{
+	struct detect_alert_sink sink = { NULL, rule_alert };
+	detect_tx(rule_dt, NULL, &rule_flow, tx, &sink);
+	at_on_tx(user, tx);
+}
+
+static void test_rules(void **s)
+{
+	(void)s;
+	static const char rules[] =
+		"alert mqtt any any -> any any (msg:\"sys\"; mqtt.subscribe.topic; content:\"$SYS\"; startswith; sid:1;)\n"
+		"alert mqtt any any -> any any (msg:\"across\"; mqtt.subscribe.topic; content:\"a/\"; startswith; "
+		"content:\"SYS\"; sid:2;)\n"
+		"alert mqtt any any -> any any (msg:\"topic\"; mqtt.topic; content:\"plant/\"; startswith; sid:3;)\n"
+		"alert mqtt any any -> any any (msg:\"pw\"; mqtt.connect.password; content:\"hunter2\"; bsize:7; sid:4;)\n"
+		"alert mqtt any any -> any any (msg:\"refused\"; mqtt.type:CONNACK; mqtt.reason_code:4; sid:5;)\n"
+		"alert mqtt any any -> any any (msg:\"all\"; mqtt.subscribe.topic; content:\"#\"; startswith; endswith; "
+		"sid:6;)\n"
+		"alert mqtt any any -> any any (msg:\"v5 only\"; mqtt.protocol_version:5; sid:7;)\n";
+	char path[] = "/tmp/vigil-test-mqtt-rules-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, rules, sizeof(rules) - 1), (ssize_t)sizeof(rules) - 1);
+	close(fd);
+	struct detect_config cfg = { 0 };
+	struct detect_load_report rep;
+	char err[256] = "";
+	const char *paths[] = { path };
+	FILE *msgs = fopen("/dev/null", "w");
+	struct detect_engine *de = detect_engine_load(&cfg, paths, 1, msgs, &rep, err, sizeof(err));
+	fclose(msgs);
+	unlink(path);
+	assert_non_null(de);
+	assert_int_equal(rep.loaded, 7);
+	rule_dt = detect_thread_new(de);
+	assert_non_null(rule_dt);
+	memset(&rule_flow, 0, sizeof(rule_flow));
+	rule_flow.key.ip_ver = 4;
+	rule_flow.key.proto = 6;
+	memcpy(rule_flow.key.addr[0].a, (const uint8_t[]){ 10, 0, 1, 66 }, 4);
+	memcpy(rule_flow.key.addr[1].a, (const uint8_t[]){ 10, 0, 0, 80 }, 4);
+	rule_flow.key.port[0] = 50100;
+	rule_flow.key.port[1] = 1883;
+	n_rule_sids = 0;
+
+	struct at t;
+	start(&t);
+	t.ctx.on_tx = rule_tx;
+	size_t n = pkt(b, 0x10, "0004 'MQTT' 04 c2 003c 0001 'c' 0005 'admin' 0007 'hunter2'");
+	at_feed(&t, 0, b, n);
+	n = at_hex(b, sizeof(b), "20 02 00 04");
+	at_feed(&t, 1, b, n);
+	n = pkt(b, 0x82, "0001 0003 'a/b' 00 000b '$SYS/broker' 00");
+	at_feed(&t, 0, b, n);
+	n = pkt(b, 0x82, "0002 0003 'x/#' 00 0001 '#' 00");
+	at_feed(&t, 0, b, n);
+	n = pkt(b, 0x30, "0007 'plant/x' '1'");
+	at_feed(&t, 0, b, n);
+	assert_int_equal(t.n_tx, 5);
+	const uint32_t want[] = { 4, 5, 1, 6, 3 };
+	assert_int_equal(n_rule_sids, 5);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(rule_sids[i], want[i]);
+	at_fini(&t);
+	detect_thread_free(rule_dt);
+	detect_engine_free(de);
+}
+
 static void test_probe(void **s)
 {
 	(void)s;
@@ -865,7 +953,7 @@ int main(void)
 		cmocka_unit_test(test_events),           cmocka_unit_test(test_pending_cap_and_gap),
 		cmocka_unit_test(test_properties_hostile), cmocka_unit_test(test_oversized),
 		cmocka_unit_test(test_hostile_lengths),  cmocka_unit_test(test_keywords),
-		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_rules),            cmocka_unit_test(test_probe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,6 +34,18 @@
  * the MEMOS most recent requests. The password (and v5 authentication data)
  * is never copied or logged: only its presence (flags.password).
  *
+ * The EVE object is Suricata's (rust/src/mqtt/logger.rs, the "mqtt" part of
+ * etc/schema.json): its members, nesting and types. Where the two disagree
+ * the schema wins (no "properties" in acks and (UN)SUBSCRIBE, which the
+ * logger writes and the schema forbids), except for AUTH, which only the
+ * logger knows. Deliberate differences: a record per packet (the answer's
+ * record is the transaction's, Suricata writes that one only); topics[].qos
+ * is the QoS bits of the subscription options (Suricata: the whole byte);
+ * a PUBLISH message is logged up to MQTT_LOG_MSG bytes, truncated and
+ * skipped_length then count the bytes left out; binary bytes are escaped
+ * as \u00XX. Keywords look at the packet of the tx only, so that a rule
+ * alerts once per packet (Suricata: once per transaction).
+ *
  * Events (app-layer-event:mqtt.<name>), Suricata's names first:
  *   missing_connect       a CONNACK without a CONNECT waiting for it
  *   missing_publish       PUBACK/PUBREC/PUBREL/PUBCOMP of no PUBLISH seen

@@ -926,26 +926,25 @@ static bool flow_match(const struct rule *r, const struct mctx *m)
 	return true;
 }
 
+/* Instance idx of buffer b of r: the packet's payload (b 0, idx 0 only), or
+ * a sticky buffer of the tx (idx > 0 for a multi-buffer only). */
 static const uint8_t *rule_buffer(const struct rule *r, uint8_t b, const struct mctx *m,
-				  size_t *len)
+				  uint32_t idx, size_t *len)
 {
 	if (b == 0) {
-		if (!m->p) {
+		if (!m->p || idx) {
 			*len = 0;
 			return NULL;
 		}
 		*len = m->p->payload_len;
 		return m->p->payload;
 	}
-	if (!m->tx || !r->bufs[b].kw->buffer) {
+	const struct app_keyword *kw = r->bufs[b].kw;
+	if (!m->tx || !kw->buffer || m->tx->proto != app_parsers[r->app] || (idx && !kw->buffer_at)) {
 		*len = 0;
 		return NULL;
 	}
-	if (m->tx->proto != app_parsers[r->app]) {
-		*len = 0;
-		return NULL;
-	}
-	return r->bufs[b].kw->buffer(m->tx, len);
+	return kw->buffer_at ? kw->buffer_at(m->tx, idx, len) : kw->buffer(m->tx, len);
 }
 
 /* Anchored contents are mostly a byte or three (a function code, an
@@ -1056,11 +1055,18 @@ static bool rule_match(struct detect_thread *dt, const struct rule *r, const str
 	}
 	if (r->has_payload_sm) {
 		for (uint8_t b = 0; b < r->n_bufs; b++) {
-			size_t len;
-			const uint8_t *buf = rule_buffer(r, b, m, &len);
-			if (b > 0 && !buf)
-				return false;
-			if (!payload_match(r, b, buf, len, &dt->s))
+			/* a multi-buffer matches when one of its instances does */
+			bool ok = false;
+			for (uint32_t i = 0; !ok; i++) {
+				size_t len;
+				const uint8_t *buf = rule_buffer(r, b, m, i, &len);
+				if (b > 0 && !buf)
+					break;
+				ok = payload_match(r, b, buf, len, &dt->s);
+				if (b == 0 || !r->bufs[b].kw->buffer_at)
+					break;
+			}
+			if (!ok)
 				return false;
 		}
 	}
@@ -1184,6 +1190,11 @@ void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
 		if (!d->kw) {
 			if (p)
 				scan(dt, d, p->payload, p->payload_len);
+		} else if (d->kw->buffer_at) {
+			size_t len = 0;
+			const uint8_t *b;
+			for (uint32_t k = 0; (b = d->kw->buffer_at(tx, k, &len)) != NULL; k++)
+				scan(dt, d, b, len);
 		} else {
 			size_t len = 0;
 			const uint8_t *b = d->kw->buffer(tx, &len);

@@ -127,6 +127,13 @@ const char *app_event_name(const struct proto_parser *p, uint16_t ev)
 	return ev < p->n_events && p->events ? p->events[ev] : "unknown";
 }
 
+/* A flow whose protocol could not be identified (or not be set up). */
+static void count_failed(struct app_layer *al, const struct flow *f)
+{
+	al->failed++;
+	al->failed_udp += f->key.proto == IPPROTO_UDP;
+}
+
 static int parser_index_of(const struct proto_parser *p)
 {
 	for (size_t i = 0; i < app_n_parsers; i++)
@@ -139,8 +146,10 @@ static void ctx_on_tx(void *user, const struct app_tx *tx)
 {
 	struct app_layer *al = user;
 	int i = parser_index_of(tx->proto);
-	if (i >= 0)
+	if (i >= 0) {
 		al->per[i].txs++;
+		al->per[i].txs_udp += al->cur_udp;
+	}
 	if (al->on_tx)
 		al->on_tx(al->user, tx);
 }
@@ -160,6 +169,7 @@ static void make_ctx(struct app_layer *al, const struct flow *f, struct app_ctx 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->proto = f->app.parser;
 	ctx->fi.transport = f->key.proto == IPPROTO_UDP ? APP_UDP : APP_TCP;
+	al->cur_udp = f->key.proto == IPPROTO_UDP;
 	ctx->fi.client_port = f->key.port[0];
 	ctx->fi.server_port = f->key.port[1];
 	ctx->fi.ts = f->last_ts;
@@ -235,7 +245,7 @@ static bool detect(struct app_layer *al, struct flow *f, size_t idx)
 	if (!st) {
 		al->state_alloc_failures++;
 		f->app.status = APP_STATUS_FAILED;
-		al->failed++;
+		count_failed(al, f);
 		return false;
 	}
 	if (f->key.proto == IPPROTO_TCP) {
@@ -244,7 +254,7 @@ static bool detect(struct app_layer *al, struct flow *f, size_t idx)
 			p->state_free(st);
 			al->state_alloc_failures++;
 			f->app.status = APP_STATUS_FAILED;
-			al->failed++;
+			count_failed(al, f);
 			return false;
 		}
 		f->app.pdu = pp;
@@ -255,6 +265,7 @@ static bool detect(struct app_layer *al, struct flow *f, size_t idx)
 	f->app.state = st;
 	f->app.status = APP_STATUS_DETECTED;
 	al->per[idx].flows++;
+	al->per[idx].flows_udp += f->key.proto == IPPROTO_UDP;
 	return true;
 }
 
@@ -340,7 +351,7 @@ void app_flow_data(struct app_layer *al, struct flow *f, uint8_t dir, const uint
 		pb = calloc(1, sizeof(*pb));
 		if (!pb) {
 			f->app.status = APP_STATUS_FAILED;
-			al->failed++;
+			count_failed(al, f);
 			return;
 		}
 		pb->first_dir = dir;
@@ -361,7 +372,7 @@ void app_flow_data(struct app_layer *al, struct flow *f, uint8_t dir, const uint
 		if (++f->app.probe_tries[dir] >= 4 || (r == -2 && f->app.probe_tries[!dir] >= 1)) {
 			free_probe(f);
 			f->app.status = APP_STATUS_FAILED;
-			al->failed++;
+			count_failed(al, f);
 			return;
 		}
 		memset(pb->no[dir], 0, sizeof(pb->no[dir]));
@@ -403,7 +414,7 @@ void app_flow_data(struct app_layer *al, struct flow *f, uint8_t dir, const uint
 	    (all_no && ++f->app.probe_tries[dir] >= 2)) {
 		free_probe(f);
 		f->app.status = APP_STATUS_FAILED;
-		al->failed++;
+		count_failed(al, f);
 	}
 }
 
@@ -453,6 +464,7 @@ bool app_l2_frame(struct app_layer *al, const struct packet *p)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.proto = pp;
 	ctx.fi.transport = APP_L2;
+	al->cur_udp = false;
 	ctx.fi.ts = p->ts;
 	if (p->linktype == LINK_ETHERNET && p->caplen >= 12) {
 		ctx.fi.dst_mac = p->data;

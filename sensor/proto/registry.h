@@ -60,6 +60,8 @@ struct app_proto_counters {
 	uint64_t pdus;
 	uint64_t txs;
 	uint64_t events;
+	uint64_t flows_udp;   /* of flows and txs, those over UDP (the stats */
+	uint64_t txs_udp;     /* record names them as Suricata does: enip_udp) */
 };
 
 /* Per-worker application layer. */
@@ -69,6 +71,8 @@ struct app_layer {
 	struct app_counters frame;
 	struct app_proto_counters per[APP_MAX_PROTOS];
 	uint64_t failed;
+	uint64_t failed_udp;  /* of failed, the UDP flows */
+	bool cur_udp;         /* the flow being parsed is UDP (for txs_udp) */
 	uint64_t state_alloc_failures;
 	/* callbacks to the worker (detection + logging) */
 	void *user;

@@ -144,8 +144,18 @@ static int read_outputs(struct ydoc *d, struct ynode *root, struct vigil_config 
 			c->n_syslog++;
 		}
 	}
-	if (ynode_str(d, root, "sensor-id", &c->sensor_id) < 0)
+	/* sensor-name is Suricata's key (it writes "host" in every record when
+	 * set); sensor-id, Vigil's older spelling, is the same setting */
+	const char *sensor_name = NULL;
+	if (ynode_str(d, root, "sensor-id", &c->sensor_id) < 0 ||
+	    ynode_str(d, root, "sensor-name", &sensor_name) < 0)
 		return -1;
+	if (sensor_name && c->sensor_id && strcmp(sensor_name, c->sensor_id) != 0)
+		return ydoc_error(d, ynode_get(root, "sensor-name"), "sensor-name",
+				  "differs from sensor-id \"%s\" (the same setting: give one)",
+				  c->sensor_id);
+	if (sensor_name)
+		c->sensor_id = sensor_name;
 	for (size_t i = 0; i < c->n_syslog; i++)
 		if (c->sensor_id)
 			snprintf(c->syslog[i].sensor_id, sizeof(c->syslog[i].sensor_id), "%s", c->sensor_id);

@@ -66,7 +66,7 @@ struct vigil_config {
 	uint32_t eve_rotate_keep;
 	struct syslog_config syslog[8];
 	size_t n_syslog;
-	const char *sensor_id;
+	const char *sensor_id;        /* sensor-name (or sensor-id): "host" in records */
 	/* signing */
 	const char *signing_key;      /* resolved relative to the config file */
 	const char *signing_prev_key;

@@ -17,6 +17,7 @@
 #include "capture/afxdp.h"
 #include "capture/capture.h"
 #include "config.h"
+#include "output/eve.h"
 #include "output/outputs.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/worker.h"
@@ -816,6 +817,12 @@ int main(int argc, char **argv)
 		}
 	}
 	apply_overrides(&cfg, &o);
+	/* "host" and "in_iface" in every record, as Suricata writes them */
+	if (eve_set_sensor(cfg.sensor_id, o.iface ? o.iface : o.xdp_iface) < 0) {
+		fprintf(stderr, "vigil: sensor-name: too long to be written in records (at most 100 bytes)\n");
+		config_free(&cfg);
+		return o.check_config ? 1 : 2;
+	}
 	if (o.check_config) {
 		printf("vigil: configuration %s is valid\n", o.config ? o.config : "(defaults)");
 		config_free(&cfg);

@@ -12,6 +12,35 @@
 #include "proto/registry.h"
 #include "vigil/detect.h"
 
+/* The sensor's members, made once at start-up (eve_set_sensor) and only
+ * read afterwards: ,"in_iface":"eth1" after the flow id of every record of
+ * a live capture, and ,"host":"name" at the end of every record when the
+ * sensor has a name, where Suricata puts them. Empty: not written. */
+static char in_iface_member[640];
+static size_t in_iface_len;
+static char host_member[640]; /* 100 bytes, each escaped at worst */
+static size_t host_len;
+
+static size_t make_member(char *out, size_t cap, const char *key, const char *val)
+{
+	if (!val || !*val || strlen(val) > 100)
+		return 0;
+	int k = snprintf(out, cap, ",\"%s\":", key);
+	if (k <= 0 || (size_t)k >= cap)
+		return 0;
+	size_t n = jb_escape(out + k, cap - (size_t)k, val, strlen(val));
+	if ((size_t)k + n >= cap) /* too long: not written rather than cut */
+		return 0;
+	return (size_t)k + n;
+}
+
+int eve_set_sensor(const char *host, const char *in_iface)
+{
+	host_len = make_member(host_member, sizeof(host_member), "host", host);
+	in_iface_len = make_member(in_iface_member, sizeof(in_iface_member), "in_iface", in_iface);
+	return (host && *host && !host_len) || (in_iface && *in_iface && !in_iface_len) ? -1 : 0;
+}
+
 /* The last two seconds formatted, per thread: a record carries its packet's
  * time and often its flow's start. */
 static _Thread_local struct {
@@ -189,7 +218,9 @@ void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_ty
 	jb_open_object(jb, NULL);
 	put_ts(jb, "timestamp", p->ts);
 	if (p->flow)
-		jb_set_uint(jb, "flow_id", p->flow->id);
+		jb_set_uint(jb, "flow_id", eve_flow_id(p->flow));
+	if (in_iface_len)
+		jb_append_raw(jb, in_iface_member, in_iface_len);
 	if (!(p->flags & PKT_NO_INDEX))
 		jb_set_uint(jb, "pcap_cnt", p->pcap_cnt);
 	jb_set_ascii(jb, "event_type", event_type);
@@ -228,7 +259,9 @@ void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pc
 	jb_reset(jb);
 	jb_open_object(jb, NULL);
 	put_ts(jb, "timestamp", ts);
-	jb_set_uint(jb, "flow_id", f->id);
+	jb_set_uint(jb, "flow_id", eve_flow_id(f));
+	if (in_iface_len)
+		jb_append_raw(jb, in_iface_member, in_iface_len);
 	if (pcap_cnt)
 		jb_set_uint(jb, "pcap_cnt", pcap_cnt);
 	jb_set_ascii(jb, "event_type", event_type);
@@ -247,7 +280,40 @@ void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pc
 
 void eve_close(struct jb *jb)
 {
+	if (host_len)
+		jb_append_raw(jb, host_member, host_len);
 	jb_close(jb);
+}
+
+void eve_put_sensor_tail(struct jb *jb)
+{
+	if (host_len)
+		jb_append_raw(jb, host_member, host_len);
+}
+
+/* A flow's Community ID per thread, made on its first alert or anomaly
+ * record (a SHA-1: about 1500 instructions) and copied on the next ones.
+ * Direct-mapped by flow id, checked by flow pointer and id. */
+#define CID_SLOTS 64
+#define CID_LEN 30 /* "1:" and 28 characters of base64 */
+static _Thread_local struct cid_entry {
+	const struct flow *f;
+	uint64_t id;
+	char text[40];
+} cid_cache[CID_SLOTS];
+
+static void put_community_id(struct jb *jb, const struct flow *f)
+{
+	struct cid_entry *e = &cid_cache[f->id % CID_SLOTS];
+	if (e->f != f || e->id != f->id) {
+		flow_community_id(f, e->text, sizeof(e->text));
+		if (strlen(e->text) != CID_LEN)
+			e->text[0] = '\0';
+		e->f = f;
+		e->id = f->id;
+	}
+	if (e->text[0])
+		jb_set_asciin(jb, "community_id", e->text, CID_LEN);
 }
 
 static void put_tcp_flags(struct jb *jb, const char *key, uint8_t fl)
@@ -326,6 +392,11 @@ void eve_flow(struct jb *jb, const struct flow *f, enum flow_end_reason why,
 		jb_set_ascii(jb, "state", tcp_state_name(s->state));
 		if (s->dir[0].midstream || s->dir[1].midstream)
 			jb_set_bool(jb, "midstream", true);
+		/* Suricata's flags of a direction with a gap, and how many bytes */
+		if (s->dir[0].gap_bytes)
+			jb_set_bool(jb, "ts_gap", true);
+		if (s->dir[1].gap_bytes)
+			jb_set_bool(jb, "tc_gap", true);
 		if (s->dir[0].gap_bytes || s->dir[1].gap_bytes) {
 			jb_set_uint(jb, "gap_bytes_toserver", s->dir[0].gap_bytes);
 			jb_set_uint(jb, "gap_bytes_toclient", s->dir[1].gap_bytes);
@@ -338,6 +409,8 @@ void eve_flow(struct jb *jb, const struct flow *f, enum flow_end_reason why,
 void eve_anomaly_decode(struct jb *jb, const struct packet *p, const char *event)
 {
 	eve_open_packet(jb, p, "anomaly");
+	if (p->flow)
+		put_community_id(jb, p->flow);
 	jb_open_object(jb, "anomaly");
 	jb_set_ascii(jb, "type", "decode");
 	jb_set_str(jb, "event", event);
@@ -352,6 +425,8 @@ void eve_anomaly_stream(struct jb *jb, const struct packet *p, const struct flow
 		eve_open_packet(jb, p, "anomaly");
 	else
 		eve_open_flow(jb, f, ts, 0, "anomaly");
+	if (f || (p && p->flow))
+		put_community_id(jb, f ? f : p->flow);
 	jb_open_object(jb, "anomaly");
 	jb_set_ascii(jb, "type", "stream");
 	jb_set_str(jb, "event", event);
@@ -366,6 +441,8 @@ void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f
 		eve_open_packet(jb, p, "anomaly");
 	else
 		eve_open_flow(jb, f, f->last_ts, 0, "anomaly");
+	if (f || (p && p->flow))
+		put_community_id(jb, f ? f : p->flow);
 	if (app_proto)
 		jb_set_str(jb, "app_proto", app_proto);
 	jb_open_object(jb, "anomaly");
@@ -411,6 +488,7 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 		jb_set_ascii(jb, "event_type", "alert");
 	}
 	if (f) {
+		put_community_id(jb, f);
 		const char *ap = app_flow_proto_name(f);
 		if (ap)
 			jb_set_ascii(jb, "app_proto", ap);

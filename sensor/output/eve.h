@@ -19,6 +19,27 @@
 #include "vigil/flow.h"
 #include "vigil/packet.h"
 
+/* A flow's id as records carry it: 51 bits, as Suricata masks its own
+ * ("JavaScript and even JSON often seem to max out there"), so that every
+ * id is exact as an IEEE double and jq, Kibana or Splunk print the id the
+ * record holds. Every record that names a flow writes this. */
+#define EVE_FLOW_ID_MASK 0x7ffffffffffffull
+static inline uint64_t eve_flow_id(const struct flow *f)
+{
+	return f->id & EVE_FLOW_ID_MASK;
+}
+
+/* The sensor's identity in every record, as Suricata writes it: host (the
+ * configured sensor name; no member when there is none) at the end of each
+ * record, in_iface (the live capture interface; NULL when reading files)
+ * after the flow id. Call once before any record is built; not thread-safe
+ * with record building. -1 when a value is too long to be written (it is
+ * then left out). */
+int eve_set_sensor(const char *host, const char *in_iface);
+/* Appends ,"host":... when the sensor has a name: for records built outside
+ * this file (stats), just before their closing brace. */
+void eve_put_sensor_tail(struct jb *jb);
+
 /* "2026-01-01T00:00:00.000000+0000" (EVE_TS_LEN bytes and a NUL, always). */
 #define EVE_TS_LEN 31
 void eve_format_ts(char out[40], uint64_t ts_usec);
@@ -34,7 +55,7 @@ void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_ty
 /* Same, with the addresses of the flow (client -> server) at time ts. */
 void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pcap_cnt,
 		   const char *event_type);
-/* Closes the top-level object. */
+/* Closes the top-level object (after the host member, see eve_set_sensor). */
 void eve_close(struct jb *jb);
 
 /* Complete records. */

@@ -49,6 +49,22 @@ for cap in "${caps[@]}"; do
 	else
 		echo "  ok    $name: $(wc -l < "$TMPD/live.norm") records, same as the replay"
 	fi
+	# every record of a live capture names its interface, as Suricata's
+	# in_iface, and validates against Suricata's schema and Vigil's
+	if ! python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["event_type"] != "stats" and r.get("in_iface") != sys.argv[2]:
+        sys.exit("no in_iface %s: %s" % (sys.argv[2], l[:160]))' "$TMPD/live.json" "$IF_B"; then
+		echo "  FAIL  $name: a live record without in_iface"
+		fail=1
+	fi
+	schema_py=python3
+	[ -x /usr/bin/python3 ] && schema_py=/usr/bin/python3
+	if ! "$schema_py" tests/schema/validate.py --quiet "$TMPD/live.json"; then
+		echo "  FAIL  $name: live records do not validate against the EVE schema"
+		fail=1
+	fi
 	if ! tail -1 "$TMPD/live.json" | grep -q '"kernel_drops":[0-9]*'; then
 		echo "  FAIL  $name: no kernel counters in the final stats record"
 		fail=1

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Reduces EVE records to what a live capture and a replay of the same
 traffic must agree on: event types, endpoints, protocols, transaction and
-alert contents; not timestamps, flow ids, pcap_cnt or stats. Prints one
-sorted line per record."""
+alert contents; not timestamps, flow ids, pcap_cnt, stats or the capture
+interface (in_iface, live only). Prints one sorted line per record."""
 import json
 import sys
 
-DROP = {"timestamp", "flow_id", "pcap_cnt", "flow", "tcp", "stats", "seq", "prev", "ndpi"}
+DROP = {"timestamp", "flow_id", "pcap_cnt", "flow", "tcp", "stats", "seq", "prev", "ndpi",
+        "in_iface"}
 
 def main():
     event_types = set(sys.argv[2].split(",")) if len(sys.argv) > 2 else None

@@ -97,6 +97,13 @@ for mode in skb native; do
 		elif [ "${kept% *}" != "${kept#* }" ]; then
 			echo "  FAIL  $name ($mode): XDP kept ${kept% *} packets, user space decoded ${kept#* }"
 			fail=1
+		elif ! grep -q '"in_iface":"'"$IF_B"'"' "$TMPD/xdp.json"; then
+			echo "  FAIL  $name ($mode): no in_iface $IF_B in the records"
+			fail=1
+		elif ! "$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)" \
+			tests/schema/validate.py --quiet "$TMPD/xdp.json"; then
+			echo "  FAIL  $name ($mode): records do not validate against the EVE schema"
+			fail=1
 		elif ! cmp -s "$TMPD/x.norm" "$TMPD/r.norm"; then
 			echo "  FAIL  $name ($mode): records differ from vigil -r"
 			diff "$TMPD/r.norm" "$TMPD/x.norm" | head -6 | cut -c1-220 | sed 's/^/        /'

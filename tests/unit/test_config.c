@@ -117,6 +117,29 @@ static void test_errors(void **s)
 		     ":3: BAD-NAME: variable names use A-Z, 0-9 and _");
 	expect_error("flow: [1, 2\n", ":2: did not find expected ',' or ']' while parsing a flow sequence");
 	expect_error("- 1\n- 2\n", ":1: the configuration must be a map of settings");
+	expect_error("sensor-id: a\nsensor-name: b\n",
+		     ":2: sensor-name: differs from sensor-id \"a\" (the same setting: give one)");
+}
+
+/* sensor-name (Suricata's key) and sensor-id (Vigil's older one) are one
+ * setting: the sensor's name, "host" in records */
+static void test_sensor_name(void **s)
+{
+	(void)s;
+	struct vigil_config c;
+	char err[512];
+	assert_int_equal(load(&c, "sensor-name: plant-a-span1\n", err, sizeof(err)), 0);
+	assert_string_equal(c.sensor_id, "plant-a-span1");
+	config_free(&c);
+	assert_int_equal(load(&c, "sensor-id: plant-b\n", err, sizeof(err)), 0);
+	assert_string_equal(c.sensor_id, "plant-b");
+	config_free(&c);
+	assert_int_equal(load(&c, "sensor-id: x\nsensor-name: x\n", err, sizeof(err)), 0);
+	assert_string_equal(c.sensor_id, "x");
+	config_free(&c);
+	assert_int_equal(load(&c, "workers: 1\n", err, sizeof(err)), 0);
+	assert_null(c.sensor_id);
+	config_free(&c);
 }
 
 static void test_empty_and_missing(void **s)
@@ -146,6 +169,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_sensor_name),
 		cmocka_unit_test(test_empty_and_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "flow/flow.h"
 #include "output/chain.h"
 #include "output/eve.h"
 #include "output/outputs.h"
@@ -685,11 +686,71 @@ static void test_outputs_in_place(void **s)
 	assert_int_equal(verify1(pb, false), 0);
 }
 
+/* The members Suricata puts in every record: flow_id in 51 bits,
+ * in_iface after it when live, host at the end when the sensor has a
+ * name, and the flow's Community ID on the anomaly and alert records of a
+ * flow. */
+static void test_eve_header_members(void **s)
+{
+	(void)s;
+	struct flow f;
+	memset(&f, 0, sizeof(f));
+	f.id = 0xfedcba9876543210ull; /* above 2^53: the record must mask it */
+	f.key.ip_ver = 4;
+	f.key.proto = IPPROTO_TCP;
+	memcpy(f.key.addr[0].a, (const uint8_t[]){ 10, 0, 0, 2 }, 4);
+	memcpy(f.key.addr[1].a, (const uint8_t[]){ 10, 0, 0, 10 }, 4);
+	f.key.port[0] = 41000;
+	f.key.port[1] = 502;
+	f.start_ts = f.last_ts = 1700000000000000ull;
+	char want[128], cid[40];
+	/* the low 51 bits, as Suricata masks its ids */
+	snprintf(want, sizeof(want), "\"flow_id\":%s,", "1331063889867280");
+	assert_true(eve_flow_id(&f) == 1331063889867280ull);
+	flow_community_id(&f, cid, sizeof(cid));
+	assert_int_equal(strlen(cid), 30);
+
+	struct jb jb;
+	jb_init(&jb, 1 << 16);
+	assert_int_equal(eve_set_sensor(NULL, NULL), 0);
+	eve_anomaly_stream(&jb, NULL, &f, f.last_ts, "stream.pkt_invalid_ack");
+	assert_true(jb_ok(&jb));
+	assert_non_null(strstr(jb.buf, want));
+	assert_null(strstr(jb.buf, "\"in_iface\""));
+	assert_null(strstr(jb.buf, "\"host\""));
+	char c[64];
+	snprintf(c, sizeof(c), "\"community_id\":\"%s\"", cid);
+	assert_non_null(strstr(jb.buf, c));
+	/* the second record of the flow takes the Community ID from the cache */
+	eve_anomaly_app(&jb, NULL, &f, "modbus", "modbus.invalid_length");
+	assert_non_null(strstr(jb.buf, c));
+
+	/* live, with a name that needs escaping */
+	assert_int_equal(eve_set_sensor("plant \"a\"", "eth1"), 0);
+	eve_anomaly_stream(&jb, NULL, &f, f.last_ts, "stream.pkt_invalid_ack");
+	char w2[160];
+	snprintf(w2, sizeof(w2), "%s\"in_iface\":\"eth1\",\"event_type\"", want);
+	assert_non_null(strstr(jb.buf, w2));
+	const char *tail = ",\"host\":\"plant \\\"a\\\"\"}";
+	assert_true(jb.len > strlen(tail));
+	assert_string_equal(jb.buf + jb.len - strlen(tail), tail);
+	/* a name too long to be written is refused, not cut */
+	char lng[200];
+	memset(lng, 'x', sizeof(lng) - 1);
+	lng[sizeof(lng) - 1] = 0;
+	assert_int_equal(eve_set_sensor(lng, NULL), -1);
+	eve_anomaly_stream(&jb, NULL, &f, f.last_ts, "stream.pkt_invalid_ack");
+	assert_null(strstr(jb.buf, "\"host\""));
+	assert_int_equal(eve_set_sensor(NULL, NULL), 0);
+	jb_free(&jb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain_and_tampering),
 		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_eve_header_members),
 		cmocka_unit_test(test_prehash),
 		cmocka_unit_test(test_resent_duplicates),
 		cmocka_unit_test(test_per_record_restart_rotation),

@@ -610,6 +610,9 @@ static const char *const iin_names[16] = {
 	"no_func_code_support", "object_unknown", "parameter_error", "event_buffer_overflow",
 	"already_executing", "config_corrupt", "reserved_2", "reserved_1",
 };
+/* bits of tx->iin (IIN1 in bits 0-7, IIN2 in 8-15) in the order Suricata
+ * lists the indicators: IIN1.7 down to IIN1.0, then IIN2.7 down to IIN2.0 */
+static const uint8_t iin_order[16] = { 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8 };
 
 static void d_log(const struct app_tx *t, struct jb *jb)
 {
@@ -618,9 +621,9 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 	jb_set_ascii(jb, "type", types[tx->type]);
 	jb_open_object(jb, "control");
 	jb_set_bool(jb, "dir", tx->link_ctrl & 0x80);
-	jb_set_bool(jb, "primary", tx->link_ctrl & 0x40);
-	jb_set_bool(jb, "frame_count_bit", tx->link_ctrl & 0x20);
-	jb_set_bool(jb, "frame_count_valid", tx->link_ctrl & 0x10);
+	jb_set_bool(jb, "pri", tx->link_ctrl & 0x40);
+	jb_set_bool(jb, "fcb", tx->link_ctrl & 0x20);
+	jb_set_bool(jb, "fcv", tx->link_ctrl & 0x10);
 	jb_set_uint(jb, "function_code", tx->link_ctrl & 0x0f);
 	jb_close(jb);
 	jb_set_uint(jb, "src", tx->src);
@@ -628,9 +631,9 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 	if (tx->has_iin) {
 		jb_open_object(jb, "iin");
 		jb_open_array(jb, "indicators");
-		for (int b = 0; b < 16; b++)
-			if (tx->iin & (1u << b))
-				jb_set_ascii(jb, NULL, iin_names[b]);
+		for (int i = 0; i < 16; i++)
+			if (tx->iin & (1u << iin_order[i]))
+				jb_set_ascii(jb, NULL, iin_names[iin_order[i]]);
 		jb_close(jb);
 		jb_close(jb);
 	}

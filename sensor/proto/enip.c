@@ -78,44 +78,6 @@ static const char *cmd_name(uint16_t c)
 	}
 }
 
-static const char *svc_name(uint8_t s)
-{
-	switch (s) {
-	case 0x01: return "Get_Attributes_All";
-	case 0x02: return "Set_Attributes_All";
-	case 0x03: return "Get_Attribute_List";
-	case 0x04: return "Set_Attribute_List";
-	case 0x05: return "Reset";
-	case 0x06: return "Start";
-	case 0x07: return "Stop";
-	case 0x08: return "Create";
-	case 0x09: return "Delete";
-	case 0x0a: return "Multiple_Service_Packet";
-	case 0x0d: return "Apply_Attributes";
-	case 0x0e: return "Get_Attribute_Single";
-	case 0x10: return "Set_Attribute_Single";
-	case 0x11: return "Find_Next_Object_Instance";
-	case 0x14: return "Error_Response";
-	case 0x15: return "Restore";
-	case 0x16: return "Save";
-	case 0x17: return "No_Operation";
-	case 0x18: return "Get_Member";
-	case 0x19: return "Set_Member";
-	case 0x1a: return "Insert_Member";
-	case 0x1b: return "Remove_Member";
-	case 0x1c: return "GroupSync";
-	case 0x4b: return "Execute_PCCC";
-	case 0x4c: return "Read_Tag";
-	case 0x4d: return "Write_Tag";
-	case 0x4e: return "Forward_Close";
-	case 0x4f: return "Read_Modify_Write_Tag";
-	case 0x52: return "Unconnected_Send";
-	case 0x54: return "Forward_Open";
-	case 0x5b: return "Large_Forward_Open";
-	default: return "Unknown";
-	}
-}
-
 /* ---- framing ------------------------------------------------------------------ */
 
 /* A class 0/1 I/O datagram: a common packet format list starting with an
@@ -555,40 +517,349 @@ static void e_free(void *s)
 
 /* ---- EVE ---------------------------------------------------------------------- */
 
-/* one CIP request or reply: service, status, and the path both as its
- * parts and as one readable string ("class 1/instance 1/attribute 7") */
+/* The enip object is Suricata's (rust/src/enip/logger.rs): the command
+ * and the encapsulation status as names, a CIP request's path as
+ * segments with the class's name, a reply's general status as a name and
+ * its extended status as hex, ListIdentity's vendor and device type as
+ * names. The names below are Suricata's spellings, so that a SIEM sees
+ * the same values from both; a code Suricata has no name for is
+ * "unknown-N", as Suricata writes it. Vigil adds the numbers beside the
+ * names (command_raw, status_raw, service_raw, vendor_id_raw,
+ * device_type_raw: Suricata's "_raw" convention, as in modbus.function_raw),
+ * the encapsulation length and session, a symbolic path segment, the
+ * request inside an Unconnected Send (embedded) and class 0/1 I/O
+ * datagrams (io); tests/schema/vigil.schema.json describes them. */
+
+static const char *eve_command(uint16_t c)
+{
+	switch (c) {
+	case 0x0000: return "nop";
+	case 0x0004: return "list_services";
+	case 0x0063: return "list_identity";
+	case 0x0064: return "list_interfaces";
+	case 0x0065: return "register_session";
+	case 0x0066: return "unregister_session";
+	case 0x006f: return "send_rr_data";
+	case 0x0070: return "send_unit_data";
+	case 0x0072: return "indicate_status";
+	case 0x0073: return "cancel";
+	default: return NULL;
+	}
+}
+
+static const char *eve_encap_status(uint32_t st)
+{
+	switch (st) {
+	case 0x00: return "success";
+	case 0x01: return "invalid_cmd";
+	case 0x02: return "no_resources";
+	case 0x03: return "incorrect_data";
+	case 0x64: return "invalid_session";
+	case 0x65: return "invalid_length";
+	case 0x69: return "unsupported_prot_rev";
+	case 0x6a: return "encap_header_error";
+	default: return NULL;
+	}
+}
+
+static const char *const eve_service[128] = {
+	[0x01] = "Get Attributes All", [0x02] = "Set Attributes All",
+	[0x03] = "Get Attribute List", [0x04] = "Set Attribute List", [0x05] = "Reset",
+	[0x06] = "Start", [0x07] = "Stop", [0x08] = "Create", [0x09] = "Delete",
+	[0x0a] = "Multiple Service Packet", [0x0d] = "Apply Attributes",
+	[0x0e] = "Get Attributes Single", [0x10] = "Set Attributes Single",
+	[0x11] = "Find Next Object Instance", [0x15] = "Restore", [0x16] = "Save",
+	[0x17] = "No Forward Open", [0x18] = "Get Member", [0x19] = "Set Member",
+	[0x1a] = "Insert Member", [0x1b] = "Remove Member", [0x1c] = "Group Sync",
+	[0x1d] = "Get Connection Point Member List",
+	/* class-specific: Suricata names them after the Logix tag services */
+	[0x4b] = "Execute PCCC Service", [0x4c] = "Read Data", [0x4d] = "Write Data",
+	[0x4e] = "Read Write Modify Data", [0x52] = "Read Data Fragmented",
+	[0x53] = "Write Data Fragmented", [0x54] = "Forward Open",
+};
+
+/* CIP general status (Vol 1, Appendix B-1) */
+static const char *const eve_cip_status[0x2d] = {
+	"Success", "Connection Failure", "Resource Unavailable", "Invalid Parameter Value",
+	"Path Segment Error", "Path Destination Unknown", "Partial Transfer", "Connection Lost",
+	"Service Not Supported", "Invalid Attribute Value", "Attribute List Error",
+	"Already In Requested Mode/State", "Object State Conflict", "Object Already Exists",
+	"Attribute Not Settable", "Privilege Violation", "Device State Conflict",
+	"Reply Data Too Large", "Fragmentation Of A Primitive Value", "Not Enough Data",
+	"Attribute Not Supported", "Too Much Data", "Object Does Not Exist",
+	"Service Fragmentation Sequence Not In Progress", "No Stored Attribute Data",
+	"Store Operation Failure", "Routing Failure, Request Packet Too Large",
+	"Routing Failure, Response Packet Too Large", "Missing Attribute List Entry Data",
+	"Invalid Attribute Value List", "Embedded Service Error", "Vendor Specific Error",
+	"Invalid Parameter", "Write-Once Value Or Medium Already Written",
+	"Invalid Reply Received", "Buffer Overflow", "Invalid Message Format",
+	"Key Failure In Path", "Path Size Invalid", "Unexpected Attribute In List",
+	"Invalid Member ID", "Member Not Settable", "Group 2 Only Server General Failure",
+	"Unknown Modbus Error", "Attribute Not Gettable",
+};
+
+struct code_name {
+	uint16_t code;
+	const char *name;
+};
+
+/* extended status of a Connection Manager error (Vol 1, Table 3-5.29) */
+static const struct code_name eve_ext_status[] = {
+	{ 0x100, "Connection in use or duplicate Forward Open" },
+	{ 0x103, "Transport class and trigger combination not supported" },
+	{ 0x106, "Ownership conflict" },
+	{ 0x107, "Target connection not found" },
+	{ 0x108, "Invalid network connection parameter" },
+	{ 0x109, "Invalid connection size" },
+	{ 0x110, "Target for connection not configured" },
+	{ 0x111, "RPI not supported" },
+	{ 0x112, "RPI value(s) not acceptable" },
+	{ 0x113, "Out of connections" },
+	{ 0x114, "Vendor ID or product code mismatch" },
+	{ 0x115, "Device type mismatch" },
+	{ 0x116, "Revision mismatch" },
+	{ 0x117, "Invalid produced or consumed application path" },
+	{ 0x118, "Invalid or inconsistent configuration application path" },
+	{ 0x119, "Non-listen only connection not opened" },
+	{ 0x11a, "Target object out of connections" },
+	{ 0x11b, "RPI is smaller than the production inhibit time" },
+	{ 0x11c, "Transport class not supported" },
+	{ 0x11d, "Production trigger not supported" },
+	{ 0x11e, "Direction not supported" },
+	{ 0x11f, "Invalid O->T Fixed/Variable" },
+	{ 0x120, "Invalid T->O Fixed/Variable" },
+	{ 0x121, "Invalid O->T Priority" },
+	{ 0x122, "Invalid T->O Priority" },
+	{ 0x123, "Invalid O->T connection type" },
+	{ 0x124, "Invalid T->O connection type" },
+	{ 0x125, "Invalid O->T redundant owner" },
+	{ 0x126, "Invalid configuration size" },
+	{ 0x127, "Invalid O->T size" },
+	{ 0x128, "Invalid T->O size" },
+	{ 0x129, "Invalid configuration application path" },
+	{ 0x12a, "Invalid consuming application path" },
+	{ 0x12b, "Invalid producing application path" },
+	{ 0x12c, "Configuration symbol does not exist" },
+	{ 0x12d, "Consuming symbol does not exist" },
+	{ 0x12e, "Producing symbol does not exist" },
+	{ 0x12f, "Inconsistent application path combination" },
+	{ 0x130, "Inconsistent consume data format" },
+	{ 0x131, "Inconsistent produce data format" },
+	{ 0x132, "NULL ForwardOpen not supported" },
+	{ 0x203, "Connection timed out" },
+	{ 0x204, "Unconnected request timed out" },
+	{ 0x205, "Parameter error in unconnected request" },
+	{ 0x206, "Message too large for UnconnectedSend" },
+	{ 0x207, "Unconnected acknowledged without reply" },
+	{ 0x301, "No buffer memory available" },
+	{ 0x302, "Network bandwidth not available for data" },
+	{ 0x303, "No consumed connection ID filter available" },
+	{ 0x304, "Not configured to send scheduled priority data" },
+	{ 0x305, "Schedule signature mismatch" },
+	{ 0x306, "Schedule signature validation not possible" },
+	{ 0x311, "Port not available" },
+	{ 0x312, "Link address not valid" },
+	{ 0x315, "Invalid segment in connection path" },
+	{ 0x316, "ForwardClose connection path mismatch" },
+	{ 0x317, "Scheduling not specified" },
+	{ 0x318, "Link address to self invalid" },
+	{ 0x319, "Secondary resources unavailable" },
+	{ 0x31a, "Rack connection already established" },
+	{ 0x31b, "Module connection already established" },
+	{ 0x31c, "Miscellaneous" },
+	{ 0x31d, "Redundant connection mismatch" },
+	{ 0x31e, "No more user configurable link consumer resources available in the producing module" },
+	{ 0x31f, "No more user configurable link consumer resources configured in the producing module" },
+	{ 0x800, "Network link offline" },
+	{ 0x801, "Incompatible Multicast RPI" },
+	{ 0x802, "Invalid Safety Connection Size" },
+	{ 0x803, "Invalid Safety Connection Format" },
+	{ 0x804, "Invalid Time Correction Connection Parameters" },
+	{ 0x805, "Invalid Ping Interval EPI Multiplier" },
+	{ 0x806, "Time Coordination Msg Min Multiplier" },
+	{ 0x807, "Network Time Expectation Multiplier" },
+	{ 0x808, "Timeout Multiplier" },
+	{ 0x809, "Invalid Max Consumer Number" },
+	{ 0x80a, "Invalid CPCRC" },
+	{ 0x80b, "Time Correction Connection ID Invalid" },
+	{ 0x80c, "SCID Mismatch" },
+	{ 0x80d, "TUNID not set" },
+	{ 0x80e, "TUNID Mismatch" },
+	{ 0x80f, "Configuration operation not allowed" },
+	{ 0x810, "No target application data available" },
+	{ 0x811, "No originator application data available" },
+	{ 0x812, "Node address has changed since the network was scheduled" },
+	{ 0x813, "Not configured for off-subnet multicast" },
+	{ 0x814, "Invalid produce/consume data format" },
+};
+
+/* CIP object classes (Vol 1 Chapter 5, and the other volumes' objects) */
+static const char *const eve_class[256] = {
+	[0x00] = "", [0x01] = "Identity", [0x02] = "Message Router", [0x03] = "DeviceNet",
+	[0x04] = "Assembly", [0x05] = "Connection", [0x06] = "Connection Manager",
+	[0x07] = "Register", [0x08] = "Discrete Input Point", [0x09] = "Discrete Output Point",
+	[0x0a] = "Analog Input Point", [0x0b] = "Analog Output Point",
+	[0x0e] = "Presence Sensing", [0x0f] = "Parameter", [0x10] = "Parameter Group",
+	[0x12] = "Group", [0x1d] = "Discrete Input Group", [0x1e] = "Discrete Output Group",
+	[0x1f] = "Discrete Group", [0x20] = "Analog Input Group", [0x21] = "Analog Output Group",
+	[0x22] = "Analog Group", [0x23] = "Position Sensor",
+	[0x24] = "Position Controller Supervisor", [0x25] = "Position Controller",
+	[0x26] = "Block Sequencer", [0x27] = "Command Block", [0x28] = "Motor Data",
+	[0x29] = "Control Supervisor", [0x2a] = "AC/DC Drive", [0x2b] = "Acknowledge Handler",
+	[0x2c] = "Overload", [0x2d] = "Softstart", [0x2e] = "Selection",
+	[0x30] = "S-Device Supervisor", [0x31] = "S-Analog Sensor", [0x32] = "S-Analog Actuator",
+	[0x33] = "S-Single Stage Controller", [0x34] = "S-Gas Calibration",
+	[0x35] = "Trip Point", [0x37] = "File", [0x38] = "S-Partial Pressure",
+	[0x39] = "Safety Supervisor", [0x3a] = "Safety Validator",
+	[0x3b] = "Safety Discrete Output Point", [0x3c] = "Safety Discrete Output Group",
+	[0x3d] = "Safety Discrete Input Point", [0x3e] = "Safety Discrete Input Group",
+	[0x3f] = "Safety Dual Channel Output", [0x40] = "S-Sensor Calibration",
+	[0x41] = "Event Log", [0x42] = "Motion Device Axis", [0x43] = "Time Sync",
+	[0x44] = "Modbus", [0x45] = "Originator Connection List", [0x46] = "Modbus Serial Link",
+	[0x47] = "Device Level Ring (DLR)", [0x48] = "QoS",
+	[0x49] = "Safety Analog Input Point", [0x4a] = "Safety Analog Input Group",
+	[0x4b] = "Safety Dual Channel Analog Input", [0x4c] = "SERCOS III Link",
+	[0x4d] = "Target Connection List", [0x4e] = "Base Energy",
+	[0x4f] = "Electrical Energy", [0x50] = "Non-Electrical Energy", [0x51] = "Base Switch",
+	[0x52] = "SNMP", [0x53] = "Power Management", [0x54] = "RSTP Bridge",
+	[0x55] = "RSTP Port", [0x56] = "PRP/HSR Protocol", [0x57] = "PRP/HSR Nodes Table",
+	[0x58] = "Safety Feedback", [0x59] = "Safety Dual Channel Feedback",
+	[0x5a] = "Safety Stop Functions", [0x5b] = "Safety Limit Functions",
+	[0x5c] = "Power Curtailment", [0x5d] = "CIP Security",
+	[0x5e] = "EtherNet/IP Security", [0x5f] = "Certificate Management",
+	[0x67] = "PCCC Class", [0xf0] = "ControlNet", [0xf1] = "ControlNet Keeper",
+	[0xf2] = "ControlNet Scheduling", [0xf3] = "Connection Configuration", [0xf4] = "Port",
+	[0xf5] = "TCP/IP Interface", [0xf6] = "Ethernet Link", [0xf7] = "CompoNet",
+	[0xf8] = "CompoNet Repeater",
+};
+
+/* ODVA device profiles (ListIdentity device type) */
+static const struct code_name eve_device_type[] = {
+	{ 0, "Generic Device (deprecated)" }, { 1, "Control Station (deprecated)" },
+	{ 2, "AC Drive Device" }, { 3, "Motor Overload" }, { 4, "Limit Switch" },
+	{ 5, "Inductive Proximity Switch" }, { 6, "Photoelectric Sensor" },
+	{ 7, "General Purpose Discrete I/O" }, { 8, "Encoder (deprecated)" },
+	{ 9, "Resolver" }, { 10, "General Purpose Analog I/O (deprecated)" },
+	{ 12, "Communications Adapter" }, { 13, "Barcode Scanner (deprecated)" },
+	{ 14, "Programmable Logic Controller" }, { 16, "Position Controller" },
+	{ 17, "Weigh Scale (deprecated)" }, { 18, "Message Display (deprecated)" },
+	{ 19, "DC Drive" }, { 20, "Servo Drives (deprecated)" }, { 21, "Contactor" },
+	{ 22, "Motor Starter" }, { 23, "Softstart Starter" }, { 24, "Human-Machine Interface" },
+	{ 25, "Pneumatic Valve(s) (deprecated)" }, { 26, "Mass Flow Controller" },
+	{ 27, "Pneumatic Valve(s)" }, { 28, "Vacuum Pressure Gauge" },
+	{ 29, "Process Control Value" }, { 30, "Residual Gas Analyzer" },
+	{ 31, "DC Power Generator" }, { 32, "RF Power Generator" },
+	{ 33, "Turbomolecular Vacuum Pump" }, { 34, "Encoder" },
+	{ 35, "Safety Discrete I/O Device" }, { 36, "Fluid Flow Controller" },
+	{ 37, "CIP Motion Drive" }, { 38, "CompoNet Repeater" },
+	{ 39, "Mass Flow Controller Enhanced" }, { 40, "CIP Modbus Device" },
+	{ 41, "CIP Modbus Translator" }, { 42, "Safety Analog I/O Device" },
+	{ 43, "Generic Device (keyable)" }, { 44, "Managed Ethernet Switch" },
+	{ 45, "CIP Motion Safety Drive Device" }, { 46, "Safety Drive Device" },
+	{ 47, "CIP Motion Encoder" }, { 48, "CIP Motion Converter" }, { 49, "CIP Motion I/O" },
+	{ 50, "ControlNet Physical Layer Component" }, { 100, "In-Sight 2000 Series" },
+	{ 150, "PowerFlex 525" }, { 200, "Embedded Component" },
+	{ 773, "DataMan Series Reader" },
+};
+
+/* ODVA vendor ids of makers common on plant floors, spelled as Suricata
+ * spells them; any other is "unknown-N" (vendor_id_raw has the number) */
+static const struct code_name eve_vendor[] = {
+	{ 1, "Rockwell Automation/Allen-Bradley" }, { 2, "Namco Controls Corp." },
+	{ 3, "Honeywell Inc." }, { 5, "Rockwell Automation/Reliance Elec." },
+	{ 7, "SMC Corporation" }, { 8, "Molex Incorporated" },
+	{ 12, "Banner Engineering Corp." }, { 13, "Belden Wire & Cable Company" },
+	{ 26, "Festo Corporation" }, { 40, "Wago Corporation" }, { 43, "BALLUFF Inc." },
+	{ 44, "Yaskawa Electric America Inc." }, { 46, "ABB Industrial Systems" },
+	{ 47, "Omron Corporation" }, { 48, "Turck Inc." },
+	{ 50, "Real Time Automation (C&ID)" }, { 56, "Softing GmbH" },
+	{ 57, "Pepperl + Fuchs" }, { 58, "Spectrum Controls Inc." },
+	{ 68, "Eaton Electrical" }, { 71, "Toshiba International Corp." },
+	{ 74, "Hitachi Ltd." }, { 75, "ABB Robotics Products AB" },
+	{ 77, "Rockwell Software Inc." }, { 81, "IXXAT Automation GmbH" },
+	{ 82, "Mitsubishi Electric Automation Inc." }, { 83, "OPTO-22" },
+	{ 90, "HMS Industrial Networks AB" }, { 94, "Advantech Co. Ltd." },
+	{ 95, "Square D Company" }, { 97, "Danfoss" },
+	{ 100, "Bosch Rexroth Corporation, Pneumatics" }, { 108, "Beckhoff Automation GmbH" },
+	{ 109, "National Instruments" }, { 121, "KUKA Roboter GmbH" },
+	{ 143, "GE Industrial Systems" }, { 145, "Siemens Energy & Automation/Drives" },
+	{ 161, "Mitsubishi Electric Corporation" }, { 171, "Denso Wave Incorporated" },
+	{ 176, "Red Lion Controls" }, { 181, "Pilz GmbH & Co" },
+	{ 243, "Schneider Automation Inc." }, { 250, "Yokogawa Electric Corporation" },
+	{ 255, "Bosch Rexroth" }, { 257, "Control Techniques PLC" },
+	{ 259, "LS Industrial Systems" }, { 283, "Hilscher GmbH" },
+	{ 309, "Prosoft Technology" }, { 315, "SEW Eurodrive GmbH" },
+	{ 319, "Fuji Electric Co. Ltd." }, { 322, "ifm efector, inc." },
+	{ 326, "GE Fanuc Automation North America Inc." }, { 345, "Endress + Hauser" },
+	{ 356, "Fanuc Robotics America" },
+};
+
+static const char *find_name(const struct code_name *t, size_t n, uint32_t code)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].code == code)
+			return t[i].name;
+	return NULL;
+}
+
+/* name as a string member, or "unknown-N" when there is none */
+static void put_name(struct jb *jb, const char *key, const char *name, uint64_t code)
+{
+	if (name) {
+		jb_set_ascii(jb, key, name);
+		return;
+	}
+	char u[32];
+	snprintf(u, sizeof(u), "unknown-%llu", (unsigned long long)code);
+	jb_set_ascii(jb, key, u);
+}
+
+static void put_segment(struct jb *jb, const char *type, uint32_t value)
+{
+	jb_open_object(jb, NULL);
+	jb_set_ascii(jb, "segment_type", type);
+	jb_set_uint(jb, "value", value);
+	jb_close(jb);
+}
+
+/* one CIP request or reply, as Suricata's log_cip_data writes it */
 static void log_cip_one(struct jb *jb, const struct enip_cip *c)
 {
-	jb_set_uint(jb, "service", c->service);
-	jb_set_ascii(jb, "service_name", svc_name(c->service));
+	put_name(jb, "service", c->service < 128 ? eve_service[c->service] : NULL, c->service);
+	jb_set_uint(jb, "service_raw", c->service);
 	if (c->reply) {
-		jb_set_uint(jb, "status", c->status);
-		if (c->has_ext)
-			jb_set_uint(jb, "status_extended", c->ext_status);
+		put_name(jb, "status", c->status < sizeof(eve_cip_status) / sizeof(eve_cip_status[0])
+					       ? eve_cip_status[c->status]
+					       : c->status == 0xff ? "Still Processing" : NULL,
+			 c->status);
+		jb_set_uint(jb, "status_raw", c->status);
+		if (c->has_ext) {
+			/* the first word of the additional status, as sent */
+			uint8_t b[2] = { (uint8_t)c->ext_status, (uint8_t)(c->ext_status >> 8) };
+			jb_set_hex(jb, "status_extended", b, 2);
+			const char *m = find_name(eve_ext_status,
+						  sizeof(eve_ext_status) / sizeof(eve_ext_status[0]),
+						  c->ext_status);
+			if (m)
+				jb_set_ascii(jb, "status_extended_meaning", m);
+		}
+		return;
 	}
-	char path[160];
-	size_t n = 0;
-	path[0] = 0;
-	if (c->has_class) {
-		jb_set_uint(jb, "class", c->class_id);
-		n += (size_t)snprintf(path + n, sizeof(path) - n, "class %u", (unsigned)c->class_id);
+	if (c->has_class || c->has_instance || c->has_attribute) {
+		jb_open_array(jb, "path");
+		if (c->has_class)
+			put_segment(jb, "class", c->class_id);
+		if (c->has_instance)
+			put_segment(jb, "instance", c->instance);
+		if (c->has_attribute)
+			put_segment(jb, "attribute", c->attribute);
+		jb_close(jb);
+		if (c->has_class)
+			put_name(jb, "class_name", c->class_id < 256 ? eve_class[c->class_id] : NULL,
+				 c->class_id);
 	}
-	if (c->has_instance) {
-		jb_set_uint(jb, "instance", c->instance);
-		n += (size_t)snprintf(path + n, sizeof(path) - n, "%sinstance %u", n ? "/" : "",
-				      (unsigned)c->instance);
-	}
-	if (c->has_attribute && n < sizeof(path)) {
-		jb_set_uint(jb, "attribute", c->attribute);
-		n += (size_t)snprintf(path + n, sizeof(path) - n, "%sattribute %u", n ? "/" : "",
-				      (unsigned)c->attribute);
-	}
-	if (c->symbol[0] && n < sizeof(path)) {
+	if (c->symbol[0])
 		jb_set_str(jb, "symbol", c->symbol);
-		n += (size_t)snprintf(path + n, sizeof(path) - n, "%ssymbol %s", n ? "/" : "", c->symbol);
-	}
-	if (path[0])
-		jb_set_str(jb, "path", path);
 }
 
 static void log_cip(struct jb *jb, const struct enip_tx *tx)
@@ -620,36 +891,50 @@ static void e_log(const struct app_tx *t, struct jb *jb)
 		return;
 	}
 	jb_open_object(jb, t->is_response ? "response" : "request");
-	const char *cn = cmd_name(tx->command);
-	jb_set_ascii(jb, "command", cn ? cn : "Unknown");
-	jb_set_uint(jb, "command_code", tx->command);
+	put_name(jb, "command", eve_command(tx->command), tx->command);
+	put_name(jb, "status", eve_encap_status(tx->status), tx->status);
+	jb_set_uint(jb, "command_raw", tx->command);
+	jb_set_uint(jb, "status_raw", tx->status);
 	jb_set_uint(jb, "length", tx->length);
 	jb_set_uint(jb, "session", tx->session);
-	jb_set_uint(jb, "status", tx->status);
-	if (tx->has_version)
+	if (tx->command == 0x0065 && tx->has_version) {
+		jb_open_object(jb, "register_session");
 		jb_set_uint(jb, "protocol_version", tx->protocol_version);
+		jb_close(jb);
+	}
 	if (tx->has_services) {
+		jb_open_object(jb, "list_services");
+		if (tx->has_version)
+			jb_set_uint(jb, "protocol_version", tx->protocol_version);
 		jb_set_uint(jb, "capabilities", tx->capabilities);
 		jb_set_str(jb, "service_name", tx->service_name);
+		jb_close(jb);
 	}
-	log_cip(jb, tx);
-	jb_close(jb);
 	if (tx->has_identity) {
 		jb_open_object(jb, "identity");
-		jb_set_uint(jb, "vendor_id", tx->vendor_id);
-		jb_set_uint(jb, "device_type", tx->device_type);
-		jb_set_uint(jb, "product_code", tx->product_code);
+		if (tx->has_version)
+			jb_set_uint(jb, "protocol_version", tx->protocol_version);
 		char rev[16];
 		snprintf(rev, sizeof(rev), "%u.%u", tx->rev_major, tx->rev_minor);
 		jb_set_ascii(jb, "revision", rev);
+		put_name(jb, "vendor_id",
+			 find_name(eve_vendor, sizeof(eve_vendor) / sizeof(eve_vendor[0]), tx->vendor_id),
+			 tx->vendor_id);
+		jb_set_uint(jb, "vendor_id_raw", tx->vendor_id);
+		put_name(jb, "device_type",
+			 find_name(eve_device_type, sizeof(eve_device_type) / sizeof(eve_device_type[0]),
+				   tx->device_type),
+			 tx->device_type);
+		jb_set_uint(jb, "device_type_raw", tx->device_type);
+		jb_set_uint(jb, "product_code", tx->product_code);
 		jb_set_uint(jb, "status", tx->identity_status);
-		char ser[16];
-		snprintf(ser, sizeof(ser), "0x%08x", tx->serial);
-		jb_set_ascii(jb, "serial", ser);
+		jb_set_uint(jb, "serial", tx->serial);
 		jb_set_strn(jb, "product_name", tx->product_name, tx->product_name_len);
 		jb_set_uint(jb, "state", tx->state);
 		jb_close(jb);
 	}
+	log_cip(jb, tx);
+	jb_close(jb);
 }
 
 static int e_tx_function(const struct app_tx *t)

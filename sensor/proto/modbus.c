@@ -638,10 +638,13 @@ static void log_pdu(struct jb *jb, const char *key, const struct modbus_pdu *m, 
 			jb_set_uint(jb, "data", m->value);
 		} else {
 			jb_set_uint(jb, "quantity", m->write_qty);
-			if (m->data && m->data_len)
-				jb_set_hex(jb, "data", m->data, m->data_len);
 		}
 		jb_close(jb);
+		/* the values of a multiple write: Suricata's schema has write.data
+		 * as the value of a single write (a number), and the request's
+		 * data (a string) for its bytes */
+		if (!resp && m->fc != 5 && m->fc != 6 && m->fc != 22 && m->data && m->data_len)
+			jb_set_hex(jb, "data", m->data, m->data_len);
 	}
 	if (m->has_sub) {
 		jb_open_object(jb, "diagnostic");
@@ -673,8 +676,16 @@ static void log_pdu(struct jb *jb, const char *key, const struct modbus_pdu *m, 
 	}
 	if (m->fc == 20 || m->fc == 21)
 		jb_set_uint(jb, "file_records", m->file_records);
-	if (resp && m->data && m->data_len && !m->has_write && !m->has_sub)
+	if (resp && m->data && m->data_len && !m->has_write && !m->has_sub) {
+		/* a read's values in read.data, as Suricata logs them; the data
+		 * of the other responses (FIFO, server id, ...) as data */
+		bool rd = (m->fc >= 1 && m->fc <= 4) || m->fc == 23;
+		if (rd)
+			jb_open_object(jb, "read");
 		jb_set_hex(jb, "data", m->data, m->data_len);
+		if (rd)
+			jb_close(jb);
+	}
 	jb_close(jb);
 }
 

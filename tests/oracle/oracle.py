@@ -124,7 +124,7 @@ def vg_enip(r):
     if 'io' in x:
         return []  # class 0/1 I/O: tshark calls it CIP I/O, not ENIP
     part = x.get('request') or x.get('response')
-    return [(part['command_code'],)]
+    return [(part['command_raw'],)]
 
 
 PROTOS = {

@@ -76,6 +76,9 @@ static void test_read_response(void **s)
 	at_feed(&t, 0, fr, n);
 	assert_int_equal(t.n_tx, 1);
 	AT_HAS(&t, 0, "\"type\":\"request\"");
+	/* link control 0xc4 under Suricata's names (DIR PRM, FC 4) */
+	AT_HAS(&t, 0, "\"control\":{\"dir\":true,\"pri\":true,\"fcb\":false,\"fcv\":false,"
+		      "\"function_code\":4}");
 	AT_HAS(&t, 0, "\"src\":1,\"dst\":10");
 	AT_HAS(&t, 0, "\"function_code\":1,");
 	AT_HAS(&t, 0, "{\"group\":60,\"variation\":2,\"qualifier\":6");
@@ -87,11 +90,20 @@ static void test_read_response(void **s)
 	at_feed(&t, 1, fr, n);
 	assert_int_equal(t.n_tx, 2);
 	AT_HAS(&t, 1, "\"type\":\"response\"");
+	AT_HAS(&t, 1, "\"control\":{\"dir\":false,\"pri\":true,\"fcb\":false,\"fcv\":false,"
+		      "\"function_code\":4}");
 	AT_HAS(&t, 1, "\"iin\":{\"indicators\":[\"device_restart\"]}");
 	AT_HAS(&t, 1, "\"request_function_code\":1");
 	AT_HAS(&t, 1, "\"points\":[{\"index\":5,\"value\":1000,\"flags\":1},{\"index\":6,\"value\":-1000,\"flags\":1}]");
 	AT_HAS(&t, 1, "{\"index\":0,\"state\":1,\"flags\":129}");
 	AT_EVENTS(&t);
+	/* IIN1 0x82 (device restart, class 1 events), IIN2 0x02 (object
+	 * unknown): listed in Suricata's order, IIN1.7 first, IIN2.0 last */
+	n = resp(fr, "c0 81 8202");
+	at_feed(&t, 1, fr, n);
+	assert_int_equal(t.n_tx, 3);
+	AT_HAS(&t, 2, "\"iin\":{\"indicators\":[\"device_restart\",\"class_1_events\","
+		      "\"object_unknown\"]}");
 	at_fini(&t);
 }
 

@@ -50,26 +50,34 @@ static void test_session_and_services(void **s)
 	at_feed(&t, 0, b, n);
 	n = encap(b, 0x65, 0x11223344, 1, "0100 0000");
 	at_feed(&t, 1, b, n);
-	AT_HAS(&t, 0, "\"request\":{\"command\":\"RegisterSession\",\"command_code\":101,\"length\":4,"
-		      "\"session\":0,\"status\":0,\"protocol_version\":1}");
+	/* Suricata's names for the command and status, the codes beside them */
+	AT_HAS(&t, 0, "\"request\":{\"command\":\"register_session\",\"status\":\"success\","
+		      "\"command_raw\":101,\"status_raw\":0,\"length\":4,\"session\":0,"
+		      "\"register_session\":{\"protocol_version\":1}}");
 	AT_HAS(&t, 1, "\"session\":287454020");
 	/* Get_Attribute_Single identity class 1, instance 1, attribute 7 */
 	n = rr(b, 2, "0e 03 2001 2401 3007");
 	at_feed(&t, 0, b, n);
-	AT_HAS(&t, 2, "\"cip\":{\"service\":14,\"service_name\":\"Get_Attribute_Single\",\"class\":1,"
-		      "\"instance\":1,\"attribute\":7,\"path\":\"class 1/instance 1/attribute 7\"}");
+	/* the path as Suricata's segments, the class named */
+	AT_HAS(&t, 2, "\"cip\":{\"service\":\"Get Attributes Single\",\"service_raw\":14,"
+		      "\"path\":[{\"segment_type\":\"class\",\"value\":1},"
+		      "{\"segment_type\":\"instance\",\"value\":1},"
+		      "{\"segment_type\":\"attribute\",\"value\":7}],\"class_name\":\"Identity\"}");
 	assert_int_equal(t.fn[2], 14);
 	n = rr(b, 2, "8e 00 00 00 04 4c363142");
 	at_feed(&t, 1, b, n);
-	AT_HAS(&t, 3, "\"response\":{\"command\":\"SendRRData\"");
-	AT_HAS(&t, 3, "\"status\":0");
+	AT_HAS(&t, 3, "\"response\":{\"command\":\"send_rr_data\",\"status\":\"success\"");
+	AT_HAS(&t, 3, "\"cip\":{\"service\":\"Get Attributes Single\",\"service_raw\":14,"
+		      "\"status\":\"Success\",\"status_raw\":0}");
 	/* a CIP error on a 16-bit class path */
 	n = rr(b, 3, "0e 03 21000401 2401");
 	at_feed(&t, 0, b, n);
-	AT_HAS(&t, 4, "\"class\":260"); /* 16-bit class 0x0104 */
+	/* 16-bit class 0x0104, which has no name */
+	AT_HAS(&t, 4, "{\"segment_type\":\"class\",\"value\":260}");
+	AT_HAS(&t, 4, "\"class_name\":\"unknown-260\"");
 	n = rr(b, 3, "8e 00 14 00");
 	at_feed(&t, 1, b, n);
-	AT_HAS(&t, 5, "\"status\":20");
+	AT_HAS(&t, 5, "\"status\":\"Attribute Not Supported\",\"status_raw\":20");
 	AT_EVENTS(&t);
 	at_fini(&t);
 }
@@ -85,9 +93,8 @@ static void test_multiple_service(void **s)
 			     " 4c 03 9104 54656d70 0100");
 	at_feed(&t, 0, b, n);
 	assert_int_equal(t.n_tx, 1);
-	AT_HAS(&t, 0, "\"multiple\":[{\"service\":76,\"service_name\":\"Read_Tag\",\"symbol\":\"Speed\","
-		      "\"path\":\"symbol Speed\"},{\"service\":76,\"service_name\":\"Read_Tag\","
-		      "\"symbol\":\"Temp\",\"path\":\"symbol Temp\"}]");
+	AT_HAS(&t, 0, "\"multiple\":[{\"service\":\"Read Data\",\"service_raw\":76,\"symbol\":\"Speed\"},"
+		      "{\"service\":\"Read Data\",\"service_raw\":76,\"symbol\":\"Temp\"}]");
 	assert_int_equal(t.fn[0], APP_FUNC_SEVERAL);
 	AT_EVENTS(&t);
 	at_fini(&t);
@@ -105,8 +112,11 @@ static void test_list_identity_udp(void **s)
 		  " 7d3a9c00 14 313735362d4c36312f42204c4f47495835353631 03");
 	at_datagram(&t, 1, b, n);
 	assert_int_equal(t.n_tx, 2);
-	AT_HAS(&t, 1, "\"identity\":{\"vendor_id\":1,\"device_type\":14,\"product_code\":54,"
-		      "\"revision\":\"20.11\",\"status\":96,\"serial\":\"0x009c3a7d\","
+	/* vendor and device type named as Suricata names them, serial a number */
+	AT_HAS(&t, 1, "\"identity\":{\"protocol_version\":1,\"revision\":\"20.11\","
+		      "\"vendor_id\":\"Rockwell Automation/Allen-Bradley\",\"vendor_id_raw\":1,"
+		      "\"device_type\":\"Programmable Logic Controller\",\"device_type_raw\":14,"
+		      "\"product_code\":54,\"status\":96,\"serial\":10238589,"
 		      "\"product_name\":\"1756-L61/B LOGIX5561\",\"state\":3}");
 	/* many devices answer one request over UDP: not unsolicited */
 	at_datagram(&t, 1, b, n);

@@ -180,7 +180,7 @@ echo
 echo "flow flood: $FLOWS flows, memcaps flow ${cap_mb} MiB + stream 16 + app 16 + defrag 32:"
 echo "  peak RSS $(echo "$rss / 1024" | bc) MiB (bound: memcaps + 64 MiB = $((cap_mb + 16 + 16 + 32 + 64)) MiB), $s s"
 sed 's/^/  /' "$dir/mem"
-tail -1 "$dir/out.json" | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print("  flows created %d, memcap evictions %d" % (s["flow"]["total"], s["flow"]["memcap_evictions"]))'
+tail -1 "$dir/out.json" | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print("  flows created %d, memcap evictions %d" % (s["flow"]["total"], s["flow"]["get_used"]))'
 
 # the XDP pre-filter against libpcap on a veth pair (root only)
 echo

@@ -2232,6 +2232,12 @@ static void log_string(struct jb *jb, const char *key, const char *hex_key, uint
 		jb_set_bool(jb, "value_truncated", true);
 }
 
+/* A property value, one member name per JSON type so that a SIEM's
+ * mapping holds for every record (value_type says which datum it was):
+ * value, a number (unsigned, signed, real, double, enumerated) or null
+ * (NULL); value_bool; value_text (character string, bit string as 0s and
+ * 1s, date, time); value_hex (octet string, or a character string in a
+ * character set not converted); value_object (object identifier). */
 static void log_value(struct jb *jb, const struct bacnet_value *v)
 {
 	if (!v->present)
@@ -2248,20 +2254,20 @@ static void log_value(struct jb *jb, const struct bacnet_value *v)
 	jb_set_ascii(jb, "value_type", tn ? tn : "unknown");
 	switch (v->tag) {
 	case 0: jb_set_null(jb, "value"); break;
-	case 1: jb_set_bool(jb, "value", v->u != 0); break;
+	case 1: jb_set_bool(jb, "value_bool", v->u != 0); break;
 	case 2: case 9: jb_set_uint(jb, "value", v->u); break;
 	case 3: jb_set_int(jb, "value", v->i); break;
 	case 4: jb_set_float(jb, "value", (float)v->d); break;
 	case 5: jb_set_double(jb, "value", v->d); break;
 	case 6:
-		jb_set_hex(jb, "value", v->data, v->len > MAX_OCT_LOG ? MAX_OCT_LOG : v->len);
+		jb_set_hex(jb, "value_hex", v->data, v->len > MAX_OCT_LOG ? MAX_OCT_LOG : v->len);
 		if (v->len > MAX_OCT_LOG)
 			jb_set_bool(jb, "value_truncated", true);
 		break;
 	case 7:
 		log_named(jb, "charset", "charset_name", v->charset,
 			  tname(charsets, N_OF(charsets), v->charset));
-		log_string(jb, "value", "value_hex", v->charset, v->data, v->len);
+		log_string(jb, "value_text", "value_hex", v->charset, v->data, v->len);
 		break;
 	case 8: {
 		char bits[MAX_BITS_LOG + 1];
@@ -2276,15 +2282,15 @@ static void log_value(struct jb *jb, const struct bacnet_value *v)
 			bits[k] = (byte >> (7 - k % 8)) & 1 ? '1' : '0';
 		}
 		bits[k] = 0;
-		jb_set_ascii(jb, "value", bits);
+		jb_set_ascii(jb, "value_text", bits);
 		if (nb > MAX_BITS_LOG)
 			jb_set_bool(jb, "value_truncated", true);
 		break;
 	}
-	case 10: log_date(jb, "value", v->data); break;
-	case 11: log_time(jb, "value", v->data); break;
+	case 10: log_date(jb, "value_text", v->data); break;
+	case 11: log_time(jb, "value_text", v->data); break;
 	case 12:
-		jb_open_object(jb, "value");
+		jb_open_object(jb, "value_object");
 		log_named(jb, "object_type", "object_type_name", v->u >> 22,
 			  object_type_name((uint16_t)(v->u >> 22)));
 		jb_set_uint(jb, "instance", v->u & 0x3fffff);

@@ -90,7 +90,7 @@ static void test_read_property(void **s)
 	assert_true(t.resp[1]);
 	AT_HAS(&t, 1, "\"request_seen\":true");
 	AT_HAS(&t, 1, "\"property_name\":\"model_name\",\"value_type\":\"character_string\","
-		      "\"charset\":0,\"charset_name\":\"utf_8\",\"value\":\"VG-Ctrl-9\"");
+		      "\"charset\":0,\"charset_name\":\"utf_8\",\"value_text\":\"VG-Ctrl-9\"");
 	assert_int_equal(t.fn[1], 12);
 	/* the string buffer holds the model name; object_name has nothing */
 	assert_int_equal(t.kw[strval].matched, 1);
@@ -121,20 +121,21 @@ static void test_write_property(void **s)
 	uni(&t, 0, true, "00 05 04 0f 0c 00400005 19 57 29 02 3e 00 3f 49 01");
 	AT_HAS(&t, 1, "\"property_name\":\"priority_array\",\"array_index\":2,\"value_type\":\"null\","
 		      "\"value\":null,\"priority\":1");
-	/* every application datum type as the value */
+	/* every application datum type as the value: one member name per JSON
+	 * type (value_type names the datum) */
 	const char *vals[][2] = {
-		{ "11", "\"value_type\":\"boolean\",\"value\":true" },
+		{ "11", "\"value_type\":\"boolean\",\"value_bool\":true" },
 		{ "22 0104", "\"value_type\":\"unsigned\",\"value\":260" },
 		{ "31 fe", "\"value_type\":\"signed\",\"value\":-2" },
 		{ "55 08 4000000000000000", "\"value_type\":\"double\",\"value\":2" },
-		{ "63 0a0b0c", "\"value_type\":\"octet_string\",\"value\":\"0a0b0c\"" },
-		{ "82 05 a8", "\"value_type\":\"bit_string\",\"value\":\"101\"" },
+		{ "63 0a0b0c", "\"value_type\":\"octet_string\",\"value_hex\":\"0a0b0c\"" },
+		{ "82 05 a8", "\"value_type\":\"bit_string\",\"value_text\":\"101\"" },
 		{ "91 03", "\"value_type\":\"enumerated\",\"value\":3" },
-		{ "a4 7c030fff", "\"value_type\":\"date\",\"value\":\"2024-03-15\"" },
-		{ "b4 0e1eff00", "\"value_type\":\"time\",\"value\":\"14:30:*.00\"" },
-		{ "c4 02000001", "\"value\":{\"object_type\":8,\"object_type_name\":\"device\",\"instance\":1}" },
-		{ "75 05 05 e9e0e9e0", "\"charset_name\":\"iso_8859_1\",\"value\":\"\xc3\xa9\xc3\xa0\xc3\xa9\xc3\xa0\"" },
-		{ "75 05 04 00410042", "\"charset_name\":\"ucs_2\",\"value\":\"AB\"" },
+		{ "a4 7c030fff", "\"value_type\":\"date\",\"value_text\":\"2024-03-15\"" },
+		{ "b4 0e1eff00", "\"value_type\":\"time\",\"value_text\":\"14:30:*.00\"" },
+		{ "c4 02000001", "\"value_object\":{\"object_type\":8,\"object_type_name\":\"device\",\"instance\":1}" },
+		{ "75 05 05 e9e0e9e0", "\"charset_name\":\"iso_8859_1\",\"value_text\":\"\xc3\xa9\xc3\xa0\xc3\xa9\xc3\xa0\"" },
+		{ "75 05 04 00410042", "\"charset_name\":\"ucs_2\",\"value_text\":\"AB\"" },
 		{ "75 04 02 3042a4", "\"charset_name\":\"jis_x_0208\",\"value_hex\":\"3042a4\"" },
 		{ "21 01 21 02", "\"value_count\":2,\"value_type\":\"unsigned\",\"value\":1" },
 		{ "", "\"value_count\":0" },
@@ -177,7 +178,7 @@ static void test_multiple(void **s)
 	uni(&t, 1, false, "30 03 0e 0c 020004d2 1e 29 4d 4e 75 05 00 426f696c 4f 29 79 4e 75 05 00 41434d45 4f"
 			  " 29 46 5e 91 02 91 20 5f 1f");
 	AT_HAS(&t, 1, "\"property_name\":\"vendor_name\",\"value_type\":\"character_string\","
-		      "\"charset\":0,\"charset_name\":\"utf_8\",\"value\":\"ACME\"");
+		      "\"charset\":0,\"charset_name\":\"utf_8\",\"value_text\":\"ACME\"");
 	AT_HAS(&t, 1, "\"property_name\":\"model_name\",\"error_class\":2,\"error_class_name\":\"property\","
 		      "\"error_code\":32,\"error_code_name\":\"unknown_property\"}");
 	AT_HAS(&t, 1, "\"request_seen\":true");
@@ -702,7 +703,7 @@ static void test_tags(void **s)
 	/* 4-byte form (255) */
 	at_clear(&t);
 	uni(&t, 0, true, "00 05 02 0f 0c 00400005 19 1c 3e 75 ff 00000005 00 61626364 3f");
-	AT_HAS(&t, 0, "\"value\":\"abcd\"");
+	AT_HAS(&t, 0, "\"value_text\":\"abcd\"");
 	AT_EVENTS(&t);
 	/* nested opening tags beyond MAX_DEPTH */
 	at_clear(&t);

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Every record Vigil writes validates against Suricata's EVE schema
+# (tests/schema/suricata.schema.json, vendored) merged with Vigil's
+# extension (tests/schema/vigil.schema.json), which may only add members:
+# the records of every capture in pcaps/ and of every shared capture in
+# ../shared/pcaps, with transaction records on for every protocol, a
+# sensor name (host) and, for one capture, signed (seq, prev, signature
+# records). Also checks that every integer is exact in a double and that
+# flow ids fit in 51 bits. The shared captures are skipped, with a
+# message, when their folder is absent.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+VIGIL=${VIGIL:-$BUILD/vigil}
+SHARED=${SHARED:-$(pwd)/../shared}
+# Debian's python3-jsonschema is for Debian's python3
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+if ! "$PY" -c 'import jsonschema' 2> /dev/null; then
+	echo "schema: python3-jsonschema missing (apt-get install python3-jsonschema)"
+	exit 1
+fi
+[ -x "$VIGIL" ] || { echo "schema: $VIGIL not built"; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# the golden tests' configuration (every protocol's log on), with a name
+sed "s#^default-rule-path: .*#default-rule-path: $(pwd)/rules#" tests/pcap/vigil.yaml > "$tmp/vigil.yaml"
+printf 'sensor-name: "schema \\"test\\" sensor"\n' >> "$tmp/vigil.yaml"
+
+fail=0
+n=0
+run() { # capture, output, extra arguments...
+	local cap=$1 out=$2
+	shift 2
+	if ! "$VIGIL" -q -c "$tmp/vigil.yaml" -r "$cap" --workers 1 -o "$out" "$@" 2> "$tmp/err"; then
+		echo "  FAIL  $cap: exit status"
+		head -3 "$tmp/err" | sed 's/^/        /'
+		fail=$((fail + 1))
+	fi
+	n=$((n + 1))
+}
+for cap in pcaps/*.pcap; do
+	run "$cap" "$tmp/pcaps.$(basename "$cap" .pcap).json"
+done
+# signed: seq and prev on every record, signature records
+if "$VIGIL" keygen "$tmp/key" > /dev/null 2>&1; then
+	run pcaps/demo.pcap "$tmp/pcaps.signed.json" --signing-key "$tmp/key/vigil.key"
+	grep -q '"event_type":"signature"' "$tmp/pcaps.signed.json" ||
+		{ echo "  FAIL  no signature record in the signed run"; fail=$((fail + 1)); }
+else
+	echo "  FAIL  vigil keygen"
+	fail=$((fail + 1))
+fi
+if [ -d "$SHARED/pcaps" ]; then
+	while IFS= read -r cap; do
+		run "$cap" "$tmp/shared.$n.json"
+	done < <(find "$SHARED/pcaps" -name '*.pcap' -o -name '*.pcapng' | sort)
+else
+	echo "schema: $SHARED/pcaps not found: the shared captures are not checked"
+fi
+
+if ! "$PY" tests/schema/validate.py "$tmp"/*.json; then
+	fail=$((fail + 1))
+fi
+# for information: Suricata's schema alone lists neither host (every
+# record here has one) nor Vigil's own members, each of which the
+# extension describes
+"$PY" tests/schema/validate.py --suricata-only --report --quiet "$tmp"/*.json |
+	sed 's/^/  (for information, without vigil.schema.json) /'
+echo "schema: $n runs, records $([ $fail -eq 0 ] && echo valid || echo INVALID)"
+[ $fail -eq 0 ]

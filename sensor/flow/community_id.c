@@ -9,25 +9,83 @@
 #include "flow/flow.h"
 
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <pthread.h>
 #include <string.h>
 
-/* SHA-1 fetched once: EVP_sha1() looks the algorithm up in the provider
- * store on every digest (about half the cost of one Community ID), and
- * the first lookup initialises OpenSSL (about 2 million instructions). The
- * reference is kept for the life of the process. */
-static EVP_MD *sha1_md;
-static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
-
-static void sha1_fetch(void)
+/* SHA-1 (FIPS 180-4, 6.1.2) of a message of at most 55 bytes: one block,
+ * its padding and length included. A Community ID hashes 16 to 40 bytes;
+ * this costs under a thousand instructions, where OpenSSL's EVP_Digest
+ * took 2700 (a context allocated, provider dispatch, cleansing), once per
+ * flow on its first alert or anomaly record and on its flow record. */
+static void sha1_short(const uint8_t *msg, size_t n, uint8_t out[20])
 {
-	sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+	uint8_t blk[64];
+	memset(blk, 0, sizeof(blk));
+	memcpy(blk, msg, n);
+	blk[n] = 0x80;
+	blk[62] = (uint8_t)(n >> 5); /* the length in bits, big-endian */
+	blk[63] = (uint8_t)(n << 3);
+	uint32_t w[80];
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)blk[4 * i] << 24 | (uint32_t)blk[4 * i + 1] << 16 |
+		       (uint32_t)blk[4 * i + 2] << 8 | blk[4 * i + 3];
+	for (int i = 16; i < 80; i++) {
+		uint32_t x = w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16];
+		w[i] = x << 1 | x >> 31;
+	}
+	static const uint32_t h0[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
+	uint32_t a = h0[0], b = h0[1], c = h0[2], d = h0[3], e = h0[4];
+	/* the four rounds of 20 steps, each with its own function and constant */
+#define SHA1_STEP(f, k, i)                                                \
+	do {                                                              \
+		uint32_t t = (a << 5 | a >> 27) + (f) + e + (k) + w[i];   \
+		e = d;                                                    \
+		d = c;                                                    \
+		c = b << 30 | b >> 2;                                     \
+		b = a;                                                    \
+		a = t;                                                    \
+	} while (0)
+	for (int i = 0; i < 20; i++)
+		SHA1_STEP((b & c) | (~b & d), 0x5a827999u, i);
+	for (int i = 20; i < 40; i++)
+		SHA1_STEP(b ^ c ^ d, 0x6ed9eba1u, i);
+	for (int i = 40; i < 60; i++)
+		SHA1_STEP((b & c) | (b & d) | (c & d), 0x8f1bbcdcu, i);
+	for (int i = 60; i < 80; i++)
+		SHA1_STEP(b ^ c ^ d, 0xca62c1d6u, i);
+#undef SHA1_STEP
+	uint32_t h[5] = { h0[0] + a, h0[1] + b, h0[2] + c, h0[3] + d, h0[4] + e };
+	for (int i = 0; i < 5; i++) {
+		out[4 * i] = (uint8_t)(h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)h[i];
+	}
 }
 
+/* base64 (RFC 4648, 4) of 20 bytes: 28 characters, one '=', a NUL */
+static void base64_20(const uint8_t in[20], char out[29])
+{
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *o = out;
+	for (int i = 0; i < 18; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		*o++ = tbl[v >> 18];
+		*o++ = tbl[(v >> 12) & 63];
+		*o++ = tbl[(v >> 6) & 63];
+		*o++ = tbl[v & 63];
+	}
+	uint32_t v = (uint32_t)in[18] << 16 | (uint32_t)in[19] << 8;
+	*o++ = tbl[v >> 18];
+	*o++ = tbl[(v >> 12) & 63];
+	*o++ = tbl[(v >> 6) & 63];
+	*o++ = '=';
+	*o = '\0';
+}
+
+/* Nothing to make ready any more (OpenSSL's SHA-1 was fetched here once):
+ * kept for the pipeline, which calls it before the first record. */
 void community_id_prepare(void)
 {
-	pthread_once(&sha1_once, sha1_fetch);
 }
 
 void community_id_v1(const struct flow_key *k, uint16_t seed, char *out, size_t cap)
@@ -79,17 +137,15 @@ void community_id_v1(const struct flow_key *k, uint16_t seed, char *out, size_t 
 		buf[n++] = (uint8_t)(dp >> 8);
 		buf[n++] = (uint8_t)dp;
 	}
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	community_id_prepare();
-	if (cap < 32 || !EVP_Digest(buf, n, md, &mdlen, sha1_md ? sha1_md : EVP_sha1(), NULL) ||
-	    mdlen != 20) {
+	if (cap < 32) {
 		if (cap)
 			out[0] = '\0';
 		return;
 	}
+	uint8_t md[20];
+	sha1_short(buf, n, md);
 	memcpy(out, "1:", 2);
-	EVP_EncodeBlock((unsigned char *)out + 2, md, 20); /* 28 chars + NUL */
+	base64_20(md, out + 2);
 }
 
 void flow_community_id(const struct flow *f, char *out, size_t cap)

@@ -116,8 +116,8 @@ uint32_t flow_hash_packet(const struct packet *p, uint64_t seed);
 /* Community ID v1 (seed 0) of the flow, as "1:<base64>"; out >= 32 bytes. */
 void flow_community_id(const struct flow *f, char *out, size_t cap);
 void community_id_v1(const struct flow_key *k, uint16_t seed, char *out, size_t cap);
-/* Loads what Community IDs need (OpenSSL's SHA-1) now rather than at the
- * first flow's end; optional, any thread. */
+/* Nothing any more (Community IDs no longer use OpenSSL); kept for the
+ * callers. */
 void community_id_prepare(void);
 
 /* Counterpart type of an ICMP request/reply type, or -1 (one-way). */

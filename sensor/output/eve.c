@@ -16,9 +16,9 @@
  * read afterwards: ,"in_iface":"eth1" after the flow id of every record of
  * a live capture, and ,"host":"name" at the end of every record when the
  * sensor has a name, where Suricata puts them. Empty: not written. */
-static char in_iface_member[640];
+static char in_iface_member[640]; /* 100 bytes, each escaped at worst */
 static size_t in_iface_len;
-static char host_member[640]; /* 100 bytes, each escaped at worst */
+static char host_member[640];
 static size_t host_len;
 
 static size_t make_member(char *out, size_t cap, const char *key, const char *val)
@@ -150,9 +150,11 @@ static bool has_ports(uint8_t proto)
 /* A flow's vlan and endpoint members (",\"vlan\":..,\"src_ip\":..,
  * ..,\"proto\":..") per direction, as this thread last wrote them: the
  * same text for every record of the flow, made once. dir 2 is the flow's
- * own order (flow and transaction records). Direct-mapped: 64 slots missed a
- * third of the lookups on the quiet plant's 57 flows (two or three entries
- * each); 512 (115 KiB a thread) miss 3 %. */
+ * own order (flow and transaction records); dir 3 and 4 are the packet's
+ * directions followed by the flow's community_id (alert and anomaly
+ * records). Direct-mapped: 64 slots missed a third of the lookups on the
+ * quiet plant's 57 flows (two or three entries each); 512 (115 KiB a
+ * thread) miss 3 %. */
 #define EP_SLOTS 512
 static _Thread_local struct ep_entry {
 	const struct flow *f;
@@ -164,7 +166,7 @@ static _Thread_local struct ep_entry {
 
 static struct ep_entry *ep_slot(const struct flow *f, uint8_t dir)
 {
-	return &ep_cache[(f->id * 3 + dir) % EP_SLOTS];
+	return &ep_cache[(f->id * 5 + dir) % EP_SLOTS];
 }
 
 /* Appends the cached members when they are there: true. */
@@ -192,6 +194,31 @@ static void ep_store(const struct jb *jb, size_t from, const struct flow *f, uin
 	e->len = (uint8_t)n;
 }
 
+/* A flow's Community ID per thread, made on its first alert or anomaly
+ * record (a SHA-1: about 1500 instructions) and copied on the next ones.
+ * Direct-mapped by flow id, checked by flow pointer and id. */
+#define CID_SLOTS 64
+#define CID_LEN 30 /* "1:" and 28 characters of base64 */
+static _Thread_local struct cid_entry {
+	const struct flow *f;
+	uint64_t id;
+	char text[40];
+} cid_cache[CID_SLOTS];
+
+static void put_community_id(struct jb *jb, const struct flow *f)
+{
+	struct cid_entry *e = &cid_cache[f->id % CID_SLOTS];
+	if (e->f != f || e->id != f->id) {
+		flow_community_id(f, e->text, sizeof(e->text));
+		if (strlen(e->text) != CID_LEN)
+			e->text[0] = '\0';
+		e->f = f;
+		e->id = f->id;
+	}
+	if (e->text[0])
+		jb_set_asciin(jb, "community_id", e->text, CID_LEN);
+}
+
 /* Suricata's "ether" object: the frame's MAC addresses (frames without IP). */
 static void put_ether(struct jb *jb, const struct packet *p)
 {
@@ -212,7 +239,9 @@ static void put_ether(struct jb *jb, const struct packet *p)
 	jb_close(jb);
 }
 
-void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_type)
+/* The header of a record caused by p; with cid, p's flow's community_id
+ * after the endpoints (made once per flow and direction in the cache). */
+static void open_packet(struct jb *jb, const struct packet *p, const char *event_type, bool cid)
 {
 	jb_reset(jb);
 	jb_open_object(jb, NULL);
@@ -229,13 +258,17 @@ void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_ty
 	bool cacheable = p->flow && p->ip_ver && p->vlan_cnt <= 1 && p->dir <= 1 &&
 			 (p->flags & PKT_HAS_FLOW_KEY) &&
 			 (p->l4proto == IPPROTO_TCP || p->l4proto == IPPROTO_UDP);
-	if (cacheable && ep_hit(jb, p->flow, p->dir))
+	cid = cid && p->flow;
+	uint8_t variant = (uint8_t)(p->dir + (cid ? 3 : 0));
+	if (cacheable && ep_hit(jb, p->flow, variant))
 		return;
 	size_t from = jb->len;
 	put_vlan(jb, p);
 	if (cacheable) {
 		put_endpoints(jb, &p->src, p->sp, &p->dst, p->dp, p->ip_ver, p->l4proto, true);
-		ep_store(jb, from, p->flow, p->dir);
+		if (cid)
+			put_community_id(jb, p->flow);
+		ep_store(jb, from, p->flow, variant);
 		return;
 	}
 	if ((p->flags & PKT_IS_L2_ICS) && p->linktype == LINK_ETHERNET && p->caplen >= 12) {
@@ -251,6 +284,13 @@ void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_ty
 			jb_set_uint(jb, "icmp_code", p->icmp_code);
 		}
 	}
+	if (cid)
+		put_community_id(jb, p->flow);
+}
+
+void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_type)
+{
+	open_packet(jb, p, event_type, false);
 }
 
 void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pcap_cnt,
@@ -278,42 +318,16 @@ void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pc
 	ep_store(jb, from, f, 2);
 }
 
-void eve_close(struct jb *jb)
-{
-	if (host_len)
-		jb_append_raw(jb, host_member, host_len);
-	jb_close(jb);
-}
-
 void eve_put_sensor_tail(struct jb *jb)
 {
 	if (host_len)
 		jb_append_raw(jb, host_member, host_len);
 }
 
-/* A flow's Community ID per thread, made on its first alert or anomaly
- * record (a SHA-1: about 1500 instructions) and copied on the next ones.
- * Direct-mapped by flow id, checked by flow pointer and id. */
-#define CID_SLOTS 64
-#define CID_LEN 30 /* "1:" and 28 characters of base64 */
-static _Thread_local struct cid_entry {
-	const struct flow *f;
-	uint64_t id;
-	char text[40];
-} cid_cache[CID_SLOTS];
-
-static void put_community_id(struct jb *jb, const struct flow *f)
+void eve_close(struct jb *jb)
 {
-	struct cid_entry *e = &cid_cache[f->id % CID_SLOTS];
-	if (e->f != f || e->id != f->id) {
-		flow_community_id(f, e->text, sizeof(e->text));
-		if (strlen(e->text) != CID_LEN)
-			e->text[0] = '\0';
-		e->f = f;
-		e->id = f->id;
-	}
-	if (e->text[0])
-		jb_set_asciin(jb, "community_id", e->text, CID_LEN);
+	eve_put_sensor_tail(jb);
+	jb_close(jb);
 }
 
 static void put_tcp_flags(struct jb *jb, const char *key, uint8_t fl)
@@ -408,9 +422,7 @@ void eve_flow(struct jb *jb, const struct flow *f, enum flow_end_reason why,
 
 void eve_anomaly_decode(struct jb *jb, const struct packet *p, const char *event)
 {
-	eve_open_packet(jb, p, "anomaly");
-	if (p->flow)
-		put_community_id(jb, p->flow);
+	open_packet(jb, p, "anomaly", true);
 	jb_open_object(jb, "anomaly");
 	jb_set_ascii(jb, "type", "decode");
 	jb_set_str(jb, "event", event);
@@ -421,12 +433,12 @@ void eve_anomaly_decode(struct jb *jb, const struct packet *p, const char *event
 void eve_anomaly_stream(struct jb *jb, const struct packet *p, const struct flow *f,
 			uint64_t ts, const char *event)
 {
-	if (p)
-		eve_open_packet(jb, p, "anomaly");
-	else
+	if (p && (p->flow == f || !f)) {
+		open_packet(jb, p, "anomaly", true);
+	} else {
 		eve_open_flow(jb, f, ts, 0, "anomaly");
-	if (f || (p && p->flow))
-		put_community_id(jb, f ? f : p->flow);
+		put_community_id(jb, f);
+	}
 	jb_open_object(jb, "anomaly");
 	jb_set_ascii(jb, "type", "stream");
 	jb_set_str(jb, "event", event);
@@ -437,12 +449,12 @@ void eve_anomaly_stream(struct jb *jb, const struct packet *p, const struct flow
 void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f,
 		     const char *app_proto, const char *event)
 {
-	if (p)
-		eve_open_packet(jb, p, "anomaly");
-	else
+	if (p && (p->flow == f || !f)) {
+		open_packet(jb, p, "anomaly", true);
+	} else {
 		eve_open_flow(jb, f, f->last_ts, 0, "anomaly");
-	if (f || (p && p->flow))
-		put_community_id(jb, f ? f : p->flow);
+		put_community_id(jb, f);
+	}
 	if (app_proto)
 		jb_set_str(jb, "app_proto", app_proto);
 	jb_open_object(jb, "anomaly");
@@ -475,8 +487,10 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 {
 	const struct packet *p = a->p;
 	const struct flow *f = a->f;
+	bool cid = false; /* the flow's community_id written */
 	if (p && (p->ip_ver || (p->flags & PKT_IS_L2_ICS))) {
-		eve_open_packet(jb, p, "alert");
+		cid = f && p->flow == f;
+		open_packet(jb, p, "alert", cid);
 		if (!f && a->tx)
 			jb_set_str(jb, "app_proto", a->tx->proto->name);
 	} else if (f) {
@@ -488,7 +502,8 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 		jb_set_ascii(jb, "event_type", "alert");
 	}
 	if (f) {
-		put_community_id(jb, f);
+		if (!cid)
+			put_community_id(jb, f);
 		const char *ap = app_flow_proto_name(f);
 		if (ap)
 			jb_set_ascii(jb, "app_proto", ap);

@@ -119,21 +119,59 @@ static const char *group_name(uint8_t g)
 
 /* ---- framing (TPKT and COTP: proto/tpkt.c) ------------------------------------ */
 
+/* Siemens' TSAPs: the calling TSAP's first byte is a connection type (1 PG,
+ * 2 OP, 3 S7 basic, 6 TIA, ...), never 0 as in the TSAPs of the ISO stacks
+ * that MMS runs on (0001, 0002); S7-1200/1500 name the called one
+ * "SIMATIC-ROOT-...". */
+static bool s7_tsaps(const struct cotp *h)
+{
+	static const char simatic[] = "SIMATIC";
+	if (h->calling_tsap && h->calling_tsap_len == 2) {
+		struct cursor t = cur_make(h->calling_tsap, 2);
+		if (cur_u8(&t) != 0)
+			return true;
+	}
+	return h->called_tsap && h->called_tsap_len >= sizeof(simatic) - 1 &&
+	       memcmp(h->called_tsap, simatic, sizeof(simatic) - 1) == 0;
+}
+
+/* A COTP CR or CC with S7 TSAPs, or a DT carrying an S7 PDU (0x32, or 0x72
+ * for S7comm-plus): yes. A CR/CC with other TSAPs (MMS shares port 102) is
+ * looked past, at the first DT. */
 static int s_probe(const uint8_t *b, size_t len, uint8_t dir)
 {
 	(void)dir;
 	struct cursor c = cur_make(b, len);
-	int version = cur_peek_u8(&c, 0), reserved = cur_peek_u8(&c, 1);
-	if ((version >= 0 && version != 3) || reserved > 0)
-		return APP_PROBE_NO;
-	if (len < 6)
-		return APP_PROBE_MORE;
-	cur_skip(&c, 2);
-	uint16_t l = cur_be16(&c);
-	uint8_t li = cur_u8(&c), code = cur_u8(&c);
-	if (l < TPKT_MIN_LEN || li + 5u > l || !cotp_code_name(code & 0xf0))
-		return APP_PROBE_NO;
-	return APP_PROBE_YES;
+	for (unsigned k = 0; k < 4; k++) {
+		int version = cur_peek_u8(&c, 0), reserved = cur_peek_u8(&c, 1);
+		if ((version >= 0 && version != 3) || reserved > 0)
+			return APP_PROBE_NO;
+		if (cur_left(&c) < 6)
+			return APP_PROBE_MORE;
+		size_t l = (size_t)cur_peek_be16(&c, 2);
+		int li = cur_peek_u8(&c, 4), code = cur_peek_u8(&c, 5) & 0xf0;
+		if (l < TPKT_MIN_LEN || (size_t)li + 5u > l || !cotp_code_name((uint8_t)code))
+			return APP_PROBE_NO;
+		if (code == COTP_DT) {
+			if ((size_t)li + 5u >= l)
+				return APP_PROBE_NO; /* no user data */
+			int pid = cur_peek_u8(&c, (size_t)li + 5u);
+			if (pid < 0)
+				return APP_PROBE_MORE;
+			return pid == 0x32 || pid == 0x72 ? APP_PROBE_YES : APP_PROBE_NO;
+		}
+		if (code != COTP_CR && code != COTP_CC)
+			return APP_PROBE_YES;
+		if (cur_left(&c) < l)
+			return APP_PROBE_MORE;
+		struct cotp h;
+		if (cotp_parse(c.p, l, &h) < 0)
+			return APP_PROBE_NO;
+		if (s7_tsaps(&h))
+			return APP_PROBE_YES;
+		cur_skip(&c, l);
+	}
+	return APP_PROBE_NO;
 }
 
 static int s_pdu_len(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *b, size_t len,

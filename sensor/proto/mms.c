@@ -555,6 +555,8 @@ static bool ber_is(const struct ber *t, uint8_t cls, bool cons, uint32_t tag)
 static bool ber_expect(struct dec *d, struct cursor *c, struct ber *t, uint8_t cls, bool cons,
 		       uint32_t tag)
 {
+	if (!cur_left(c))
+		need(d, false);
 	if (!ber_get(d, c, t))
 		return false;
 	if (!ber_is(t, cls, cons, tag)) {
@@ -1860,8 +1862,10 @@ static void pres_connect(struct dec *d, struct cursor *c, uint8_t ppdu)
 	struct ber t, f;
 	d->bad = MMS_EV_INVALID_PPDU;
 	tx->ppdu = ppdu;
-	if (!ber_get(d, c, &t))
+	if (!ber_get(d, c, &t)) {
+		need(d, false);
 		return;
+	}
 	struct cursor params = cur_make(NULL, 0);
 	if (ppdu == MMS_PPDU_CPR) {
 		if (!ber_is(&t, BER_UNIV, true, 16)) {

@@ -65,6 +65,31 @@ def vg_mms(r):
     return out
 
 
+KNOWN = {}
+# Connections that began before the capture did: tshark's presentation
+# dissector maps a PDV's context id to MMS only through the CP of the
+# connection ("Dissector is not available" without it); Vigil recognises the
+# PDV's MMS PDU by its first tag when no CP was seen.
+MIDSTREAM = ('connection started before the capture: without its CP tshark does not know that '
+             'presentation context 3 is MMS and leaves the PDV undissected; Vigil takes the PDV by '
+             'its MMSpdu tag (context-specific, constructed) and decodes it')
+for _fr in (3, 25, 37, 78, 99, 101, 112, 114, 127, 149, 167, 182, 187, 202, 215, 218, 222, 232,
+            260, 264, 288):
+    KNOWN[('iti_Sample_File_MMS_and_GOOSE.pcap', _fr)] = MIDSTREAM
+for _fr in (2, 3, 4, 5):
+    KNOWN[('iti_iec.pcap', _fr)] = MIDSTREAM
+# MMS PDUs straight on COTP (no session or presentation): tshark's
+# heuristic (dissect_mms_heur, "MMS over COTP") reads a BER length of 0 as
+# the indefinite form and gives up, so the conclude-RequestPDU 8b 00 (a
+# NULL) is shown as "Data"; Vigil decodes it.
+for _cap, _fr in (('cancelRequest', 16), ('confirmedRequestPDU', 16), ('getAlarmSummary', 16),
+                  ('getDomainAttributes', 16), ('initiateUploadSequence', 16),
+                  ('relinquishControl', 20), ('resetRequest', 16), ('resumeRequest', 16),
+                  ('startRequest', 20), ('takeControl', 20), ('terminateUploadSequence', 20)):
+    KNOWN[('mms_mms-%s.pcap' % _cap, _fr)] = (
+        'conclude-RequestPDU (8b 00) straight on COTP: tshark\'s MMS-over-COTP heuristic takes a '
+        'BER length of 0 for the indefinite form and leaves the TPDU as Data; Vigil decodes it')
+
 PROTO = dict(
     name='mms',
     dirs=['iec61850'],
@@ -72,5 +97,5 @@ PROTO = dict(
     fields=FIELDS,
     ts=ts_mms,
     vg=vg_mms,
-    known={},
+    known=KNOWN,
 )

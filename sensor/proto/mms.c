@@ -1340,6 +1340,17 @@ static int pending_take(struct dec *d, uint32_t id)
 	return -1;
 }
 
+/* A request rejected by the peer (rejectPDU of the other direction) will
+ * have no answer. */
+static void pending_drop(struct dec *d, uint32_t id)
+{
+	for (int i = 0; i < MMS_PENDING; i++) {
+		struct mms_pending *p = &d->s->pend[i];
+		if (p->used && p->dir != d->dir && p->invoke_id == id)
+			p->used = false;
+	}
+}
+
 static void pending_clear(struct mms_state *s)
 {
 	memset(s->pend, 0, sizeof(s->pend));
@@ -1506,6 +1517,8 @@ static void reject(struct dec *d, const struct ber *pdu)
 		}
 	}
 	need(d, tx->reject_pdu >= 0);
+	if (tx->has_invoke_id && tx->reject_pdu == 1)
+		pending_drop(d, tx->invoke_id);
 }
 
 /* Initiate-RequestPDU / -ResponsePDU ::= SEQUENCE { localDetail [0],
@@ -1893,7 +1906,7 @@ static void pres_connect(struct dec *d, struct cursor *c, uint8_t ppdu)
 	}
 	if (ppdu == MMS_PPDU_CP) {
 		/* a new association: its contexts replace the old ones */
-		d->s->cp_seen = true;
+		d->s->cp_seen = false;
 		d->s->mms_ctx = d->s->acse_ctx = -1;
 	}
 	bool ud = false;
@@ -1912,8 +1925,11 @@ static void pres_connect(struct dec *d, struct cursor *c, uint8_t ppdu)
 			ber_str(d, &f, &tx->called_psel);
 		else if (!f.cons && f.tag == 3)
 			ber_str(d, &f, &tx->responding_psel);
-		else if (f.cons && f.tag == 4 && ppdu == MMS_PPDU_CP)
+		else if (f.cons && f.tag == 4 && ppdu == MMS_PPDU_CP) {
 			pres_context_list(d, &f);
+			/* contexts by their ids from now on, if the list named ours */
+			d->s->cp_seen = d->s->mms_ctx >= 0 || d->s->acse_ctx >= 0;
+		}
 		else if (f.cons && f.tag == 5 && ppdu != MMS_PPDU_CP)
 			pres_result_list(d, &f);
 		else if (!f.cons && f.tag == 10 && ppdu == MMS_PPDU_CPR) {
@@ -2331,6 +2347,16 @@ static int m_probe(const uint8_t *buf, size_t len, uint8_t dir)
 			return APP_PROBE_NO;
 		bool eot = cur_u8(&h) & 0x80;
 		size_t seg = (whole ? n : cur_left(&c)) - TPKT_MIN_LEN;
+		if (!tl && eot && whole) {
+			/* a TSDU in one TPKT (the common case): read in place */
+			int r = probe_tsdu(cur_make(h.p, seg), true);
+			if (r != APP_PROBE_NO)
+				return r;
+			if (connect || ++tsdus >= 2)
+				return APP_PROBE_NO;
+			cur_skip(&c, n);
+			continue;
+		}
 		size_t take = seg < sizeof(t) - tl ? seg : sizeof(t) - tl;
 		if (take < seg)
 			truncated = true;

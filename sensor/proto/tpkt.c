@@ -155,6 +155,8 @@ int tpkt_reasm_add(struct tpkt_reasm *r, struct app_ctx *ctx, bool eot, const ui
 		   size_t n, size_t max, const uint8_t **tsdu, size_t *tsdu_len)
 {
 	int res = 0;
+	if (!r->active && r->cap > TPKT_REASM_KEEP)
+		tpkt_reasm_free(r); /* a large TSDU went by: its buffer is not kept */
 	if (!r->active) {
 		if (eot) {
 			*tsdu = seg;

@@ -96,11 +96,13 @@ int cotp_parse(const uint8_t *pdu, size_t len, struct cotp *h);
 /*
  * Reassembly of a TSDU sent as DT TPDUs without EOT followed by one with
  * EOT (ISO 8073 6.3). Per flow and direction; zero-initialise. The buffer is
- * allocated on the first segmented TSDU, grows up to the caller's limit and
- * is kept for the flow; its bytes are charged to ctx's app_mem (the framing
- * core's partial-PDU memcap, applayer.memcap when it is reached) and given
- * back by tpkt_reasm_free().
+ * allocated on the first segmented TSDU and grows up to the caller's limit;
+ * up to TPKT_REASM_KEEP bytes of it are kept for the next TSDU, a larger one
+ * is released when the next TPDU comes. Its bytes are charged to ctx's
+ * app_mem (the framing core's partial-PDU memcap, applayer.memcap when it
+ * is reached) and given back by tpkt_reasm_free().
  */
+#define TPKT_REASM_KEEP 8192
 struct tpkt_reasm {
 	uint8_t *buf;
 	struct app_mem *mem; /* where buf's bytes are counted (NULL: nowhere) */

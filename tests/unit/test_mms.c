@@ -1009,6 +1009,53 @@ static void test_gap_and_midstream(void **s)
 	at_fini(&t);
 }
 
+/* a rejected request is no longer outstanding; a CP without a context
+ * list leaves the PDVs to be told by their first tag */
+static void test_reject_and_default_context(void **s)
+{
+	(void)s;
+	struct at t;
+	start(&t);
+	associate(&t, NULL, 0);
+	at_clear(&t);
+	for (uint32_t i = 0; i < 16; i++) {
+		req(100 + i, 0x82);
+		closeall();
+		send_mms(&t, 0);
+	}
+	w_reset(); /* rejectPDU { originalInvokeID 100, confirmed-requestPDU other } */
+	o(0xa4);
+	prim(0x80, "64");
+	prim(0x81, "00");
+	closeall();
+	send_mms(&t, 1);
+	req(200, 0x82);
+	closeall();
+	send_mms(&t, 0);
+	AT_EVENTS(&t);
+	resp(100, 0xa2); /* no answer is due to the rejected request */
+	closeall();
+	send_mms(&t, 1);
+	AT_EVENTS(&t, "mms.response_without_request");
+	at_fini(&t);
+
+	start(&t);
+	uint8_t b[128];
+	/* CONNECT with a CP-type of mode and selectors only */
+	size_t n = at_hex(b, sizeof(b), "0300 0022 02f080 0d 19 c1 17 3115 a003 800101 a20e"
+				 " 8104 00000001 8204 00000001 6100");
+	at_feed(&t, 0, b, n);
+	AT_HAS(&t, 0, "\"ppdu\":\"CP\"");
+	AT_LACKS(&t, 0, "contexts");
+	at_clear(&t);
+	req(1, 0x82);
+	closeall();
+	send_mms(&t, 0);
+	AT_HAS(&t, 0, "\"service_name\":\"identify\"");
+	AT_EVENTS(&t);
+	at_fini(&t);
+}
+
 static void test_keywords(void **s)
 {
 	(void)s;
@@ -1211,6 +1258,7 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_tsdu_too_large),
 		cmocka_unit_test(test_gap_and_midstream),
+		cmocka_unit_test(test_reject_and_default_context),
 		cmocka_unit_test(test_keywords),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_hostile_lengths),

@@ -156,6 +156,19 @@ static void test_reasm(void **s)
 	assert_int_equal(tpkt_reasm_add(&r, &ctx, true, (const uint8_t *)"new", 3, 100, &t, &n),
 			 TPKT_TSDU_READY);
 	assert_memory_equal(t, "new", 3);
+	/* a TSDU larger than TPKT_REASM_KEEP: its buffer is given back when
+	 * the next TPDU comes */
+	static uint8_t big[3 * TPKT_REASM_KEEP];
+	memset(big, 0x5a, sizeof(big));
+	assert_int_equal(tpkt_reasm_add(&r, &ctx, false, big, sizeof(big) / 2, sizeof(big), &t, &n), 0);
+	assert_int_equal(tpkt_reasm_add(&r, &ctx, true, big, sizeof(big) / 2, sizeof(big), &t, &n),
+			 TPKT_TSDU_READY);
+	assert_int_equal(n, sizeof(big));
+	assert_true(mem.used > TPKT_REASM_KEEP);
+	assert_int_equal(tpkt_reasm_add(&r, &ctx, true, (const uint8_t *)"x", 1, 100, &t, &n),
+			 TPKT_TSDU_READY);
+	assert_int_equal(mem.used, 0);
+	assert_null(r.buf);
 	tpkt_reasm_free(&r);
 	assert_int_equal(mem.used, 0);
 	assert_null(r.buf);

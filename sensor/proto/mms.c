@@ -72,7 +72,6 @@
  *   mms.too_many_names            names beyond what the rule buffers (mms.item,
  *                                 mms.domain, mms.filename) hold
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
@@ -628,7 +627,8 @@ static void check_identifier(struct dec *d, struct mms_bytes id)
 	struct cursor c = cur_make(id.p, id.len);
 	while (ok && cur_left(&c)) {
 		uint8_t ch = cur_u8(&c);
-		ok = isalnum(ch) || ch == '_' || ch == '$';
+		ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		     ch == '_' || ch == '$';
 	}
 	if (!ok)
 		dev(d, MMS_EV_INVALID_IDENTIFIER);
@@ -867,9 +867,11 @@ static void data_value(struct dec *d, const struct ber *t, unsigned depth, bool 
 			dev(d, d->bad);
 			return;
 		}
+		struct cursor bits = t->v;
+		cur_u8(&bits);
 		v->v.i = unused;
-		v->p++;
-		v->len--;
+		v->p = bits.p;
+		v->len = (uint16_t)(cur_left(&bits) > 0xffff ? 0xffff : cur_left(&bits));
 		return;
 	}
 	case 7: {
@@ -2821,6 +2823,23 @@ static void log_strs(struct jb *jb, const char *key, const struct mms_bytes *v, 
 	jb_close(jb);
 }
 
+/* A BIT STRING's bits as hex (its first byte, the unused bits, left out)
+ * and, when count_key is given, how many bits it has. */
+static void log_bits(struct jb *jb, const char *key, const char *count_key, struct mms_bytes b)
+{
+	struct cursor c = cur_make(b.p, b.len);
+	int unused = cur_peek_u8(&c, 0);
+	if (unused < 0)
+		return;
+	cur_u8(&c);
+	if (count_key) {
+		uint64_t nbits = (uint64_t)cur_left(&c) * 8u;
+		jb_set_uint(jb, count_key, unused <= 7 && nbits >= (uint64_t)unused ?
+				      nbits - (uint64_t)unused : nbits);
+	}
+	jb_set_hex(jb, key, c.p, cur_left(&c));
+}
+
 static void log_error(const struct mms_tx *tx, struct jb *jb)
 {
 	jb_open_object(jb, "error");
@@ -2876,20 +2895,8 @@ static void m_log(const struct app_tx *t, struct jb *jb)
 			jb_set_int(jb, "data_structure_nesting_level", tx->nesting_level);
 		if (tx->version >= 0)
 			jb_set_int(jb, "version", tx->version);
-		if (tx->parameter_cbb.len) {
-			struct mms_bytes bits = { tx->parameter_cbb.p + 1, (uint16_t)(tx->parameter_cbb.len - 1) };
-			log_hex(jb, "parameter_cbb", bits);
-		}
-		if (tx->services_supported.len) {
-			struct cursor c = cur_make(tx->services_supported.p, tx->services_supported.len);
-			int unused = cur_peek_u8(&c, 0);
-			uint64_t nbits = (uint64_t)(tx->services_supported.len - 1) * 8u;
-			jb_set_uint(jb, "services_supported_bits",
-				    unused <= 7 && nbits >= (uint64_t)unused ? nbits - (uint64_t)unused : nbits);
-			struct mms_bytes bits = { tx->services_supported.p + 1,
-						  (uint16_t)(tx->services_supported.len - 1) };
-			log_hex(jb, "services_supported", bits);
-		}
+		log_bits(jb, "parameter_cbb", NULL, tx->parameter_cbb);
+		log_bits(jb, "services_supported", "services_supported_bits", tx->services_supported);
 		jb_close(jb);
 	}
 	if (tx->object_class >= 0) {

@@ -60,7 +60,8 @@ static void cotp_params(struct cursor *v, struct cotp *h)
 			h->called_tsap = val;
 			h->called_tsap_len = pl;
 		} else if (code == 0xc0 && pl == 1) {
-			h->tpdu_size = *val;
+			struct cursor pv = cur_make(val, pl);
+			h->tpdu_size = cur_u8(&pv);
 		}
 	}
 	if (cur_left(v))

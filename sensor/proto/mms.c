@@ -41,6 +41,18 @@
  * direction (a request may come from either side: TASE.2 servers send
  * some) in a table of MMS_PENDING entries per flow.
  *
+ * Records: the layers present (cotp, session, presentation, acse objects),
+ * then the MMS PDU: type, invokeID, service (an error's is its request's),
+ * the ObjectNames with their kind, domain, file (FileName parts joined by
+ * '/') and program-invocation names, identify's vendor/model/revision,
+ * errors and rejects, initiate parameters, and Data as nested arrays. Lists
+ * are capped (MMS_MAX_*) and then say how many there were (object_count,
+ * identifier_count, data_count, ...). Passwords are never logged: only the
+ * form of an authentication value. Keywords: mms.service, mms.pdu_type,
+ * mms.invoke_id, mms.error_class; sticky buffers mms.domain, mms.item (also
+ * mms.variable), mms.filename, mms.program_invocation hold the PDU's names
+ * one per line.
+ *
  * Events (app-layer-event:mms.<name>):
  *   mms.invalid_tpkt              TPKT reserved byte not 0 or length below 7
  *   mms.invalid_cotp              COTP LI of 0 or beyond the TPKT, an unknown or

@@ -36,19 +36,16 @@ static void bc(struct ber *e)
 {
 	size_t at = e->at[--e->n];
 	size_t len = e->b->n - at;
-	size_t k = len < 0x80 ? 1 : len < 0x100 ? 2 : 3;
+	size_t k = len < 0x80 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 4;
 	memmove(e->b->b + at + k, e->b->b + at, len);
 	e->b->n += k;
 	if (k == 1) {
 		e->b->b[at] = (uint8_t)len;
-	} else if (k == 2) {
-		e->b->b[at] = 0x81;
-		e->b->b[at + 1] = (uint8_t)len;
-	} else {
-		e->b->b[at] = 0x82;
-		e->b->b[at + 1] = (uint8_t)(len >> 8);
-		e->b->b[at + 2] = (uint8_t)len;
+		return;
 	}
+	e->b->b[at] = (uint8_t)(0x80 + k - 1);
+	for (size_t i = 1; i < k; i++)
+		e->b->b[at + i] = (uint8_t)(len >> (8 * (k - 1 - i)));
 }
 
 static void bp(struct ber *e, unsigned tag, const void *p, size_t n)
@@ -105,6 +102,30 @@ static void file_name(struct ber *e, unsigned tag, const char *name)
 	bo(e, tag);
 	bs(e, 0x19, name);
 	bc(e);
+}
+
+/* a TLV header for contents of len bytes, and its size */
+static size_t hlen(size_t len)
+{
+	return 1 + (len < 0x80 ? 1 : len < 0x100 ? 2 : len < 0x10000 ? 3 : 4);
+}
+
+static void hdr(struct buf *b, unsigned tag, size_t len)
+{
+	b_u8(b, tag);
+	if (len < 0x80) {
+		b_u8(b, (unsigned)len);
+	} else if (len < 0x100) {
+		b_u8(b, 0x81);
+		b_u8(b, (unsigned)len);
+	} else if (len < 0x10000) {
+		b_u8(b, 0x82);
+		b_be16(b, (unsigned)len);
+	} else {
+		b_u8(b, 0x83);
+		b_u8(b, (unsigned)(len >> 16));
+		b_be16(b, (unsigned)(len & 0xffff));
+	}
 }
 
 /* ---- the layers under MMS ---- */
@@ -1209,26 +1230,54 @@ static void anomalies(struct gen *g, const uint8_t *m, const uint8_t *ied)
 		read_req(id++, "IED1LD0", p, 100, false);
 		x_req(&s);
 	}
-	/* a TSDU of more than 64 KiB of DT TPDUs */
+	/* a TSDU of more than 64 KiB of DT TPDUs: a write of a 70000-byte
+	 * octet string (more than a struct buf holds: its head is built, the
+	 * filler is sent as it goes), whose head is parsed */
 	{
-		static struct buf big;
-		b_reset(&big);
-		b_u8(&big, 3);
-		b_u8(&big, 0);
-		b_be16(&big, 4096 + 7);
-		b_u8(&big, 2);
-		b_u8(&big, 0xf0);
-		b_u8(&big, 0x00);
-		for (unsigned i = 0; i < 4096; i++)
-			b_u8(&big, i < 4 ? (const uint8_t[]){ 1, 0, 1, 0 }[i] : 0x5a);
-		tcp_send(&s, DIR_C2S, big.b, big.n);
-		big.b[7] = 0x5a;
-		big.b[9] = 0x5a;
-		for (unsigned i = 1; i < 17; i++)
-			tcp_send(&s, DIR_C2S, big.b, big.n);
-		big.b[6] = 0x80;
-		b_put_be16(&big, 2, 7 + 10);
-		tcp_send(&s, DIR_C2S, big.b, 7 + 10);
+		static struct buf head, vas, t;
+		const size_t fill = 70000;
+		b_reset(&vas);
+		struct ber v = { &vas, { 0 }, 0 };
+		bo(&v, 0xa0);
+		bo(&v, 0x30);
+		bo(&v, 0xa0);
+		obj_dom(&v, "IED1LD0", "LLN0$SP$Firmware");
+		bc(&v);
+		bc(&v);
+		bc(&v);
+		size_t item = hlen(fill) + fill;            /* octet-string [9] */
+		size_t list = hlen(item) + item;            /* listOfData [0] */
+		size_t svc = vas.n + list;                  /* write [5] */
+		size_t pdu_len = 3 + hlen(svc) + svc;       /* confirmed-RequestPDU [0] */
+		size_t pdv = 3 + hlen(hlen(pdu_len) + pdu_len) + hlen(pdu_len) + pdu_len;
+		b_reset(&head);
+		b_bytes(&head, "\x01\x00\x01\x00", 4);
+		hdr(&head, 0x61, hlen(pdv) + pdv);
+		hdr(&head, 0x30, pdv);
+		b_bytes(&head, "\x02\x01\x03", 3);
+		hdr(&head, 0xa0, hlen(pdu_len) + pdu_len);
+		hdr(&head, 0xa0, pdu_len);
+		b_u8(&head, 0x02);
+		b_u8(&head, 1);
+		b_u8(&head, id++ & 0x7f);
+		hdr(&head, 0xa5, svc);
+		b_bytes(&head, vas.b, vas.n);
+		hdr(&head, 0xa0, item);
+		hdr(&head, 0x89, fill);
+		size_t total = head.n + fill;
+		for (size_t off = 0; off < total; off += 4096) {
+			size_t k = total - off < 4096 ? total - off : 4096;
+			b_reset(&t);
+			b_u8(&t, 3);
+			b_u8(&t, 0);
+			b_be16(&t, (unsigned)(k + 7));
+			b_u8(&t, 2);
+			b_u8(&t, 0xf0);
+			b_u8(&t, off + k == total ? 0x80 : 0x00);
+			for (size_t i = off; i < off + k; i++)
+				b_u8(&t, i < head.n ? head.b[i] : 0x5a);
+			tcp_send(&s, DIR_C2S, t.b, t.n);
+		}
 	}
 	tcp_ack(&s, DIR_S2C);
 	/* an initiate refused by the IED */

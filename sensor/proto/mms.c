@@ -1287,15 +1287,28 @@ static void response_args(struct dec *d, int svc, const struct ber *t)
 			}
 		}
 		return;
-	case 77: /* fileDirectory: [0] SEQUENCE OF { [0] FileName, [1] attributes }, [1] more */
+	case 77: /* fileDirectory: [0] { SEQUENCE OF DirectoryEntry { [0] FileName,
+		  * [1] attributes } }, [1] moreFollows (some stacks leave out the
+		  * SEQUENCE OF inside [0]: both are read) */
 		while (ber_get(d, &c, &a)) {
 			if (ber_is(&a, BER_CTX, true, 0)) {
 				struct cursor lc = a.v;
 				struct ber e;
 				while (ber_get(d, &lc, &e)) {
 					struct cursor ec = e.v;
-					if (ber_get(d, &ec, &x) && ber_is(&x, BER_CTX, true, 0))
-						file_name(d, &x);
+					if (!ber_get(d, &ec, &x))
+						continue;
+					if (ber_is(&x, BER_CTX, true, 0)) {
+						file_name(d, &x); /* e was the entry */
+						continue;
+					}
+					for (bool more = true; more && ber_is(&x, BER_UNIV, true, 16);
+					     more = ber_get(d, &ec, &x)) {
+						struct cursor xc = x.v;
+						struct ber f;
+						if (ber_get(d, &xc, &f) && ber_is(&f, BER_CTX, true, 0))
+							file_name(d, &f);
+					}
 				}
 			} else if (ber_is(&a, BER_CTX, false, 1)) {
 				tx->has_more_follows = true;

@@ -799,11 +799,13 @@ static void engineering(struct gen *g, const uint8_t *ew, const uint8_t *ied)
 	end();
 	x_req(&s);
 	resp_begin(id++, 77, true);
-	bo(&pe, 0xa0);
+	bo(&pe, 0xa0); /* [0] { SEQUENCE OF DirectoryEntry } */
+	bo(&pe, 0x30);
 	bo(&pe, 0x30);
 	file_name(&pe, 0xa0, "/COMTRADE/fault1.cfg");
 	bo(&pe, 0xa1);
 	bi(&pe, 0x80, 1200);
+	bc(&pe);
 	bc(&pe);
 	bc(&pe);
 	bc(&pe);

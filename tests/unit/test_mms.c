@@ -607,6 +607,36 @@ static void test_services(void **s)
 	closeall();
 	send_mms(&t, 0);
 	HAS_NEXT("\"service_name\":\"fileDelete\",\"filenames\":[\"/cfg/y\"]");
+	/* fileDirectory response [77] { [0] { SEQUENCE OF { [0] FileName,
+	 * [1] attributes } }, moreFollows [1] }, then the same without the
+	 * SEQUENCE OF that some stacks leave out */
+	for (int form = 0; form < 2; form++) {
+		req(30 + (uint32_t)form, 0xbf4d); /* fileDirectory {} : every file */
+		closeall();
+		send_mms(&t, 0);
+		HAS_NEXT("\"service_name\":\"fileDirectory\"");
+		resp(30 + (uint32_t)form, 0xbf4d);
+		o(0xa0);
+		if (!form)
+			o(0x30);
+		for (int i = 0; i < 2; i++) {
+			o(0x30);
+			o(0xa0);
+			str(0x19, i ? "/LOG/b.txt" : "/LOG/a.txt");
+			c();
+			o(0xa1);
+			prim(0x80, "10");
+			c();
+			c();
+		}
+		if (!form)
+			c();
+		c();
+		prim(0x81, "00");
+		closeall();
+		send_mms(&t, 1);
+		HAS_NEXT("\"filenames\":[\"/LOG/a.txt\",\"/LOG/b.txt\"],\"more_follows\":false");
+	}
 	/* fileRead [73] IMPLICIT Integer32 (FRSM id), uploadSegment [30] (ULSM id) */
 	req(23, 0x9f49);
 	w_u8(7);

@@ -293,7 +293,8 @@ bench: test-deps all $(BUILD)/sign-bench
 # to /var/log/vigil and its state to /var/lib/vigil (systemd's LogsDirectory=
 # and StateDirectory= create them at start, owned by the user vigil).
 # Without DESTDIR, install also makes that user (systemd-sysusers with the
-# installed sysusers.d file, or useradd) and hands it the two folders; with
+# installed sysusers.d file, or where that is absent or fails, useradd) and
+# hands it the two folders; with
 # DESTDIR (staging a package) it touches no user and no ownership: the
 # package's installation runs systemd-sysusers. A configuration file that
 # differs from the one being installed is kept, the new one beside it as
@@ -341,11 +342,12 @@ install: all
 ifeq ($(DESTDIR),)
 	@if ! getent passwd vigil > /dev/null; then \
 		if command -v systemd-sysusers > /dev/null; then \
-			systemd-sysusers $(SYSUSERSDIR)/vigil.conf; \
-		else \
+			systemd-sysusers $(SYSUSERSDIR)/vigil.conf || true; \
+		fi; \
+		getent passwd vigil > /dev/null || \
 			useradd --system --user-group --no-create-home --home-dir $(VIGIL_STATEDIR) \
-				--shell /usr/sbin/nologin --comment "Vigil ICS network IDS" vigil; \
-		fi || { echo "install: cannot create the user vigil" >&2; exit 1; }; \
+				--shell /usr/sbin/nologin --comment "Vigil ICS network IDS" vigil || \
+			{ echo "install: cannot create the user vigil" >&2; exit 1; }; \
 	fi
 	chown vigil:vigil $(VIGIL_LOGDIR) $(VIGIL_STATEDIR)
 	@if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi

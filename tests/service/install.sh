@@ -163,5 +163,58 @@ else
 	bad "reinstall over a changed vigil.yaml"
 fi
 
+# ---- the real installation (no DESTDIR), in a private mount namespace -----------
+# /etc, /usr/local and /var are overlays on a tmpfs there, so that nothing
+# of this machine changes: the user is made (with systemd-sysusers, and
+# with useradd where systemd-sysusers is absent) and given the folders.
+real_install() { # sysusers|useradd
+	unshare -m bash -s "$1" "$tmp" "$BUILD" << 'EOS'
+set -e
+how=$1 tmp=$2 BUILD=$3
+mount --make-rprivate /
+mkdir -p "$tmp/ov"
+mount -t tmpfs tmpfs "$tmp/ov"
+for d in /etc /usr/local /var; do
+	n=$(echo "$d" | tr / _)
+	mkdir -p "$tmp/ov/$n.u" "$tmp/ov/$n.w"
+	mount -t overlay overlay -o "lowerdir=$d,upperdir=$tmp/ov/$n.u,workdir=$tmp/ov/$n.w" "$d"
+done
+if [ "$how" = useradd ]; then
+	# systemd-sysusers there but not executable: install falls back to useradd
+	mount --bind /dev/null "$(command -v systemd-sysusers)"
+	if systemd-sysusers --help > /dev/null 2>&1; then
+		echo "systemd-sysusers still runs"
+		exit 1
+	fi
+fi
+! getent passwd vigil > /dev/null || { echo "a user vigil exists already"; exit 1; }
+make --no-print-directory -s install BUILD="$BUILD" PGO=0 > "$tmp/real.log" 2>&1 || { tail -3 "$tmp/real.log"; exit 1; }
+IFS=: read -r name _ uid _ _ home shell < <(getent passwd vigil)
+[ "$uid" -lt 1000 ] && [ "$home" = /var/lib/vigil ] && [ "$shell" = /usr/sbin/nologin ] ||
+	{ echo "user: $(getent passwd vigil)"; exit 1; }
+getent group vigil > /dev/null || { echo "no group vigil"; exit 1; }
+for d in /var/log/vigil /var/lib/vigil; do
+	[ "$(stat -c '%U:%G %a' "$d")" = "vigil:vigil 750" ] || { echo "$d: $(stat -c '%U:%G %a' "$d")"; exit 1; }
+done
+[ -x /usr/local/bin/vigil ] && [ -f /usr/local/lib/systemd/system/vigil.service ] && [ -f /etc/logrotate.d/vigil ]
+# again, the user there: nothing to do for it, and nothing fails
+make --no-print-directory -s install BUILD="$BUILD" PGO=0 > "$tmp/real.log" 2>&1 || { tail -3 "$tmp/real.log"; exit 1; }
+echo "uid $uid"
+EOS
+}
+if [ "$(id -u)" = 0 ] && command -v unshare > /dev/null && grep -qw overlay /proc/filesystems; then
+	for how in sysusers useradd; do
+		if out=$(real_install $how 2>&1); then
+			ok "make install (no DESTDIR), with $how: system user vigil ($(echo "$out" | tail -1)), /var/log/vigil and /var/lib/vigil its own (0750); again: fine"
+		else
+			bad "make install (no DESTDIR) with $how: $(echo "$out" | tail -2 | tr '\n' ' ')"
+		fi
+	done
+	[ "$(getent passwd vigil)" = "$user_before" ] && [ ! -e /var/log/vigil ] || [ -n "$user_before" ] ||
+		bad "the real installation leaked out of its namespace"
+else
+	echo "  skip  make install without DESTDIR: needs root, unshare and overlayfs"
+fi
+
 [ $fail -eq 0 ] && echo "service-install: all passed"
 exit $fail

@@ -194,9 +194,10 @@ static int open_queue(struct afxdp *x, const struct afxdp_opts *o, int qi, char 
 		 * the user, unless the process has CAP_IPC_LOCK */
 		struct rlimit rl = { 0, 0 };
 		getrlimit(RLIMIT_MEMLOCK, &rl);
-		snprintf(err, errlen, "cannot create the UMEM of %zu MiB: over the locked-memory "
-			 "limit (RLIMIT_MEMLOCK %llu KiB, shared by the user's processes); raise it "
-			 "(LimitMEMLOCK= in a systemd unit, ulimit -l) or grant CAP_IPC_LOCK",
+		snprintf(err, errlen, "cannot create the UMEM of %zu MiB: over the "
+			 "locked-memory limit (RLIMIT_MEMLOCK %llu KiB, shared by the user's "
+			 "processes); raise it (LimitMEMLOCK= in a systemd unit, ulimit -l) or "
+			 "grant CAP_IPC_LOCK",
 			 q->area_size >> 20, (unsigned long long)(rl.rlim_cur >> 10));
 		return -1;
 	}

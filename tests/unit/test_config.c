@@ -161,8 +161,8 @@ static void test_signing_block(void **s)
 	assert_null(c.signing_prev_key);
 	assert_null(c.signing_state);
 	config_free(&c);
-	assert_int_equal(load(&c, "signing:\n  key: k.key\n  state: /var/lib/vigil/vigil.state\n", err,
-			      sizeof(err)),
+	assert_int_equal(load(&c, "signing:\n  key: k.key\n  state: /var/lib/vigil/vigil.state\n",
+			      err, sizeof(err)),
 			 0);
 	assert_string_equal(c.signing_key, "/tmp/k.key");
 	assert_string_equal(c.signing_state, "/var/lib/vigil/vigil.state");

@@ -7,7 +7,9 @@
 # with a user id that is free on this machine in place of the user vigil,
 # and the test's folders bound on /var/log/vigil and /var/lib/vigil.
 #
-# vigil.service (-i): ExecStartPre passes; the sensor runs as that user with
+# First, that the sandbox is really there (tests/service/probe.py in it:
+# read-only system, hidden /root, /proc and disks, refused families, W+X
+# memory, namespaces and uid 0). vigil.service (-i): ExecStartPre passes; the sensor runs as that user with
 # CAP_NET_RAW only, captures, alerts, and writes signed records to the log
 # folder (0640) and its state to the state folder; the installed logrotate
 # file rotates eve.json twice (compress, delaycompress, SIGHUP in
@@ -186,6 +188,34 @@ stop() { # name
 
 # ---- vigil.service: -i, logrotate ------------------------------------------
 UNIT=$D/usr/local/lib/systemd/system/vigil.service
+# first, that the sandbox is there: what the unit allows and refuses
+cat > "$TMPD/probe.want" << 'EOF'
+write /etc: Read-only file system
+write /usr: Read-only file system
+write /var/log/vigil: ok
+write /var/lib/vigil: ok
+read /root: Permission denied
+/proc/1: hidden
+/proc/sys: hidden
+/dev/sda or vda: absent
+socket AF_INET: ok
+socket AF_BLUETOOTH: Address family not supported by protocol
+mmap W+X: Operation not permitted
+unshare(CLONE_NEWNET): Operation not permitted
+setresuid(own): ok
+setresuid(0): Operation not permitted
+sethostname: Operation not permitted
+NoNewPrivs: 1
+Seccomp: 2
+EOF
+in_unit "$UNIT" /usr/bin/python3 "$(pwd)/tests/service/probe.py" "$U" > "$TMPD/probe.got" 2>&1
+if cmp -s "$TMPD/probe.want" "$TMPD/probe.got"; then
+	ok "the sandbox of vigil.service: read-only system, writable log and state folders, no /root," \
+		"/proc/1, /proc/sys, disks; AF_INET yes, AF_BLUETOOTH, W+X memory, namespaces, uid 0 no"
+else
+	bad "the sandbox of vigil.service (< expected, > got):"
+	diff "$TMPD/probe.want" "$TMPD/probe.got" | grep '^[<>]' | head -8 | sed 's/^/        /'
+fi
 echo "-- vigil.service (-i)"
 # VIGIL_OPTIONS (/etc/default/vigil): a TCP syslog target where nothing
 # listens, so that its spool is made in the log folder

@@ -9,8 +9,8 @@
 #
 # First, that the sandbox is really there (tests/service/probe.py in it:
 # read-only system, hidden /root, /proc and disks, refused families, W+X
-# memory, namespaces and uid 0). vigil.service (-i): ExecStartPre passes; the sensor runs as that user with
-# CAP_NET_RAW only, captures, alerts, and writes signed records to the log
+# memory, namespaces and uid 0). vigil.service (-i): ExecStartPre passes;
+# the sensor runs as that user with CAP_NET_RAW only, captures, alerts, and writes signed records to the log
 # folder (0640) and its state to the state folder; the installed logrotate
 # file rotates eve.json twice (compress, delaycompress, SIGHUP in
 # postrotate) and the sensor reopens it each time; the series, the oldest

@@ -8,7 +8,8 @@
 #   make fuzz-smoke each libFuzzer target briefly;  make fuzz: longer
 #   make bench      benchmark against a bare libpcap read loop
 #   make pcaps      regenerate pcaps/ and their expected records (review the diff)
-#   make install    binary, rules, config, systemd unit (PREFIX, DESTDIR)
+#   make install    binary, rules, config, systemd units, user, logrotate, man page
+#                   (PREFIX, SYSCONFDIR, DESTDIR)
 #   make clean
 #
 # Quiet by default; V=1 shows every command.
@@ -37,7 +38,8 @@ BUILD_PKGS := gcc make pkg-config libpcap-dev libndpi-dev libhyperscan-dev \
 	libbpf-dev bpftool clang llvm libelf-dev libxdp-dev libssl-dev \
 	libcmocka-dev libyaml-dev libpcre2-dev libjansson-dev
 TEST_PKGS := tshark wireshark-common tcpreplay rsyslog rsyslog-openssl \
-	libclang-rt-14-dev iproute2 openssl python3 procps bc time linux-perf
+	libclang-rt-14-dev iproute2 openssl python3 procps bc time linux-perf \
+	logrotate groff-base man-db util-linux libseccomp2
 
 LIBS_PC := libpcap libndpi libhs yaml-0.1 libpcre2-8 openssl libbpf libxdp jansson
 # Recursive on purpose: evaluated in recipes, after `deps` has installed pkg-config files.
@@ -286,14 +288,73 @@ bench: test-deps all $(BUILD)/sign-bench
 	@BUILD=$(BUILD) tests/bench/run.sh
 
 # ---- install --------------------------------------------------------------
+# PREFIX, SYSCONFDIR and DESTDIR as usual; BINDIR, MANDIR, UNITDIR,
+# SYSUSERSDIR and LOGROTATEDIR follow them. The service writes its records
+# to /var/log/vigil and its state to /var/lib/vigil (systemd's LogsDirectory=
+# and StateDirectory= create them at start, owned by the user vigil).
+# Without DESTDIR, install also makes that user (systemd-sysusers with the
+# installed sysusers.d file, or where that is absent or fails, useradd) and
+# hands it the two folders; with
+# DESTDIR (staging a package) it touches no user and no ownership: the
+# package's installation runs systemd-sysusers. A configuration file that
+# differs from the one being installed is kept, the new one beside it as
+# FILE.new.
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+LOGROTATEDIR ?= $(SYSCONFDIR)/logrotate.d
+VIGIL_LOGDIR := /var/log/vigil
+VIGIL_STATEDIR := /var/lib/vigil
+# the paths written in the shipped files, and the ones they are installed with
+INSTALL_PATHS_SED := -e 's|/usr/local/bin/vigil|$(BINDIR)/vigil|g' \
+	-e 's|/etc/vigil/|$(SYSCONFDIR)/vigil/|g' -e 's|/etc/default/vigil|$(SYSCONFDIR)/default/vigil|g'
+# the installed vigil.yaml: rules beside it, records in the log folder, the
+# signing state and spools where the service can write
+INSTALL_YAML_SED := -e 's|^default-rule-path: .*|default-rule-path: rules|' \
+	-e 's|^default-log-dir: .*|default-log-dir: $(VIGIL_LOGDIR)|' \
+	-e 's|^\(\#   state: \)"" *\# .*|\1$(VIGIL_STATEDIR)/vigil.state  \# seq and hash across restarts: the service writes only here and in the log folder|' \
+	-e 's|spool-dir: /var/spool/vigil/siem|spool-dir: $(VIGIL_STATEDIR)/spool-siem|' \
+	-e 's|/etc/vigil/vigil.key|$(SYSCONFDIR)/vigil/vigil.key|'
+
+# install_conf SOURCE-COMMAND, DEST: a configuration file, kept if changed
+define install_conf
+	@mkdir -p $(dir $(2)); $(1) > $(2).tmp; chmod 0644 $(2).tmp; \
+	if [ -f $(2) ] && ! cmp -s $(2) $(2).tmp; then \
+		mv $(2).tmp $(2).new; echo "kept $(2) (changed); the new one is $(2).new"; \
+	else mv $(2).tmp $(2); fi
+endef
+
 install: all
-	install -D -m 0755 $(VIGIL) $(DESTDIR)$(PREFIX)/bin/vigil
+	install -D -m 0755 $(VIGIL) $(DESTDIR)$(BINDIR)/vigil
 	install -d $(DESTDIR)$(SYSCONFDIR)/vigil/rules
 	install -m 0644 rules/*.rules rules/classification.config $(DESTDIR)$(SYSCONFDIR)/vigil/rules/
-	@# the rules sit beside the installed configuration, in rules/
-	sed 's|^default-rule-path: .*|default-rule-path: rules|' sensor/vigil.yaml > $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
-	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
-	install -D -m 0644 sensor/vigil.service $(DESTDIR)$(PREFIX)/lib/systemd/system/vigil.service
+	$(call install_conf,sed $(INSTALL_YAML_SED) sensor/vigil.yaml,$(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml)
+	$(call install_conf,sed $(INSTALL_PATHS_SED) sensor/vigil.default,$(DESTDIR)$(SYSCONFDIR)/default/vigil)
+	$(call install_conf,cat sensor/vigil.logrotate,$(DESTDIR)$(LOGROTATEDIR)/vigil)
+	install -d $(DESTDIR)$(UNITDIR)
+	sed $(INSTALL_PATHS_SED) sensor/vigil.service > $(DESTDIR)$(UNITDIR)/vigil.service
+	sed $(INSTALL_PATHS_SED) sensor/vigil-xdp.service > $(DESTDIR)$(UNITDIR)/vigil-xdp.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vigil.service $(DESTDIR)$(UNITDIR)/vigil-xdp.service
+	install -D -m 0644 sensor/vigil.sysusers $(DESTDIR)$(SYSUSERSDIR)/vigil.conf
+	install -D -m 0644 sensor/vigil.8 $(DESTDIR)$(MANDIR)/man8/vigil.8
+	install -d -m 0750 $(DESTDIR)$(VIGIL_LOGDIR) $(DESTDIR)$(VIGIL_STATEDIR)
+ifeq ($(DESTDIR),)
+	@if ! getent passwd vigil > /dev/null; then \
+		if command -v systemd-sysusers > /dev/null; then \
+			systemd-sysusers $(SYSUSERSDIR)/vigil.conf || true; \
+		fi; \
+		getent passwd vigil > /dev/null || \
+			useradd --system --user-group --no-create-home --home-dir $(VIGIL_STATEDIR) \
+				--shell /usr/sbin/nologin --comment "Vigil ICS network IDS" vigil || \
+			{ echo "install: cannot create the user vigil" >&2; exit 1; }; \
+	fi
+	chown vigil:vigil $(VIGIL_LOGDIR) $(VIGIL_STATEDIR)
+	@if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+else
+	@echo "staged in $(DESTDIR): the user vigil comes from $(SYSUSERSDIR)/vigil.conf" \
+		"(systemd-sysusers) when the package is installed"
+endif
 
 format:
 	clang-format -i $$(find sensor include tests -name '*.[ch]')

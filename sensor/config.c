@@ -286,9 +286,12 @@ static int read_app(struct ydoc *d, struct ynode *m, struct vigil_config *c)
 	return 0;
 }
 
-/* a name relative to the config file's folder */
+/* a name relative to the config file's folder; "" (as the shipped file
+ * writes previous-key and state) is no file */
 static const char *resolve_plain(struct vigil_config *c, const char *name)
 {
+	if (name && !name[0])
+		return NULL;
 	if (!name || name[0] == '/' || c->n_owned >= sizeof(c->owned) / sizeof(c->owned[0]))
 		return name;
 	size_t n = strlen(c->base_dir) + strlen(name) + 2;

@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/capability.h>
 #include <linux/if_xdp.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <xdp/xsk.h>
@@ -186,6 +189,18 @@ static int open_queue(struct afxdp *x, const struct afxdp_opts *o, int qi, char 
 		fs *= 2;
 	ucfg.fill_size = fs;
 	int rc = xsk_umem__create(&q->umem, q->area, q->area_size, &q->fq, &q->cq, &ucfg);
+	if (rc == -ENOBUFS) {
+		/* the kernel counts the UMEM's pages against RLIMIT_MEMLOCK of
+		 * the user, unless the process has CAP_IPC_LOCK */
+		struct rlimit rl = { 0, 0 };
+		getrlimit(RLIMIT_MEMLOCK, &rl);
+		snprintf(err, errlen, "cannot create the UMEM of %zu MiB: over the "
+			 "locked-memory limit (RLIMIT_MEMLOCK %llu KiB, shared by the user's "
+			 "processes); raise it (LimitMEMLOCK= in a systemd unit, ulimit -l) or "
+			 "grant CAP_IPC_LOCK",
+			 q->area_size >> 20, (unsigned long long)(rl.rlim_cur >> 10));
+		return -1;
+	}
 	if (rc) {
 		snprintf(err, errlen, "cannot create the UMEM: %s", strerror(-rc));
 		return -1;
@@ -243,6 +258,49 @@ static int open_queue(struct afxdp *x, const struct afxdp_opts *o, int qi, char 
 	return 0;
 }
 
+/*
+ * The capabilities --xdp needs, measured on kernel 6.18 as a non-root user
+ * with no_new_privs (tests/service/live.sh): CAP_BPF to create the maps and
+ * load the program; CAP_PERFMON because the verifier allows the program's
+ * variable offsets into the packet only to a loader that has it ("pointer
+ * arithmetic with it prohibited for !root"); CAP_NET_ADMIN to attach the
+ * program to the interface; CAP_NET_RAW for the AF_XDP sockets. CAP_SYS_ADMIN
+ * stands for CAP_BPF and CAP_PERFMON, as in the kernel. Each missing one is
+ * named in *out (" CAP_X" each); returns how many are missing.
+ */
+static int missing_caps(char *out, size_t cap)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	memset(d, 0, sizeof(d));
+	out[0] = 0;
+	if (syscall(SYS_capget, &h, d) != 0)
+		return 0; /* cannot tell: let the kernel say */
+	uint64_t eff = (uint64_t)d[0].effective | (uint64_t)d[1].effective << 32;
+#define HAS(c) ((eff >> (c)) & 1)
+	static const struct {
+		int cap, alt;
+		const char *name;
+	} need[] = {
+		{ CAP_BPF, CAP_SYS_ADMIN, "CAP_BPF" },
+		{ CAP_PERFMON, CAP_SYS_ADMIN, "CAP_PERFMON" },
+		{ CAP_NET_ADMIN, -1, "CAP_NET_ADMIN" },
+		{ CAP_NET_RAW, -1, "CAP_NET_RAW" },
+	};
+	int n = 0;
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (HAS(need[i].cap) || (need[i].alt >= 0 && HAS(need[i].alt)))
+			continue;
+		n++;
+		int w = snprintf(out + len, cap - len, " %s", need[i].name);
+		if (w > 0 && (size_t)w < cap - len)
+			len += (size_t)w;
+	}
+#undef HAS
+	return n;
+}
+
 struct afxdp *afxdp_open(const struct afxdp_opts *o, char *err, size_t errlen)
 {
 	libbpf_set_print(libbpf_quiet);
@@ -257,10 +315,11 @@ struct afxdp *afxdp_open(const struct afxdp_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no such interface", o->iface);
 		goto err_free;
 	}
-	if (geteuid() != 0) {
-		/* CAP_BPF + CAP_NET_ADMIN would do, but say what is simplest */
-		snprintf(err, errlen, "%s: --xdp needs root (CAP_BPF, CAP_NET_ADMIN); "
-			 "use -i %s for libpcap capture", o->iface, o->iface);
+	char missing[128];
+	if (missing_caps(missing, sizeof(missing))) {
+		snprintf(err, errlen, "%s: --xdp needs CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and "
+			 "CAP_NET_RAW (or root); missing:%s; use -i %s for libpcap capture "
+			 "(CAP_NET_RAW only)", o->iface, missing, o->iface);
 		goto err_free;
 	}
 	x->n_queues = count_rx_queues(o->iface);

@@ -141,12 +141,41 @@ static void test_empty_and_missing(void **s)
 	config_free(&c);
 }
 
+/* The signing block as the shipped vigil.yaml writes it, uncommented:
+ * previous-key "" and state "" mean none (the key's own state file), not a
+ * file named after the configuration's folder. */
+static void test_signing_block(void **s)
+{
+	(void)s;
+	struct vigil_config c;
+	char err[512];
+	assert_int_equal(load(&c,
+			      "signing:\n"
+			      "  key: /etc/vigil/vigil.key\n"
+			      "  previous-key: \"\"\n"
+			      "  state: \"\"\n"
+			      "  mode: block\n",
+			      err, sizeof(err)),
+			 0);
+	assert_string_equal(c.signing_key, "/etc/vigil/vigil.key");
+	assert_null(c.signing_prev_key);
+	assert_null(c.signing_state);
+	config_free(&c);
+	assert_int_equal(load(&c, "signing:\n  key: k.key\n  state: /var/lib/vigil/vigil.state\n",
+			      err, sizeof(err)),
+			 0);
+	assert_string_equal(c.signing_key, "/tmp/k.key");
+	assert_string_equal(c.signing_state, "/var/lib/vigil/vigil.state");
+	config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_empty_and_missing),
+		cmocka_unit_test(test_signing_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

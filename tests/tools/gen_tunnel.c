@@ -62,6 +62,9 @@ static struct {
 	enum kind kind;
 	bool only_intruder;
 	uint32_t seq;       /* GRE sequence, ERSPAN index, PW sequence */
+	/* the hook that was there before ours (vigil-gen seeds): it sees
+	 * the frames we write */
+	void (*outer_hook)(struct gen *g, const uint8_t *p, size_t n);
 	struct buf last;    /* K_CAPTURE */
 } T;
 
@@ -244,7 +247,7 @@ static void mpls(struct buf *b, uint32_t label, bool bottom)
 static void emit(struct gen *g, const uint8_t *p, size_t n)
 {
 	void (*hook)(struct gen *, const uint8_t *, size_t) = g->on_frame;
-	g->on_frame = NULL;
+	g->on_frame = T.outer_hook;
 	g->f = T.f;
 	gen_frame(g, p, n);
 	g->f = NULL;
@@ -388,12 +391,13 @@ static void wrap(struct gen *g, const uint8_t *fr, size_t n)
 static void wrapped(struct gen *g, enum kind kind, bool only_intruder, int (*f)(struct gen *))
 {
 	T.f = g->f;
+	T.outer_hook = g->on_frame;
 	T.kind = kind;
 	T.only_intruder = only_intruder;
 	g->f = NULL;
 	g->on_frame = wrap;
 	f(g);
-	g->on_frame = NULL;
+	g->on_frame = T.outer_hook;
 	g->f = T.f;
 }
 

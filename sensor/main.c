@@ -620,6 +620,7 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		.iface = o->xdp_iface, .n_workers = workers, .native = cfg->xdp_native,
 		.zerocopy = cfg->xdp_zerocopy, .drop_others = cfg->xdp_drop_others,
 		.tcp_ports = tcp, .udp_ports = udp,
+		.tunnel_udp_ports = cfg->tunnel.vxlan_enabled ? cfg->tunnel.vxlan_ports : NULL,
 		.allow = cfg->xdp_allow, .n_allow = cfg->n_xdp_allow,
 	};
 	struct afxdp *x = afxdp_open(&xo, err, sizeof(err));

@@ -13,6 +13,9 @@
  * p and should be logged). When a fragment completes a datagram, the result
  * is DECODE_OK with PKT_REASSEMBLED set and p->data pointing at the
  * reassembled IP datagram (linktype LINK_RAW), valid until the next call.
+ * A tunnel (GRE, VXLAN; decode/tunnel.c) is opened: p then describes the
+ * inner packet, p->data/caplen/wirelen/linktype its frame (or IP packet),
+ * and p->tun_* the outermost IP header (p->tunnel_depth > 0).
  */
 
 #include <stdbool.h>

@@ -67,10 +67,12 @@
  * packet's event.
  *
  * The inner packet replaces the outer one: its addresses, ports and
- * payload are the packet's, and p->data/caplen/linktype move to the inner
- * frame or IP packet (so that the copy into a worker's ring, the MAC
- * addresses of an industrial L2 frame and a flow's byte counts are the
- * inner packet's). The outermost IP header's addresses, protocol and ports
+ * payload are the packet's, and out of an IP tunnel or an Ethernet
+ * pseudowire p->data/caplen/wirelen/linktype move to the inner frame or IP
+ * packet (so that the copy into a worker's ring, the MAC addresses of an
+ * industrial L2 frame and a flow's byte counts are the inner packet's); a
+ * label stack in front of IP stays part of the frame, as a VLAN tag does.
+ * The outermost IP header's addresses, protocol and ports
  * stay in p->tun_* for the "tunnel" object of the records, and
  * p->tunnel_depth counts the IP tunnels (GRE, VXLAN) opened, as Suricata's
  * recursion level does; MPLS is a label stack like a VLAN tag, not a tunnel

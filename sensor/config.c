@@ -18,6 +18,7 @@ void config_defaults(struct vigil_config *c)
 	c->buffer_mb = 64;
 	worker_config_defaults(&c->worker);
 	defrag_config_defaults(&c->defrag);
+	tunnel_config_defaults(&c->tunnel);
 	c->stats_interval = 30;
 	c->ring_size = 4096;
 	c->xdp_drop_others = true;
@@ -231,7 +232,9 @@ static int read_timeouts(struct ydoc *d, struct ynode *m, const char *key, struc
 	return 1;
 }
 
-static int read_ports(struct ydoc *d, struct ynode *m, const char *key, uint16_t *ports)
+/* A list of ports into ports[0..cap-2], 0-terminated. */
+static int read_ports(struct ydoc *d, struct ynode *m, const char *key, uint16_t *ports,
+		      size_t cap)
 {
 	struct ynode *s = NULL;
 	int r = ynode_seq(d, m, key, &s);
@@ -244,9 +247,8 @@ static int read_ports(struct ydoc *d, struct ynode *m, const char *key, uint16_t
 		long v = e->type == YNODE_SCALAR ? strtol(e->value, &end, 10) : -1;
 		if (e->type != YNODE_SCALAR || *end || v < 1 || v > 65535)
 			return ydoc_error(d, e, key, "expected port numbers 1..65535");
-		if (i + 1 >= APP_MAX_EXTRA_PORTS)
-			return ydoc_error(d, e, key, "at most %d extra ports",
-					  APP_MAX_EXTRA_PORTS - 1);
+		if (i + 1 >= cap)
+			return ydoc_error(d, e, key, "at most %zu ports", cap - 1);
 		ports[i++] = (uint16_t)v;
 	}
 	ports[i] = 0;
@@ -279,8 +281,8 @@ static int read_app(struct ydoc *d, struct ynode *m, struct vigil_config *c)
 		struct ynode *ports = NULL;
 		if (ynode_map(d, p, "ports", &ports) < 0)
 			return -1;
-		if (ports && (read_ports(d, ports, "tcp", pc->tcp_ports) < 0 ||
-			      read_ports(d, ports, "udp", pc->udp_ports) < 0))
+		if (ports && (read_ports(d, ports, "tcp", pc->tcp_ports, APP_MAX_EXTRA_PORTS) < 0 ||
+			      read_ports(d, ports, "udp", pc->udp_ports, APP_MAX_EXTRA_PORTS) < 0))
 			return -1;
 	}
 	return 0;
@@ -444,6 +446,17 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		c->defrag.max_frags = (uint16_t)v;
 	}
 
+	/* decoder: tunnels (VXLAN ports, as Suricata's decoder.vxlan) */
+	m = NULL;
+	if (ynode_map(d, root, "decoder", &m) < 0)
+		goto fail;
+	n = NULL;
+	if (m && ynode_map(d, m, "vxlan", &n) < 0)
+		goto fail;
+	if (n && (ynode_bool(d, n, "enabled", &c->tunnel.vxlan_enabled) < 0 ||
+		  read_ports(d, n, "ports", c->tunnel.vxlan_ports, DECODE_MAX_VXLAN_PORTS + 1) < 0))
+		goto fail;
+
 	if (read_app(d, root, c) < 0)
 		goto fail;
 
@@ -496,8 +509,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		n = NULL;
 		if (ynode_map(d, m, "ports", &n) < 0)
 			goto fail;
-		if (n && (read_ports(d, n, "tcp", c->xdp_tcp_ports) < 0 ||
-			  read_ports(d, n, "udp", c->xdp_udp_ports) < 0))
+		if (n && (read_ports(d, n, "tcp", c->xdp_tcp_ports, APP_MAX_EXTRA_PORTS) < 0 ||
+			  read_ports(d, n, "udp", c->xdp_udp_ports, APP_MAX_EXTRA_PORTS) < 0))
 			goto fail;
 	}
 

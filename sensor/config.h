@@ -48,6 +48,7 @@ struct vigil_config {
 	const char *log_dir;
 	struct worker_config worker;
 	struct defrag_config defrag;
+	struct tunnel_config tunnel;  /* decoder: (VXLAN ports) */
 	uint32_t stats_interval;      /* live: seconds between stats records, 0 = off */
 	/* --xdp */
 	bool xdp_native;

@@ -623,6 +623,7 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		.iface = o->xdp_iface, .n_workers = workers, .native = cfg->xdp_native,
 		.zerocopy = cfg->xdp_zerocopy, .drop_others = cfg->xdp_drop_others,
 		.tcp_ports = tcp, .udp_ports = udp,
+		.tunnel_udp_ports = cfg->tunnel.vxlan_enabled ? cfg->tunnel.vxlan_ports : NULL,
 		.allow = cfg->xdp_allow, .n_allow = cfg->n_xdp_allow,
 	};
 	struct afxdp *x = afxdp_open(&xo, err, sizeof(err));
@@ -640,6 +641,7 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		.workers = workers,
 		.wcfg = &cfg->worker,
 		.dcfg = &cfg->defrag,
+		.tcfg = &cfg->tunnel,
 		.ring_bytes = (size_t)cfg->ring_size * 2048,
 		.record_ring_bytes = 8u << 20,
 		.stats_interval = cfg->stats_interval,
@@ -691,6 +693,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		.workers = cfg->workers ? cfg->workers : pipeline_cpus(),
 		.wcfg = &cfg->worker,
 		.dcfg = &cfg->defrag,
+		.tcfg = &cfg->tunnel,
 		.ring_bytes = (size_t)cfg->ring_size * 2048,
 		.record_ring_bytes = 8u << 20,
 		.stats_interval = cfg->stats_interval,

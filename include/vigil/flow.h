@@ -118,6 +118,9 @@ struct flow {
 	uint8_t end_reason : 3;
 	uint8_t has_tx : 1;
 	uint8_t client_guessed : 1;
+	/* with key, the flow's identity: the IP tunnels its packets came
+	 * out of (packet.tunnel_depth; decode/tunnel.c says why) */
+	uint8_t tunnel_depth;
 	uint64_t id;
 	uint64_t first_pcap_cnt;
 	uint64_t start_ts;

@@ -39,6 +39,11 @@ struct flow;
 #define ETHERTYPE_SV 0x88ba
 #define ETHERTYPE_LLDP 0x88cc
 #define ETHERTYPE_PTP 0x88f7
+#define ETHERTYPE_MPLS 0x8847       /* RFC 3032, unicast */
+#define ETHERTYPE_MPLS_MC 0x8848    /* RFC 3032 / 5332, multicast */
+#define ETHERTYPE_TEB 0x6558        /* GRE: transparent Ethernet bridging */
+#define ETHERTYPE_ERSPAN 0x88be     /* GRE: ERSPAN type I and II */
+#define ETHERTYPE_ERSPAN3 0x22eb    /* GRE: ERSPAN type III */
 
 /* Decoder events. Names (decode/events.c) follow Suricata's, so existing
  * decode-events rules and SIEM content keep working. */
@@ -80,6 +85,22 @@ enum decode_event {
 	DEC_ICMPV4_TRUNC,
 	DEC_ICMPV6_TRUNC,
 	DEC_ICMPV6_WRONG_IP_VERSION,
+	DEC_GRE_PKT_TOO_SMALL,
+	DEC_GRE_WRONG_VERSION,
+	DEC_GRE_VERSION0_RECUR,
+	DEC_GRE_VERSION0_FLAGS,
+	DEC_GRE_VERSION0_HDR_TOO_BIG,
+	DEC_ERSPAN_HEADER_TOO_SMALL,
+	DEC_ERSPAN_UNSUPPORTED_VERSION,
+	DEC_ERSPAN_TOO_MANY_VLAN_LAYERS,
+	DEC_VXLAN_UNKNOWN_PAYLOAD_TYPE,
+	DEC_MPLS_HEADER_TOO_SMALL,
+	DEC_MPLS_PKT_TOO_SMALL,
+	DEC_MPLS_BAD_LABEL_ROUTER_ALERT,
+	DEC_MPLS_BAD_LABEL_IMPLICIT_NULL,
+	DEC_MPLS_BAD_LABEL_RESERVED,
+	DEC_MPLS_UNKNOWN_PAYLOAD_TYPE,
+	DEC_TOO_MANY_LAYERS,
 	DEC__COUNT
 };
 extern const char *const decode_event_names[DEC__COUNT];
@@ -106,6 +127,9 @@ struct vaddr {
 
 #define PKT_MAX_EVENTS 8
 #define PKT_MAX_VLAN 2
+/* Encapsulations (GRE, VXLAN, an MPLS label stack) removed from one frame
+ * at most; one more is decoder.too_many_layers and is not opened. */
+#define PKT_MAX_ENCAP 8
 
 /* packet.flags */
 #define PKT_IPV4_CSUM_BAD 0x0001
@@ -151,6 +175,11 @@ struct packet {
 	uint8_t ip_tos;
 	struct vaddr src;
 	struct vaddr dst;
+	/* IP tunnels (GRE, VXLAN) the packet was taken out of: 0 for a plain
+	 * packet. Part of the flow's identity, like Suricata's recursion level
+	 * (decode/tunnel.c says why); with it, the tun_ members below. */
+	uint8_t tunnel_depth;
+	uint8_t encap;        /* encapsulations removed (PKT_MAX_ENCAP) */
 	const uint8_t *l3;    /* IP header */
 	uint32_t l3_len;      /* from IP header start to end of IP datagram */
 	uint16_t ip_hlen;     /* IPv4 header or IPv6 header + extension headers */
@@ -184,7 +213,22 @@ struct packet {
 	uint16_t payload_sum; /* with PKT_PAYLOAD_SUM: computed by the capture thread */
 	struct flow *flow;
 	uint8_t dir;          /* 0 = to server, 1 = to client */
+
+	/* The outermost IP header of a tunnelled packet (tunnel_depth > 0),
+	 * for the records' "tunnel" object; undefined otherwise: decode does
+	 * not clear them, and a plain packet is copied into a worker's ring
+	 * without them (PKT_COPY_PLAIN bytes). */
+	uint8_t tun_ip_ver;
+	uint8_t tun_proto;    /* IPPROTO_GRE or IPPROTO_UDP (VXLAN) */
+	uint16_t tun_sp;      /* VXLAN: the outer UDP ports; GRE: 0 */
+	uint16_t tun_dp;
+	struct vaddr tun_src;
+	struct vaddr tun_dst;
 };
+
+/* The bytes of struct packet that matter for a plain packet (everything but
+ * the outer addresses of a tunnel). */
+#define PKT_COPY_PLAIN offsetof(struct packet, tun_src)
 
 static inline void packet_event(struct packet *p, enum decode_event ev)
 {

@@ -68,6 +68,7 @@ static const char *const counter_names[VXDP__COUNT] = {
 	[VXDP_DROP_UDP] = "not_kept_udp",
 	[VXDP_DROP_OTHER] = "not_kept_other",
 	[VXDP_MALFORMED] = "malformed",
+	[VXDP_KEPT_TUNNEL] = "kept_tunnel",
 };
 
 const char *afxdp_counter_name(int i)
@@ -137,11 +138,21 @@ static int parse_prefix(const char *s, struct vxdp_lpm_key *k)
 static int fill_maps(struct afxdp *x, const struct afxdp_opts *o, char *err, size_t errlen)
 {
 	int pfd = bpf_map__fd(x->skel->maps.ports);
-	uint8_t one = 1;
+	uint8_t one = VXDP_PORT_KEEP, tunnel = VXDP_PORT_TUNNEL;
+	for (size_t i = 0; o->tunnel_udp_ports && o->tunnel_udp_ports[i]; i++) {
+		uint32_t k = 65536u + o->tunnel_udp_ports[i];
+		if (bpf_map_update_elem(pfd, &k, &tunnel, BPF_ANY) < 0) {
+			snprintf(err, errlen, "cannot fill the ports map: %s", strerror(errno));
+			return -1;
+		}
+	}
 	for (int t = 0; t < 2; t++) {
 		const uint16_t *ports = t == 0 ? o->tcp_ports : o->udp_ports;
 		for (size_t i = 0; ports && ports[i]; i++) {
 			uint32_t k = (uint32_t)t * 65536u + ports[i];
+			uint8_t cur = 0;
+			if (bpf_map_lookup_elem(pfd, &k, &cur) == 0 && cur == VXDP_PORT_TUNNEL)
+				continue; /* a VXLAN port stays one */
 			if (bpf_map_update_elem(pfd, &k, &one, BPF_ANY) < 0) {
 				snprintf(err, errlen, "cannot fill the ports map: %s", strerror(errno));
 				return -1;

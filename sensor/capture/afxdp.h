@@ -31,6 +31,7 @@ struct afxdp_opts {
 	bool drop_others;          /* SPAN port: drop what is not kept; else pass */
 	const uint16_t *tcp_ports; /* kept ports, 0-terminated */
 	const uint16_t *udp_ports;
+	const uint16_t *tunnel_udp_ports; /* VXLAN: to the fallback socket, 0-terminated */
 	const char *const *allow;  /* kept addresses/prefixes ("10.0.0.7", "fd00::/8") */
 	size_t n_allow;
 	uint32_t frames_per_socket; /* UMEM frames per socket (default 4096) */

@@ -3,7 +3,8 @@
  * IPv4 (RFC 791) and IPv6 (RFC 8200, 4.5) fragment reassembly.
  *
  * A tracker per datagram, keyed by (version, src, dst, id, protocol for
- * IPv4, outer VLAN). Fragments are copied, kept in arrival order, and the
+ * IPv4, outer VLAN, tunnel depth: fragments inside a tunnel are not those
+ * of a plain copy of the same datagram). Fragments are copied, kept in arrival order, and the
  * datagram is rebuilt as soon as [0, end-of-last-fragment) is covered.
  *
  * Overlap policy: "first": bytes that arrived first win (the BSD-right
@@ -41,6 +42,7 @@ struct tracker {
 	uint8_t ip_ver;
 	uint8_t proto;
 	uint16_t vlan;
+	uint8_t depth;
 	uint32_t id;
 	struct vaddr src, dst;
 	uint64_t last_ts;
@@ -163,7 +165,8 @@ static uint32_t key_hash(const struct packet *p)
 static bool key_eq(const struct tracker *t, const struct packet *p, uint8_t proto, uint16_t vlan)
 {
 	return t->ip_ver == p->ip_ver && t->id == p->frag_id && t->proto == proto &&
-	       t->vlan == vlan && memcmp(&t->src, &p->src, sizeof(t->src)) == 0 &&
+	       t->vlan == vlan && t->depth == p->tunnel_depth &&
+	       memcmp(&t->src, &p->src, sizeof(t->src)) == 0 &&
 	       memcmp(&t->dst, &p->dst, sizeof(t->dst)) == 0;
 }
 
@@ -285,6 +288,7 @@ const uint8_t *defrag_add(struct defrag *df, struct decoder *d, struct packet *p
 		t->ip_ver = p->ip_ver;
 		t->proto = proto;
 		t->vlan = vlan;
+		t->depth = p->tunnel_depth;
 		t->id = p->frag_id;
 		t->src = p->src;
 		t->dst = p->dst;

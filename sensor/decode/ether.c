@@ -54,6 +54,22 @@ const char *const decode_event_names[DEC__COUNT] = {
 	[DEC_ICMPV4_TRUNC] = "decoder.icmpv4.pkt_too_small",
 	[DEC_ICMPV6_TRUNC] = "decoder.icmpv6.pkt_too_small",
 	[DEC_ICMPV6_WRONG_IP_VERSION] = "decoder.icmpv6.ipv6_unknown_version",
+	[DEC_GRE_PKT_TOO_SMALL] = "decoder.gre.pkt_too_small",
+	[DEC_GRE_WRONG_VERSION] = "decoder.gre.wrong_version",
+	[DEC_GRE_VERSION0_RECUR] = "decoder.gre.version0_recur",
+	[DEC_GRE_VERSION0_FLAGS] = "decoder.gre.version0_flags",
+	[DEC_GRE_VERSION0_HDR_TOO_BIG] = "decoder.gre.version0_hdr_too_big",
+	[DEC_ERSPAN_HEADER_TOO_SMALL] = "decoder.erspan.header_too_small",
+	[DEC_ERSPAN_UNSUPPORTED_VERSION] = "decoder.erspan.unsupported_version",
+	[DEC_ERSPAN_TOO_MANY_VLAN_LAYERS] = "decoder.erspan.too_many_vlan_layers",
+	[DEC_VXLAN_UNKNOWN_PAYLOAD_TYPE] = "decoder.vxlan.unknown_payload_type",
+	[DEC_MPLS_HEADER_TOO_SMALL] = "decoder.mpls.header_too_small",
+	[DEC_MPLS_PKT_TOO_SMALL] = "decoder.mpls.pkt_too_small",
+	[DEC_MPLS_BAD_LABEL_ROUTER_ALERT] = "decoder.mpls.bad_label_router_alert",
+	[DEC_MPLS_BAD_LABEL_IMPLICIT_NULL] = "decoder.mpls.bad_label_implicit_null",
+	[DEC_MPLS_BAD_LABEL_RESERVED] = "decoder.mpls.bad_label_reserved",
+	[DEC_MPLS_UNKNOWN_PAYLOAD_TYPE] = "decoder.mpls.unknown_payload_type",
+	[DEC_TOO_MANY_LAYERS] = "decoder.too_many_layers",
 };
 
 void decode_set_event(struct decoder *d, struct packet *p, enum decode_event ev)
@@ -93,6 +109,9 @@ int decode_ethertype(struct decoder *d, struct packet *p, uint16_t type,
 	case ETHERTYPE_PTP:
 		d->st.other_l2++;
 		return DECODE_OK;
+	case ETHERTYPE_MPLS:
+	case ETHERTYPE_MPLS_MC:
+		return decode_mpls(d, p, b, len);
 	default:
 		if (type < 0x0600) {
 			/* 802.3 length field (LLC: STP, CDP, ...): not an event */
@@ -107,6 +126,30 @@ int decode_ethertype(struct decoder *d, struct packet *p, uint16_t type,
 	p->payload = b;
 	p->payload_len = len;
 	return DECODE_OK;
+}
+
+bool ethertype_known(uint16_t type)
+{
+	switch (type) {
+	case ETHERTYPE_IPV4:
+	case ETHERTYPE_IPV6:
+	case ETHERTYPE_ARP:
+	case ETHERTYPE_VLAN:
+	case ETHERTYPE_QINQ:
+	case ETHERTYPE_QINQ_OLD:
+	case ETHERTYPE_GOOSE:
+	case ETHERTYPE_GSE:
+	case ETHERTYPE_SV:
+	case ETHERTYPE_PROFINET:
+	case ETHERTYPE_ETHERCAT:
+	case ETHERTYPE_LLDP:
+	case ETHERTYPE_PTP:
+	case ETHERTYPE_MPLS:
+	case ETHERTYPE_MPLS_MC:
+		return true;
+	default:
+		return type < 0x0600; /* an 802.3 length */
+	}
 }
 
 /* Peels 802.1Q / QinQ tags starting with TPID type at b. */
@@ -231,9 +274,10 @@ static int decode_raw(struct decoder *d, struct packet *p, const uint8_t *b, uin
 
 int decode_packet(struct decoder *d, struct packet *p)
 {
-	/* reset everything decode sets; keep the capture fields */
+	/* reset everything decode sets; keep the capture fields (and the
+	 * outer addresses of a tunnel: tunnel_depth says when they count) */
 	size_t keep = offsetof(struct packet, flags);
-	size_t n = sizeof(*p) - keep;
+	size_t n = PKT_COPY_PLAIN - keep;
 	blk_zero((uint8_t *)p + keep, n);
 	p->tcp_wscale = 0xff;
 
@@ -290,6 +334,9 @@ int decoder_init(struct decoder *d, const struct defrag_config *cfg)
 		defrag_config_defaults(&def);
 		cfg = &def;
 	}
+	struct tunnel_config tc;
+	tunnel_config_defaults(&tc);
+	decoder_set_tunnel(d, &tc);
 	d->defrag = defrag_new(cfg);
 	return d->defrag ? 0 : -12;
 }

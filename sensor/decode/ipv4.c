@@ -160,12 +160,18 @@ int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t 
 		decode_tcp(d, p, pl, (uint32_t)plen);
 		break;
 	case IPPROTO_UDP:
-		decode_udp(d, p, pl, (uint32_t)plen);
-		break;
+		return decode_udp(d, p, pl, (uint32_t)plen);
 	case IPPROTO_ICMP:
 		decode_icmpv4(d, p, pl, (uint32_t)plen);
 		break;
 	default:
+		/* GRE here, off the path of TCP and UDP: a tunnel (decode/tunnel.c),
+		 * or else an IP packet of its own */
+		if (proto == IPPROTO_GRE) {
+			int r = decode_gre(d, p, pl, (uint32_t)plen);
+			if (r >= 0)
+				return r;
+		}
 		d->st.other_ip++;
 		p->l4 = pl;
 		p->l4_len = (uint32_t)plen;

@@ -1131,7 +1131,9 @@ static void ctx_from(struct mctx *m, struct packet *p, struct flow *f, const str
 		m->ipproto = f->key.proto;
 		m->dir = d;
 	}
-	if (p && !m->src && (p->flags & PKT_IS_L2_ICS)) {
+	/* an industrial frame, or a frame without IP carrying decoder events
+	 * (an MPLS stack, the broken inside of a tunnel) */
+	if (p && !m->src && ((p->flags & PKT_IS_L2_ICS) || !p->ip_ver)) {
 		m->l2 = true;
 		m->dir = 0;
 	}
@@ -1160,7 +1162,9 @@ static __attribute__((noinline)) void packet_rules(struct detect_thread *dt,
 void detect_packet(struct detect_thread *dt, struct packet *p, struct flow *f,
 		   const struct detect_alert_sink *sink)
 {
-	if (!dt || !p || !p->ip_ver)
+	/* without IP, only decoder-event rules of `any any -> any any` can
+	 * match (header_match) */
+	if (!dt || !p || (!p->ip_ver && !p->n_events))
 		return;
 	const struct detect_engine *de = dt->de;
 	int pg = p->l4proto == IPPROTO_TCP ? PG_TCP : p->l4proto == IPPROTO_UDP ? PG_UDP

@@ -371,7 +371,8 @@ static bool key_match(const struct flow *f, const struct packet *p, uint16_t sp,
 		      uint16_t vlan, uint8_t *dir)
 {
 	const struct flow_key *k = &f->key;
-	if (k->proto != p->l4proto || k->ip_ver != p->ip_ver || k->vlan != vlan)
+	if (k->proto != p->l4proto || k->ip_ver != p->ip_ver || k->vlan != vlan ||
+	    f->tunnel_depth != p->tunnel_depth)
 		return false;
 	if (k->port[0] == sp && k->port[1] == dp &&
 	    memcmp(&k->addr[0], &p->src, sizeof(p->src)) == 0 &&
@@ -453,6 +454,7 @@ struct flow *flow_lookup(struct flow_table *ft, struct packet *p)
 		f->key.proto = p->l4proto;
 		f->key.ip_ver = p->ip_ver;
 		f->key.vlan = vlan;
+		f->tunnel_depth = p->tunnel_depth;
 		f->key.addr[swap] = p->src;
 		f->key.addr[!swap] = p->dst;
 		f->key.port[swap] = sp;

@@ -544,7 +544,11 @@ static bool push_pkt(struct pipeline *pl, int wi, const struct packet *p, uint64
 	m->data_len = p->caplen;
 	m->pcap_cnt = cnt;
 	m->ts = p->ts;
-	blk_copy(&m->p, p, sizeof(*p));
+	/* a tunnel's outer addresses only when there is a tunnel */
+	if (__builtin_expect(p->tunnel_depth != 0, 0))
+		blk_copy(&m->p, p, sizeof(*p));
+	else
+		blk_copy(&m->p, p, PKT_COPY_PLAIN);
 	blk_copy_var(m + 1, p->data, p->caplen);
 	ring_commit(&pl->w[wi].in, need);
 	return true;
@@ -657,6 +661,8 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 		fprintf(stderr, "vigil: out of memory\n");
 		return -1;
 	}
+	if (pc->tcfg)
+		decoder_set_tunnel(&dec, pc->tcfg);
 	pl.w = calloc((size_t)pl.n, sizeof(*pl.w));
 	if (!pl.w) {
 		fprintf(stderr, "vigil: out of memory\n");
@@ -1171,6 +1177,8 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 		if (decoder_init(&run.dec[i], pc->dcfg) < 0)
 			goto out_free;
 		ndec++;
+		if (pc->tcfg)
+			decoder_set_tunnel(&run.dec[i], pc->tcfg);
 	}
 	for (int i = 0; i < pl.n; i++) {
 		struct wthread *wt = &pl.w[i];

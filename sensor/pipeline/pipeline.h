@@ -54,6 +54,7 @@ struct pipeline_config {
 	int workers;
 	const struct worker_config *wcfg;
 	const struct defrag_config *dcfg;
+	const struct tunnel_config *tcfg;     /* NULL: the defaults */
 	size_t ring_bytes;            /* per worker */
 	size_t record_ring_bytes;     /* per worker */
 	uint32_t stats_interval;      /* live: seconds; 0 = only at the end */

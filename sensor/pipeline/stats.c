@@ -122,6 +122,10 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "profinet", d->profinet);
 	jb_set_uint(jb, "ethercat", d->ethercat);
 	jb_set_uint(jb, "other_l2", d->other_l2);
+	jb_set_uint(jb, "gre", d->gre);
+	jb_set_uint(jb, "erspan", d->erspan);
+	jb_set_uint(jb, "vxlan", d->vxlan);
+	jb_set_uint(jb, "mpls", d->mpls);
 	jb_set_uint(jb, "ipv4_csum_bad", d->ipv4_csum_bad);
 	jb_open_object(jb, "event");
 	for (int e = 0; e < DEC__COUNT; e++)

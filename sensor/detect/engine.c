@@ -225,36 +225,55 @@ static int load_file(struct detect_engine *de, struct rule_parse_ctx *pc, uint32
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* A physical line longer than the buffer arrives in several chunks;
+	 * every chunk of it belongs to the same rule, which is then rejected
+	 * whole (never parsed from its tail). Memory stays bounded by the
+	 * buffer whatever the line's length. */
 	size_t alen = 0;
 	int ln = 0, start_ln = 0;
-	bool toolong = false;
+	bool toolong = false;   /* the rule being read is over the limit */
+	bool midline = false;   /* the last chunk did not end its physical line */
+	bool skip = false;      /* the physical line is a comment or blank */
 	while (fgets(line, MAX_LINE, f)) {
-		ln++;
 		size_t n = strlen(line);
-		if (n == MAX_LINE - 1 && line[n - 1] != '\n')
-			toolong = true;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = 0;
+		bool first = !midline;
+		bool last = (n && line[n - 1] == '\n') || feof(f);
+		midline = !last;
+		if (first) {
+			ln++;
+			skip = false;
+			if (alen == 0 && !toolong) {
+				const char *t = line;
+				while (isspace((unsigned char)*t))
+					t++;
+				/* a comment, or a blank line (a run of blanks that goes on
+				 * beyond the buffer is not known to be blank: kept) */
+				skip = *t == '#' || (!*t && last);
+				start_ln = ln;
+			}
+		}
+		if (skip)
+			continue;
+		if (last)
+			while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				line[--n] = 0;
 		char *s = line;
-		if (alen == 0) {
+		if (first && alen == 0 && !toolong) {
 			while (isspace((unsigned char)*s))
 				s++;
-			if (!*s || *s == '#')
-				continue;
-			start_ln = ln;
+			n = strlen(s);
 		}
-		n = strlen(s);
-		bool cont = n && s[n - 1] == '\\';
+		bool cont = last && n && s[n - 1] == '\\';
 		if (cont)
 			s[--n] = 0;
 		if (alen + n + 1 >= MAX_LINE) {
 			toolong = true;
-		} else {
+		} else if (!toolong) {
 			memcpy(acc + alen, s, n);
 			alen += n;
 			acc[alen] = 0;
 		}
-		if (cont)
+		if (!last || cont)
 			continue;
 		if (toolong) {
 			fprintf(msgs, "%s:%d: rule longer than %u bytes: skipped\n", path, start_ln,
@@ -264,6 +283,8 @@ static int load_file(struct detect_engine *de, struct rule_parse_ctx *pc, uint32
 			alen = 0;
 			continue;
 		}
+		if (alen == 0)
+			continue;
 		struct rule r;
 		char e[512];
 		int rc = rule_parse(pc, acc, &r, e, sizeof(e));
@@ -292,7 +313,11 @@ static int load_file(struct detect_engine *de, struct rule_parse_ctx *pc, uint32
 		}
 		alen = 0;
 	}
-	if (alen) {
+	if (toolong) {
+		fprintf(msgs, "%s:%d: rule longer than %u bytes: skipped\n", path, start_ln,
+			MAX_LINE);
+		rep->failed++;
+	} else if (alen) {
 		fprintf(msgs, "%s:%d: file ends inside a continued rule\n", path, start_ln);
 		rep->failed++;
 	}

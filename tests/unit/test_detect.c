@@ -624,6 +624,57 @@ static void test_address_prefixes(void **s)
 	}
 }
 
+/* A line longer than the reader's buffer (64 KiB) is one rule, rejected
+ * whole: its tail beyond 64 KiB is never parsed as a rule of its own. */
+static void test_overlong_line(void **s)
+{
+	(void)s;
+	const char *head = "alert tcp any any -> any any (msg:\"";
+	const char *tail = "alert tcp any any -> any any (msg:\"tail\"; sid:99;)";
+	size_t cap = 100 * 1024 + 256, o = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	o += (size_t)snprintf(text + o, cap - o, "alert tcp any any -> any any (sid:1;)\n");
+	size_t line0 = o;
+	o += (size_t)snprintf(text + o, cap - o, "%s", head);
+	/* the tail starts exactly where the buffer's first chunk ends */
+	while (o - line0 < 65535)
+		text[o++] = 'a';
+	o += (size_t)snprintf(text + o, cap - o, "%s", tail);
+	while (o - line0 < 100 * 1024)
+		text[o++] = ' ';
+	o += (size_t)snprintf(text + o, cap - o, "\nalert tcp any any -> any any (sid:2;)\n");
+	struct loaded l;
+	load(&l, text, NULL);
+	free(text);
+	assert_non_null(l.de);
+	assert_string_equal(l.msgs, "2: rule longer than 65536 bytes: skipped\n");
+	assert_int_equal(l.rep.loaded, 2);
+	assert_int_equal(l.rep.failed, 1);
+	/* the tail's sid 99 did not load: a packet meets only sids 1 and 2 */
+	struct packet p;
+	mkpkt(&p, "1.1.1.1", "2.2.2.2", IPPROTO_TCP, 1, 2, "x", 1);
+	struct hits h = run_pkt(l.de, &p, NULL);
+	assert_int_equal(h.n, 2);
+	assert_true(h.sid[0] != 99 && h.sid[1] != 99);
+	detect_engine_free(l.de);
+
+	/* a comment line of 100 KiB is skipped whole, silently */
+	text = malloc(cap);
+	assert_non_null(text);
+	o = 0;
+	text[o++] = '#';
+	while (o < 65535)
+		text[o++] = ' ';
+	o += (size_t)snprintf(text + o, cap - o, "%s\n", tail);
+	load(&l, text, NULL);
+	free(text);
+	assert_non_null(l.de);
+	assert_string_equal(l.msgs, "");
+	assert_int_equal(l.rep.loaded + l.rep.failed + l.rep.unsupported, 0);
+	detect_engine_free(l.de);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_prefilter_limits_evaluation),
 		cmocka_unit_test(test_flowbits_and_pass),
 		cmocka_unit_test(test_thresholds),
+		cmocka_unit_test(test_overlong_line),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

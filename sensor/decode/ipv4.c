@@ -16,6 +16,7 @@
 static void check_options(struct decoder *d, struct packet *p, const uint8_t *opt, uint32_t len)
 {
 	struct cursor c = cur_make(opt, len);
+	uint16_t seen = 0; /* the known options met so far, one bit each */
 	while (cur_left(&c) > 0) {
 		uint8_t type = cur_u8(&c);
 		if (type == 0)
@@ -36,15 +37,19 @@ static void check_options(struct decoder *d, struct packet *p, const uint8_t *op
 			return;
 		}
 		/* Known options (RFC 791 + IANA): security 130, LSRR 131, SSRR 137,
-		 * RR 7, stream id 136, timestamp 68, router alert 148, CIPSO 134. */
-		switch (type) {
-		case 7: case 68: case 130: case 131: case 133: case 134:
-		case 136: case 137: case 148:
-			break;
-		default:
+		 * RR 7, stream id 136, timestamp 68, router alert 148, CIPSO 134,
+		 * extended security 133, quick-start 25 (RFC 4782). Each may appear
+		 * once (Suricata's ipv4.opt_duplicate). */
+		static const uint8_t known[] = { 7, 25, 68, 130, 131, 133, 134, 136, 137, 148 };
+		unsigned k = 0;
+		while (k < sizeof(known) && known[k] != type)
+			k++;
+		if (k == sizeof(known))
 			decode_set_event(d, p, DEC_IPV4_OPT_INVALID);
-			break;
-		}
+		else if (seen & (1u << k))
+			decode_set_event(d, p, DEC_IPV4_OPT_DUPLICATE);
+		else
+			seen |= (uint16_t)(1u << k);
 	}
 }
 
@@ -120,6 +125,8 @@ int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t 
 	}
 	if (hlen > 20)
 		check_options(d, p, b + 20, hlen - 20);
+	if (proto == IPPROTO_ICMPV6)
+		decode_set_event(d, p, DEC_IPV4_ICMPV6); /* and not decoded as ICMPv6 */
 
 	/* hlen <= dlen: tot >= hlen and len >= hlen were checked */
 	size_t plen = dlen - hlen;

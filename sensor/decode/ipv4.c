@@ -13,7 +13,9 @@
 
 #include "util/cursor.h"
 
-static void check_options(struct decoder *d, struct packet *p, const uint8_t *opt, uint32_t len)
+/* out of line: most headers have no options */
+static __attribute__((noinline)) void check_options(struct decoder *d, struct packet *p,
+						   const uint8_t *opt, uint32_t len)
 {
 	struct cursor c = cur_make(opt, len);
 	uint16_t seen = 0; /* the known options met so far, one bit each */
@@ -125,8 +127,6 @@ int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t 
 	}
 	if (hlen > 20)
 		check_options(d, p, b + 20, hlen - 20);
-	if (proto == IPPROTO_ICMPV6)
-		decode_set_event(d, p, DEC_IPV4_ICMPV6); /* and not decoded as ICMPv6 */
 
 	/* hlen <= dlen: tot >= hlen and len >= hlen were checked */
 	size_t plen = dlen - hlen;
@@ -173,6 +173,8 @@ int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t 
 		decode_icmpv4(d, p, pl, (uint32_t)plen);
 		break;
 	default:
+		if (proto == IPPROTO_ICMPV6)
+			decode_set_event(d, p, DEC_IPV4_ICMPV6); /* not decoded as ICMPv6 */
 		d->st.other_ip++;
 		p->l4 = pl;
 		p->l4_len = (uint32_t)plen;

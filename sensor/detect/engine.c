@@ -1108,6 +1108,22 @@ static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 	return true;
 }
 
+/* The conditions few rules have, out of rule_match's way. */
+static __attribute__((noinline)) bool rare_match(struct detect_thread *dt, const struct sm *s,
+						 const struct mctx *m)
+{
+	switch (s->type) {
+	case SM_CSUM:
+		return m->p && csum_check(m->p, s->u.csum.which) == (int)s->u.csum.valid;
+	case SM_IPVER:
+		return m->ip_ver == s->u.ipver.ver;
+	case SM_FLOWINT:
+		return flowint_match(dt->de, m->f, &s->u.fi);
+	default:
+		return true;
+	}
+}
+
 static bool rule_match(struct detect_thread *dt, const struct rule *r, const struct mctx *m)
 {
 	dt->st.evaluated++;
@@ -1199,15 +1215,9 @@ static bool rule_match(struct detect_thread *dt, const struct rule *r, const str
 			break;
 		}
 		case SM_CSUM:
-			if (!m->p || csum_check(m->p, s->u.csum.which) != (int)s->u.csum.valid)
-				return false;
-			break;
 		case SM_IPVER:
-			if (m->ip_ver != s->u.ipver.ver)
-				return false;
-			break;
 		case SM_FLOWINT:
-			if (!flowint_match(dt->de, m->f, &s->u.fi))
+			if (!rare_match(dt, s, m))
 				return false;
 			break;
 		default:
@@ -1276,6 +1286,44 @@ static bool flow_threshold_pass(const struct detect_engine *de, const struct mct
 }
 
 /* Evaluates the candidates; alerts; stops at a matching pass rule. */
+/* What a match does: flowbits and flowints, then the alert (none for
+ * noalert, or held back by a threshold by flow). True for a pass rule: the
+ * packet or tx meets no further rule. Out of line: matches are few, the
+ * evaluations that come to nothing many. */
+static __attribute__((noinline)) bool matched(struct detect_thread *dt, const struct rule *r,
+					      const struct mctx *m,
+					      const struct detect_alert_sink *sink)
+{
+	const struct detect_engine *de = dt->de;
+	if (m->f)
+		for (int k = 0; k < r->n_fb; k++) {
+			uint64_t bit = 1ull << r->fb[k].bit;
+			if (r->fb[k].op == FB_SET)
+				m->f->flowbits |= bit;
+			else if (r->fb[k].op == FB_UNSET)
+				m->f->flowbits &= ~bit;
+			else
+				m->f->flowbits ^= bit;
+		}
+	if (r->n_fi && m->f)
+		flowint_actions(de, m->f, r);
+	if (r->action == RA_PASS)
+		return true;
+	if (r->noalert)
+		return false;
+	/* thresholds by flow are counted here, where the flow is; an alert
+	 * they hold back goes on marked, for the output stage to count */
+	bool held = (r->thr.track == TRK_FLOW || r->df.track == TRK_FLOW) &&
+		    !flow_threshold_pass(de, m, r);
+	dt->st.alerts++;
+	if (m->f)
+		m->f->alerted = 1;
+	struct detect_alert a = { r, m->p, m->f, m->tx, m->dir, held };
+	if (sink && sink->alert)
+		sink->alert(sink->user, &a);
+	return false;
+}
+
 static void run(struct detect_thread *dt, const uint32_t *ids, uint32_t n, const struct mctx *m,
 		const struct detect_alert_sink *sink)
 {
@@ -1284,34 +1332,8 @@ static void run(struct detect_thread *dt, const uint32_t *ids, uint32_t n, const
 		const struct rule *r = &de->rules[ids[i]];
 		if (i && ids[i] == ids[i - 1])
 			continue;
-		if (!rule_match(dt, r, m))
-			continue;
-		if (m->f)
-			for (int k = 0; k < r->n_fb; k++) {
-				uint64_t bit = 1ull << r->fb[k].bit;
-				if (r->fb[k].op == FB_SET)
-					m->f->flowbits |= bit;
-				else if (r->fb[k].op == FB_UNSET)
-					m->f->flowbits &= ~bit;
-				else
-					m->f->flowbits ^= bit;
-			}
-		if (r->n_fi && m->f)
-			flowint_actions(de, m->f, r);
-		if (r->action == RA_PASS)
+		if (rule_match(dt, r, m) && matched(dt, r, m, sink))
 			return;
-		if (r->noalert)
-			continue;
-		/* thresholds by flow are counted here, where the flow is; an alert
-		 * they hold back goes on marked, for the output stage to count */
-		bool held = (r->thr.track == TRK_FLOW || r->df.track == TRK_FLOW) &&
-			    !flow_threshold_pass(de, m, r);
-		dt->st.alerts++;
-		if (m->f)
-			m->f->alerted = 1;
-		struct detect_alert a = { r, m->p, m->f, m->tx, m->dir, held };
-		if (sink && sink->alert)
-			sink->alert(sink->user, &a);
 	}
 }
 

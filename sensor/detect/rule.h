@@ -221,6 +221,8 @@ struct rule_buf {
 	const struct app_keyword *kw; /* NULL = packet payload */
 };
 
+/* The fields the evaluation reads come first; 512 bytes in all, so that
+ * de->rules[i], on the hot path, is a shift (see the static assertion). */
 struct rule {
 	uint32_t idx;          /* position in the engine (load order) */
 	uint32_t gid, sid, rev;
@@ -232,39 +234,41 @@ struct rule {
 	bool bidir;
 	bool noalert;
 	uint8_t flow;          /* FLF_* */
+	uint8_t target;        /* 0 none, 1 src, 2 dest */
+	uint8_t n_bufs;
+	uint8_t n_vars;
+	uint8_t n_fb;
+	uint8_t n_fi;
 	struct addrset src, dst;
 	struct portset sp, dp;
+	struct sm *sms;
+	uint16_t n_sms;
+	bool has_fset;         /* the rule only matches txs whose function is in fset */
+	bool has_event_sm;     /* decode-event: evaluated only on packets with events */
+	bool has_payload_sm;
+	int fp;                /* index into sms of the prefilter content, -1 */
+	int anchor;            /* index into sms of a payload content at a fixed
+				* place (offset/depth), checked first; -1 */
+	int ev_parser;         /* app-layer-event: -2 none, -1 core, else parser index */
+	struct rule_buf bufs[DETECT_MAX_BUF];
+	uint64_t ev_mask;      /* the event ids it matches (an alias may name several) */
+	struct fb_action *fb;  /* set / unset / toggle after a match */
+	struct sm_flowint *fi; /* flowint set / add / subtract after a match */
+	struct thr_spec thr;   /* threshold */
+	struct thr_spec df;    /* detection_filter */
 	char *msg;
 	char *classtype;
 	const char *category;  /* classification description, or "" */
 	char *metadata;        /* JSON object text, or NULL */
 	char *references;      /* unused in output, kept for completeness */
-	uint8_t target;        /* 0 none, 1 src, 2 dest */
-	struct sm *sms;
-	uint16_t n_sms;
-	struct rule_buf bufs[DETECT_MAX_BUF];
-	uint8_t n_bufs;
-	int fp;                /* index into sms of the prefilter content, -1 */
-	bool has_fset;         /* the rule only matches txs whose function is in fset */
-	uint8_t fset[APP_FUNC_BITS / 8];
-	int anchor;            /* index into sms of a payload content at a fixed
-				* place (offset/depth), checked first; -1 */
-	bool has_event_sm;     /* decode-event: evaluated only on packets with events */
 	char *alert_json;      /* the record's "alert" object, built once at load */
 	size_t alert_json_len;
-	int ev_parser;         /* app-layer-event: -2 none, -1 core, else parser index */
-	uint64_t ev_mask;      /* the event ids it matches (an alias may name several) */
-	uint8_t n_vars;
-	struct fb_action *fb;  /* set / unset / toggle after a match */
-	uint8_t n_fb;
-	struct sm_flowint *fi; /* flowint set / add / subtract after a match */
-	uint8_t n_fi;
-	struct thr_spec thr;   /* threshold */
-	struct thr_spec df;    /* detection_filter */
-	bool has_payload_sm;
 	char *file;
 	int line;
+	uint8_t fset[APP_FUNC_BITS / 8];
+	uint8_t spare[36];
 };
+_Static_assert(sizeof(struct rule) == 512, "struct rule: keep it 512 bytes (adjust spare)");
 
 /* Engine-wide parse context */
 struct rule_parse_ctx {

@@ -401,16 +401,39 @@ static void update_state(struct flow_table *ft, struct flow *f)
 	}
 }
 
+/* Checks on the packets that are not plain ACKs of known data (out of the
+ * per-packet path): an ACK number without the ACK flag (broken stacks, load
+ * balancers, crafted packets), a flow whose first packet closes it. */
+static __attribute__((noinline)) void odd_packet_events(struct flow_table *ft, struct flow *f,
+							struct packet *p)
+{
+	uint8_t fl = p->tcp_flags;
+	if (!(fl & TCPF_ACK) && p->tcp_ack != 0)
+		ev(ft, f, p, STREAM_EV_PKT_BROKEN_ACK);
+	if (!(fl & TCPF_SYN) && f->pkts[0] + f->pkts[1] == 1) {
+		if (fl & TCPF_RST)
+			ev(ft, f, p, STREAM_EV_RST_BUT_NO_SESSION);
+		else if (fl & TCPF_FIN)
+			ev(ft, f, p, STREAM_EV_FIN_BUT_NO_SESSION);
+	}
+}
+
 /* A SYN or SYN/ACK against the state the handshake is in (Suricata's
  * stream events of its SYN_SENT, SYN_RECV, ESTABLISHED and closing states;
  * its SYN and SYN/ACK queues are not kept: a SYN resent with another
  * sequence number before any SYN/ACK is no event, as there). Called before
- * the packet changes the state. */
-static void syn_events(struct flow_table *ft, struct flow *f, struct packet *p, uint8_t d)
+ * the packet changes the state. Out of line, as odd_packet_events. */
+static __attribute__((noinline)) void syn_events(struct flow_table *ft, struct flow *f,
+						 struct packet *p, uint8_t d)
 {
-	const struct tcp_session *s = f->tcp;
-	const struct stream_dir *cli = &s->dir[0], *srv = &s->dir[1];
+	struct tcp_session *s = f->tcp;
+	struct stream_dir *cli = &s->dir[0], *srv = &s->dir[1];
 	bool synack = p->tcp_flags & TCPF_ACK;
+	/* the server's packets before this one that were not SYN/ACKs: some
+	 * ACK of the handshake (Suricata: the handshake is confirmed) */
+	bool confirmed = f->pkts[1] - 1 > srv->synacks && srv->synacks < 3;
+	if (synack && d == 1 && srv->synacks < 3)
+		srv->synacks++;
 	uint32_t seq = p->tcp_seq, ack = p->tcp_ack;
 	enum stream_event e = STREAM_EV__COUNT;
 	switch (s->state) {
@@ -447,7 +470,7 @@ static void syn_events(struct flow_table *ft, struct flow *f, struct packet *p, 
 			e = STREAM_EV_EST_SYNACK_RESEND_WITH_DIFF_ACK;
 		else if (synack && srv->syn_seen && seq != srv->isn)
 			e = STREAM_EV_EST_SYNACK_RESEND_WITH_DIFF_SEQ;
-		else if (synack && srv->est_ack)
+		else if (synack && confirmed)
 			/* the server has acknowledged since: not a lost final ACK */
 			e = STREAM_EV_EST_SYNACK_RESEND;
 		else if (!synack && d == 1)
@@ -468,7 +491,8 @@ static void syn_events(struct flow_table *ft, struct flow *f, struct packet *p, 
 /* The client's ACK that should complete the handshake: it must carry the
  * next sequence number and acknowledge the server's SYN (Suricata accepts
  * a later sequence number with the right ACK: packets were missed). */
-static void third_ack_events(struct flow_table *ft, struct flow *f, struct packet *p)
+static __attribute__((noinline)) void third_ack_events(struct flow_table *ft, struct flow *f,
+						       struct packet *p)
 {
 	const struct stream_dir *cli = &f->tcp->dir[0], *srv = &f->tcp->dir[1];
 	if (!cli->syn_seen || !srv->syn_seen || (p->tcp_flags & (TCPF_RST | TCPF_FIN)))
@@ -491,20 +515,6 @@ void stream_packet(struct flow_table *ft, struct flow *f, struct packet *p)
 	uint8_t fl = p->tcp_flags;
 	uint32_t seq = p->tcp_seq;
 	s->flags_seen[d] |= fl;
-
-	/* the ACK field is set without the ACK flag (broken stacks, load
-	 * balancers, crafted packets) */
-	if (!(fl & TCPF_ACK) && p->tcp_ack != 0)
-		ev(ft, f, p, STREAM_EV_PKT_BROKEN_ACK);
-	if (s->state == TCPS_NONE && !(fl & TCPF_SYN) && f->pkts[0] + f->pkts[1] == 1) {
-		/* the first packet seen of the flow closes it */
-		if (fl & TCPF_RST)
-			ev(ft, f, p, STREAM_EV_RST_BUT_NO_SESSION);
-		else if (fl & TCPF_FIN)
-			ev(ft, f, p, STREAM_EV_FIN_BUT_NO_SESSION);
-	}
-	if (s->state == TCPS_ESTABLISHED && (fl & TCPF_ACK) && !(fl & TCPF_SYN))
-		sd->est_ack = 1;
 
 	if (fl & TCPF_SYN) {
 		syn_events(ft, f, p, d);
@@ -554,6 +564,10 @@ void stream_packet(struct flow_table *ft, struct flow *f, struct packet *p)
 				od->acked = limit;
 			}
 		}
+	} else {
+		/* the packets that are not a plain ACK of known data: the first
+		 * of a flow, SYNs, RSTs, packets without an ACK */
+		odd_packet_events(ft, f, p);
 	}
 
 	if (p->payload_len > 0) {

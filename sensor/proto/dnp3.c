@@ -745,6 +745,12 @@ static bool func_set(const void *data, uint8_t *set)
  * low, so device_restart is 0x8000) with its operators, or flag names with
  * an optional modifier and negations, any of them set by default
  * ("device_restart,need_time", "+device_restart,!need_time", "0x8000"). */
+struct ind_arg {
+	struct du_match m; /* on IIN1 << 8 | IIN2, Suricata's numbering */
+	bool any;          /* names, any of them: the usual form ... */
+	uint16_t raw;      /* ... tested on tx->iin as read (IIN1 the low byte) */
+};
+
 static int ind_setup(const char *arg, void **data, char *err, size_t errlen)
 {
 	struct du_name names[16];
@@ -752,24 +758,30 @@ static int ind_setup(const char *arg, void **data, char *err, size_t errlen)
 		names[b].name = iin_names[b];
 		names[b].value = b < 8 ? 0x100u << b : 1u << (b - 8);
 	}
-	struct du_match *m = malloc(sizeof(*m));
-	if (!m) {
+	struct ind_arg *im = malloc(sizeof(*im));
+	if (!im) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (du_parse_flags(arg, 0xffff, names, 16, '*', m, err, errlen) < 0) {
-		free(m);
+	if (du_parse_flags(arg, 0xffff, names, 16, '*', &im->m, err, errlen) < 0) {
+		free(im);
 		return -1;
 	}
-	*data = m;
+	im->any = im->m.op == DU_MASK_ANY;
+	im->raw = (uint16_t)((im->m.a & 0xff) << 8 | (im->m.a >> 8 & 0xff));
+	*data = im;
 	return 0;
 }
 
 static bool ind_match(const void *data, const struct app_tx *t)
 {
 	const struct dnp3_tx *tx = t->data;
-	uint16_t v = (uint16_t)((tx->iin & 0xff) << 8 | tx->iin >> 8); /* IIN1, IIN2 */
-	return tx->has_iin && du_match(data, v);
+	const struct ind_arg *im = data;
+	if (!tx->has_iin)
+		return false;
+	if (im->any)
+		return (tx->iin & im->raw) != 0;
+	return du_match(&im->m, (uint16_t)((tx->iin & 0xff) << 8 | tx->iin >> 8));
 }
 
 static int obj_setup(const char *arg, void **data, char *err, size_t errlen)

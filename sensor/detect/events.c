@@ -135,6 +135,9 @@ static const struct app_alias app_aliases[] = {
 	/* Suricata's ENIP parser: a PDU its parser could not read */
 	{ "enip.invalid_pdu", "enip",
 	  { "enip.invalid_length", "enip.invalid_cpf", "enip.invalid_cip_path", NULL } },
+	/* later Suricata versions' DNP3 names (suricata-verify's tests) */
+	{ "dnp3.max_points_per_object", "dnp3", { "dnp3.too_many_points", NULL } },
+	{ "dnp3.too_long_reassembly", "dnp3", { "dnp3.message_too_large", NULL } },
 };
 
 static const struct ev_unsup app_unsup[] = {
@@ -143,6 +146,11 @@ static const struct ev_unsup app_unsup[] = {
 	{ "enip.too_many_transactions", "Vigil's ENIP parser keeps no list of transactions to "
 					"overflow (8 pending requests per flow; a reply to a "
 					"forgotten one is enip.unsolicited_response)" },
+	{ "dnp3.too_many_objects", "Vigil's DNP3 parser bounds the points of each object "
+				   "(dnp3.too_many_points), not the number of objects" },
+	{ "dnp3.bad_start_bytes", "a frame not starting 05 64 makes Vigil's DNP3 framing "
+				  "resynchronise, counted in the stats (resyncs), without an event" },
+	{ "dnp3.policy_divergence", "names a choice of Suricata's own DNP3 recovery policy" },
 };
 
 /* Suricata's application-layer protocols that Vigil does not parse: their

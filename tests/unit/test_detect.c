@@ -1323,6 +1323,35 @@ static void test_app_event_alias(void **s)
 	}
 	detect_thread_free(dt);
 	detect_engine_free(l.de);
+
+	/* later Suricata's DNP3 names: each one Vigil event; the names of
+	 * what Vigil does not detect are unsupported, not failed */
+	load(&l,
+	     "alert dnp3 any any -> any any (app-layer-event:dnp3.max_points_per_object; sid:1;)\n"
+	     "alert dnp3 any any -> any any (app-layer-event:dnp3.too_long_reassembly; sid:2;)\n"
+	     "alert dnp3 any any -> any any (app-layer-event:dnp3.too_many_objects; sid:3;)\n"
+	     "alert dnp3 any any -> any any (app-layer-event:dnp3.bad_start_bytes; sid:4;)\n",
+	     NULL);
+	assert_int_equal(l.rep.loaded, 2);
+	assert_int_equal(l.rep.failed, 0);
+	assert_int_equal(l.rep.unsupported, 2);
+	const struct proto_parser *dnp3 = app_parser_by_name("dnp3");
+	assert_non_null(dnp3);
+	dt = detect_thread_new(l.de);
+	for (uint16_t e = 0; e < dnp3->n_events; e++) {
+		struct hits h = { { 0 }, 0 };
+		struct detect_alert_sink sink = { &h, on_alert };
+		detect_app_event(dt, &p, &f, dnp3, e, &sink);
+		uint32_t want = 0;
+		if (strcmp(dnp3->events[e], "dnp3.too_many_points") == 0)
+			want = 1;
+		else if (strcmp(dnp3->events[e], "dnp3.message_too_large") == 0)
+			want = 2;
+		if (h.n != (want ? 1 : 0) || (want && h.sid[0] != want))
+			fail_msg("%s: %d alerts", dnp3->events[e], h.n);
+	}
+	detect_thread_free(dt);
+	detect_engine_free(l.de);
 }
 
 /* dnp3_ind as Suricata reads it: names (any of them by default), modifiers,

@@ -799,6 +799,15 @@ static void on_alert_held(void *user, const struct detect_alert *a)
 	}
 }
 
+/* as the worker: a flow that ends frees its detection state */
+static void pipe_flow_end(void *user, struct flow *f, enum flow_end_reason why, uint64_t now)
+{
+	(void)user;
+	(void)why;
+	(void)now;
+	detect_flow_free(f);
+}
+
 static void pipe_open(struct pipe *pp, const char *rules)
 {
 	memset(pp, 0, sizeof(*pp));
@@ -810,7 +819,7 @@ static void pipe_open(struct pipe *pp, const char *rules)
 	assert_int_equal(decoder_init(&t_dec, NULL), 0);
 	struct flow_config c;
 	flow_config_defaults(&c);
-	struct flow_callbacks cb = { 0 };
+	struct flow_callbacks cb = { .end = pipe_flow_end };
 	t_ft = flow_table_new(&c, &cb);
 	assert_non_null(t_ft);
 	t_cnt = 0;
@@ -818,6 +827,7 @@ static void pipe_open(struct pipe *pp, const char *rules)
 
 static void pipe_close(struct pipe *pp)
 {
+	flow_flush_all(t_ft, 1000000 + (t_cnt + 1) * 1000);
 	flow_table_free(t_ft);
 	decoder_fini(&t_dec);
 	detect_thread_free(pp->dt);

@@ -219,6 +219,26 @@ static int read_vars(struct ydoc *d, struct ynode *m, struct detect_var *vars, s
 	return 0;
 }
 
+/* Every variable's value must parse (with the variables it names): a bad
+ * one would otherwise turn off every rule that uses it. */
+static int check_vars(struct ydoc *d, struct ynode *vars, const struct vigil_config *c)
+{
+	struct detect_config dc = {
+		.address_vars = c->address_vars, .n_address_vars = c->n_address_vars,
+		.port_vars = c->port_vars, .n_port_vars = c->n_port_vars,
+	};
+	size_t idx;
+	bool is_port;
+	char why[256];
+	if (detect_vars_check(&dc, &idx, &is_port, why, sizeof(why)) == 0)
+		return 0;
+	struct ynode *g = ynode_get(vars, is_port ? "port-groups" : "address-groups");
+	struct ynode *v = g ? g->child : NULL;
+	for (size_t i = 0; v && i < idx; i++)
+		v = v->next;
+	return ydoc_error(d, v ? v : vars, v ? v->key : "vars", "%s", why);
+}
+
 static int read_timeouts(struct ydoc *d, struct ynode *m, const char *key, struct flow_timeouts *t)
 {
 	struct ynode *n = NULL;
@@ -343,6 +363,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		if (ynode_map(d, m, "port-groups", &n) < 0 ||
 		    read_vars(d, n, c->port_vars, &c->n_port_vars, "port") < 0)
 			goto fail;
+		if (check_vars(d, m, c) < 0)
+			goto fail;
 	}
 	/* rules */
 	m = NULL;
@@ -358,6 +380,7 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 			ydoc_error(d, e, "rule-files", "more than %d entries", CONFIG_MAX_RULE_FILES);
 			goto fail;
 		}
+		c->rule_file_lines[c->n_rule_files] = e->line;
 		c->rule_files[c->n_rule_files++] = e->value;
 	}
 	if (ynode_str(d, root, "default-rule-path", &c->rule_path) < 0 ||

@@ -31,6 +31,7 @@ struct vigil_config {
 	size_t n_port_vars;
 	const char *rule_path;        /* default-rule-path as written */
 	const char *rule_files[CONFIG_MAX_RULE_FILES];  /* resolved paths */
+	int rule_file_lines[CONFIG_MAX_RULE_FILES];     /* where each is named */
 	size_t n_rule_files;
 	const char *classification_file;                /* resolved, or NULL */
 	const char *threshold_file;                     /* resolved, or NULL */

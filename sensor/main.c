@@ -53,6 +53,8 @@ struct opts {
 	bool quiet;
 	bool no_progress;
 	bool memory_report;
+	const char *list_keywords;   /* --list-keywords[=all|csv|NAME] */
+	bool list_protos;            /* --list-app-layer-protos */
 };
 
 static volatile sig_atomic_t g_stop;
@@ -114,8 +116,12 @@ static void usage(FILE *f)
 		"      --format F      eve (default), cef or leef for -o / eve.json and --syslog\n"
 		"  -q, --quiet         no progress line\n"
 		"      --memory-report per-flow memory figures on stderr at the end\n"
-		"  -T                  check the configuration and exit\n"
+		"  -T                  check the configuration (and load its rules), exit\n"
 		"      --test-rules    load the rules, report, exit\n"
+		"      --list-keywords[=all|csv|NAME]\n"
+		"                      the rule keywords (one, or all), Suricata's or Vigil's\n"
+		"      --list-app-layer-protos\n"
+		"                      the application-layer protocols Vigil parses\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n");
 }
@@ -136,6 +142,8 @@ enum {
 	OPT_SYSLOG,
 	OPT_SPOOL_DIR,
 	OPT_FORMAT,
+	OPT_LIST_KEYWORDS,
+	OPT_LIST_PROTOS,
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -175,6 +183,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "syslog", required_argument, NULL, OPT_SYSLOG },
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "list-keywords", optional_argument, NULL, OPT_LIST_KEYWORDS },
+		{ "list-app-layer-protos", no_argument, NULL, OPT_LIST_PROTOS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -244,6 +254,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			o->out_format = optarg;
 			break;
+		case OPT_LIST_KEYWORDS: o->list_keywords = optarg ? optarg : "all"; break;
+		case OPT_LIST_PROTOS: o->list_protos = true; break;
 		case 'q': o->quiet = true; break;
 		case 'T': o->check_config = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -264,6 +276,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return 2;
 	}
 	int sources = !!o->read_path + !!o->iface + !!o->xdp_iface;
+	if (o->list_keywords || o->list_protos)
+		return 0;
 	if (!o->check_config && !o->test_rules && sources == 0) {
 		fprintf(stderr, "vigil: nothing to do: give -r CAPTURE, -i IFACE or --xdp IFACE\n");
 		usage(stderr);
@@ -455,6 +469,8 @@ struct rules {
 	struct detect_config dc;
 	const char *paths[MAX_RULE_FILES + CONFIG_MAX_RULE_FILES];
 	size_t n_paths;
+	const char *cfg_file;   /* the paths come from this configuration (not -S) */
+	const int *cfg_lines;   /* where it names each */
 	char class_path[4096];
 	struct detect_holder holder;
 	struct detect_threshold_ctx *tc;
@@ -478,6 +494,8 @@ static void rules_setup(struct rules *ru, const struct opts *o, const struct vig
 	} else {
 		for (size_t i = 0; i < cfg->n_rule_files; i++)
 			ru->paths[ru->n_paths++] = cfg->rule_files[i];
+		ru->cfg_file = cfg->doc.file;
+		ru->cfg_lines = cfg->rule_file_lines;
 	}
 	if (!ru->dc.classification_file && ru->n_paths) {
 		/* classification.config beside the (first) rules */
@@ -495,6 +513,25 @@ static void rules_setup(struct rules *ru, const struct opts *o, const struct vig
 	}
 }
 
+/* Every rule file (or folder) is there and readable; each one that is not
+ * is reported as CONFIG:LINE (or -S) with the reason. */
+static bool rules_files_ok(const struct rules *ru)
+{
+	bool ok = true;
+	for (size_t i = 0; i < ru->n_paths; i++) {
+		if (access(ru->paths[i], R_OK) == 0)
+			continue;
+		if (ru->cfg_lines && ru->cfg_file)
+			fprintf(stderr, "vigil: %s:%d: rule-files: %s: %s\n", ru->cfg_file, ru->cfg_lines[i],
+				ru->paths[i], strerror(errno));
+		else
+			fprintf(stderr, "vigil: %s %s: %s\n", ru->cfg_lines ? "rule-files:" : "-S",
+				ru->paths[i], strerror(errno));
+		ok = false;
+	}
+	return ok;
+}
+
 static struct detect_engine *rules_load(struct rules *ru, const char *what,
 					struct detect_load_report *rep)
 {
@@ -505,8 +542,13 @@ static struct detect_engine *rules_load(struct rules *ru, const char *what,
 		fprintf(stderr, "vigil: %s: %s\n", what, err);
 		return NULL;
 	}
-	fprintf(stderr, "vigil: %s: %u loaded, %u failed, %u unsupported, from %u file%s\n", what,
-		rep->loaded, rep->failed, rep->unsupported, rep->files, rep->files == 1 ? "" : "s");
+	char vars[200] = "";
+	if (rep->var_failed)
+		snprintf(vars, sizeof(vars), " (%u for undefined variables: %s)", rep->var_failed,
+			 rep->vars);
+	fprintf(stderr, "vigil: %s: %u loaded, %u failed%s, %u unsupported, from %u file%s\n", what,
+		rep->loaded, rep->failed, vars, rep->unsupported, rep->files,
+		rep->files == 1 ? "" : "s");
 	return de;
 }
 
@@ -526,6 +568,8 @@ static int rules_start(struct rules *ru, struct vigil_config *cfg, struct pipeli
 {
 	if (!ru->n_paths)
 		return 0;
+	if (!rules_files_ok(ru))
+		return -1;
 	struct detect_load_report rep;
 	struct detect_engine *de = rules_load(ru, "rules", &rep);
 	if (!de)
@@ -775,6 +819,73 @@ static int verify_main(int argc, char **argv)
 	return rc;
 }
 
+/* ---- --list-keywords, --list-app-layer-protos ---------------------------- */
+
+struct kw_list {
+	const char *mode;   /* "all", "csv", or a keyword's name */
+	int pass;           /* all: 0 the supported, 1 the others */
+	unsigned found;
+};
+
+static void print_keyword(void *user, const struct detect_keyword_info *k)
+{
+	struct kw_list *l = user;
+	const char *origin = k->suricata ? "suricata" : "vigil";
+	if (strcmp(l->mode, "csv") == 0) {
+		printf("%s;%s;%s;%s;%s\n", k->name, origin, k->supported ? "supported" : "unsupported",
+		       k->proto ? k->proto : "", k->desc);
+		l->found++;
+	} else if (strcmp(l->mode, "all") == 0) {
+		if (k->supported == (l->pass == 0)) {
+			printf("- %-28s %-9s %s\n", k->name, origin, k->desc);
+			l->found++;
+		}
+	} else if (strcmp(l->mode, k->name) == 0) {
+		printf("%s:\n\tDescription: %s\n\tOrigin: %s\n\tProtocol: %s\n\tStatus: %s\n",
+		       k->name, k->desc, k->suricata ? "Suricata" : "Vigil",
+		       k->proto ? k->proto : "any",
+		       k->supported ? "supported" : "Suricata's, not implemented in Vigil "
+						   "(a rule using it loads as unsupported)");
+		l->found++;
+	}
+}
+
+/* Like suricata --list-keywords: from the rule parser's own tables. */
+static int list_keywords(const char *mode)
+{
+	struct kw_list l = { mode, 0, 0 };
+	if (strcmp(mode, "csv") == 0) {
+		printf("name;origin;status;protocol;description\n");
+		detect_keywords_foreach(print_keyword, &l);
+		return 0;
+	}
+	if (strcmp(mode, "all") == 0) {
+		printf("=====Supported keywords=====\n");
+		detect_keywords_foreach(print_keyword, &l);
+		printf("=====Suricata keywords not implemented (rules using them are unsupported)=====\n");
+		l.pass = 1;
+		detect_keywords_foreach(print_keyword, &l);
+		return 0;
+	}
+	detect_keywords_foreach(print_keyword, &l);
+	if (!l.found) {
+		fprintf(stderr, "vigil: --list-keywords: unknown keyword '%s'\n", mode);
+		return 1;
+	}
+	return 0;
+}
+
+/* Like suricata --list-app-layer-protos: the parsers, by the name rules use
+ * (app-layer-protocol, the rule header, app-layer-event). */
+static int list_app_protos(void)
+{
+	printf("=========Supported App Layer Protocols=========\n");
+	for (size_t i = 0; i < app_n_parsers; i++)
+		if (app_parsers[i])
+			printf("%s\n", app_parsers[i]->name);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
@@ -797,6 +908,10 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc;
+	if (o.list_keywords)
+		return list_keywords(o.list_keywords);
+	if (o.list_protos)
+		return list_app_protos();
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -815,19 +930,34 @@ int main(int argc, char **argv)
 		if (config_load(&cfg, o.config, err, sizeof(err)) < 0) {
 			fprintf(stderr, "vigil: %s\n", err);
 			config_free(&cfg);
-			return o.check_config ? 1 : 2;
+			return o.check_config || o.test_rules ? 1 : 2;
 		}
 	}
 	apply_overrides(&cfg, &o);
 	if (o.check_config) {
-		printf("vigil: configuration %s is valid\n", o.config ? o.config : "(defaults)");
+		/* the configuration, then its rules: every file there, none broken
+		 * (a rule Vigil does not support is reported, not an error) */
+		rules_setup(&g_rules, &o, &cfg);
+		bool ok = rules_files_ok(&g_rules);
+		if (ok && g_rules.n_paths) {
+			struct detect_load_report rep;
+			struct detect_engine *de = rules_load(&g_rules, "rules", &rep);
+			ok = de && rep.failed == 0;
+			detect_engine_free(de);
+		}
+		if (ok)
+			printf("vigil: configuration %s is valid\n", o.config ? o.config : "(defaults)");
 		config_free(&cfg);
-		return 0;
+		return ok ? 0 : 1;
 	}
 	if (o.test_rules) {
 		rules_setup(&g_rules, &o, &cfg);
 		if (!g_rules.n_paths) {
 			fprintf(stderr, "vigil: --test-rules: no rule files (-S FILE or rule-files in the configuration)\n");
+			config_free(&cfg);
+			return 1;
+		}
+		if (!rules_files_ok(&g_rules)) {
 			config_free(&cfg);
 			return 1;
 		}

@@ -77,6 +77,7 @@ struct stream_dir {
 	uint8_t rst_seen : 1;
 	uint8_t midstream : 1;
 	uint8_t ack_ahead : 1; /* the peer acknowledged bytes we have not seen */
+	uint8_t synacks : 2;   /* SYN/ACKs sent (saturating at 3) */
 	uint8_t print_next;
 	uint32_t acked;        /* that acknowledgement (valid when ack_ahead) */
 	struct seg_print prints[STREAM_PRINTS];

@@ -28,6 +28,9 @@ int decode_udp(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t l
 		if (!(p->flags & PKT_TRUNCATED))
 			decode_set_event(d, p, DEC_UDP_LEN_TOO_LARGE);
 		dlen = len - 8u;
+	} else if (ulen < len) {
+		/* bytes after the datagram inside the IP packet */
+		decode_set_event(d, p, DEC_UDP_LEN_MISMATCH);
 	}
 	p->l4 = b;
 	p->l4_len = len;

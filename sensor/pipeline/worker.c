@@ -170,6 +170,7 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, ui
 		emit(w, "flow", 0, f->last_ts);
 	}
 	app_flow_free(&w->al, f);
+	detect_flow_free(f); /* flowint values, thresholds by flow */
 }
 
 static bool on_server_port(void *user, uint8_t proto, uint16_t port)

@@ -741,50 +741,47 @@ static bool func_set(const void *data, uint8_t *set)
 	return du_set(data, 255, set);
 }
 
+/* dnp3_ind as Suricata reads it: a 16-bit integer (IIN1 high byte, IIN2
+ * low, so device_restart is 0x8000) with its operators, or flag names with
+ * an optional modifier and negations, any of them set by default
+ * ("device_restart,need_time", "+device_restart,!need_time", "0x8000"). */
+struct ind_arg {
+	struct du_match m; /* on IIN1 << 8 | IIN2, Suricata's numbering */
+	bool any;          /* names, any of them: the usual form ... */
+	uint16_t raw;      /* ... tested on tx->iin as read (IIN1 the low byte) */
+};
+
 static int ind_setup(const char *arg, void **data, char *err, size_t errlen)
 {
-	if (!arg || !*arg) {
-		snprintf(err, errlen, "missing value");
-		return -1;
+	struct du_name names[16];
+	for (int b = 0; b < 16; b++) {
+		names[b].name = iin_names[b];
+		names[b].value = b < 8 ? 0x100u << b : 1u << (b - 8);
 	}
-	uint16_t mask = 0;
-	char *buf = strdup(arg), *save;
-	if (!buf) {
+	struct ind_arg *im = malloc(sizeof(*im));
+	if (!im) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		while (isspace((unsigned char)*t))
-			t++;
-		char *e = t + strlen(t);
-		while (e > t && isspace((unsigned char)e[-1]))
-			*--e = 0;
-		int b;
-		for (b = 0; b < 16; b++)
-			if (strcmp(iin_names[b], t) == 0)
-				break;
-		if (b == 16) {
-			snprintf(err, errlen, "unknown indicator '%s'", t);
-			free(buf);
-			return -1;
-		}
-		mask |= (uint16_t)(1u << b);
-	}
-	free(buf);
-	uint16_t *m = malloc(sizeof(*m));
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
+	if (du_parse_flags(arg, 0xffff, names, 16, '*', &im->m, err, errlen) < 0) {
+		free(im);
 		return -1;
 	}
-	*m = mask;
-	*data = m;
+	im->any = im->m.op == DU_MASK_ANY;
+	im->raw = (uint16_t)((im->m.a & 0xff) << 8 | (im->m.a >> 8 & 0xff));
+	*data = im;
 	return 0;
 }
 
 static bool ind_match(const void *data, const struct app_tx *t)
 {
 	const struct dnp3_tx *tx = t->data;
-	return tx->has_iin && (tx->iin & *(const uint16_t *)data);
+	const struct ind_arg *im = data;
+	if (!tx->has_iin)
+		return false;
+	if (im->any)
+		return (tx->iin & im->raw) != 0;
+	return du_match(&im->m, (uint16_t)((tx->iin & 0xff) << 8 | tx->iin >> 8));
 }
 
 static int obj_setup(const char *arg, void **data, char *err, size_t errlen)

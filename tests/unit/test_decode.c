@@ -337,9 +337,11 @@ static void test_ipv6_extension_headers(void **s)
 	pb_reset(&b);
 	pb_eth(&b, ETHERTYPE_IPV6);
 	size_t ip = pb_ip6(&b, A6, B6, 0); /* hop-by-hop first */
-	pb_u8(&b, 60); pb_u8(&b, 0); pb_be32(&b, 0); pb_be16(&b, 0);      /* HBH -> DSTOPTS */
-	pb_u8(&b, 43); pb_u8(&b, 0); pb_be32(&b, 0x01040000); pb_be16(&b, 0); /* DSTOPTS -> routing */
-	pb_u8(&b, IPPROTO_TCP); pb_u8(&b, 0); pb_u8(&b, 0); pb_u8(&b, 0); pb_be32(&b, 0); /* routing */
+	/* each with a router alert (5, len 2) and two Pad1: options that are
+	 * not only padding; routing type 2 (type 0 is deprecated) */
+	pb_u8(&b, 60); pb_u8(&b, 0); pb_be32(&b, 0x05020000); pb_be16(&b, 0); /* HBH -> DSTOPTS */
+	pb_u8(&b, 43); pb_u8(&b, 0); pb_be32(&b, 0x05020000); pb_be16(&b, 0); /* DSTOPTS -> routing */
+	pb_u8(&b, IPPROTO_TCP); pb_u8(&b, 0); pb_u8(&b, 2); pb_u8(&b, 0); pb_be32(&b, 0); /* routing */
 	pb_tcp(&b, 33000, 502, 5, 0, TCPF_SYN, NULL, 0);
 	pb_ip6_finish(&b, ip);
 	decode(&p, LINK_ETHERNET);

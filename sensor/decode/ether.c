@@ -44,6 +44,7 @@ const char *const decode_event_names[DEC__COUNT] = {
 	[DEC_IPV6_FRAG_OVERLAP] = "decoder.ipv6.frag_overlap",
 	[DEC_IPV6_FRAG_INVALID_LENGTH] = "decoder.ipv6.frag_invalid_length",
 	[DEC_FRAG_MEMCAP] = "defrag.max_frag_hit",
+	[DEC_FRAG_MEMCAP_HIT] = "defrag.memcap_hit",
 	[DEC_TCP_TRUNC] = "decoder.tcp.pkt_too_small",
 	[DEC_TCP_HLEN_TOO_SMALL] = "decoder.tcp.hlen_too_small",
 	[DEC_TCP_INVALID_OPTLEN] = "decoder.tcp.invalid_optlen",

@@ -354,7 +354,10 @@ void worker_packet(struct worker *w, struct packet *p)
 		w->st.anomalies += p->n_events;
 		if (w->cfg->log_anomaly) {
 			for (unsigned i = 0; i < p->n_events; i++) {
-				eve_anomaly_decode(&w->jb, p, decode_event_names[p->events[i]]);
+				if (p->events[i] == DEC_FRAG_MEMCAP_HIT)
+					eve_anomaly_defrag(&w->jb, p);
+				else
+					eve_anomaly_decode(&w->jb, p, decode_event_names[p->events[i]]);
 				emit(w, "anomaly", 0, p->ts);
 			}
 		}

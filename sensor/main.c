@@ -437,6 +437,8 @@ static void memory_report(const struct pipeline_result *res)
 	fprintf(stderr, "memory: struct flow %zu B, TCP session %zu B, largest parser state %zu B (%s): "
 		"%zu B per established TCP flow\n", sizeof(struct flow), sizeof(struct tcp_session),
 		parser_max, parser_name, sizeof(struct flow) + sizeof(struct tcp_session) + parser_max);
+	fprintf(stderr, "memory: nDPI state %zu B per flow until nDPI decides (a TCP flow keeps "
+		"its handshake's headers instead until its first payload)\n", ndpi_flow_state_size());
 	const struct flow_stats *f = &res->flows;
 	if (f->active_peak)
 		fprintf(stderr, "memory: flow table peak %llu B for at most %llu flows at once "

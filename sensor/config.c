@@ -445,6 +445,14 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 	if (read_app(d, root, c) < 0)
 		goto fail;
 
+	/* run-as: the user and group live capture continues as */
+	m = NULL;
+	if (ynode_map(d, root, "run-as", &m) < 0)
+		goto fail;
+	if (m && (ynode_str(d, m, "user", &c->run_as_user) < 0 ||
+		  ynode_str(d, m, "group", &c->run_as_group) < 0))
+		goto fail;
+
 	/* logging */
 	m = NULL;
 	if (ynode_map(d, root, "logging", &m) < 0)

@@ -20,6 +20,7 @@
 #include "output/outputs.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/worker.h"
+#include "privs.h"
 #include "proto/ndpi.h"
 #include "vigil/detect.h"
 
@@ -53,6 +54,8 @@ struct opts {
 	bool quiet;
 	bool no_progress;
 	bool memory_report;
+	const char *user;   /* --user, --group: run-as */
+	const char *group;
 };
 
 static volatile sig_atomic_t g_stop;
@@ -109,7 +112,11 @@ static void usage(FILE *f)
 		"                      (repeatable; TLS settings in the configuration)\n"
 		"      --spool-dir D   spool of the --syslog targets (default: LOGDIR/spool)\n"
 		"      --format F      eve (default), cef or leef for -o / eve.json and --syslog\n"
-		"  -q, --quiet         no progress line\n"
+		"      --user USER     once the capture is open, continue as USER (name or\n"
+		"                      number) without any capability (run-as: in the\n"
+		"                      configuration)\n"
+		"      --group GROUP   and as GROUP (default: USER's primary group)\n"
+		"  -q, --quiet         print only errors and warnings\n"
 		"      --memory-report per-flow memory figures on stderr at the end\n"
 		"  -T                  check the configuration and exit\n"
 		"      --test-rules    load the rules, report, exit\n"
@@ -133,6 +140,8 @@ enum {
 	OPT_SYSLOG,
 	OPT_SPOOL_DIR,
 	OPT_FORMAT,
+	OPT_USER,
+	OPT_GROUP,
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -172,6 +181,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "syslog", required_argument, NULL, OPT_SYSLOG },
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -241,6 +252,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			o->out_format = optarg;
 			break;
+		case OPT_USER: o->user = optarg; break;
+		case OPT_GROUP: o->group = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'T': o->check_config = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -610,6 +623,27 @@ static void live_hash_key(struct vigil_config *cfg)
 					      (uint64_t)getpid();
 }
 
+/* run-as (--user/--group): resolved at start, taken once the capture is
+ * open, before anything else is opened */
+static struct privs g_privs;
+static bool g_drop;
+
+static int drop_privileges(const struct opts *o)
+{
+	if (!g_drop)
+		return 0;
+	char err[512];
+	if (privs_drop(&g_privs, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -1;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "vigil: running as %s:%s (uid %lu, gid %lu) without capabilities\n",
+			g_privs.user, g_privs.group, (unsigned long)g_privs.uid,
+			(unsigned long)g_privs.gid);
+	return 0;
+}
+
 static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 {
 	char err[1024];
@@ -627,6 +661,10 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 	struct afxdp *x = afxdp_open(&xo, err, sizeof(err));
 	if (!x) {
 		fprintf(stderr, "vigil: %s\n", err);
+		return 2;
+	}
+	if (drop_privileges(o) < 0) {
+		afxdp_close(x);
 		return 2;
 	}
 	int rc = 0;
@@ -679,6 +717,10 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		return 2;
 	}
 	g_src = src;
+	if (drop_privileges(o) < 0) {
+		rc = 2;
+		goto out_src;
+	}
 
 	struct outputs *wr = outputs_setup(o, cfg);
 	if (!wr) {
@@ -776,6 +818,22 @@ int main(int argc, char **argv)
 		}
 	}
 	apply_overrides(&cfg, &o);
+	const char *user = o.user ? o.user : cfg.run_as_user;
+	const char *group = o.group ? o.group : o.user ? NULL : cfg.run_as_group;
+	if (group && !user) {
+		fprintf(stderr, "vigil: --group needs --user (or run-as: user: in the configuration)\n");
+		config_free(&cfg);
+		return 2;
+	}
+	if (user) {
+		char err[512];
+		if (privs_resolve(&g_privs, user, group, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil: %s\n", err);
+			config_free(&cfg);
+			return o.check_config ? 1 : 2;
+		}
+		g_drop = true;
+	}
 	if (o.check_config) {
 		printf("vigil: configuration %s is valid\n", o.config ? o.config : "(defaults)");
 		config_free(&cfg);

@@ -58,6 +58,9 @@ struct opts {
 	const char *group;
 };
 
+/* -q: errors and warnings only (what is wrong with the input, the rules or
+ * the run), no progress, summaries or notes */
+static bool g_quiet;
 static volatile sig_atomic_t g_stop;
 static volatile sig_atomic_t g_hup;
 static volatile sig_atomic_t g_reload;
@@ -517,8 +520,11 @@ static struct detect_engine *rules_load(struct rules *ru, const char *what,
 		fprintf(stderr, "vigil: %s: %s\n", what, err);
 		return NULL;
 	}
-	fprintf(stderr, "vigil: %s: %u loaded, %u failed, %u unsupported, from %u file%s\n", what,
-		rep->loaded, rep->failed, rep->unsupported, rep->files, rep->files == 1 ? "" : "s");
+	/* a summary: with -q only when some rules did not load (each said why) */
+	if (!g_quiet || rep->failed || rep->unsupported)
+		fprintf(stderr, "vigil: %s: %u loaded, %u failed, %u unsupported, from %u file%s\n",
+			what, rep->loaded, rep->failed, rep->unsupported, rep->files,
+			rep->files == 1 ? "" : "s");
 	return de;
 }
 
@@ -796,6 +802,7 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc;
+	g_quiet = o.quiet;
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

@@ -71,8 +71,9 @@ wait_alert() { # file: an alert within 5 s
 	return 1
 }
 
-# a sensor started as root without --user: root, every capability
-netns_bg_b "$VIGIL" -q -i "$IF_B" -c "$TMPD/v.yaml" --workers 2 -o /dev/null
+# a sensor started as root without --user: root, every capability; with
+# -q it says nothing at all (start, SIGHUP, stop)
+netns_bg_b "$VIGIL" -q -i "$IF_B" -c "$TMPD/v.yaml" --workers 2 -o /dev/null 2> "$TMPD/err-root"
 pid=$LAST_PID
 sleep 1
 if grep -q "^CapEff:[[:space:]]*0*$" "/proc/$pid/status" || ! grep -q "^Uid:[[:space:]]*0[[:space:]]" "/proc/$pid/status"; then
@@ -80,7 +81,14 @@ if grep -q "^CapEff:[[:space:]]*0*$" "/proc/$pid/status" || ! grep -q "^Uid:[[:s
 else
 	ok "without --user the sensor keeps root and its capabilities ($(grep '^CapEff' "/proc/$pid/status" | tr '\t' ' '))"
 fi
+kill -HUP "$pid"
+sleep 0.5
 netns_stop "$pid"
+if [ -s "$TMPD/err-root" ]; then
+	bad "live with -q: stderr not empty: $(head -2 "$TMPD/err-root")"
+else
+	ok "live with -q (start, SIGHUP: rules reloaded, stop): nothing on stderr"
+fi
 
 modes=(pcap)
 # can this machine load BPF? (as in xdp.sh)
@@ -133,6 +141,8 @@ for mode in "${modes[@]}"; do
 		bad "$mode: after SIGHUP: $(ls -l "$log" | tail -n +2 | tr '\n' ';')"
 	fi
 	check_status "$pid" "$mode, after SIGHUP" > /dev/null || bad "$mode: privileges back after SIGHUP"
+	grep -q "^vigil: rule reload: [0-9]* loaded, 0 failed" "$TMPD/err-$mode" ||
+		bad "$mode: no summary of the rules reloaded as nobody on SIGHUP (without -q)"
 	netns_stop "$pid"
 	st=$?
 	[ $st = 0 ] && ok "$mode: SIGTERM: exit 0" || bad "$mode: exit status $st after SIGTERM: $(tail -2 "$TMPD/err-$mode")"

@@ -164,6 +164,9 @@ static void ndpi_settle(struct worker *w)
 /* p of flow f, for nDPI: offered, or held while the context is made. */
 static inline void ndpi_offer(struct worker *w, struct flow *f, const struct packet *p)
 {
+	/* nDPI has decided: nothing more to offer (most packets; one compare) */
+	if (f->app.ndpi_status > NDPI_STATUS_PROBING)
+		return;
 	if (!w->ndpi) {
 		if (!w->ndpi_mk)
 			return;

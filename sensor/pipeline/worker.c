@@ -154,7 +154,11 @@ static void ndpi_settle(struct worker *w)
 	w->ndpi_mk = NULL;
 	if (w->ndpi)
 		ndpi_ctx_set_mem(w->ndpi, on_ndpi_mem, w);
+	/* the backlog holds flow pointers: no flow may end while it drains */
+	uint8_t mode = w->ndpi_mem;
+	w->ndpi_mem = NDPI_MEM_CAP;
 	ndpi_backlog_drain(&w->ndpi_bl, w->ndpi);
+	w->ndpi_mem = mode;
 	ndpi_backlog_free(&w->ndpi_bl);
 	int none = 0; /* the first worker to find it out is named */
 	if (!w->ndpi && w->ndpi_failed)

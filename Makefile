@@ -5,7 +5,9 @@
 #   make run        install what is missing, build, replay the demo capture
 #   make test       install what is missing, build, run every test
 #   make sanitize   the whole suite under ASan + UBSan
-#   make fuzz-smoke each libFuzzer target briefly;  make fuzz: longer
+#   make fuzz-smoke each libFuzzer target briefly
+#   make fuzz       a campaign: FUZZ_SECONDS (600) per target, corpus kept in
+#                   $(BUILD)/fuzz/corpus; make fuzz-cov: line coverage of it
 #   make bench      benchmark against a bare libpcap read loop
 #   make pcaps      regenerate pcaps/ and their expected records (review the diff)
 #   make install    binary, rules, config, systemd units, user, logrotate, man page
@@ -24,7 +26,8 @@ CLANG ?= clang
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 SAN ?=
-FUZZ_SECONDS ?= 20
+# make fuzz: seconds per target (ten CPU-minutes each; tests/fuzz/campaign.sh)
+FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 8
 
 ifeq ($(V),1)
@@ -114,7 +117,7 @@ VIGIL := $(BUILD)/vigil
 # the generator is built once its sources exist
 TOOLS := $(if $(wildcard tests/tools/gen.c),$(GEN)) $(BUILD)/pcap-loop
 
-.PHONY: all deps run test test-only sanitize fuzz fuzz-smoke bench install clean pcaps \
+.PHONY: all deps run test test-only sanitize fuzz fuzz-smoke fuzz-seeds fuzz-cov bench install clean pcaps \
 	format format-check unit pcap-tests check-deps
 
 all: $(VIGIL) $(TOOLS)
@@ -233,7 +236,7 @@ $(BUILD)/.deps-ok:
 # headers: the objects', and the unit tests' and fuzzers' own (inline code of
 # a header changed must rebuild them too)
 -include $(shell find $(BUILD)/obj $(BUILD)/pgo/obj $(BUILD)/fuzz/obj $(BUILD)/fuzz/.deps \
-	$(BUILD)/tests/.deps -name '*.d' 2>/dev/null)
+	$(BUILD)/fuzz/cov/obj $(BUILD)/tests/.deps -name '*.d' 2>/dev/null)
 
 # ---- run ------------------------------------------------------------------
 run: deps all
@@ -280,8 +283,35 @@ fuzz-build: test-deps $(FUZZ_BINS) $(if $(wildcard tests/tools/gen.c),$(GEN))
 fuzz-smoke: fuzz-build
 	@SECONDS_PER_TARGET=$(FUZZ_SMOKE_SECONDS) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_BINS)
 
-fuzz: fuzz-build
-	@SECONDS_PER_TARGET=$(FUZZ_SECONDS) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_BINS)
+# seeds taken from the captures (pcaps/ and SHARED_PCAPS, read in place),
+# the rule files and the configurations, into the build folder
+SHARED_PCAPS ?= ../shared/pcaps
+FUZZ_SEEDS := $(BUILD)/fuzz/seeds-pcap/.stamp
+$(FUZZ_SEEDS): tests/fuzz/seeds.py $(wildcard pcaps/*.pcap rules/*.rules tests/pcap/*.yaml) sensor/vigil.yaml
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	@$(if $(Q),echo "  SEEDS   $(dir $@)")
+	$(Q)python3 tests/fuzz/seeds.py $(dir $@) $(SHARED_PCAPS) && touch $@
+fuzz-seeds: $(FUZZ_SEEDS)
+
+fuzz: fuzz-build $(FUZZ_SEEDS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) BUILD=$(BUILD) tests/fuzz/campaign.sh $(FUZZ_BINS)
+
+# the same targets built for line coverage (no sanitizer): make fuzz-cov
+# reports how much of sensor/ each kept corpus reaches, without fuzzing
+FUZZ_COV_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/cov/%)
+FUZZ_COV_OBJS := $(SENSOR_SRCS:%.c=$(BUILD)/fuzz/cov/obj/%.o)
+COV_FLAGS := -fprofile-instr-generate -fcoverage-mapping
+$(BUILD)/fuzz/cov/obj/%.o: %.c | deps-stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  COVCC   $<")
+	$(Q)$(CLANG) $(BASE_CFLAGS) -I$(BUILD)/ebpf -O1 -fsanitize=fuzzer-no-link $(COV_FLAGS) $(PC_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/cov/obj/sensor/capture/afxdp.o: $(BPF_SKEL)
+$(BUILD)/fuzz/cov/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COV_OBJS)
+	@$(if $(Q),echo "  COVLD   $@")
+	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -fsanitize=fuzzer $(COV_FLAGS) $(PC_CFLAGS) -o $@ $< $(FUZZ_COV_OBJS) $(PC_LIBS) -lpthread -lm
+
+fuzz-cov: fuzz-build $(FUZZ_SEEDS) $(FUZZ_COV_BINS)
+	@FUZZ_SECONDS=0 FUZZ_COVERAGE=1 BUILD=$(BUILD) tests/fuzz/campaign.sh $(FUZZ_BINS)
 
 # ---- benchmark ------------------------------------------------------------
 bench: test-deps all $(BUILD)/sign-bench

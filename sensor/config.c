@@ -464,7 +464,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		if (ynode_size(d, m, "memcap", 1 << 16, 1ull << 40, &c->defrag.memcap) < 0 ||
 		    ynode_u32(d, m, "timeout", 1, 3600, &c->defrag.timeout_sec) < 0 ||
 		    ynode_u32(d, m, "max-trackers", 16, 1u << 24, &c->defrag.max_trackers) < 0 ||
-		    ynode_u32(d, m, "max-fragments", 2, 1024, &v) < 0)
+		    ynode_u32(d, m, "max-fragments", 2, 1024, &v) < 0 ||
+		    ynode_u32(d, m, "report-interval", 1, 86400, &c->defrag.report_sec) < 0)
 			goto fail;
 		c->defrag.max_frags = (uint16_t)v;
 	}
@@ -481,6 +482,14 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		goto fail;
 
 	if (read_app(d, root, c) < 0)
+		goto fail;
+
+	/* run-as: the user and group live capture continues as */
+	m = NULL;
+	if (ynode_map(d, root, "run-as", &m) < 0)
+		goto fail;
+	if (m && (ynode_str(d, m, "user", &c->run_as_user) < 0 ||
+		  ynode_str(d, m, "group", &c->run_as_group) < 0))
 		goto fail;
 
 	/* logging */

@@ -75,6 +75,9 @@ struct vigil_config {
 	const char *signing_state;
 	uint32_t sign_block_records;
 	uint32_t sign_block_ms;
+	/* run-as: who the sensor becomes once the capture is open (NULL: stays) */
+	const char *run_as_user;
+	const char *run_as_group;
 };
 
 void config_defaults(struct vigil_config *c);

@@ -20,6 +20,7 @@
 #include "output/outputs.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/worker.h"
+#include "privs.h"
 #include "proto/ndpi.h"
 #include "vigil/detect.h"
 
@@ -55,8 +56,13 @@ struct opts {
 	bool memory_report;
 	const char *list_keywords;   /* --list-keywords[=all|csv|NAME] */
 	bool list_protos;            /* --list-app-layer-protos */
+	const char *user;   /* --user, --group: run-as */
+	const char *group;
 };
 
+/* -q: errors and warnings only (what is wrong with the input, the rules or
+ * the run), no progress, summaries or notes */
+static bool g_quiet;
 static volatile sig_atomic_t g_stop;
 static volatile sig_atomic_t g_hup;
 static volatile sig_atomic_t g_reload;
@@ -114,7 +120,11 @@ static void usage(FILE *f)
 		"                      (repeatable; TLS settings in the configuration)\n"
 		"      --spool-dir D   spool of the --syslog targets (default: LOGDIR/spool)\n"
 		"      --format F      eve (default), cef or leef for -o / eve.json and --syslog\n"
-		"  -q, --quiet         no progress line\n"
+		"      --user USER     once the capture is open, continue as USER (name or\n"
+		"                      number) without any capability (run-as: in the\n"
+		"                      configuration)\n"
+		"      --group GROUP   and as GROUP (default: USER's primary group)\n"
+		"  -q, --quiet         print only errors and warnings\n"
 		"      --memory-report per-flow memory figures on stderr at the end\n"
 		"  -T                  check the configuration (and load its rules), exit\n"
 		"      --test-rules    load the rules, report, exit\n"
@@ -144,6 +154,8 @@ enum {
 	OPT_FORMAT,
 	OPT_LIST_KEYWORDS,
 	OPT_LIST_PROTOS,
+	OPT_USER,
+	OPT_GROUP,
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -185,6 +197,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "list-keywords", optional_argument, NULL, OPT_LIST_KEYWORDS },
 		{ "list-app-layer-protos", no_argument, NULL, OPT_LIST_PROTOS },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -256,6 +270,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_LIST_KEYWORDS: o->list_keywords = optarg ? optarg : "all"; break;
 		case OPT_LIST_PROTOS: o->list_protos = true; break;
+		case OPT_USER: o->user = optarg; break;
+		case OPT_GROUP: o->group = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'T': o->check_config = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -454,6 +470,8 @@ static void memory_report(const struct pipeline_result *res)
 	fprintf(stderr, "memory: struct flow %zu B, TCP session %zu B, largest parser state %zu B (%s): "
 		"%zu B per established TCP flow\n", sizeof(struct flow), sizeof(struct tcp_session),
 		parser_max, parser_name, sizeof(struct flow) + sizeof(struct tcp_session) + parser_max);
+	fprintf(stderr, "memory: nDPI state %zu B per flow until nDPI decides (a TCP flow keeps "
+		"its handshake's headers instead until its first payload)\n", ndpi_flow_state_size());
 	const struct flow_stats *f = &res->flows;
 	if (f->active_peak)
 		fprintf(stderr, "memory: flow table peak %llu B for at most %llu flows at once "
@@ -546,9 +564,11 @@ static struct detect_engine *rules_load(struct rules *ru, const char *what,
 	if (rep->var_failed)
 		snprintf(vars, sizeof(vars), " (%u for undefined variables: %s)", rep->var_failed,
 			 rep->vars);
-	fprintf(stderr, "vigil: %s: %u loaded, %u failed%s, %u unsupported, from %u file%s\n", what,
-		rep->loaded, rep->failed, vars, rep->unsupported, rep->files,
-		rep->files == 1 ? "" : "s");
+	/* a summary: with -q only when some rules did not load (each said why) */
+	if (!g_quiet || rep->failed || rep->unsupported)
+		fprintf(stderr, "vigil: %s: %u loaded, %u failed%s, %u unsupported, from %u file%s\n",
+			what, rep->loaded, rep->failed, vars, rep->unsupported, rep->files,
+			rep->files == 1 ? "" : "s");
 	return de;
 }
 
@@ -655,6 +675,27 @@ static void live_hash_key(struct vigil_config *cfg)
 					      (uint64_t)getpid();
 }
 
+/* run-as (--user/--group): resolved at start, taken once the capture is
+ * open, before anything else is opened */
+static struct privs g_privs;
+static bool g_drop;
+
+static int drop_privileges(const struct opts *o)
+{
+	if (!g_drop)
+		return 0;
+	char err[512];
+	if (privs_drop(&g_privs, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -1;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "vigil: running as %s:%s (uid %lu, gid %lu) without capabilities\n",
+			g_privs.user, g_privs.group, (unsigned long)g_privs.uid,
+			(unsigned long)g_privs.gid);
+	return 0;
+}
+
 static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 {
 	char err[1024];
@@ -673,6 +714,10 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 	struct afxdp *x = afxdp_open(&xo, err, sizeof(err));
 	if (!x) {
 		fprintf(stderr, "vigil: %s\n", err);
+		return 2;
+	}
+	if (drop_privileges(o) < 0) {
+		afxdp_close(x);
 		return 2;
 	}
 	int rc = 0;
@@ -726,6 +771,10 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		return 2;
 	}
 	g_src = src;
+	if (drop_privileges(o) < 0) {
+		rc = 2;
+		goto out_src;
+	}
 
 	struct outputs *wr = outputs_setup(o, cfg);
 	if (!wr) {
@@ -912,6 +961,7 @@ int main(int argc, char **argv)
 		return list_keywords(o.list_keywords);
 	if (o.list_protos)
 		return list_app_protos();
+	g_quiet = o.quiet;
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -934,6 +984,22 @@ int main(int argc, char **argv)
 		}
 	}
 	apply_overrides(&cfg, &o);
+	const char *user = o.user ? o.user : cfg.run_as_user;
+	const char *group = o.group ? o.group : o.user ? NULL : cfg.run_as_group;
+	if (group && !user) {
+		fprintf(stderr, "vigil: --group needs --user (or run-as: user: in the configuration)\n");
+		config_free(&cfg);
+		return 2;
+	}
+	if (user) {
+		char err[512];
+		if (privs_resolve(&g_privs, user, group, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil: %s\n", err);
+			config_free(&cfg);
+			return o.check_config ? 1 : 2;
+		}
+		g_drop = true;
+	}
 	if (o.check_config) {
 		/* the configuration, then its rules: every file there, none broken
 		 * (a rule Vigil does not support is reported, not an error) */

@@ -96,6 +96,7 @@ enum decode_event {
 	DEC_IPV6_UNKNOWN_NEXT_HEADER,
 	DEC_IPV6_ICMPV4,
 	DEC_FRAG_MEMCAP,
+	DEC_FRAG_MEMCAP_HIT,  /* datagrams given up at the memcap (rate-limited) */
 	DEC_TCP_TRUNC,
 	DEC_TCP_HLEN_TOO_SMALL,
 	DEC_TCP_INVALID_OPTLEN,
@@ -243,6 +244,11 @@ struct packet {
 	bool frag_more;
 	uint8_t frag_nh;      /* IPv6: next header after the fragment header */
 	uint16_t frag_hdr_off; /* IPv6: offset of the fragment header in l3 */
+	/* with DEC_FRAG_MEMCAP_HIT: incomplete datagrams the defragmenter gave
+	 * up to make room, and fragments it could not store at all, since its
+	 * previous report */
+	uint32_t frag_evicted;
+	uint32_t frag_dropped;
 
 	/* L4 */
 	const uint8_t *l4;

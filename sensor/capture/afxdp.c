@@ -47,6 +47,7 @@ struct afxdp {
 	int ifindex;
 	uint32_t xdp_flags;
 	bool attached;
+	int link;                 /* the BPF link attaching the program */
 	bool zerocopy;
 	int n_workers;
 	int n_queues;
@@ -361,13 +362,17 @@ struct afxdp *afxdp_open(const struct afxdp_opts *o, char *err, size_t errlen)
 	if (fill_maps(x, o, err, errlen) < 0)
 		goto err_skel;
 
-	/* Replace whatever is attached (a stale program of an earlier run
-	 * that crashed): no XDP_FLAGS_UPDATE_IF_NOEXIST. */
+	/* Replace a program attached the old way (netlink, by an earlier
+	 * version that crashed, or another tool). Ours is attached through a
+	 * BPF link: it is detached when the link's descriptor is closed, at
+	 * stop or when the process dies, which needs no privilege (the sensor
+	 * has none left by then: privs.c). */
 	x->xdp_flags = o->native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 	bpf_xdp_detach(x->ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	bpf_xdp_detach(x->ifindex, XDP_FLAGS_SKB_MODE, NULL);
-	rc = bpf_xdp_attach(x->ifindex, bpf_program__fd(x->skel->progs.vigil_xdp), x->xdp_flags,
-			    NULL);
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = x->xdp_flags);
+	x->link = bpf_link_create(bpf_program__fd(x->skel->progs.vigil_xdp), x->ifindex, BPF_XDP, &lo);
+	rc = x->link < 0 ? x->link : 0;
 	if (rc) {
 		snprintf(err, errlen, "%s: cannot attach XDP in %s mode: %s%s", o->iface,
 			 o->native ? "native" : "skb", strerror(-rc),
@@ -521,7 +526,7 @@ int afxdp_detach(struct afxdp *x)
 {
 	int rc = 0;
 	if (x && x->attached) {
-		rc = bpf_xdp_detach(x->ifindex, x->xdp_flags, NULL);
+		rc = close(x->link) < 0 ? -errno : 0;
 		x->attached = false;
 	}
 	return rc;

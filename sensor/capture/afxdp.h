@@ -67,10 +67,10 @@ struct afxdp_group_stats {
 	uint64_t drops;
 };
 void afxdp_group_stats(struct afxdp *x, int w, struct afxdp_group_stats *st);
-/* Detaches the program: from now on no packet reaches the sockets (what
- * they hold already can still be received). 0, or the negative errno of a
- * detach that failed (the program stays attached until the interface or
- * the sockets go). */
+/* Detaches the program (closes the BPF link that attaches it: no privilege
+ * needed): from now on no packet reaches the sockets (what they hold
+ * already can still be received). 0, or the negative errno of a detach
+ * that failed. */
 int afxdp_detach(struct afxdp *x);
 int afxdp_queues(const struct afxdp *x);
 bool afxdp_zerocopy(const struct afxdp *x);

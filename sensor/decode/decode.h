@@ -61,6 +61,7 @@ struct defrag_config {
 	uint32_t timeout_sec;     /* a datagram not completed by then is dropped */
 	uint32_t max_trackers;    /* datagrams being reassembled at once */
 	uint16_t max_frags;       /* fragments per datagram */
+	uint32_t report_sec;      /* packet time between two defrag.memcap_hit */
 };
 
 /* Tunnels (vigil.yaml decoder:, like Suricata's decoder.vxlan). GRE, ERSPAN
@@ -78,6 +79,7 @@ struct defrag_stats {
 	uint64_t timeouts;
 	uint64_t overlaps;
 	uint64_t memcap_drops;
+	uint64_t memcap_evictions; /* datagrams given up to make room */
 	uint64_t too_large;
 	uint64_t tracker_drops;
 	uint64_t bytes_in_use;

@@ -65,6 +65,7 @@ const char *const decode_event_names[DEC__COUNT] = {
 	[DEC_IPV6_UNKNOWN_NEXT_HEADER] = "decoder.ipv6.unknown_next_header",
 	[DEC_IPV6_ICMPV4] = "decoder.ipv6.icmpv4",
 	[DEC_FRAG_MEMCAP] = "defrag.max_frag_hit",
+	[DEC_FRAG_MEMCAP_HIT] = "defrag.memcap_hit",
 	[DEC_TCP_TRUNC] = "decoder.tcp.pkt_too_small",
 	[DEC_TCP_HLEN_TOO_SMALL] = "decoder.tcp.hlen_too_small",
 	[DEC_TCP_INVALID_OPTLEN] = "decoder.tcp.invalid_optlen",

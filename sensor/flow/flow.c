@@ -350,12 +350,15 @@ void flow_get_stats(const struct flow_table *ft, struct flow_stats *st)
 	*st = ft->st;
 }
 
-/* Evicts the least recently active flow. False when there is none. */
-static bool evict_one(struct flow_table *ft, uint64_t now)
+/* Evicts the least recently active flow other than keep. False when there
+ * is none. */
+static bool evict_one(struct flow_table *ft, uint64_t now, const struct flow *keep)
 {
 	struct flow *victim = NULL;
 	for (uint8_t c = 0; c < N_CLASSES; c++) {
 		struct flow *h = ft->lists[c].head;
+		if (h && h == keep)
+			h = h->lru_next;
 		if (h && (!victim || h->last_ts < victim->last_ts ||
 			  (h->last_ts == victim->last_ts && h->first_pcap_cnt < victim->first_pcap_cnt)))
 			victim = h;
@@ -365,6 +368,17 @@ static bool evict_one(struct flow_table *ft, uint64_t now)
 	ft->st.memcap_evictions++;
 	flow_end(ft, victim, FLOW_END_MEMCAP, now);
 	return true;
+}
+
+bool flow_mem_take(struct flow_table *ft, const struct flow *keep, uint64_t bytes, bool evict,
+		   uint64_t now)
+{
+	int tries = 0;
+	while (evict && ft->st.mem_used + bytes > ft->cfg.memcap && tries++ < 16)
+		if (!evict_one(ft, now, keep))
+			break;
+	flow_mem_adjust(ft, (int64_t)bytes);
+	return ft->st.mem_used <= ft->cfg.memcap;
 }
 
 static bool key_match(const struct flow *f, const struct packet *p, uint16_t sp, uint16_t dp,
@@ -427,9 +441,12 @@ struct flow *flow_lookup(struct flow_table *ft, struct packet *p)
 
 	if (!f) {
 		size_t need = sizeof(*f) + (p->l4proto == IPPROTO_TCP ? sizeof(struct tcp_session) : 0);
+		/* room for what the flow takes at once besides (nDPI's state,
+		 * accounted by its owner), so that the memcap holds */
+		uint64_t room = need + ft->cfg.new_flow_extra;
 		int tries = 0;
-		while (ft->st.mem_used + need > ft->cfg.memcap && tries++ < 16)
-			if (!evict_one(ft, p->ts))
+		while (ft->st.mem_used + room > ft->cfg.memcap && tries++ < 16)
+			if (!evict_one(ft, p->ts, NULL))
 				break;
 		if (ft->st.mem_used + need > ft->cfg.memcap) {
 			ft->st.memcap_failures++;

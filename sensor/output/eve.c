@@ -403,6 +403,18 @@ void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f
 	eve_close(jb);
 }
 
+void eve_anomaly_defrag(struct jb *jb, const struct packet *p)
+{
+	eve_open_packet(jb, p, "anomaly");
+	jb_open_object(jb, "anomaly");
+	jb_set_ascii(jb, "type", "decode");
+	jb_set_ascii(jb, "event", decode_event_names[DEC_FRAG_MEMCAP_HIT]);
+	jb_set_uint(jb, "evicted", p->frag_evicted);
+	jb_set_uint(jb, "dropped", p->frag_dropped);
+	jb_close(jb);
+	eve_close(jb);
+}
+
 void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
 	    const struct app_tx *tx)
 {

@@ -141,6 +141,9 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "overlaps", df->overlaps);
 	jb_set_uint(jb, "too_large", df->too_large);
 	jb_set_uint(jb, "memcap_drops", df->memcap_drops);
+	/* only when there were any: the expected records of captures without
+	 * a fragment flood stay as they were */
+	put_nonzero(jb, "memcap_evictions", df->memcap_evictions);
 	jb_set_uint(jb, "tracker_drops", df->tracker_drops);
 	jb_close(jb);
 
@@ -233,7 +236,7 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_open_object(jb, "memcap");
 	jb_set_uint(jb, "flow_hits", fs.memcap_evictions + fs.memcap_failures);
 	jb_set_uint(jb, "stream_hits", fs.stream_memcap_hits);
-	jb_set_uint(jb, "defrag_hits", df->memcap_drops);
+	jb_set_uint(jb, "defrag_hits", df->memcap_drops + df->memcap_evictions);
 	jb_set_uint(jb, "app_hits", app_memcap_hits);
 	if (in->live) /* depends on how flows spread over workers */
 		jb_set_uint(jb, "flow_mem_peak", fs.mem_peak);

@@ -124,12 +124,41 @@ static void on_flow_ending(void *user, struct flow *f)
 	w->cur_flow = f;
 }
 
+/* nDPI's per-flow state is counted in the flow memcap. How room is made
+ * depends on where nDPI is called from:
+ *   EVICT      a packet of the flow (ndpi_offer): the least recently
+ *              active flows other than this one are given up if need be;
+ *   CAP        held packets offered once the context is there (the backlog
+ *              holds flow pointers: no flow may end): beyond the memcap
+ *              nDPI gives the flow up;
+ *   TRANSIENT  a flow ending (nDPI's final guess; its state is freed
+ *              before the call returns, and no other flow may end): taken
+ *              whatever the memcap. */
+enum { NDPI_MEM_CAP, NDPI_MEM_EVICT, NDPI_MEM_TRANSIENT };
+
+static bool on_ndpi_mem(void *user, const struct flow *f, int64_t delta)
+{
+	struct worker *w = user;
+	if (delta <= 0) {
+		flow_mem_adjust(w->ft, delta);
+		return true;
+	}
+	bool fits = flow_mem_take(w->ft, f, (uint64_t)delta, w->ndpi_mem == NDPI_MEM_EVICT, w->now);
+	return fits || w->ndpi_mem == NDPI_MEM_TRANSIENT;
+}
+
 /* Waits for nDPI's context and offers it the held packets. */
 static void ndpi_settle(struct worker *w)
 {
 	w->ndpi = ndpi_maker_finish(w->ndpi_mk);
 	w->ndpi_mk = NULL;
+	if (w->ndpi)
+		ndpi_ctx_set_mem(w->ndpi, on_ndpi_mem, w);
+	/* the backlog holds flow pointers: no flow may end while it drains */
+	uint8_t mode = w->ndpi_mem;
+	w->ndpi_mem = NDPI_MEM_CAP;
 	ndpi_backlog_drain(&w->ndpi_bl, w->ndpi);
+	w->ndpi_mem = mode;
 	ndpi_backlog_free(&w->ndpi_bl);
 	int none = 0; /* the first worker to find it out is named */
 	if (!w->ndpi && w->ndpi_failed)
@@ -139,16 +168,22 @@ static void ndpi_settle(struct worker *w)
 /* p of flow f, for nDPI: offered, or held while the context is made. */
 static inline void ndpi_offer(struct worker *w, struct flow *f, const struct packet *p)
 {
-	if (w->ndpi) {
-		ndpi_flow_packet(w->ndpi, f, p);
+	/* nDPI has decided: nothing more to offer (most packets; one compare) */
+	if (f->app.ndpi_status > NDPI_STATUS_PROBING)
 		return;
+	if (!w->ndpi) {
+		if (!w->ndpi_mk)
+			return;
+		if (!ndpi_maker_done(w->ndpi_mk) && ndpi_backlog_add(&w->ndpi_bl, f, p))
+			return;
+		ndpi_settle(w);
 	}
-	if (!w->ndpi_mk)
-		return;
-	if (!ndpi_maker_done(w->ndpi_mk) && ndpi_backlog_add(&w->ndpi_bl, f, p))
-		return;
-	ndpi_settle(w);
+	/* room for f's nDPI state may be made by giving up other flows (whose
+	 * end makes them current for a while) */
+	w->ndpi_mem = NDPI_MEM_EVICT;
 	ndpi_flow_packet(w->ndpi, f, p);
+	w->ndpi_mem = NDPI_MEM_CAP;
+	w->cur_flow = f;
 }
 
 static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, uint64_t now)
@@ -160,7 +195,10 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, ui
 	if (w->ndpi_mk) /* nDPI's verdict is needed now */
 		ndpi_settle(w);
 	if (w->ndpi) {
+		uint8_t mode = w->ndpi_mem;
+		w->ndpi_mem = NDPI_MEM_TRANSIENT;
 		ndpi_flow_end(w->ndpi, f);
+		w->ndpi_mem = mode;
 		nproto = ndpi_flow_proto_name(w->ndpi, f, nbuf, sizeof(nbuf));
 		ncat = ndpi_flow_category_name(w->ndpi, f, cbuf, sizeof(cbuf));
 	}
@@ -278,7 +316,10 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		.end = on_flow_end,
 		.server_port = on_server_port,
 	};
-	w->ft = flow_table_new(&cfg->flow, &cb);
+	struct flow_config fc = cfg->flow;
+	if (cfg->ndpi)
+		fc.new_flow_extra = (uint32_t)ndpi_flow_state_size();
+	w->ft = flow_table_new(&fc, &cb);
 	if (!w->ft)
 		return -ENOMEM;
 	if (cfg->detect)
@@ -355,7 +396,10 @@ void worker_packet(struct worker *w, struct packet *p)
 		w->st.anomalies += p->n_events;
 		if (w->cfg->log_anomaly) {
 			for (unsigned i = 0; i < p->n_events; i++) {
-				eve_anomaly_decode(&w->jb, p, decode_event_names[p->events[i]]);
+				if (p->events[i] == DEC_FRAG_MEMCAP_HIT)
+					eve_anomaly_defrag(&w->jb, p);
+				else
+					eve_anomaly_decode(&w->jb, p, decode_event_names[p->events[i]]);
 				emit(w, "anomaly", 0, p->ts);
 			}
 		}

@@ -102,6 +102,9 @@ struct worker {
 	struct ndpi_maker *ndpi_mk;
 	struct ndpi_backlog ndpi_bl;
 	_Atomic int *ndpi_failed;
+	/* how nDPI's per-flow memory is taken from the flow memcap now
+	 * (worker.c: NDPI_MEM_*) */
+	uint8_t ndpi_mem;
 	struct jb jb;
 	struct rec_sink sink;
 	struct worker_stats st;

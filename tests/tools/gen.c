@@ -512,6 +512,9 @@ static const struct scenario scenarios[] = {
 	{ "quiet-plant", "benign polling, many stations (--packets)", sc_quiet_plant },
 	{ "alert-storm", "most PDUs alert (--packets)", sc_alert_storm },
 	{ "flow-flood", "one short TCP flow per source (--flows)", sc_flow_flood },
+	{ "syn-flood", "one TCP SYN per source, nothing else (--flows)", sc_syn_flood },
+	{ "frag-flood", "first fragments that never complete (--packets), then ten fragmented "
+	  "DNP3 cold restarts", sc_frag_flood },
 	{ "xdp-mix", "90% non-industrial, 10% industrial packets (--packets)", sc_xdp_mix },
 	{ "bacnet", "BACnet/IP: BVLC, NPDU, confirmed/unconfirmed services, errors, every event",
 	  sc_bacnet },

@@ -205,6 +205,8 @@ int sc_malformed(struct gen *g);
 int sc_quiet_plant(struct gen *g);
 int sc_alert_storm(struct gen *g);
 int sc_flow_flood(struct gen *g);
+int sc_syn_flood(struct gen *g);
+int sc_frag_flood(struct gen *g);
 int sc_xdp_mix(struct gen *g);
 /* one file each: tests/tools/gen_<name>.c */
 int sc_bacnet(struct gen *g);

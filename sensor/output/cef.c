@@ -1274,20 +1274,19 @@ int sink_line_find(const char *line, size_t n, bool strict, size_t *off)
 		return -1;
 	}
 	/* after a syslog header: the first of a JSON object, a CEF or a LEEF
-	 * message; a CEF or LEEF message of another product is no record */
+	 * message of ours; a CEF or LEEF message of another product is no
+	 * record */
 	const char *b = memchr(line, '{', n);
 	size_t lim = b ? (size_t)(b - line) : n;
-	const char *c = memmem(line, lim, "CEF:", 4);
-	const char *l = memmem(line, lim, "LEEF:", 5);
-	const char *m = c && (!l || c < l) ? c : l;
-	if (m) {
-		*off = (size_t)(m - line);
-		if (starts(m, n - *off, cef_prefix, sizeof(cef_prefix) - 1))
-			return SINK_CEF;
-		if (starts(m, n - *off, leef_prefix, sizeof(leef_prefix) - 1))
-			return SINK_LEEF;
-		return -1;
+	const char *c = memmem(line, lim, cef_prefix, sizeof(cef_prefix) - 1);
+	const char *l = memmem(line, lim, leef_prefix, sizeof(leef_prefix) - 1);
+	if (c || l) {
+		bool cef = c && (!l || c < l);
+		*off = (size_t)((cef ? c : l) - line);
+		return cef ? SINK_CEF : SINK_LEEF;
 	}
+	if (memmem(line, lim, "CEF:", 4) || memmem(line, lim, "LEEF:", 5))
+		return -1;
 	if (b) {
 		*off = lim;
 		return SINK_EVE;

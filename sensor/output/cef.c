@@ -104,11 +104,29 @@ static void puts_(struct out *o, const char *s)
 	put(o, s, strlen(s));
 }
 
+/* v's decimal digits at b (room for 20); their count. No printf: a line
+ * holds a dozen numbers. */
+static size_t fmt_u64(char *b, uint64_t v)
+{
+	char t[20];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		b[i] = t[n - 1 - i];
+	return n;
+}
+
 static void put_i64(struct out *o, int64_t v)
 {
 	char b[24];
-	int k = snprintf(b, sizeof(b), "%lld", (long long)v);
-	put(o, b, (size_t)k);
+	size_t k = 0;
+	if (v < 0)
+		b[k++] = '-';
+	k += fmt_u64(b + k, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	put(o, b, k);
 }
 
 static const char hexd[] = "0123456789abcdef";
@@ -122,17 +140,31 @@ static void put_u00(struct out *o, uint8_t c, bool esc_backslash)
 		put(o, b + 1, 6);
 }
 
-/* bytes copied as they are in a value: printable ASCII and UTF-8 (decoded
- * values are valid UTF-8), but for the characters the format treats
- * specially */
+/* Bytes copied as they are in a value (1) or a key (2): printable ASCII
+ * and UTF-8 (decoded values are valid UTF-8), but for the characters the
+ * format treats specially; key characters are [A-Za-z0-9_]. */
+enum { T_CEF = 1, T_LEEF = 2, T_KEY = 4, T_JSON = 8, T_REC = 16 };
+/* T_JSON: a plain byte of a JSON string; T_REC: a byte of the record that
+ * CEF's escaping leaves as it is (all but \ = and line ends) */
+#define T_ALL (T_CEF | T_LEEF | T_JSON | T_REC)
+static const uint8_t ctab[256] = {
+	[0x00 ... 0x09] = T_REC, [0x0b ... 0x0c] = T_REC, [0x0e ... 0x1f] = T_REC,
+	[0x20 ... 0x21] = T_ALL, ['"'] = T_CEF | T_LEEF | T_REC, [0x23 ... 0x2f] = T_ALL,
+	['0' ... '9'] = T_ALL | T_KEY, [0x3a ... 0x3c] = T_ALL, ['='] = T_LEEF | T_JSON,
+	[0x3e ... 0x40] = T_ALL, ['A' ... 'Z'] = T_ALL | T_KEY, ['['] = T_ALL, ['\\'] = T_LEEF,
+	[']'] = T_ALL, ['^'] = T_CEF | T_JSON | T_REC, ['_'] = T_ALL | T_KEY, ['`'] = T_ALL,
+	['a' ... 'z'] = T_ALL | T_KEY, [0x7b ... 0x7e] = T_ALL, [0x7f] = T_JSON | T_REC,
+	[0x80 ... 0xff] = T_CEF | T_LEEF | T_REC,
+};
+
 static bool cef_plain(uint8_t c)
 {
-	return c >= 0x20 && c != 0x7f && c != '\\' && c != '=';
+	return ctab[c] & T_CEF;
 }
 
 static bool leef_plain(uint8_t c)
 {
-	return c >= 0x20 && c != 0x7f && c != '^';
+	return ctab[c] & T_LEEF;
 }
 
 /* A CEF extension value (CEF 25, "Character encoding"): \ and = escaped,
@@ -350,6 +382,7 @@ struct render {
 	int16_t clen[C_N];     /* -1: absent */
 	uint8_t ckind[C_N];
 	bool consumed[C_N];
+	uint8_t ipv[C_N];      /* C_SRC, C_DST: 4, 6, or 0 not an address */
 	char flat_buf[FLAT_MAX + 1];
 };
 
@@ -451,7 +484,7 @@ static void read_string(struct render *r)
 	for (;;) {
 		/* a run of plain bytes */
 		const char *s = p;
-		while (p < e && (uint8_t)*p >= 0x20 && (uint8_t)*p < 0x80 && *p != '"' && *p != '\\')
+		while (p < e && (ctab[(uint8_t)*p] & T_JSON))
 			p++;
 		if (p > s) {
 			size_t k = (size_t)(p - s);
@@ -625,8 +658,10 @@ static int ip_ver(const char *s, size_t n)
 
 /* Is the value of capture i held unchanged by the field the format gives
  * it (so that it is not written again under its EVE path)? */
-static bool consumes(const struct render *r, int i, enum vkind k, const char *v, size_t n)
+static bool consumes(struct render *r, int i, enum vkind k, const char *v, size_t n)
 {
+	if (i == C_SRC || i == C_DST)
+		r->ipv[i] = k == V_STR ? (uint8_t)ip_ver(v, n) : 0;
 	bool str = k == V_STR, num = k == V_NUM;
 	if (r->fmt == SINK_CEF) {
 		switch (i) {
@@ -644,7 +679,7 @@ static bool consumes(const struct render *r, int i, enum vkind k, const char *v,
 			return true;
 		}
 		case C_SRC: case C_DST:
-			return str && ip_ver(v, n) != 0;
+			return r->ipv[i] != 0;
 		case C_SPT: case C_DPT:
 			return num && is_uint(v, n, 65535);
 		case C_BTS: case C_BTC:
@@ -661,7 +696,7 @@ static bool consumes(const struct render *r, int i, enum vkind k, const char *v,
 	case C_SID:
 		return num && is_uint(v, n, UINT64_MAX);
 	case C_SRC: case C_DST:
-		return str && ip_ver(v, n) != 0;
+		return r->ipv[i] != 0;
 	case C_SPT: case C_DPT:
 		return num && is_uint(v, n, 65535);
 	case C_BTS: case C_BTC: case C_PTS: case C_PTC:
@@ -735,11 +770,8 @@ static size_t path_push(struct render *r, const char *s, size_t n)
 		*d++ = '.';
 	if (!n)
 		*d++ = '_';
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-		*d++ = ok ? c : '_';
-	}
+	for (size_t i = 0; i < n; i++)
+		*d++ = ctab[(uint8_t)s[i]] & T_KEY ? s[i] : '_';
 	r->plen = (size_t)(d - r->path);
 	return old;
 }
@@ -800,9 +832,9 @@ static void walk_array(struct render *r)
 	}
 	for (uint64_t i = 0;; i++) {
 		char ix[24];
-		int k = snprintf(ix, sizeof(ix), "%llu", (unsigned long long)i);
+		size_t k = fmt_u64(ix, i);
 		bool was_long = r->path_long;
-		size_t old = path_push(r, ix, (size_t)k);
+		size_t old = path_push(r, ix, k);
 		walk(r);
 		if (r->err)
 			return;
@@ -943,7 +975,13 @@ static bool parse_ts(const char *s, size_t n, int64_t *ms, char leef[64])
 	int64_t t = days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + m * 60 + sec;
 	t -= (int64_t)off * 60;
 	*ms = t * 1000 + frac;
-	snprintf(leef, 64, "%.19s.%03d%c%02d%02d", s, frac, sign, oh, om);
+	if (leef) { /* 2023-11-14T22:13:20.003+0000 */
+		memcpy(leef, s, 19);
+		char tail[11] = { '.', (char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
+				  (char)('0' + frac % 10), sign, (char)('0' + oh / 10), (char)('0' + oh % 10),
+				  (char)('0' + om / 10), (char)('0' + om % 10), 0, 0 };
+		memcpy(leef + 19, tail, 10);
+	}
 	return true;
 }
 
@@ -991,14 +1029,13 @@ static void kv_cap(struct out *o, const struct render *r, bool *first, int i, co
 }
 
 /* a labelled CEF custom field: kLabel=label k=value */
-static void cef_custom(struct out *o, const struct render *r, bool *first, int i, const char *k,
-		       const char *label)
+#define cef_custom(o, r, first, i, k, label) cef_custom_((o), (r), (first), (i), k, k "Label", label)
+static void cef_custom_(struct out *o, const struct render *r, bool *first, int i, const char *k,
+			const char *klabel, const char *label)
 {
 	if (!has(r, i) || !r->consumed[i])
 		return;
-	char kl[32];
-	snprintf(kl, sizeof(kl), "%sLabel", k);
-	kv(o, SINK_CEF, first, kl, label, strlen(label));
+	kv(o, SINK_CEF, first, klabel, label, strlen(label));
 	kv(o, SINK_CEF, first, k, cv(r, i), cl(r, i));
 }
 
@@ -1056,7 +1093,7 @@ static void put_record(struct out *o, enum sink_format fmt, bool *first, const c
 	}
 	for (size_t i = 0; i < len;) {
 		size_t k = i;
-		while (k < len && rec[k] != '\\' && rec[k] != '=' && rec[k] != '\n' && rec[k] != '\r')
+		while (k < len && (ctab[(uint8_t)rec[k]] & T_REC))
 			k++;
 		put(o, rec + i, k - i);
 		if (k == len)
@@ -1111,7 +1148,7 @@ static size_t render(enum sink_format fmt, const char *rec, size_t len, const ch
 	bool first = true;
 	int64_t ms;
 	char leef_ts[64];
-	bool ts_ok = has(r, C_TS) && parse_ts(cv(r, C_TS), cl(r, C_TS), &ms, leef_ts);
+	bool ts_ok = has(r, C_TS) && parse_ts(cv(r, C_TS), cl(r, C_TS), &ms, fmt == SINK_LEEF ? leef_ts : NULL);
 	if (fmt == SINK_CEF) {
 		puts_(&o, "CEF:0|Vigil|Vigil|");
 		put(&o, ver, vl);
@@ -1146,7 +1183,7 @@ static size_t render(enum sink_format fmt, const char *rec, size_t len, const ch
 			kv(&o, fmt, &first, "cat", et, etl);
 		kv_cap(&o, r, &first, C_ACT, "act");
 		if (has(r, C_SRC) && r->consumed[C_SRC]) {
-			if (ip_ver(cv(r, C_SRC), cl(r, C_SRC)) == 4) {
+			if (r->ipv[C_SRC] == 4) {
 				kv_cap(&o, r, &first, C_SRC, "src");
 			} else {
 				kv(&o, fmt, &first, "c6a2Label", "Source IPv6 Address", 19);
@@ -1155,7 +1192,7 @@ static size_t render(enum sink_format fmt, const char *rec, size_t len, const ch
 		}
 		kv_cap(&o, r, &first, C_SPT, "spt");
 		if (has(r, C_DST) && r->consumed[C_DST]) {
-			if (ip_ver(cv(r, C_DST), cl(r, C_DST)) == 4) {
+			if (r->ipv[C_DST] == 4) {
 				kv_cap(&o, r, &first, C_DST, "dst");
 			} else {
 				kv(&o, fmt, &first, "c6a3Label", "Destination IPv6 Address", 24);
@@ -1170,10 +1207,9 @@ static size_t render(enum sink_format fmt, const char *rec, size_t len, const ch
 		kv_cap(&o, r, &first, C_BTS, "in");
 		kv_cap(&o, r, &first, C_BTC, "out");
 		int64_t t;
-		char unused[64];
-		if (has(r, C_START) && parse_ts(cv(r, C_START), cl(r, C_START), &t, unused))
+		if (has(r, C_START) && parse_ts(cv(r, C_START), cl(r, C_START), &t, NULL))
 			kv_num(&o, fmt, &first, "start", t);
-		if (has(r, C_END) && parse_ts(cv(r, C_END), cl(r, C_END), &t, unused))
+		if (has(r, C_END) && parse_ts(cv(r, C_END), cl(r, C_END), &t, NULL))
 			kv_num(&o, fmt, &first, "end", t);
 		cef_custom(&o, r, &first, C_SEQ, "cn1", "seq");
 		cef_custom(&o, r, &first, C_PREV, "cs1", "prev");

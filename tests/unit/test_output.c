@@ -569,8 +569,13 @@ static void test_cef_leef_bounds(void **s)
 				assert_null(strstr(l, "a="));
 		}
 	}
+	/* DEL is allowed raw in a JSON string; not in a field */
+	const char *l = render_checked(SINK_CEF, "{\"a\":\"x\x7fy\"}", 11);
+	assert_non_null(strstr(l, " a=x\\\\u007fy vigilRecord="));
+	l = render_checked(SINK_LEEF, "{\"a\":\"x\x7fy\"}", 11);
+	assert_non_null(strstr(l, "^a=x\\u007fy^vigilRecord="));
 	/* a lone high surrogate before another escape: U+FFFD, then 'A' */
-	const char *l = render_checked(SINK_CEF, "{\"a\":\"\\ud800\\u0041\"}", 20);
+	l = render_checked(SINK_CEF, "{\"a\":\"\\ud800\\u0041\"}", 20);
 	assert_non_null(strstr(l, " a=\xef\xbf\xbd" "A vigilRecord="));
 	free(j);
 }

@@ -11,6 +11,12 @@
  *   LEEF:2.0|Vigil|Vigil|VER|EVENTID|^|<predefined keys>^<flattened members>
  *       [^vigilOmitted=N][^vigilCut=N]^vigilRecord=<the EVE record, base64>
  *
+ * - The header. CLASS: alert.signature_id, else anomaly.event, else
+ *   event_type. NAME (CEF): alert.signature, else event_type with the
+ *   record's reason or event ("flow: timeout", "signature: start"). SEV:
+ *   an alert's severity 1..4 as 10, 7, 5, 3 (5 without one); anomaly and
+ *   delivery records 3; others 1 (LEEF's sev attribute, the same).
+ *
  * - The chain. The chain hashes and signs the EVE record (chain.h); the
  *   line carries that record whole, as the value of vigilRecord, so the
  *   signed bytes travel with the line: CEF's own escaping (\\ \= \n \r) is
@@ -22,13 +28,15 @@
  *   VER field, the release that wrote it) must be that rendering, so a
  *   field the SIEM shows cannot be altered without verify noticing. The
  *   rendering is therefore a pure function of the record's bytes, and the
- *   key name vigilRecord names this revision of it (a later revision that
- *   renders differently uses another name, and verify keeps both).
+ *   key name vigilRecord names this revision of it: a change to what a
+ *   record renders to must take another key name, and verify must go on
+ *   rendering the old one for the lines that carry it.
  *
  * - The fields. Members that have a key of the format's dictionary use it
  *   (CEF: src spt dst dpt proto app cat act smac dmac in out rt start end,
  *   c6a2/c6a3 for IPv6 addresses; LEEF: src dst srcPort dstPort proto cat
- *   sev srcMAC dstMAC srcBytes dstBytes srcPackets dstPackets devTime); in
+ *   sev srcMAC dstMAC srcBytes dstBytes srcPackets dstPackets devTime with
+ *   devTimeFormat); in
  *   CEF the chain and the record's identity go in labelled custom fields
  *   (cn1 seq, cs1 prev, cs2 event_type, cs3 flow_id, cs4 community_id, cn2
  *   pcap_cnt, flexString1 direction). A member whose value such a field
@@ -49,11 +57,14 @@
  *   [A-Za-z0-9_.] only. No line ever holds a raw line end.
  *
  * The JSON reader below is our own rather than jansson: one pass over the
- * record in its order, no allocation, number text copied as written (a
- * jansson tree costs an allocation per value, and rewrites numbers);
- * \uXXXX escapes are decoded to UTF-8 (surrogate pairs joined, a lone
- * surrogate or a bad escape as U+FFFD), raw bytes that are not UTF-8 as
- * U+FFFD. It is fuzzed (tests/fuzz/fuzz_sink.c).
+ * record in its order, no allocation, number text copied as written. A
+ * jansson tree costs an allocation per value and rewrites numbers; on an
+ * alert storm json_loadb alone took 157k instructions a record, this
+ * reader and the whole CEF line 40k. \uXXXX escapes are decoded to UTF-8
+ * (surrogate pairs joined, a lone surrogate as U+FFFD), raw bytes that are
+ * not UTF-8 as U+FFFD; an escape JSON does not have, or anything else that
+ * is not JSON, and the line carries the record without fields. The reader
+ * is fuzzed (tests/fuzz/fuzz_sink.c).
  */
 #include "output/sink.h"
 
@@ -66,7 +77,7 @@
 #define FLAT_MAX 8192    /* bytes of flattened members in a line */
 #define VAL_MAX 1023     /* bytes of one value (ArcSight's flexString length) */
 #define KEY_MAX 200      /* bytes of a flattened key */
-#define CAP_MAX 255      /* a value held for a dictionary key or the header */
+#define CAP_MAX 512      /* a value held for a dictionary key or the header */
 #define NAME_MAX_ 512    /* CEF header Name */
 #define DEPTH_MAX 32
 #define DEVICE_VERSION "0.1"
@@ -380,7 +391,6 @@ struct render {
 	/* the values kept for the header and the dictionary keys */
 	char cval[C_N][CAP_MAX + 1];
 	int16_t clen[C_N];     /* -1: absent */
-	uint8_t ckind[C_N];
 	bool consumed[C_N];
 	uint8_t ipv[C_N];      /* C_SRC, C_DST: 4, 6, or 0 not an address */
 	char flat_buf[FLAT_MAX + 1];
@@ -713,13 +723,22 @@ static void leaf(struct render *r, enum vkind k)
 	for (int i = 0; i < C_N && r->depth <= 2 && !r->path_long; i++) {
 		if (cap_path[i].n != r->plen || memcmp(cap_path[i].s, r->path, r->plen) != 0)
 			continue;
-		if (r->clen[i] >= 0 || r->vcut || r->vlen > CAP_MAX)
+		if (r->clen[i] >= 0)
 			break;
-		memcpy(r->cval[i], r->val, r->vlen);
-		r->cval[i][r->vlen] = 0;
-		r->clen[i] = (int16_t)r->vlen;
-		r->ckind[i] = (uint8_t)k;
-		r->consumed[i] = consumes(r, i, k, r->val, r->vlen);
+		size_t n = r->vlen;
+		bool whole = !r->vcut && n <= CAP_MAX;
+		if (!whole) {
+			if (i != C_SIG)
+				break;
+			/* a rule's name: its head is the CEF Name still */
+			n = CAP_MAX;
+			while (n && ((uint8_t)r->val[n] & 0xc0) == 0x80)
+				n--;
+		}
+		memcpy(r->cval[i], r->val, n);
+		r->cval[i][n] = 0;
+		r->clen[i] = (int16_t)n;
+		r->consumed[i] = whole && consumes(r, i, k, r->val, n);
 		if (r->consumed[i])
 			return;
 		break;
@@ -1270,8 +1289,10 @@ static size_t render(enum sink_format fmt, const char *rec, size_t len, const ch
 
 size_t sink_render_cap(size_t len)
 {
-	/* header and dictionary keys (values of CAP_MAX bytes, 6x escaped at
-	 * most), the flattened members, the record (2x escaped at most) */
+	/* the header (4 KiB at most) and the dictionary keys (a dozen values
+	 * of CAP_MAX bytes, 7x as \\u00XX at most), the flattened members,
+	 * the record (2x escaped at most; base64 is 4/3) */
+	_Static_assert(4096 + 12 * (7 * CAP_MAX + 32) < (64 << 10), "sink_render_cap too small");
 	return (64u << 10) + FLAT_MAX + 2 * len + 16;
 }
 

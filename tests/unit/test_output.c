@@ -544,6 +544,23 @@ static void test_cef_leef_bounds(void **s)
 				assert_null(strstr(l, "k.k="));
 		}
 	}
+	/* a rule's name of 400 bytes is the CEF Name; one of 600 is cut there
+	 * (512 bytes, CEF's Name length) and written whole among the members */
+	for (int len = 400; len <= 600; len += 200) {
+		n = (size_t)snprintf(j, cap, "{\"event_type\":\"alert\",\"alert\":{\"signature\":\"");
+		memset(j + n, 'n', (size_t)len);
+		n += (size_t)len;
+		n += (size_t)snprintf(j + n, cap - n, "\"}}");
+		const char *l = render_checked(SINK_CEF, j, n);
+		const char *name = l;
+		for (int p = 0; p < 5; p++)
+			name = strchr(name, '|') + 1;
+		assert_int_equal(strchr(name, '|') - name, len < 512 ? len : 512);
+		if (len < 512)
+			assert_null(strstr(l, "alert.signature="));
+		else
+			assert_non_null(strstr(l, "alert.signature=nnnn"));
+	}
 	/* a key longer than a key may be: left out and counted */
 	n = (size_t)snprintf(j, cap, "{\"event_type\":\"x\",\"");
 	memset(j + n, 'k', 300);

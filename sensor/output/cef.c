@@ -74,7 +74,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FLAT_MAX 8192    /* bytes of flattened members in a line */
+#define FLAT_MAX 4096    /* bytes of flattened members in a line: with the header,
+			  * the dictionary keys and an alert record, a line stays
+			  * well under the 8 KiB a receiver takes by default
+			  * (rsyslog maxMessageSize) */
 #define VAL_MAX 1023     /* bytes of one value (ArcSight's flexString length) */
 #define KEY_MAX 200      /* bytes of a flattened key */
 #define CAP_MAX 512      /* a value held for a dictionary key or the header */

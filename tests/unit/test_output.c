@@ -526,7 +526,7 @@ static void test_cef_leef_bounds(void **s)
 		assert_int_equal(written + omitted, 3000);
 		assert_true(omitted > 1000 && omitted < 3000);
 		const char *rec = strstr(l, "vigilRecord=");
-		assert_true((size_t)(rec - l) < 8192 + 1024);
+		assert_true((size_t)(rec - l) < 4096 + 1024);
 	}
 	/* 31 nested objects are flattened, 40 are not (no fields, still the record) */
 	for (int depth = 31; depth <= 40; depth += 9) {

@@ -1374,10 +1374,10 @@ static int on_siem(struct chain_verifier *v, int fmt, const char *msg, size_t n)
 		if (!sink_line_matches((enum sink_format)fmt, msg, n, v->dec, (size_t)len, v->ren, v->ren_cap))
 			return fail_here(v, seq,
 					 fmt == SINK_CEF
-						 ? "the CEF fields are not those of the signed record the line "
-						   "carries (vigilRecord): altered"
-						 : "the LEEF attributes are not those of the signed record the line "
-						   "carries (vigilRecord): altered");
+						 ? "the CEF line is not the rendering of the record it carries "
+						   "(vigilRecord): a field or the record altered"
+						 : "the LEEF line is not the rendering of the record it carries "
+						   "(vigilRecord): an attribute or the record altered");
 	}
 	return on_record(v, v->dec, (size_t)len);
 }

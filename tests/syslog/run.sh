@@ -268,21 +268,23 @@ else
 fi
 # CEF and LEEF: a field altered beside the record the line carries, the
 # record itself altered
-tamper_check() { # file sed-expression what
-	sed "$2" "$T/$1" > "$T/tampered.log"
-	if cmp -s "$T/tampered.log" "$T/$1"; then
-		bad "$3: the copy could not be made ($1)"
+tamper_check() { # file pattern sed-substitution what: on the first line from line 100 with pattern
+	local n
+	n=$(awk -v p="$2" 'NR >= 100 && index($0, p) {print NR; exit}' "$T/$1")
+	sed "${n:-1}$3" "$T/$1" > "$T/tampered.log"
+	if [ -z "$n" ] || cmp -s "$T/tampered.log" "$T/$1"; then
+		bad "$4: the copy could not be made ($1)"
 	elif out=$("$VIGIL" verify --key "$T/key/vigil.pub" "$T/tampered.log" 2>&1); then
-		bad "$3 was accepted ($1): $out"
+		bad "$4 was accepted ($1): $out"
 	else
-		ok "$3 is rejected ($1): $(cut -c1-160 <<< "$out")"
+		ok "$4 is rejected ($1): $(cut -c1-160 <<< "$out")"
 	fi
 }
-tamper_check out-tcp-cef.log '100s/ dpt=\([0-9]*\)/ dpt=1\1/' "a CEF field altered"
-tamper_check out-tls-cef.log '100s/"dest_port":\([0-9]*\)/"dest_port":1\1/' "the record in a CEF line altered"
-tamper_check out-tcp-leef.log '100s/\^dstPort=\([0-9]*\)/^dstPort=1\1/' "a LEEF attribute altered"
-tamper_check out-tls-leef.log '100s/\^vigilRecord=eyJ0aW1lc3RhbXAiOiIy/^vigilRecord=eyJ0aW1lc3RhbXAiOiIz/' \
-	"the record in a LEEF line altered"
+tamper_check out-tcp-cef.log ' dpt=' 's/ dpt=\([0-9]*\)/ dpt=1\1/' "a CEF field altered"
+tamper_check out-tls-cef.log '"dest_port":' 's/"dest_port":\([0-9]*\)/"dest_port":1\1/' "the record in a CEF line altered"
+tamper_check out-tcp-leef.log '^dstPort=' 's/\^dstPort=\([0-9]*\)/^dstPort=1\1/' "a LEEF attribute altered"
+tamper_check out-tls-leef.log '^vigilRecord=eyJ0aW1lc3RhbXAiOiIy' \
+	's/\^vigilRecord=eyJ0aW1lc3RhbXAiOiIy/^vigilRecord=eyJ0aW1lc3RhbXAiOiIz/' "the record in a LEEF line altered"
 # a record copied further on, an old signature record moved further on: not
 # resends (a resend repeats records in order up to the newest)
 awk 'NR==100{c=$0} {print} NR==3000{print c}' "$T/out-tcp.log" > "$T/copied.log"

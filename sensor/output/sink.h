@@ -53,7 +53,9 @@ struct syslog_config {
 };
 
 /* Checks an SD-ID (RFC 5424 6.3.2, 7.2.2): NAME@PEN, at most 32 printable
- * ASCII characters without space, = ] or ". 0, or -1 with the reason. */
+ * ASCII characters without space, = ] or "; PEN digits, maybe .digits;
+ * not 32473, the number RFC 5612 reserves for documentation (the one
+ * Vigil used to send). 0, or -1 with the reason. */
 int sink_sd_id_check(const char *id, char *why, size_t whylen);
 
 struct file_sink_config {

@@ -103,6 +103,11 @@ static int read_syslog(struct ydoc *d, struct ynode *e, struct syslog_config *sc
 		return -1;
 	if (!sc->host[0])
 		return ydoc_error(d, e, "host", "a syslog target needs a host");
+	if (copy_str(d, e, "sd-id", sc->sd_id, sizeof(sc->sd_id)) < 0)
+		return -1;
+	char why[160];
+	if (sc->sd_id[0] && sink_sd_id_check(sc->sd_id, why, sizeof(why)) < 0)
+		return ydoc_error(d, ynode_get(e, "sd-id"), "sd-id", "%s", why);
 	if (!sc->port[0])
 		snprintf(sc->port, sizeof(sc->port), "%s", sc->transport == SINK_TLS ? "6514" : "514");
 	struct ynode *tls = NULL;

@@ -118,6 +118,8 @@ struct flow {
 	uint8_t end_reason : 3;
 	uint8_t has_tx : 1;
 	uint8_t client_guessed : 1;
+	uint8_t asset_dirs : 2; /* directions that told the asset inventory in asset_minute */
+	uint8_t asset_minute;   /* packet time / 60 s (mod 256) of its last fact */
 	uint64_t id;
 	uint64_t first_pcap_cnt;
 	uint64_t start_ts;

@@ -118,8 +118,10 @@ struct flow {
 	uint8_t end_reason : 3;
 	uint8_t has_tx : 1;
 	uint8_t client_guessed : 1;
-	uint8_t asset_dirs : 2; /* directions that told the asset inventory in asset_minute */
-	uint8_t asset_minute;   /* packet time / 60 s (mod 256) of its last fact */
+	/* the asset inventory's memory of what the flow told it: the
+	 * directions (bits 0-1) that made a fact in the ~minute of packet
+	 * time in bits 2-7 (anomaly/assets.c) */
+	uint8_t asset_memo;
 	uint64_t id;
 	uint64_t first_pcap_cnt;
 	uint64_t start_ts;

@@ -54,25 +54,14 @@ void assets_config_defaults(struct assets_config *c)
 
 /* ---- the worker's tap ------------------------------------------------------- */
 
-/* A flow direction makes a fact on its first tx, and again on its first tx
- * of each new minute of packet time, so that the devices' last_seen and
- * the refresh records follow long-lived flows. The memory of it is the
- * flow's own (asset_dirs, asset_minute), so what a flow reports does not
- * depend on which other flows share its worker: the records are the same
- * for any number of workers. Layer-2 senders (no flow) are remembered per
- * protocol in a direct-mapped table: all the frames of one EtherType go to
- * one worker, so that table sees the same frames whatever the count. */
-#define TAP_MINUTE_US (60ull * 1000000u)
+/* Layer-2 senders (no flow) are remembered per protocol in a direct-mapped
+ * table: all the frames of one EtherType go to one worker, so that table
+ * sees the same frames whatever the number of workers. */
 #define TAP_L2_SLOTS 128
 
-struct tap_l2 {
+struct asset_tap_l2 {
 	uint64_t mac;     /* + 1; 0 = empty */
-	uint64_t minute;
-};
-
-struct asset_tap {
-	struct tap_l2 *l2[APP_MAX_PROTOS];
-	struct asset_fact fact;
+	uint64_t period;
 };
 
 struct asset_tap *asset_tap_new(void)
@@ -84,7 +73,7 @@ void asset_tap_free(struct asset_tap *t)
 {
 	if (!t)
 		return;
-	for (int i = 0; i < APP_MAX_PROTOS; i++)
+	for (size_t i = 0; i < sizeof(t->l2) / sizeof(t->l2[0]); i++)
 		free(t->l2[i]);
 	free(t);
 }
@@ -96,50 +85,13 @@ static bool ip_group(const struct vaddr *a, uint8_t ver)
 	return a->a[0] == 0xff;
 }
 
-/* Is this the first tx of its direction (or L2 sender) this minute? */
-static bool tap_first(struct asset_tap *t, struct flow *f, uint8_t dir, int pi,
-		      const uint8_t *frame, uint64_t ts)
+const struct asset_fact *asset_tap_make(struct asset_tap *t, const struct packet *p,
+					const struct flow *f, const struct app_tx *tx, bool first,
+					bool id)
 {
-	uint64_t minute = ts / TAP_MINUTE_US;
-	if (f) {
-		if (f->asset_minute != (uint8_t)minute) {
-			f->asset_minute = (uint8_t)minute;
-			f->asset_dirs = 0;
-		}
-		bool first = !(f->asset_dirs & (1u << dir));
-		f->asset_dirs |= (uint8_t)(1u << dir);
-		return first;
-	}
-	if (pi < 0 || pi >= APP_MAX_PROTOS)
-		return false;
-	if (!t->l2[pi] && !(t->l2[pi] = calloc(TAP_L2_SLOTS, sizeof(struct tap_l2))))
-		return false;
-	uint64_t mac = 0;
-	for (int i = 0; i < 6; i++)
-		mac = mac << 8 | frame[6 + i];
-	mac++;
-	struct tap_l2 *e = &t->l2[pi][(mac * 0x9e3779b97f4a7c15ull) >> 57];
-	if (e->mac == mac && e->minute == minute)
-		return false;
-	e->mac = mac;
-	e->minute = minute;
-	return true;
-}
-
-const struct asset_fact *asset_tap_tx(struct asset_tap *t, const struct packet *p,
-				      struct flow *f, const struct app_tx *tx)
-{
-	const struct proto_parser *pp = tx->proto;
-	const uint8_t *frame = p && p->linktype == LINK_ETHERNET && p->caplen >= 12 ? p->data : NULL;
-	if (!f && !frame)
-		return NULL;
-	int pi = app_parser_index_of(pp);
-	uint64_t ts = p ? p->ts : f->last_ts;
-	bool first = tap_first(t, f, tx->dir, pi, frame, ts);
 	struct asset_fact *fa = &t->fact;
-	bool id = pp->identity && pp->identity(tx, first, &fa->id);
-	if (!first && !id)
-		return NULL;
+	int pi = app_parser_index_of(tx->proto);
+	const uint8_t *frame = p && p->linktype == LINK_ETHERNET && p->caplen >= 12 ? p->data : NULL;
 	fa->pcap_cnt = p ? p->pcap_cnt : 0;
 	fa->proto = (uint8_t)(pi < 0 ? 0 : pi);
 	fa->flags = (first ? ASSET_FACT_FIRST : 0) | (id ? ASSET_FACT_ID : 0) |
@@ -167,78 +119,99 @@ const struct asset_fact *asset_tap_tx(struct asset_tap *t, const struct packet *
 	return fa;
 }
 
+const struct asset_fact *asset_tap_l2(struct asset_tap *t, const struct packet *p,
+				      const struct app_tx *tx)
+{
+	if (!p || p->linktype != LINK_ETHERNET || p->caplen < 12)
+		return NULL;
+	bool first = false;
+	int pi = app_parser_index_of(tx->proto);
+	if (pi >= 0 && (size_t)pi < sizeof(t->l2) / sizeof(t->l2[0]) &&
+	    (t->l2[pi] || (t->l2[pi] = calloc(TAP_L2_SLOTS, sizeof(struct asset_tap_l2))))) {
+		uint64_t mac = 0;
+		for (int i = 0; i < 6; i++)
+			mac = mac << 8 | p->data[6 + i];
+		mac++;
+		uint64_t period = p->ts >> ASSET_TAP_PERIOD_SHIFT;
+		struct asset_tap_l2 *e = &t->l2[pi][(mac * 0x9e3779b97f4a7c15ull) >> 57];
+		first = e->mac != mac || e->period != period;
+		e->mac = mac;
+		e->period = period;
+	}
+	const struct proto_parser *pp = tx->proto;
+	bool id = pp->identity && pp->identity(tx, first, &t->fact.id);
+	if (!first && !id)
+		return NULL;
+	return asset_tap_make(t, p, NULL, tx, first, id);
+}
+
 /* ---- MAC vendors (IEEE OUI, Debian's ieee-data) -------------------------- */
 
 #define OUI_FILE_MAX (32u << 20)
-#define OUI_MAX_ENTRIES (1u << 17)
-#define OUI_SLOTS (1u << 18) /* twice the entries at most: probes stay short */
+#define OUI_MAX_ENTRIES (96u << 10)
+#define OUI_SLOTS (1u << 17) /* more than the entries: probes stay short */
 
+/* The file's bytes are kept; the table maps an OUI to where its name
+ * starts in them, and a name is unquoted only when it is looked up (a
+ * record at a time): loading is one pass over the lines. */
 struct oui_table {
 	uint32_t *key;   /* OUI + 1, 0 = empty */
-	uint32_t *off;   /* the name's offset in names */
-	char *names;
+	uint32_t *off;   /* the name's field in buf */
+	char *buf;
+	size_t len;
 	size_t n;
 };
 
 static uint32_t oui_hash(uint32_t oui)
 {
-	return (oui * 2654435761u) >> (32 - 18);
+	return (oui * 2654435761u) >> (32 - 17);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+/* hex digit values + 1 (0: not a hex digit) */
+static const uint8_t hexv[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+	['8'] = 9, ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+	['F'] = 16, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
 
 /* One CSV field from s (up to end): unquoted, "" inside quotes kept as
- * one quote, into out (at most cap-1 bytes). Returns where the next field
- * starts (after the comma), or end. */
-static const char *csv_field(const char *s, const char *end, char *out, size_t cap)
+ * one quote, into out (at most cap-1 bytes); trailing blanks and commas
+ * dropped (some names end in a stray comma: "Siemens AG,"). */
+static void csv_field(const char *s, const char *end, char *out, size_t cap)
 {
 	size_t k = 0;
 	if (s < end && *s == '"') {
-		s++;
-		while (s < end) {
+		for (s++; s < end; s++) {
 			if (*s == '"') {
-				if (s + 1 < end && s[1] == '"') {
-					if (k + 1 < cap)
-						out[k++] = '"';
-					s += 2;
-					continue;
-				}
-				s++;
-				break;
+				if (s + 1 < end && s[1] == '"')
+					s++;
+				else
+					break;
 			}
 			if (k + 1 < cap)
 				out[k++] = *s;
-			s++;
 		}
-		while (s < end && *s != ',')
-			s++;
 	} else {
-		while (s < end && *s != ',') {
+		for (; s < end && *s != ',' && *s != '\n'; s++)
 			if (k + 1 < cap)
 				out[k++] = *s;
-			s++;
-		}
 	}
-	/* some names end in a stray comma ("Siemens AG,") */
 	while (k && (out[k - 1] == ' ' || out[k - 1] == '\r' || out[k - 1] == ','))
 		k--;
 	out[k] = 0;
-	return s < end ? s + 1 : end;
+}
+
+static void oui_free(struct oui_table *t)
+{
+	free(t->key);
+	free(t->off);
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
 }
 
 /* Reads path ("Registry,Assignment,Organization Name,..." lines; MA-L rows
  * are 24-bit OUIs). Returns 0, or -1 (the reason in err). Bounded: the
- * file's first OUI_FILE_MAX bytes, OUI_MAX_ENTRIES entries, names cut to
- * 63 bytes. */
+ * file's first OUI_FILE_MAX bytes, OUI_MAX_ENTRIES entries. */
 static int oui_load(struct oui_table *t, const char *path, char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
@@ -254,16 +227,18 @@ static int oui_load(struct oui_table *t, const char *path, char *err, size_t err
 		return -1;
 	}
 	size_t size = st.st_size > (off_t)OUI_FILE_MAX ? OUI_FILE_MAX : (size_t)st.st_size;
-	char *buf = malloc(size + 1);
+	t->buf = malloc(size + 1);
 	t->key = calloc(OUI_SLOTS, sizeof(*t->key));
-	t->off = calloc(OUI_SLOTS, sizeof(*t->off));
-	if (!buf || !t->key || !t->off) {
+	t->off = malloc(OUI_SLOTS * sizeof(*t->off));
+	if (!t->buf || !t->key || !t->off) {
 		snprintf(err, errlen, "out of memory");
-		goto fail;
+		close(fd);
+		oui_free(t);
+		return -1;
 	}
 	size_t got = 0;
 	while (got < size) {
-		ssize_t r = read(fd, buf + got, size - got);
+		ssize_t r = read(fd, t->buf + got, size - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -271,87 +246,57 @@ static int oui_load(struct oui_table *t, const char *path, char *err, size_t err
 		got += (size_t)r;
 	}
 	close(fd);
-	fd = -1;
-	/* names: at most 64 bytes per entry, packed */
-	size_t pool_cap = 1u << 20, pool_len = 0;
-	t->names = malloc(pool_cap);
-	if (!t->names) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	const char *s = buf, *end = buf + got;
-	while (s < end) {
+	t->buf[got] = 0;
+	t->len = got;
+	const char *s = t->buf, *end = t->buf + got;
+	while (s < end && t->n < OUI_MAX_ENTRIES) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *le = nl ? nl : end;
 		/* "MA-L,XXXXXX,Name,..." */
-		if (le - s > 12 && memcmp(s, "MA-L,", 5) == 0 && s[11] == ',' &&
-		    t->n < OUI_MAX_ENTRIES) {
-			uint32_t oui = 0;
-			bool ok = true;
-			for (int i = 0; i < 6; i++) {
-				int v = hexval((unsigned char)s[5 + i]);
-				if (v < 0)
-					ok = false;
-				oui = oui << 4 | (uint32_t)(v < 0 ? 0 : v);
-			}
-			char name[64];
-			csv_field(s + 12, le, name, sizeof(name));
-			size_t nlen = strlen(name);
-			if (ok && nlen) {
-				if (pool_len + nlen + 1 > pool_cap) {
-					char *np = realloc(t->names, pool_cap * 2);
-					if (!np)
-						break;
-					t->names = np;
-					pool_cap *= 2;
-				}
+		if (le - s > 12 && s[0] == 'M' && s[1] == 'A' && s[2] == '-' && s[3] == 'L' &&
+		    s[4] == ',' && s[11] == ',') {
+			const uint8_t *x = (const uint8_t *)s + 5;
+			uint8_t v0 = hexv[x[0]], v1 = hexv[x[1]], v2 = hexv[x[2]], v3 = hexv[x[3]],
+				v4 = hexv[x[4]], v5 = hexv[x[5]];
+			uint32_t oui = (uint32_t)(v0 - 1) << 20 | (uint32_t)(v1 - 1) << 16 |
+				       (uint32_t)(v2 - 1) << 12 | (uint32_t)(v3 - 1) << 8 |
+				       (uint32_t)(v4 - 1) << 4 | (uint32_t)(v5 - 1);
+			if (v0 && v1 && v2 && v3 && v4 && v5) {
 				uint32_t h = oui_hash(oui);
 				while (t->key[h] && t->key[h] != oui + 1)
 					h = (h + 1) & (OUI_SLOTS - 1);
 				if (!t->key[h]) { /* the first entry of an OUI wins */
 					t->key[h] = oui + 1;
-					t->off[h] = (uint32_t)pool_len;
-					memcpy(t->names + pool_len, name, nlen + 1);
-					pool_len += nlen + 1;
+					t->off[h] = (uint32_t)(s + 12 - t->buf);
 					t->n++;
 				}
 			}
 		}
 		s = nl ? nl + 1 : end;
 	}
-	free(buf);
 	if (!t->n) {
 		snprintf(err, errlen, "no MA-L entries");
-		free(t->key);
-		free(t->off);
-		free(t->names);
-		memset(t, 0, sizeof(*t));
+		oui_free(t);
 		return -1;
 	}
 	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	free(t->key);
-	free(t->off);
-	free(t->names);
-	memset(t, 0, sizeof(*t));
-	return -1;
 }
 
-static const char *oui_lookup(const struct oui_table *t, const uint8_t mac[6])
+/* The vendor of mac into out (cap bytes): true, or false when unknown. */
+static bool oui_lookup(const struct oui_table *t, const uint8_t mac[6], char *out, size_t cap)
 {
 	if (!t->n || (mac[0] & 2)) /* locally administered: no vendor */
-		return NULL;
+		return false;
 	uint32_t oui = (uint32_t)mac[0] << 16 | (uint32_t)mac[1] << 8 | mac[2];
 	uint32_t h = oui_hash(oui);
 	while (t->key[h]) {
-		if (t->key[h] == oui + 1)
-			return t->names + t->off[h];
+		if (t->key[h] == oui + 1) {
+			csv_field(t->buf + t->off[h], t->buf + t->len, out, cap);
+			return out[0] != 0;
+		}
 		h = (h + 1) & (OUI_SLOTS - 1);
 	}
-	return NULL;
+	return false;
 }
 
 /* ---- the inventory ------------------------------------------------------- */
@@ -531,9 +476,7 @@ void assets_free(struct assets *a)
 	}
 	free(a->ip_tab);
 	free(a->mac_tab);
-	free(a->oui.key);
-	free(a->oui.off);
-	free(a->oui.names);
+	oui_free(&a->oui);
 	jb_free(&a->jb);
 	free(a);
 }
@@ -544,9 +487,9 @@ void assets_set_emit(struct assets *a, assets_emit_fn emit, void *user)
 	a->user = user;
 }
 
-const char *assets_oui_vendor(const struct assets *a, const uint8_t mac[6])
+bool assets_oui_vendor(const struct assets *a, const uint8_t mac[6], char *out, size_t cap)
 {
-	return oui_lookup(&a->oui, mac);
+	return oui_lookup(&a->oui, mac, out, cap);
 }
 
 static void cnt_add(_Atomic uint64_t *c, uint64_t v)
@@ -1126,8 +1069,8 @@ static void write_record(struct assets *a, const struct pending *p, const char *
 	}
 	if (x->n_macs) {
 		put_mac(jb, "mac", cur_mac(x));
-		const char *v = oui_lookup(&a->oui, cur_mac(x));
-		if (v)
+		char v[APP_ID_STR];
+		if (oui_lookup(&a->oui, cur_mac(x), v, sizeof(v)))
 			jb_set_str(jb, "mac_vendor", v);
 		if (x->n_macs > 1) {
 			jb_open_array(jb, "macs");

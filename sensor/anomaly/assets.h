@@ -13,9 +13,9 @@
  *
  *  - in a worker, an asset_tap turns transactions into small facts
  *    (struct asset_fact: the two ends' addresses, the protocol, what the
- *    parser's hook said), at most one per flow direction and minute of
- *    packet time unless the tx carries identity; the worker queues them
- *    with its records, keyed like them;
+ *    parser's hook said), at most one per flow direction and about a
+ *    minute of packet time unless the tx carries identity; the worker
+ *    queues them with its records, keyed like them;
  *  - the output stage, which takes every worker's queue in key order,
  *    applies each fact to the one inventory (struct assets) and writes an
  *    "asset" record when a device is first seen, when what is known of it
@@ -58,9 +58,8 @@
 #include "util/jb.h"
 #include "vigil/app.h"
 #include "vigil/asset.h"
+#include "vigil/flow.h"
 #include "vigil/packet.h"
-
-struct flow;
 
 struct assets_config {
 	bool enabled;
@@ -101,18 +100,45 @@ static inline size_t asset_fact_len(const struct asset_fact *f)
 
 /* A worker's side: decides which txs make facts. Not thread-safe: one per
  * worker. */
-struct asset_tap;
+struct asset_tap {
+	struct asset_fact fact;
+	struct asset_tap_l2 *l2[32];     /* per parser: layer-2 senders heard lately */
+};
 
 struct asset_tap *asset_tap_new(void);
 void asset_tap_free(struct asset_tap *t); /* accepts NULL */
 
-/* The fact a tx of flow f (NULL: a layer-2 frame) carried by packet p
- * (NULL: at the flow's end) makes, or NULL when it makes none. O(1), no
- * allocation after a layer-2 protocol's first frame; for a tx with nothing
- * new: the flow's two fields and the parser's hook. The fact lives in the
- * tap until the next call. */
-const struct asset_fact *asset_tap_tx(struct asset_tap *t, const struct packet *p,
-				      struct flow *f, const struct app_tx *tx);
+/* A flow direction makes a fact on its first tx, and again on its first tx
+ * of each new period of packet time (2^26 us, about a minute), so that the
+ * devices' last_seen and the refresh records follow long-lived flows. The
+ * memory of it is the flow's own (asset_memo: the directions that made one,
+ * bits 0-1, in the period of bits 2-7), so what a flow reports does not
+ * depend on which other flows share its worker: the records are the same
+ * for any number of workers. */
+#define ASSET_TAP_PERIOD_SHIFT 26
+
+/* The fact of a tx that has something to say (first: the flow direction's
+ * first of the period; id: the parser's hook filled t->fact.id). */
+const struct asset_fact *asset_tap_make(struct asset_tap *t, const struct packet *p,
+					const struct flow *f, const struct app_tx *tx, bool first,
+					bool id);
+/* The same for a frame without IP (no flow). */
+const struct asset_fact *asset_tap_l2(struct asset_tap *t, const struct packet *p,
+				      const struct app_tx *tx);
+
+/* Is tx (of flow f, at packet time now) the first of its direction in
+ * this period? Updates the flow's memory; then the caller asks the
+ * parser's hook (first or not) and makes the fact with asset_tap_make when
+ * it is the first or the hook said something. O(1), inline. */
+static inline bool asset_tap_first(struct flow *f, const struct app_tx *tx, uint64_t now)
+{
+	uint8_t memo = f->asset_memo, bit = (uint8_t)(1u << (tx->dir & 1));
+	uint8_t period = (uint8_t)(now >> (ASSET_TAP_PERIOD_SHIFT - 2)) & 0xfc;
+	if ((memo & 0xfc) == period && (memo & bit))
+		return false;
+	f->asset_memo = ((memo & 0xfc) == period ? memo : period) | bit;
+	return true;
+}
 
 /* ---- the inventory (output stage) ---------------------------------------- */
 
@@ -149,7 +175,8 @@ void assets_get_stats(const struct assets *a, struct assets_stats *out);
 /* The "assets" object of the stats record. */
 void assets_stats_json(struct jb *jb, const struct assets_stats *s);
 
-/* The vendor of a MAC address from the OUI table, or NULL. */
-const char *assets_oui_vendor(const struct assets *a, const uint8_t mac[6]);
+/* The vendor of a MAC address from the OUI table into out (at most cap
+ * bytes, NUL included): true, or false when it is not known. */
+bool assets_oui_vendor(const struct assets *a, const uint8_t mac[6], char *out, size_t cap);
 
 #endif

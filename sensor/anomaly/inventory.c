@@ -291,10 +291,10 @@ void inventory_print_json(const struct inventory *inv, FILE *f)
 	free(v);
 }
 
-#define NCOL 8
+#define NCOL 9
 #define COL_MAX 40
 static const char *const heads[NCOL] = { "IP", "MAC", "VENDOR", "PRODUCT/MODEL", "FIRMWARE",
-					 "SERIAL", "PROTOCOLS", "ROLES" };
+					 "SERIAL", "NAME", "PROTOCOLS", "ROLES" };
 
 struct row {
 	char col[NCOL][COL_MAX + 1];
@@ -354,8 +354,9 @@ static void dev_row(struct row *r, const json_t *d)
 	product_model(r->col[3], d);
 	cell(r->col[4], sget(d, "firmware"));
 	cell(r->col[5], sget(d, "serial"));
-	join(r->col[6], json_object_get(d, "protocols"));
-	join(r->col[7], json_object_get(d, "roles"));
+	cell(r->col[6], sget(d, "name"));
+	join(r->col[7], json_object_get(d, "protocols"));
+	join(r->col[8], json_object_get(d, "roles"));
 }
 
 /* A module behind a device, with something to show in the table. */
@@ -376,8 +377,9 @@ static void module_row(struct row *r, const json_t *id)
 	product_model(r->col[3], id);
 	cell(r->col[4], sget(id, "firmware"));
 	cell(r->col[5], sget(id, "serial"));
-	cell(r->col[6], sget(id, "protocol"));
-	r->col[7][0] = 0;
+	cell(r->col[6], sget(id, "name"));
+	cell(r->col[7], sget(id, "protocol"));
+	r->col[8][0] = 0;
 }
 
 void inventory_print_table(const struct inventory *inv, FILE *f)

@@ -33,9 +33,11 @@ int inventory_add(struct inventory *inv, const char *json, size_t len);
  * the reason in err (the file could not be read). */
 int inventory_read_file(struct inventory *inv, const char *path, char *err, size_t errlen);
 
-/* Aligned columns: IP, MAC, VENDOR, PRODUCT/MODEL, FIRMWARE, SERIAL,
- * PROTOCOLS, ROLES; a module behind a device (an identity with a
- * component) on an indented line below it. Sorted by address. */
+/* Aligned columns: IP, MAC, VENDOR (the MAC's vendor in brackets when no
+ * protocol named one), PRODUCT/MODEL, FIRMWARE, SERIAL, NAME, PROTOCOLS,
+ * ROLES; a module behind a device (an identity with a component, that
+ * names something) on an indented line below it. Sorted by address: IPv4,
+ * IPv6, then devices seen only by their MAC. */
 void inventory_print_table(const struct inventory *inv, FILE *f);
 /* One JSON array of the merged devices, in the same order. */
 void inventory_print_json(const struct inventory *inv, FILE *f);

@@ -50,15 +50,43 @@ static uint64_t rec_ts(const struct worker *w)
 /* A fact of tx for the asset inventory, queued with the records (keyed
  * like them, so that the output stage applies the facts of every worker
  * in capture order). */
-static void asset_tx(struct worker *w, struct flow *f, const struct app_tx *tx)
+static __attribute__((noinline)) void asset_emit(struct worker *w, const struct asset_fact *fa)
 {
-	const struct asset_fact *fa = asset_tap_tx(w->assets, w->cur, f, tx);
-	if (!fa)
-		return;
 	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
 	struct rec_info info = { "asset_fact", 0, rec_ts(w), NULL, NULL, NULL, 0, true };
 	if (w->sink.emit)
 		w->sink.emit(w->sink.user, w->id, &k, (const char *)fa, asset_fact_len(fa), &info);
+}
+
+/* The fact of a tx that has something to say. */
+static __attribute__((noinline)) void asset_fact(struct worker *w, struct flow *f,
+						 const struct app_tx *tx, bool first, bool id)
+{
+	asset_emit(w, asset_tap_make(w->assets, w->cur, f, tx, first, id));
+}
+
+/* Called last in on_app_tx (a tail call: the callback keeps its registers
+ * for the common path), for every tx: the flow's memory and the parser's
+ * hook, a few dozen instructions when there is nothing to say. */
+static __attribute__((noinline)) void asset_tx(struct worker *w, struct flow *f,
+					       const struct app_tx *tx)
+{
+	if (asset_tap_first(f, tx, w->now)) {
+		bool (*hook)(const struct app_tx *, bool, struct app_identity *) = tx->proto->identity;
+		asset_fact(w, f, tx, true, hook && hook(tx, true, &w->assets->fact.id));
+		return;
+	}
+	bool (*hook)(const struct app_tx *, bool, struct app_identity *) = tx->proto->identity;
+	if (hook && hook(tx, false, &w->assets->fact.id))
+		asset_fact(w, f, tx, false, true);
+}
+
+/* The same for a frame without IP. */
+static __attribute__((noinline)) void asset_l2_tx(struct worker *w, const struct app_tx *tx)
+{
+	const struct asset_fact *fa = asset_tap_l2(w->assets, w->cur, tx);
+	if (fa)
+		asset_emit(w, fa);
 }
 
 /* ---- detection ---------------------------------------------------------- */
@@ -208,7 +236,7 @@ static void on_l2_tx(struct worker *w, const struct app_tx *tx)
 		detect_tx(w->dt, w->cur, NULL, tx, &sink);
 	}
 	if (w->assets)
-		asset_tx(w, NULL, tx);
+		asset_l2_tx(w, tx);
 }
 
 static void on_l2_event(struct worker *w, const struct proto_parser *p, uint16_t ev)

@@ -821,20 +821,9 @@ static bool engineering_request(const struct enip_tx *tx)
 /* ListIdentity replies (CIP Vol 2, 2-4.3) and identity object replies:
  * about the device that answered, or (an Unconnected Send's reply) about
  * the module of the chassis the request was routed to. */
-static bool e_identity(const struct app_tx *t, bool first, struct app_identity *id)
+static __attribute__((noinline)) bool e_identity_of(const struct enip_tx *tx,
+						    struct app_identity *id)
 {
-	(void)first;
-	const struct enip_tx *tx = t->data;
-	if (!tx->has_identity && !tx->has_cip_identity) {
-		if (t->is_response || tx->io || !tx->n_cip || !engineering_request(tx))
-			return false;
-		app_identity_init(id);
-		id->role[0] = APP_ROLE_ENGINEERING;
-		id->role[1] = APP_ROLE_FIELD;
-		return true;
-	}
-	if (!t->is_response)
-		return false;
 	app_identity_init(id);
 	for (size_t i = 0; i < sizeof(vendors) / sizeof(vendors[0]); i++)
 		if (vendors[i].id == tx->vendor_id)
@@ -861,6 +850,21 @@ static bool e_identity(const struct app_tx *t, bool first, struct app_identity *
 	} else {
 		id->role[0] = APP_ROLE_FIELD;
 	}
+	return true;
+}
+
+/* called for every tx: a reply without identity is out at once */
+static bool e_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct enip_tx *tx = t->data;
+	if (t->is_response)
+		return (tx->has_identity || tx->has_cip_identity) && e_identity_of(tx, id);
+	if (tx->io || !tx->n_cip || !engineering_request(tx))
+		return false;
+	app_identity_init(id);
+	id->role[0] = APP_ROLE_ENGINEERING;
+	id->role[1] = APP_ROLE_FIELD;
 	return true;
 }
 

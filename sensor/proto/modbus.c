@@ -701,20 +701,9 @@ static void mb_log(const struct app_tx *t, struct jb *jb)
  * each): the first unit a device answers for is taken as the device
  * itself. File record reads and writes (20, 21) are what engineering tools
  * do (configuration, firmware). */
-static bool mb_identity(const struct app_tx *t, bool first, struct app_identity *id)
+static __attribute__((noinline)) bool mb_identity_of(const struct modbus_pdu *m,
+						     struct app_identity *id)
 {
-	(void)first;
-	const struct modbus_tx *tx = t->data;
-	if (!t->is_response) {
-		if (!tx->has_req || (tx->req.fc != 20 && tx->req.fc != 21))
-			return false;
-		app_identity_init(id);
-		id->role[0] = APP_ROLE_ENGINEERING;
-		return true;
-	}
-	const struct modbus_pdu *m = &tx->resp;
-	if (m->fc != 43 || m->mei != 14 || m->exception || !m->objects)
-		return false;
 	app_identity_init(id);
 	const uint8_t *obj[7] = { 0 };
 	uint8_t len[7] = { 0 };
@@ -751,6 +740,24 @@ static bool mb_identity(const struct app_tx *t, bool first, struct app_identity 
 	id->may_be_self = true;
 	app_identity_num(id, "unit", m->unit, APP_ID_SENDER);
 	id->role[0] = APP_ROLE_FIELD;
+	return true;
+}
+
+/* called for every tx: two compares for a poll */
+static bool mb_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct modbus_tx *tx = t->data;
+	if (t->is_response) {
+		const struct modbus_pdu *m = &tx->resp;
+		if (m->fc != 43 || m->mei != 14 || m->exception || !m->objects)
+			return false;
+		return mb_identity_of(m, id);
+	}
+	if (tx->req.fc != 20 && tx->req.fc != 21)
+		return false;
+	app_identity_init(id);
+	id->role[0] = APP_ROLE_ENGINEERING;
 	return true;
 }
 

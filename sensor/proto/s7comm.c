@@ -622,12 +622,9 @@ static bool siemens_mlfb(const char *s)
  * and userdata of the programmer and block-function groups and SZL reads
  * of the identification lists are what an engineering station sends (in a
  * download, the PLC's jobs to it). */
-static bool s_identity(const struct app_tx *t, bool first, struct app_identity *id)
+static __attribute__((noinline)) bool s_identity_of(const struct s7_tx *tx,
+						    struct app_identity *id)
 {
-	(void)first;
-	const struct s7_tx *tx = t->data;
-	if (!tx->has_s7 || tx->plus)
-		return false;
 	if (tx->rosctr == 1 && tx->has_function &&
 	    ((tx->function >= 0x1a && tx->function <= 0x1f) || tx->function == 0x28 ||
 	     tx->function == 0x29)) {
@@ -694,6 +691,17 @@ static bool s_identity(const struct app_tx *t, bool first, struct app_identity *
 	if (siemens)
 		app_identity_set_str(id, APP_IDF_VENDOR, "Siemens");
 	return true;
+}
+
+/* called for every tx: a read or write job is out in two compares */
+static bool s_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct s7_tx *tx = t->data;
+	if (!tx->has_s7 || tx->plus || (tx->rosctr != 7 && (tx->function == 0x04 ||
+							     tx->function == 0x05)))
+		return false;
+	return s_identity_of(tx, id);
 }
 
 static int s_tx_function(const struct app_tx *t)

@@ -1119,11 +1119,23 @@ void assets_apply(struct assets *a, const void *bytes, size_t len, uint64_t ts)
 	struct asset_fact f;
 	if (len < offsetof(struct asset_fact, id) || len > sizeof(f))
 		return;
-	memcpy(&f, bytes, len);
-	if (!(f.flags & ASSET_FACT_ID))
-		app_identity_init(&f.id);
-	else if (len != sizeof(f))
+	memcpy(&f, bytes, offsetof(struct asset_fact, id));
+	if (len != asset_fact_len(&f) || f.proto >= app_n_parsers) /* as asset_tap_make made it */
 		return;
+	if (f.flags & ASSET_FACT_ID)
+		memcpy(&f.id, (const uint8_t *)bytes + offsetof(struct asset_fact, id), sizeof(f.id));
+	else
+		app_identity_init(&f.id);
+	/* strings of the queue are the tap's, but a fact is bounded anyway */
+	for (int k = 0; k < APP_IDF__COUNT; k++)
+		f.id.str[k][APP_ID_STR - 1] = 0;
+	for (int k = 0; k < APP_ID_MAX_EXT; k++)
+		f.id.ext[k].val[APP_ID_EXT_STR - 1] = 0;
+	f.id.component[APP_ID_COMPONENT - 1] = 0;
+	if (f.id.n_num > APP_ID_MAX_NUM)
+		f.id.n_num = APP_ID_MAX_NUM;
+	if (f.id.n_ext > APP_ID_MAX_EXT)
+		f.id.n_ext = APP_ID_MAX_EXT;
 	cnt_add(&a->facts, 1);
 	for (int i = 0; i < 3; i++)
 		a->pend[i].a = NULL;

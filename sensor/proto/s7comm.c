@@ -255,6 +255,7 @@ static void parse_userdata(struct app_ctx *ctx, struct cursor *par, struct curso
 	uint16_t rlen = cur_be16(dat), rcount = cur_be16(dat);
 	if (cur_ok(dat)) {
 		tx->szl_records = dat->p;
+		tx->szl_len = (uint16_t)(cur_left(dat) > UINT16_MAX ? UINT16_MAX : cur_left(dat));
 		tx->szl_rlen = rlen;
 		tx->szl_count = rcount;
 	}
@@ -655,7 +656,7 @@ static __attribute__((noinline)) bool s_identity_of(const struct s7_tx *tx,
 	app_identity_init(id);
 	id->role[0] = APP_ROLE_FIELD;
 	bool siemens = false;
-	struct cursor c = cur_make(tx->szl_records, (size_t)tx->szl_rlen * tx->szl_count);
+	struct cursor c = cur_make(tx->szl_records, tx->szl_len);
 	for (unsigned i = 0; i < tx->szl_count && tx->szl_rlen >= 2; i++) {
 		struct cursor r = cur_sub(&c, tx->szl_rlen);
 		if (!cur_ok(&c))

@@ -12,10 +12,13 @@
  *                            a PLC, changed firmware, wrote files, swept device
  *                            identification (the parsers' hints)
  *   master                   sent requests or commands to at least master_min
- *                            distinct devices (unicast)
- *   hmi                      sent requests to fewer devices, and is neither an
- *                            engineering workstation nor a device that answers
- *                            requests itself (a PLC reading a peer is not an HMI)
+ *                            distinct devices (unicast, field protocols: an OPC
+ *                            UA server is not counted), and is not an engineering
+ *                            workstation (which goes online with many PLCs)
+ *   hmi                      a client of fewer devices (or of OPC UA servers),
+ *                            neither an engineering workstation nor a device that
+ *                            answers requests itself (a PLC reading a peer is not
+ *                            an HMI)
  *
  * A device is an IP address (its MACs are what its frames came from: behind
  * a router, the router's), or a MAC address for a device seen only at layer
@@ -47,7 +50,7 @@ void assets_config_defaults(struct assets_config *c)
 {
 	c->enabled = true;
 	c->max_assets = 4096;
-	c->master_min = 2;
+	c->master_min = 3;
 	c->refresh_sec = 86400;
 	c->oui_file = "/usr/share/ieee-data/oui.csv";
 }
@@ -329,6 +332,7 @@ struct asset_ident {
 	char component[APP_ID_COMPONENT];/* "" when direct */
 	char self_key[APP_ID_COMPONENT]; /* direct from a may_be_self component: its key */
 	char str[APP_IDF__COUNT][APP_ID_STR];
+	uint8_t weak;                    /* str fields a weak identity filled */
 	struct {
 		const char *key;
 		uint8_t n;
@@ -766,9 +770,18 @@ static uint8_t server_hint(const char *proto)
 									    : APP_ROLE_FIELD;
 }
 
+/* Does a client of this protocol poll field devices (a master or an
+ * HMI)? MQTT clients do not (they publish and subscribe); an OPC UA client
+ * is a client (an HMI, a historian), but an OPC UA server is not one of the
+ * field devices a master is counted by. */
 static bool client_counts(const char *proto)
 {
 	return strcmp(proto, "mqtt") != 0;
+}
+
+static bool peer_counts(const char *proto)
+{
+	return strcmp(proto, "mqtt") != 0 && strcmp(proto, "opcua") != 0;
 }
 
 static void add_peer(struct asset *x, uint32_t h)
@@ -783,10 +796,12 @@ static void add_peer(struct asset *x, uint32_t h)
 static uint8_t compute_roles(const struct assets *a, const struct asset *x)
 {
 	uint8_t r = 0, h = x->hints;
-	if (h & APP_ROLE_CLIENT) {
+	/* an engineering workstation goes online with many PLCs: it is not
+	 * their master for that */
+	if ((h & APP_ROLE_CLIENT) && !(h & APP_ROLE_ENGINEERING)) {
 		if (x->n_peers >= a->cfg.master_min)
 			r |= R_MASTER;
-		else if (!(h & (APP_ROLE_ENGINEERING | APP_ROLE_FIELD | APP_ROLE_SERVER)))
+		else if (!(h & (APP_ROLE_FIELD | APP_ROLE_SERVER)))
 			r |= R_HMI;
 	}
 	if (h & APP_ROLE_ENGINEERING)
@@ -852,8 +867,14 @@ static void apply_identity(struct assets *a, struct asset *x, uint8_t proto,
 		return;
 	struct pending *pd = pend_of(a, x);
 	for (int f = 0; f < APP_IDF__COUNT; f++) {
-		if (!(id->have & (1u << f)) || strcmp(s->str[f], id->str[f]) == 0)
+		uint8_t bit = (uint8_t)(1u << f);
+		if (!(id->have & bit))
 			continue;
+		if (strcmp(s->str[f], id->str[f]) == 0) {
+			if (!id->weak)
+				s->weak &= (uint8_t)~bit; /* confirmed by the device itself */
+			continue;
+		}
 		bool had = s->str[f][0] != 0;
 		if (had && id->weak)
 			continue;
@@ -863,10 +884,17 @@ static void apply_identity(struct assets *a, struct asset *x, uint8_t proto,
 			if (had) {
 				c->has_old = true;
 				copy_str(c->old, sizeof(c->old), s->str[f]);
-				pd->replaced = true;
+				/* a value only a table or a guess gave is
+				 * replaced, not changed */
+				if (!(s->weak & bit))
+					pd->replaced = true;
 			}
 		}
 		copy_str(s->str[f], sizeof(s->str[f]), id->str[f]);
+		if (id->weak)
+			s->weak |= bit;
+		else
+			s->weak &= (uint8_t)~bit;
 	}
 	for (unsigned k = 0; k < id->n_ext; k++) {
 		int slot = -1;
@@ -1148,14 +1176,22 @@ void assets_apply(struct assets *a, const void *bytes, size_t len, uint64_t ts)
 	/* the sender */
 	struct asset *snd = f.ip_ver ? get_ip(a, f.ip_ver, &f.ip[0], smac, ts)
 				     : smac ? get_mac(a, smac, ts) : NULL;
-	/* the receiver: once it has answered (the client, for a response),
-	 * or when the tx says something about it */
+	if (snd)
+		pend_of(a, snd); /* its record first */
+	/* the receiver: made once it has answered (the client, for a
+	 * response) or when the tx says what it is; else only when known
+	 * already (a request to a device it has seen answer: its MAC, the
+	 * numbers the request gives it) */
 	struct asset *rcv = NULL;
-	bool rcv_named = (id->about == APP_ID_RECEIVER && (id->have || id->n_ext)) || id->role[1];
-	for (unsigned k = 0; k < id->n_num; k++)
-		rcv_named |= id->num[k].side == APP_ID_RECEIVER;
-	if (f.ip_ver && !group && ((f.dir == 1 && (f.flags & ASSET_FACT_FIRST)) || rcv_named))
+	bool rcv_make = (f.dir == 1 && (f.flags & ASSET_FACT_FIRST)) || id->role[1] ||
+			(id->about == APP_ID_RECEIVER && (id->have || id->n_ext));
+	if (f.ip_ver && !group && rcv_make) {
 		rcv = get_ip(a, f.ip_ver, &f.ip[1], rmac, ts);
+	} else if (f.ip_ver && !group && (rcv = find_ip(a, f.ip_ver, &f.ip[1]))) {
+		lru_front(a, rcv);
+		if (rmac)
+			add_mac(a, pend_of(a, rcv), rcv, rmac);
+	}
 	/* a third host the tx names (BACnet Forwarded-NPDU) */
 	struct asset *oth = NULL;
 	if (id->about == APP_ID_IPV4 && (id->have || id->n_ext || id->n_num)) {
@@ -1169,7 +1205,7 @@ void assets_apply(struct assets *a, const void *bytes, size_t len, uint64_t ts)
 		pend_of(a, snd);
 		snd->protos |= 1u << (f.proto & 31);
 	}
-	if (rcv) {
+	if (rcv && rcv_make) {
 		pend_of(a, rcv);
 		rcv->protos |= 1u << (f.proto & 31);
 	}
@@ -1185,7 +1221,8 @@ void assets_apply(struct assets *a, const void *bytes, size_t len, uint64_t ts)
 		const struct vaddr *server_ip = &f.ip[f.dir == 0 ? 1 : 0];
 		if (client && client_counts(pname) && !(f.dir == 0 && group)) {
 			client->hints |= APP_ROLE_CLIENT;
-			add_peer(client, ip_hash(f.ip_ver, server_ip));
+			if (peer_counts(pname))
+				add_peer(client, ip_hash(f.ip_ver, server_ip));
 		}
 		if (server)
 			server->hints |= server_hint(pname);
@@ -1194,7 +1231,7 @@ void assets_apply(struct assets *a, const void *bytes, size_t len, uint64_t ts)
 	if (f.flags & ASSET_FACT_ID) {
 		if (snd)
 			snd->hints |= id->role[0];
-		if (rcv)
+		if (rcv && rcv_make)
 			rcv->hints |= id->role[1];
 		struct asset *about = id->about == APP_ID_SENDER ? snd
 				      : id->about == APP_ID_RECEIVER ? rcv : oth;

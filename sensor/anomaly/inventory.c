@@ -106,7 +106,12 @@ static void merge(json_t *d, const json_t *a, const char *ts, const char *event)
 		if (json_is_string(v))
 			json_object_set(d, scalars[i], v);
 	}
-	static const char *const sets[] = { "protocols", "roles", "macs" };
+	/* roles as the latest record says (the sensor's are cumulative, but
+	 * an HMI becomes a master, a master an engineering workstation) */
+	json_t *lr = json_object_get(a, "roles");
+	if (json_is_array(lr))
+		json_object_set_new(d, "roles", json_deep_copy(lr));
+	static const char *const sets[] = { "protocols", "macs" };
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
 		json_t *v = json_object_get(a, sets[i]);
 		if (!json_is_array(v))
@@ -117,26 +122,7 @@ static void merge(json_t *d, const json_t *a, const char *ts, const char *event)
 		else
 			union_strings(have, v);
 	}
-	/* roles in the sensor's order; an HMI is a client that is nothing
-	 * else (as the sensor decides) */
-	static const char *const role_order[] = { "master", "hmi", "engineering_workstation",
-						  "field_device", "server", "publisher" };
-	json_t *roles = json_object_get(d, "roles");
 	size_t i;
-	if (json_is_array(roles)) {
-		bool has[6] = { false };
-		json_t *r;
-		json_array_foreach(roles, i, r)
-			for (size_t k = 0; k < 6; k++)
-				has[k] |= streq(json_string_value(r), role_order[k]);
-		if (has[0] || has[2] || has[3] || has[4])
-			has[1] = false;
-		json_t *nr = json_array();
-		for (size_t k = 0; k < 6; k++)
-			if (has[k])
-				json_array_append_new(nr, json_string(role_order[k]));
-		json_object_set_new(d, "roles", nr);
-	}
 	json_t *ids = json_object_get(a, "identities");
 	if (json_is_array(ids)) {
 		json_t *have = json_object_get(d, "identities");

@@ -2631,6 +2631,9 @@ static bool b_identity(const struct app_tx *t, bool first, struct app_identity *
 	}
 	uint8_t side = id->about == APP_ID_SENDER ? APP_ID_SENDER : id->about;
 	if (i_am) {
+		/* the registry's spelling of the vendor only fills in: the
+		 * device's own vendor-name property is not a change of it */
+		id->weak = true;
 		const char *vn = vendor_name(tx->vendor_id);
 		if (vn)
 			app_identity_set_str(id, APP_IDF_VENDOR, vn);

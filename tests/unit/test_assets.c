@@ -201,30 +201,41 @@ static void test_roles(void **s)
 	assert_string_equal(sget(asset_of(1), "ip"), "10.0.0.10");
 	assert_string_equal(joined(asset_of(1), "roles"), "field_device");
 	assert_string_equal(sget(asset_of(1), "mac_vendor"), "Siemens AG");
-	/* .2 polls a second device: it is a master now */
+	/* .2 polls a second device (another protocol): still an HMI by the
+	 * default of three devices for a master */
 	f = fact("s7comm", 0, 2, MAC_C, 11, MAC_B, true);
 	apply(a, &f, 102);
 	assert_int_equal(out.n, 3);
 	assert_string_equal(event_of(2), "update");
-	assert_string_equal(joined(asset_of(2), "roles"), "master");
-	has(2, "{\"field\":\"protocols\",\"old\":[\"modbus\"],\"new\":[\"modbus\",\"s7comm\"]}");
-	has(2, "{\"field\":\"roles\",\"old\":[\"hmi\"],\"new\":[\"master\"]}");
+	assert_string_equal(joined(asset_of(2), "roles"), "hmi");
+	has(2, "\"changes\":[{\"field\":\"protocols\",\"old\":[\"modbus\"],\"new\":[\"modbus\",\"s7comm\"]}]");
 	/* the same request again: nothing new, no record */
 	f = fact("s7comm", 0, 2, MAC_C, 11, MAC_B, true);
 	apply(a, &f, 103);
 	assert_int_equal(out.n, 3);
+	/* a third device: a master now */
+	f = fact("s7comm", 0, 2, MAC_C, 12, NULL, true);
+	apply(a, &f, 103);
+	assert_int_equal(out.n, 4);
+	assert_string_equal(event_of(3), "update");
+	has(3, "\"changes\":[{\"field\":\"roles\",\"old\":[\"hmi\"],\"new\":[\"master\"]}]");
+	assert_string_equal(joined(asset_of(3), "roles"), "master");
 	/* a broadcast request (BACnet Who-Is) does not count as polling */
 	f = fact("bacnet", 0, 3, MAC_C, 255, MAC_BC, true);
 	apply(a, &f, 104);
-	assert_int_equal(out.n, 4);
-	assert_string_equal(joined(asset_of(3), "roles"), "");
-	/* an engineering hint: not an HMI then */
+	assert_int_equal(out.n, 5);
+	assert_string_equal(joined(asset_of(4), "roles"), "");
+	/* an engineering hint: neither an HMI nor a master then */
 	f = fact("s7comm", 0, 4, NULL, 11, NULL, true);
 	f.id.role[0] = APP_ROLE_ENGINEERING;
 	f.id.role[1] = APP_ROLE_FIELD;
 	apply(a, &f, 105);
-	assert_string_equal(sget(asset_of(4), "ip"), "10.0.0.4");
-	assert_string_equal(joined(asset_of(4), "roles"), "engineering_workstation");
+	assert_string_equal(sget(asset_of(5), "ip"), "10.0.0.4");
+	assert_string_equal(joined(asset_of(5), "roles"), "engineering_workstation");
+	/* a request to a device not seen answering does not make it, but
+	 * its role hint does: the download's target is a field device */
+	assert_string_equal(sget(asset_of(6), "ip"), "10.0.0.11");
+	assert_string_equal(joined(asset_of(6), "roles"), "field_device");
 	/* OPC UA and MQTT servers are servers; MQTT clients do not poll */
 	f = fact("opcua", 1, 20, NULL, 21, NULL, true);
 	apply(a, &f, 106);
@@ -371,14 +382,33 @@ static void test_components_and_weak(void **s)
 	app_identity_set_str(&g.id, APP_IDF_NAME, "IED1PROT");
 	apply(a, &g, 7);
 	assert_int_equal(out.n, n + 1);
-	/* the IP it uses shows up with its MAC: the same device, now by IP */
+	/* a strong value over a weak one (a registry's vendor spelling, then
+	 * the device's own): an update that shows the old value, no change */
+	struct asset_fact w = fact("bacnet", 0, 50, NULL, 255, MAC_BC, true);
+	w.id.weak = true;
+	app_identity_set_str(&w.id, APP_IDF_VENDOR, "Automated Logic Corporation");
+	apply(a, &w, 7);
+	w = fact("bacnet", 1, 50, NULL, 51, NULL, true);
+	app_identity_set_str(&w.id, APP_IDF_VENDOR, "Automated Logic Corp.");
+	apply(a, &w, 7);
+	assert_string_equal(sget(asset_of(out.n - 2), "vendor"), "Automated Logic Corp.");
+	assert_string_equal(event_of(out.n - 2), "update");
+	has(out.n - 2, "{\"field\":\"vendor\",\"protocol\":\"bacnet\",\"old\":\"Automated Logic Corporation\","
+		       "\"new\":\"Automated Logic Corp.\"}");
+	/* now the device's own: a new value is a change */
+	w = fact("bacnet", 1, 50, NULL, 51, NULL, false);
+	app_identity_set_str(&w.id, APP_IDF_VENDOR, "ALC");
+	apply(a, &w, 7);
+	assert_string_equal(event_of(out.n - 1), "change");
+	/* the IP the IED uses shows up with its MAC: the same device, now by IP */
 	f = fact("mms", 1, 30, MAC_B, 2, NULL, true);
 	apply(a, &f, 8);
-	assert_string_equal(sget(asset_of(n + 1), "ip"), "10.0.0.30");
-	assert_string_equal(sget(asset_of(n + 1), "name"), "IED1LD0");
-	has(n + 1, "{\"field\":\"ip\",\"new\":\"10.0.0.30\"}");
+	unsigned m = out.n - 2; /* the IED's, then the client's (new) */
+	assert_string_equal(sget(asset_of(m), "ip"), "10.0.0.30");
+	assert_string_equal(sget(asset_of(m), "name"), "IED1LD0");
+	has(m, "{\"field\":\"ip\",\"new\":\"10.0.0.30\"}");
 	assert_int_equal(json_integer_value(json_object_get(asset_of(n), "id")),
-			 json_integer_value(json_object_get(asset_of(n + 1), "id")));
+			 json_integer_value(json_object_get(asset_of(m), "id")));
 	assets_free(a);
 }
 
@@ -506,6 +536,8 @@ static void test_inventory(void **s)
 	app_identity_set_str(&f.id, APP_IDF_FIRMWARE, "V3.2.6");
 	apply(a, &f, 2);
 	f = fact("s7comm", 0, 2, MAC_C, 11, NULL, true);
+	apply(a, &f, 3);
+	f = fact("s7comm", 0, 2, MAC_C, 12, NULL, true);
 	apply(a, &f, 3);
 	f = fact("s7comm", 1, 10, MAC_A, 2, MAC_C, false);
 	app_identity_set_str(&f.id, APP_IDF_FIRMWARE, "V3.3.0");

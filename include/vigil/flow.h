@@ -105,6 +105,10 @@ struct flow_app {
 	uint8_t ndpi_pkts;
 	uint8_t ndpi_held;     /* packets waiting for nDPI's context (backlog) */
 	uint8_t probe_tries[2];
+	/* the asset inventory's memory of what the flow told it: the
+	 * directions (bits 0-1) that made a fact in the ~minute of packet
+	 * time in bits 2-7 (anomaly/assets.c) */
+	uint8_t asset_memo;
 };
 
 struct flow {
@@ -118,10 +122,6 @@ struct flow {
 	uint8_t end_reason : 3;
 	uint8_t has_tx : 1;
 	uint8_t client_guessed : 1;
-	/* the asset inventory's memory of what the flow told it: the
-	 * directions (bits 0-1) that made a fact in the ~minute of packet
-	 * time in bits 2-7 (anomaly/assets.c) */
-	uint8_t asset_memo;
 	uint64_t id;
 	uint64_t first_pcap_cnt;
 	uint64_t start_ts;

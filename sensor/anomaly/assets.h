@@ -132,11 +132,11 @@ const struct asset_fact *asset_tap_l2(struct asset_tap *t, const struct packet *
  * it is the first or the hook said something. O(1), inline. */
 static inline bool asset_tap_first(struct flow *f, const struct app_tx *tx, uint64_t now)
 {
-	uint8_t memo = f->asset_memo, bit = (uint8_t)(1u << (tx->dir & 1));
+	uint8_t memo = f->app.asset_memo, bit = (uint8_t)(1u << (tx->dir & 1));
 	uint8_t period = (uint8_t)(now >> (ASSET_TAP_PERIOD_SHIFT - 2)) & 0xfc;
 	if ((memo & 0xfc) == period && (memo & bit))
 		return false;
-	f->asset_memo = ((memo & 0xfc) == period ? memo : period) | bit;
+	f->app.asset_memo = ((memo & 0xfc) == period ? memo : period) | bit;
 	return true;
 }
 

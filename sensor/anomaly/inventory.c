@@ -111,16 +111,18 @@ static void merge(json_t *d, const json_t *a, const char *ts, const char *event)
 	json_t *lr = json_object_get(a, "roles");
 	if (json_is_array(lr))
 		json_object_set_new(d, "roles", json_deep_copy(lr));
+	/* sets: the latest record's, in its order, then what earlier ones
+	 * had besides */
 	static const char *const sets[] = { "protocols", "macs" };
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
 		json_t *v = json_object_get(a, sets[i]);
 		if (!json_is_array(v))
 			continue;
+		json_t *nv = json_deep_copy(v);
 		json_t *have = json_object_get(d, sets[i]);
-		if (!json_is_array(have))
-			json_object_set_new(d, sets[i], json_deep_copy(v));
-		else
-			union_strings(have, v);
+		if (json_is_array(have))
+			union_strings(nv, have);
+		json_object_set_new(d, sets[i], nv);
 	}
 	size_t i;
 	json_t *ids = json_object_get(a, "identities");

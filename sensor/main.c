@@ -856,7 +856,8 @@ static int inventory_main(int argc, char **argv)
 			config = argv[++i];
 		} else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
 			if (parse_int(argv[++i], 1, 256, &workers) < 0) {
-				fprintf(stderr, "vigil inventory: --workers: expected 1..256, got \"%s\"\n",
+				fprintf(stderr,
+					"vigil inventory: --workers: expected 1..256, got \"%s\"\n",
 					argv[i]);
 				return 2;
 			}

@@ -94,7 +94,9 @@ const struct asset_fact *asset_tap_make(struct asset_tap *t, const struct packet
 {
 	struct asset_fact *fa = &t->fact;
 	int pi = app_parser_index_of(tx->proto);
-	const uint8_t *frame = p && p->linktype == LINK_ETHERNET && p->caplen >= 12 ? p->data : NULL;
+	const uint8_t *frame = NULL;
+	if (p && p->linktype == LINK_ETHERNET && p->caplen >= 12)
+		frame = p->data;
 	fa->pcap_cnt = p ? p->pcap_cnt : 0;
 	fa->proto = (uint8_t)(pi < 0 ? 0 : pi);
 	fa->flags = (first ? ASSET_FACT_FIRST : 0) | (id ? ASSET_FACT_ID : 0) |
@@ -668,7 +670,8 @@ static void add_mac(struct assets *a, struct pending *pd, struct asset *x, const
 		snprintf(old, sizeof(old), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
 			 m[4], m[5]);
 	}
-	unsigned slot = x->n_macs < ASSET_MAX_MACS ? x->n_macs++ : (x->mac_cur + 1u) % ASSET_MAX_MACS;
+	unsigned slot = x->n_macs < ASSET_MAX_MACS ? x->n_macs++
+						   : (x->mac_cur + 1u) % ASSET_MAX_MACS;
 	memcpy(x->macs[slot], mac, 6);
 	x->mac_cur = (uint8_t)slot;
 	mac_rechain(a, x, had);
@@ -826,7 +829,8 @@ static struct asset_ident *ident_slot(struct assets *a, struct asset *x, uint8_t
 			continue;
 		if (direct && s->direct && !s->self_key[0])
 			return s;
-		if (!direct && s->direct && s->self_key[0] && strcmp(s->self_key, id->component) == 0)
+		if (!direct && s->direct && s->self_key[0] &&
+		    strcmp(s->self_key, id->component) == 0)
 			return s;
 		if (!direct && !s->direct && strcmp(s->component, id->component) == 0)
 			return s;
@@ -1151,7 +1155,8 @@ void assets_apply(struct assets *a, const void *bytes, size_t len, uint64_t ts)
 	if (len != asset_fact_len(&f) || f.proto >= app_n_parsers) /* as asset_tap_make made it */
 		return;
 	if (f.flags & ASSET_FACT_ID)
-		memcpy(&f.id, (const uint8_t *)bytes + offsetof(struct asset_fact, id), sizeof(f.id));
+		memcpy(&f.id, (const uint8_t *)bytes + offsetof(struct asset_fact, id),
+		       sizeof(f.id));
 	else
 		app_identity_init(&f.id);
 	/* strings of the queue are the tap's, but a fact is bounded anyway */

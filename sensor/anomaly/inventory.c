@@ -100,7 +100,8 @@ static json_t *find_ident(json_t *arr, const json_t *id)
 static void merge(json_t *d, const json_t *a, const char *ts, const char *event)
 {
 	static const char *const scalars[] = { "ip", "mac", "mac_vendor", "vendor", "product",
-					       "model", "firmware", "serial", "name", "device_type" };
+					       "model", "firmware", "serial", "name",
+					       "device_type" };
 	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
 		json_t *v = json_object_get(a, scalars[i]);
 		if (json_is_string(v))
@@ -235,6 +236,14 @@ int inventory_read_file(struct inventory *inv, const char *path, char *err, size
 
 /* ---- order and printing ---- */
 
+/* 0 IPv4, 1 IPv6 (its bytes in out), 2 neither */
+static int addr_kind(const char *s, uint8_t *out)
+{
+	if (inet_pton(AF_INET, s, out) == 1)
+		return 0;
+	return inet_pton(AF_INET6, s, out) == 1 ? 1 : 2;
+}
+
 /* Sort key: IPv4 first (numerically), then IPv6, then MAC-only devices. */
 static int dev_cmp(const void *pa, const void *pb)
 {
@@ -243,9 +252,9 @@ static int dev_cmp(const void *pa, const void *pb)
 	uint8_t xa[17] = { 0 }, xb[17] = { 0 };
 	int ka = 2, kb = 2;
 	if (ia)
-		ka = inet_pton(AF_INET, ia, xa + 1) == 1 ? 0 : inet_pton(AF_INET6, ia, xa + 1) == 1 ? 1 : 2;
+		ka = addr_kind(ia, xa + 1);
 	if (ib)
-		kb = inet_pton(AF_INET, ib, xb + 1) == 1 ? 0 : inet_pton(AF_INET6, ib, xb + 1) == 1 ? 1 : 2;
+		kb = addr_kind(ib, xb + 1);
 	if (ka != kb)
 		return ka - kb;
 	if (ka < 2) {

@@ -71,12 +71,12 @@ static __attribute__((noinline)) void asset_fact(struct worker *w, struct flow *
 static __attribute__((noinline)) void asset_tx(struct worker *w, struct flow *f,
 					       const struct app_tx *tx)
 {
+	bool (*hook)(const struct app_tx *, bool, struct app_identity *);
+	hook = tx->proto->identity;
 	if (asset_tap_first(f, tx, w->now)) {
-		bool (*hook)(const struct app_tx *, bool, struct app_identity *) = tx->proto->identity;
 		asset_fact(w, f, tx, true, hook && hook(tx, true, &w->assets->fact.id));
 		return;
 	}
-	bool (*hook)(const struct app_tx *, bool, struct app_identity *) = tx->proto->identity;
 	if (hook && hook(tx, false, &w->assets->fact.id))
 		asset_fact(w, f, tx, false, true);
 }

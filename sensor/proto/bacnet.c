@@ -2604,8 +2604,8 @@ static bool b_identity(const struct app_tx *t, bool first, struct app_identity *
 	int s = tx->service;
 	if (tx->pdu_type == BACNET_PDU_CONFIRMED_REQUEST) {
 		if (s != SC_REINITIALIZE_DEVICE && s != SC_DEVICE_COMMUNICATION_CONTROL &&
-		    s != SC_ATOMIC_WRITE_FILE && s != SC_ATOMIC_READ_FILE && s != SC_CREATE_OBJECT &&
-		    s != SC_DELETE_OBJECT)
+		    s != SC_ATOMIC_WRITE_FILE && s != SC_ATOMIC_READ_FILE &&
+		    s != SC_CREATE_OBJECT && s != SC_DELETE_OBJECT)
 			return false;
 		app_identity_init(id);
 		id->role[0] = APP_ROLE_ENGINEERING;
@@ -2647,8 +2647,8 @@ static bool b_identity(const struct app_tx *t, bool first, struct app_identity *
 		for (unsigned i = 0; i < tx->n_refs && i < BACNET_MAX_REFS; i++) {
 			const struct bacnet_ref *r = &tx->refs[i];
 			const struct bacnet_value *v = &r->value;
-			if (r->object_type != OBJ_DEVICE || r->instance != inst || !r->has_property ||
-			    !v->present || v->constructed)
+			if (r->object_type != OBJ_DEVICE || r->instance != inst ||
+			    !r->has_property || !v->present || v->constructed)
 				continue;
 			bool str = v->tag == 7;
 			switch (r->property) {

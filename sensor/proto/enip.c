@@ -491,7 +491,8 @@ static void remember_cip(struct enip_pending *q, const struct enip_tx *tx)
 {
 	const struct enip_cip *c = NULL;
 	for (unsigned i = 0; i < tx->n_cip && !c; i++)
-		if (!(tx->cip[i].service == 0x52 && tx->cip[i].class_id == 6) && tx->cip[i].has_class)
+		if (tx->cip[i].has_class &&
+		    !(tx->cip[i].service == 0x52 && tx->cip[i].class_id == 6))
 			c = &tx->cip[i];
 	if (!c || tx->multiple)
 		return;
@@ -758,7 +759,8 @@ static const struct {
 	{ 3, "Honeywell Inc." }, { 5, "Rockwell Automation/Reliance Elec." },
 	{ 7, "SMC Corporation" }, { 8, "Molex Incorporated" }, { 12, "Banner Engineering Corp." },
 	{ 13, "Belden Wire & Cable Company" }, { 26, "Festo Corporation" },
-	{ 40, "Wago Corporation" }, { 43, "BALLUFF, Inc." }, { 44, "Yaskawa Electric America, Inc." },
+	{ 40, "Wago Corporation" }, { 43, "BALLUFF, Inc." },
+	{ 44, "Yaskawa Electric America, Inc." },
 	{ 46, "ABB Industrial Systems" }, { 47, "Omron Corporation" }, { 48, "TURCk, Inc." },
 	{ 50, "Real Time Automation (C&ID)" }, { 56, "Softing GmbH" }, { 57, "Pepperl + Fuchs" },
 	{ 68, "Eaton Electrical" }, { 71, "Toshiba International Corp." }, { 74, "Hitachi, Ltd." },
@@ -812,7 +814,8 @@ static bool engineering_request(const struct enip_tx *tx)
 		const struct enip_cip *c = &tx->cip[i];
 		if (c->reply)
 			continue;
-		if ((c->service >= 0x05 && c->service <= 0x07) || (c->has_class && c->class_id == 0xa1))
+		if ((c->service >= 0x05 && c->service <= 0x07) ||
+		    (c->has_class && c->class_id == 0xa1))
 			return true;
 	}
 	return false;

@@ -1865,7 +1865,8 @@ static bool o_identity(const struct app_tx *t, bool first, struct app_identity *
 	if (tx->app_product_uri.p)
 		app_identity_ext(id, "product_uri", tx->app_product_uri.p, tx->app_product_uri.n);
 	static const char *const types[] = { "OPC UA server", "OPC UA client",
-					     "OPC UA client and server", "OPC UA discovery server" };
+					     "OPC UA client and server",
+					     "OPC UA discovery server" };
 	if (tx->app_type < 4)
 		app_identity_set_str(id, APP_IDF_DEVICE_TYPE, types[tx->app_type]);
 	/* one host may run several applications (a SCADA server is an OPC

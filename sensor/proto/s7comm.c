@@ -608,8 +608,11 @@ static void s_log(const struct app_tx *t, struct jb *jb)
  * 6GK (communication), 6ED (LOGO!), 6EP (power). */
 static bool siemens_mlfb(const char *s)
 {
-	return strncmp(s, "6ES", 3) == 0 || strncmp(s, "6AV", 3) == 0 || strncmp(s, "6GK", 3) == 0 ||
-	       strncmp(s, "6ED", 3) == 0 || strncmp(s, "6EP", 3) == 0;
+	static const char *const prefixes[] = { "6ES", "6AV", "6GK", "6ED", "6EP" };
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(s, prefixes[i], 3) == 0)
+			return true;
+	return false;
 }
 
 /* SZL answers (System Software for S7-300/400, System and Standard
@@ -671,7 +674,8 @@ static __attribute__((noinline)) bool s_identity_of(const struct s7_tx *tx,
 				siemens |= siemens_mlfb(id->str[APP_IDF_MODEL]);
 			} else if (idx == 7 && (ausbg >> 8) == 'V') {
 				char fw[16];
-				snprintf(fw, sizeof(fw), "V%u.%u.%u", ausbg & 0xff, ausbe >> 8, ausbe & 0xff);
+				snprintf(fw, sizeof(fw), "V%u.%u.%u", ausbg & 0xff, ausbe >> 8,
+					 ausbe & 0xff);
 				app_identity_set_str(id, APP_IDF_FIRMWARE, fw);
 			}
 		} else if (list == 0x1c && tx->szl_rlen >= 34) {

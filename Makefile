@@ -39,7 +39,7 @@ endif
 # Debian packages: what building needs, and what the tests use on top.
 BUILD_PKGS := gcc make pkg-config libpcap-dev libndpi-dev libhyperscan-dev \
 	libbpf-dev bpftool clang llvm libelf-dev libxdp-dev libssl-dev \
-	libcmocka-dev libyaml-dev libpcre2-dev libjansson-dev
+	libcmocka-dev libyaml-dev libpcre2-dev libjansson-dev ieee-data
 TEST_PKGS := tshark wireshark-common tcpreplay rsyslog rsyslog-openssl \
 	libclang-rt-14-dev iproute2 openssl python3 procps bc time linux-perf \
 	logrotate groff-base man-db util-linux libseccomp2
@@ -261,7 +261,7 @@ sanitize: test-deps
 
 # the small captures and their expected records
 PCAP_SCENARIOS := demo modbus dnp3 iec104 s7comm enip transport background malformed \
-	bacnet opcua mqtt mms goose pn_dcp tunnel
+	bacnet opcua mqtt mms goose pn_dcp tunnel assets
 pcaps: $(VIGIL) $(GEN)
 	@for s in $(PCAP_SCENARIOS); do $(GEN) $$s -o pcaps/$$s.pcap || exit 1; done
 	@BUILD=$(BUILD) tests/pcap/run.sh --update

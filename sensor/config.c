@@ -313,6 +313,21 @@ static int read_app(struct ydoc *d, struct ynode *m, struct vigil_config *c)
 	return 0;
 }
 
+/* assets: the passive inventory (anomaly/assets.h) */
+static int read_assets(struct ydoc *d, struct ynode *root, struct assets_config *a)
+{
+	struct ynode *m = NULL;
+	if (ynode_map(d, root, "assets", &m) < 0)
+		return -1;
+	if (m && (ynode_bool(d, m, "enabled", &a->enabled) < 0 ||
+		  ynode_u32(d, m, "max-assets", 16, 1u << 22, &a->max_assets) < 0 ||
+		  ynode_u32(d, m, "master-min-devices", 1, 8, &a->master_min) < 0 ||
+		  ynode_u32(d, m, "refresh", 0, 86400 * 365, &a->refresh_sec) < 0 ||
+		  ynode_str(d, m, "oui-file", &a->oui_file) < 0))
+		return -1;
+	return 0;
+}
+
 /* a name relative to the config file's folder; "" (as the shipped file
  * writes previous-key and state) is no file */
 static const char *resolve_plain(struct vigil_config *c, const char *name)
@@ -339,6 +354,8 @@ static int resolve_paths(struct vigil_config *c)
 	c->signing_key = resolve_plain(c, c->signing_key);
 	c->signing_prev_key = resolve_plain(c, c->signing_prev_key);
 	c->signing_state = resolve_plain(c, c->signing_state);
+	if (c->worker.assets.oui_file && c->worker.assets.oui_file[0])
+		c->worker.assets.oui_file = resolve_plain(c, c->worker.assets.oui_file);
 	return 0;
 }
 
@@ -508,6 +525,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 	if (ynode_map(d, root, "ndpi", &m) < 0)
 		goto fail;
 	if (m && ynode_bool(d, m, "enabled", &c->worker.ndpi) < 0)
+		goto fail;
+	if (read_assets(d, root, &c->worker.assets) < 0)
 		goto fail;
 	m = NULL;
 	if (ynode_map(d, root, "stats", &m) < 0)

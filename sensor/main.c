@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anomaly/assets.h"
+#include "anomaly/inventory.h"
 #include "capture/afxdp.h"
 #include "capture/capture.h"
 #include "config.h"
@@ -89,6 +91,9 @@ static void usage(FILE *f)
 		"                                             live, XDP pre-filter + AF_XDP\n"
 		"       vigil --test-rules -S RULES...        load rules, report, exit 0/1\n"
 		"       vigil -T -c vigil.yaml               check the configuration\n"
+		"       vigil inventory [--json] -r CAPTURE... | EVE.json...\n"
+		"                                             the devices seen: replays captures, or\n"
+		"                                             reads the asset records of EVE files\n"
 		"       vigil keygen DIR                      Ed25519 key pair for signed records\n"
 		"       vigil verify --key vigil.pub [--open] [--from-seq N | --continues FILE] FILE...\n"
 		"                                             check signatures and the hash chain:\n"
@@ -619,6 +624,21 @@ static void rules_stop(struct rules *ru, struct vigil_config *cfg)
 	cfg->worker.detect = NULL;
 }
 
+/* The asset inventory, when it is on (its records go where the pipeline's
+ * do). -1 when it could not be made. */
+static int assets_start(const struct vigil_config *cfg, struct pipeline_config *pc)
+{
+	pc->assets = NULL;
+	if (!cfg->worker.assets.enabled)
+		return 0;
+	pc->assets = assets_new(&cfg->worker.assets, NULL, NULL);
+	if (!pc->assets) {
+		fprintf(stderr, "vigil: out of memory for the asset inventory\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* Applies the command line over the configuration. */
 static void apply_overrides(struct vigil_config *cfg, const struct opts *o)
 {
@@ -737,11 +757,14 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 	};
 	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_flush_, outputs_signed(wr) };
 	rules_setup(&g_rules, o, cfg);
-	if (rules_start(&g_rules, cfg, &pc) < 0)
+	if (assets_start(cfg, &pc) < 0)
+		rc = 2;
+	else if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
 		rc = 2;
 	rules_stop(&g_rules, cfg);
+	assets_free(pc.assets);
 	afxdp_close(x);
 	if (outputs_close(wr) < 0 && rc == 0)
 		rc = 1;
@@ -795,13 +818,16 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_flush_, outputs_signed(wr) };
 	struct pipeline_result res;
 	rules_setup(&g_rules, o, cfg);
-	if (rules_start(&g_rules, cfg, &pc) < 0)
+	if (assets_start(cfg, &pc) < 0)
+		rc = 2;
+	else if (rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
 		rc = 2;
 	else if (o->memory_report)
 		memory_report(&res);
 	rules_stop(&g_rules, cfg);
+	assets_free(pc.assets);
 
 	if (outputs_close(wr) < 0 && rc == 0) {
 		fprintf(stderr, "vigil: records could not all be written\n");
@@ -935,6 +961,140 @@ static int list_app_protos(void)
 	return 0;
 }
 
+/* ---- vigil inventory ------------------------------------------------------- */
+
+/* `inventory -r`: only the asset records of the replay are kept. */
+static void inventory_rec(void *user, const char *json, size_t len, const struct rec_info *info)
+{
+	if (strcmp(info->event_type, "asset") == 0)
+		inventory_add(user, json, len);
+}
+
+/* Replays one capture (file, directory or -) into inv. 0, or 2 (reason
+ * printed). */
+static int inventory_replay(const char *path, struct vigil_config *cfg, struct assets *assets,
+			    struct inventory *inv)
+{
+	char err[1024];
+	struct source *src = source_open_files(path, false, err, sizeof(err));
+	if (!src) {
+		fprintf(stderr, "vigil inventory: %s\n", err);
+		return 2;
+	}
+	g_src = src;
+	struct pipeline_config pc = {
+		.workers = cfg->workers ? cfg->workers : pipeline_cpus(),
+		.wcfg = &cfg->worker,
+		.dcfg = &cfg->defrag,
+		.ring_bytes = (size_t)cfg->ring_size * 2048,
+		.record_ring_bytes = 8u << 20,
+		.assets = assets,
+	};
+	struct pipeline_out out = { inv, inventory_rec, NULL, NULL, false };
+	int rc = pipeline_run(&pc, src, &out, &g_stop, NULL) < 0 ? 2 : 0;
+	g_src = NULL;
+	source_close(src);
+	return rc;
+}
+
+/* vigil inventory [-c CONFIG] [--workers N] [--json] -r CAPTURE... | EVE.json... */
+static int inventory_main(int argc, char **argv)
+{
+	static const char usage_line[] =
+		"usage: vigil inventory [--json] [-c vigil.yaml] [--workers N] -r CAPTURE...\n"
+		"       vigil inventory [--json] EVE.json...\n"
+		"  -r         replay the captures (files, directories, or -) and list the devices\n"
+		"             seen (the configuration's assets settings; rules are not loaded)\n"
+		"  EVE.json   list the devices of the asset records of EVE files (- for stdin)\n"
+		"  --json     one JSON array of the devices instead of a table\n";
+	bool json = false, replay = false;
+	const char *config = NULL;
+	int workers = 0, i = 2;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "-r") == 0) {
+			replay = true;
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			config = argv[++i];
+		} else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
+			if (parse_int(argv[++i], 1, 256, &workers) < 0) {
+				fprintf(stderr,
+					"vigil inventory: --workers: expected 1..256, got \"%s\"\n",
+					argv[i]);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage_line, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			fprintf(stderr, "vigil inventory: unknown option %s\n", argv[i]);
+			fputs(usage_line, stderr);
+			return 2;
+		}
+	}
+	if (i >= argc || (!replay && (config || workers))) {
+		fputs(usage_line, stderr);
+		return 2;
+	}
+	struct inventory *inv = inventory_new();
+	if (!inv) {
+		fprintf(stderr, "vigil inventory: out of memory\n");
+		return 2;
+	}
+	int rc = 0;
+	if (replay) {
+		struct vigil_config cfg;
+		config_defaults(&cfg);
+		char err[1024];
+		if (config && config_load(&cfg, config, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil inventory: %s\n", err);
+			config_free(&cfg);
+			inventory_free(inv);
+			return 2;
+		}
+		if (workers)
+			cfg.workers = workers;
+		/* only the facts are needed: no rules, no other records */
+		cfg.worker.assets.enabled = true;
+		cfg.worker.log_flow = false;
+		cfg.worker.log_anomaly = false;
+		cfg.worker.ndpi = false;
+		for (size_t k = 0; k < APP_MAX_PROTOS; k++)
+			cfg.worker.app.proto[k].log_tx = false;
+		struct assets *assets = assets_new(&cfg.worker.assets, NULL, NULL);
+		if (!assets) {
+			fprintf(stderr, "vigil inventory: out of memory\n");
+			rc = 2;
+		}
+		for (int k = i; k < argc && rc == 0 && !g_stop; k++)
+			rc = inventory_replay(argv[k], &cfg, assets, inv);
+		assets_free(assets);
+		config_free(&cfg);
+	} else {
+		for (int k = i; k < argc && rc == 0; k++) {
+			char err[1024];
+			if (inventory_read_file(inv, argv[k], err, sizeof(err)) < 0) {
+				fprintf(stderr, "vigil inventory: %s\n", err);
+				rc = 2;
+			}
+		}
+	}
+	if (rc == 0) {
+		if (json)
+			inventory_print_json(inv, stdout);
+		else
+			inventory_print_table(inv, stdout);
+		if (fflush(stdout) != 0)
+			rc = 1;
+	}
+	inventory_free(inv);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
@@ -953,6 +1113,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "verify") == 0)
 		return verify_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "inventory") == 0)
+		return inventory_main(argc, argv);
 	struct opts o;
 	int rc = parse_args(argc, argv, &o);
 	if (rc)

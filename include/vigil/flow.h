@@ -106,6 +106,10 @@ struct flow_app {
 	uint8_t ndpi_pkts;
 	uint8_t ndpi_held;     /* packets waiting for nDPI's context (backlog) */
 	uint8_t probe_tries[2];
+	/* the asset inventory's memory of what the flow told it: the
+	 * directions (bits 0-1) that made a fact in the ~minute of packet
+	 * time in bits 2-7 (anomaly/assets.c) */
+	uint8_t asset_memo;
 };
 
 struct flow {

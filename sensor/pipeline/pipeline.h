@@ -64,6 +64,9 @@ struct pipeline_config {
 	volatile sig_atomic_t *reload;          /* set by SIGHUP: rebuild the rules */
 	struct detect_engine *(*reload_fn)(void *user); /* NULL: keep the old one */
 	void *reload_user;
+	/* the asset inventory, applied by the output stage (its records go
+	 * to out), or NULL */
+	struct assets *assets;
 };
 
 struct pipeline_result {

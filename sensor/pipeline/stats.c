@@ -279,6 +279,9 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "anomaly_events", ws.anomalies);
 	jb_close(jb);
 
+	if (in->assets)
+		assets_stats_json(jb, in->assets);
+
 	jb_close(jb);
 	jb_close(jb);
 }

@@ -20,6 +20,7 @@ void worker_config_defaults(struct worker_config *cfg)
 	cfg->log_anomaly = true;
 	cfg->log_flow = true;
 	cfg->ndpi = true;
+	assets_config_defaults(&cfg->assets);
 }
 
 static void emit_alert(struct worker *w, const char *event_type, uint8_t severity, uint64_t ts,
@@ -44,6 +45,48 @@ static void emit(struct worker *w, const char *event_type, uint8_t severity, uin
 static uint64_t rec_ts(const struct worker *w)
 {
 	return w->cur ? w->cur->ts : w->now;
+}
+
+/* A fact of tx for the asset inventory, queued with the records (keyed
+ * like them, so that the output stage applies the facts of every worker
+ * in capture order). */
+static __attribute__((noinline)) void asset_emit(struct worker *w, const struct asset_fact *fa)
+{
+	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
+	struct rec_info info = { "asset_fact", 0, rec_ts(w), NULL, NULL, NULL, 0, true };
+	if (w->sink.emit)
+		w->sink.emit(w->sink.user, w->id, &k, (const char *)fa, asset_fact_len(fa), &info);
+}
+
+/* The fact of a tx that has something to say. */
+static __attribute__((noinline)) void asset_fact(struct worker *w, struct flow *f,
+						 const struct app_tx *tx, bool first, bool id)
+{
+	asset_emit(w, asset_tap_make(w->assets, w->cur, f, tx, first, id));
+}
+
+/* Called last in on_app_tx (a tail call: the callback keeps its registers
+ * for the common path), for every tx: the flow's memory and the parser's
+ * hook, a few dozen instructions when there is nothing to say. */
+static __attribute__((noinline)) void asset_tx(struct worker *w, struct flow *f,
+					       const struct app_tx *tx)
+{
+	bool (*hook)(const struct app_tx *, bool, struct app_identity *);
+	hook = tx->proto->identity;
+	if (asset_tap_first(f, tx, w->now)) {
+		asset_fact(w, f, tx, true, hook && hook(tx, true, &w->assets->fact.id));
+		return;
+	}
+	if (hook && hook(tx, false, &w->assets->fact.id))
+		asset_fact(w, f, tx, false, true);
+}
+
+/* The same for a frame without IP. */
+static __attribute__((noinline)) void asset_l2_tx(struct worker *w, const struct app_tx *tx)
+{
+	const struct asset_fact *fa = asset_tap_l2(w->assets, w->cur, tx);
+	if (fa)
+		asset_emit(w, fa);
 }
 
 /* ---- detection ---------------------------------------------------------- */
@@ -231,6 +274,8 @@ static void on_l2_tx(struct worker *w, const struct app_tx *tx)
 		struct detect_alert_sink sink = { w, on_alert };
 		detect_tx(w->dt, w->cur, NULL, tx, &sink);
 	}
+	if (w->assets)
+		asset_l2_tx(w, tx);
 }
 
 static void on_l2_event(struct worker *w, const struct proto_parser *p, uint16_t ev)
@@ -265,6 +310,8 @@ static void on_app_tx(void *user, const struct app_tx *tx)
 		detect_tx(w->dt, w->cur, f, tx, &sink);
 		w->cur_flow = f;
 	}
+	if (w->assets)
+		asset_tx(w, f, tx);
 }
 
 static void on_app_event(void *user, const struct proto_parser *p, uint16_t ev)
@@ -322,6 +369,8 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 	w->ft = flow_table_new(&fc, &cb);
 	if (!w->ft)
 		return -ENOMEM;
+	if (cfg->assets.enabled && !(w->assets = asset_tap_new()))
+		return -ENOMEM;
 	if (cfg->detect)
 		detect_sync(w);
 	return 0;
@@ -356,6 +405,8 @@ void worker_fini(struct worker *w)
 	w->ndpi = NULL;
 	detect_thread_free(w->dt);
 	w->dt = NULL;
+	asset_tap_free(w->assets);
+	w->assets = NULL;
 	jb_free(&w->jb);
 }
 

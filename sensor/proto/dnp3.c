@@ -35,6 +35,7 @@
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 #include "vigil/proto/dnp3.h"
 
@@ -693,6 +694,36 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 	jb_close(jb);
 }
 
+/* ---- asset inventory ---------------------------------------------------------- */
+
+/* The link addresses of both ends (IEEE 1815-2012, 9.2.4.1.3: DIR set on
+ * frames from the master), on the first message of each direction of a
+ * flow; and the requests of an engineering tool rather than of a polling
+ * master: cold and warm restart (13, 14), initialize, start and stop an
+ * application (16-18), file transfer (25-30). */
+static bool d_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	const struct dnp3_tx *tx = t->data;
+	uint8_t f = tx->function;
+	bool eng = tx->type == DNP3_REQUEST && ((f >= 13 && f <= 14) || (f >= 16 && f <= 18) ||
+						(f >= 25 && f <= 30));
+	if (!first && !eng)
+		return false;
+	app_identity_init(id);
+	if (first) {
+		bool from_master = tx->link_ctrl & 0x80;
+		app_identity_num(id, from_master ? "master_address" : "outstation_address", tx->src,
+				 APP_ID_SENDER);
+		app_identity_num(id, from_master ? "outstation_address" : "master_address", tx->dst,
+				 APP_ID_RECEIVER);
+	}
+	if (eng) {
+		id->role[0] = APP_ROLE_ENGINEERING;
+		id->role[1] = APP_ROLE_FIELD;
+	}
+	return true;
+}
+
 static int d_tx_function(const struct app_tx *t)
 {
 	return ((const struct dnp3_tx *)t->data)->function;
@@ -845,6 +876,7 @@ const struct proto_parser proto_dnp3 = {
 	.state_new = d_new,
 	.state_free = d_free,
 	.log_tx = d_log,
+	.identity = d_identity,
 	.events = dnp3_events,
 	.n_events = DNP3_EV__COUNT,
 	.max_pdu = DNP3_MAX_FRAME,

@@ -30,6 +30,7 @@
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 #include "vigil/proto/s7comm.h"
 
@@ -277,6 +278,12 @@ static void parse_userdata(struct app_ctx *ctx, struct cursor *par, struct curso
 	if (tx->ud_type != 8 || dlen < 8) /* request, or no list */
 		return;
 	uint16_t rlen = cur_be16(dat), rcount = cur_be16(dat);
+	if (cur_ok(dat)) {
+		tx->szl_records = dat->p;
+		tx->szl_len = (uint16_t)(cur_left(dat) > UINT16_MAX ? UINT16_MAX : cur_left(dat));
+		tx->szl_rlen = rlen;
+		tx->szl_count = rcount;
+	}
 	for (unsigned i = 0; i < rcount && cur_ok(dat); i++) {
 		struct cursor rec = cur_sub(dat, rlen);
 		if (!cur_ok(dat))
@@ -581,6 +588,113 @@ static void s_log(const struct app_tx *t, struct jb *jb)
 	}
 }
 
+/* ---- asset inventory ---------------------------------------------------------- */
+
+/* Siemens order numbers (MLFB) begin 6ES7 (S7 modules), 6ES5, 6AV (HMI),
+ * 6GK (communication), 6ED (LOGO!), 6EP (power). */
+static bool siemens_mlfb(const char *s)
+{
+	static const char *const prefixes[] = { "6ES", "6AV", "6GK", "6ED", "6EP" };
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(s, prefixes[i], 3) == 0)
+			return true;
+	return false;
+}
+
+/* SZL answers (System Software for S7-300/400, System and Standard
+ * Functions, ch. 33): 0x0011 module identification, records of 28 bytes:
+ * index:2 MlfB:20 BGTyp:2 Ausbg:2 Ausbe:2; index 1 the module (its order
+ * number), index 7 the basic firmware ('V' and the version in Ausbg's low
+ * byte and Ausbe's two bytes). 0x001C component identification, records of
+ * 34 bytes: index:2 then a string: 1 the automation system's name, 2 the
+ * module's name, 4 the copyright, 5 the module's serial number, 7 the module
+ * type name. Jobs that download or upload blocks, start or stop the PLC,
+ * and userdata of the programmer and block-function groups and SZL reads
+ * of the identification lists are what an engineering station sends (in a
+ * download, the PLC's jobs to it). */
+static __attribute__((noinline)) bool s_identity_of(const struct s7_tx *tx,
+						    struct app_identity *id)
+{
+	if (tx->rosctr == 1 && tx->has_function &&
+	    ((tx->function >= 0x1a && tx->function <= 0x1f) || tx->function == 0x28 ||
+	     tx->function == 0x29)) {
+		/* in a download the PLC fetches the blocks: download_block and
+		 * download_ended are its jobs to the engineering station */
+		bool plc = tx->function == 0x1b || tx->function == 0x1c;
+		app_identity_init(id);
+		id->role[plc ? 1 : 0] = APP_ROLE_ENGINEERING;
+		id->role[plc ? 0 : 1] = APP_ROLE_FIELD;
+		return true;
+	}
+	if (tx->rosctr != 7)
+		return false;
+	if (tx->ud_type == 4) { /* a request */
+		uint8_t list = tx->szl_id & 0xff;
+		if (tx->ud_group != 1 && tx->ud_group != 3 &&
+		    !(tx->has_szl && (list == 0x00 || list == 0x11 || list == 0x1c)))
+			return false;
+		app_identity_init(id);
+		id->role[0] = APP_ROLE_ENGINEERING;
+		return true;
+	}
+	if (tx->ud_type != 8 || !tx->has_szl || !tx->szl_records)
+		return false;
+	uint8_t list = tx->szl_id & 0xff;
+	if (list != 0x11 && list != 0x1c)
+		return false;
+	app_identity_init(id);
+	id->role[0] = APP_ROLE_FIELD;
+	bool siemens = false;
+	struct cursor c = cur_make(tx->szl_records, tx->szl_len);
+	for (unsigned i = 0; i < tx->szl_count && tx->szl_rlen >= 2; i++) {
+		struct cursor r = cur_sub(&c, tx->szl_rlen);
+		if (!cur_ok(&c))
+			break;
+		uint16_t idx = cur_be16(&r);
+		if (list == 0x11 && tx->szl_rlen >= 28) {
+			const uint8_t *mlfb = cur_ptr(&r, 20);
+			cur_skip(&r, 2);
+			uint16_t ausbg = cur_be16(&r), ausbe = cur_be16(&r);
+			if (idx == 1 && mlfb) {
+				app_identity_set(id, APP_IDF_MODEL, mlfb, 20);
+				siemens |= siemens_mlfb(id->str[APP_IDF_MODEL]);
+			} else if (idx == 7 && (ausbg >> 8) == 'V') {
+				char fw[16];
+				snprintf(fw, sizeof(fw), "V%u.%u.%u", ausbg & 0xff, ausbe >> 8,
+					 ausbe & 0xff);
+				app_identity_set_str(id, APP_IDF_FIRMWARE, fw);
+			}
+		} else if (list == 0x1c && tx->szl_rlen >= 34) {
+			size_t n = cur_left(&r) < 32 ? cur_left(&r) : 32;
+			const uint8_t *v = cur_ptr(&r, n);
+			if (!v)
+				continue;
+			switch (idx) {
+			case 1: app_identity_ext(id, "station", v, n); break;
+			case 2: app_identity_set(id, APP_IDF_NAME, v, n); break;
+			case 4: siemens |= memmem(v, n, "Siemens", 7) != NULL; break;
+			case 5: app_identity_set(id, APP_IDF_SERIAL, v, n); break;
+			case 7: app_identity_set(id, APP_IDF_PRODUCT, v, n); break;
+			default: break;
+			}
+		}
+	}
+	if (siemens)
+		app_identity_set_str(id, APP_IDF_VENDOR, "Siemens");
+	return true;
+}
+
+/* called for every tx: a read or write job is out in two compares */
+static bool s_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct s7_tx *tx = t->data;
+	if (!tx->has_s7 || tx->plus || (tx->rosctr != 7 && (tx->function == 0x04 ||
+							     tx->function == 0x05)))
+		return false;
+	return s_identity_of(tx, id);
+}
+
 static int s_tx_function(const struct app_tx *t)
 {
 	const struct s7_tx *tx = t->data;
@@ -680,6 +794,7 @@ const struct proto_parser proto_s7comm = {
 	.state_new = s_new,
 	.state_free = s_free,
 	.log_tx = s_log,
+	.identity = s_identity,
 	.events = events,
 	.n_events = S7_EV__COUNT,
 	.max_pdu = 65535,

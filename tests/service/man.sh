@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The man page, vigil(8): groff and man render it without a warning; every
-# option of `vigil --help` and of `vigil verify`'s usage has an entry of
+# option of `vigil --help` and of each sub-command's usage has an entry of
 # its own (a tag line) in OPTIONS or SUB-COMMANDS; every option the page
 # gives an entry to is one vigil knows; every sub-command of `vigil --help`
 # has an entry, and every entry is a sub-command vigil runs. So the page and
@@ -31,20 +31,17 @@ else
 fi
 groff -man -Tascii -P-cbou "$PAGE" > "$tmp/page.txt" 2> /dev/null
 "$VIGIL" --help > "$tmp/help" 2>&1
-"$VIGIL" verify > "$tmp/verify-usage" 2>&1
 
-python3 - "$tmp/page.txt" "$tmp/help" "$tmp/verify-usage" "$VIGIL" << 'EOF' || fail=1
+python3 - "$tmp/page.txt" "$tmp/help" "$VIGIL" << 'EOF' || fail=1
 import re
 import subprocess
 import sys
 
-page_txt, help_txt, verify_txt, vigil = sys.argv[1:]
+page_txt, help_txt, vigil = sys.argv[1:]
 OPT = re.compile(r"(?:^|(?<=[\s,\[|]))(--?[A-Za-z][A-Za-z0-9-]*)")
-
 
 def options(text):
     return {m.group(1) for m in OPT.finditer(text)}
-
 
 def sections(lines):
     out, cur = {}, None
@@ -56,11 +53,9 @@ def sections(lines):
             out[cur].append(line)
     return out
 
-
 page = open(page_txt).read().splitlines()
 sec = sections(page)
 fail = 0
-
 
 def tags(lines):
     """The options each entry's tag line names (a line that starts with an
@@ -74,13 +69,11 @@ def tags(lines):
                 found.setdefault(o, s)
     return found
 
-
 opt_tags = tags(sec.get("OPTIONS", []))
 sub_lines = sec.get("SUB-COMMANDS", [])
 sub_tags = tags(sub_lines)
 help_text = open(help_txt).read()
 help_usage, _, help_opts = help_text.partition("\noptions:\n")
-verify_usage = open(verify_txt).read()
 
 # every option of --help: an entry in OPTIONS
 help_options = options(help_opts)
@@ -91,24 +84,32 @@ if missing or len(help_options) < 20:
     fail = 1
 else:
     print("  ok    the %d options of vigil --help each have an entry in OPTIONS" % len(help_options))
+# the sub-commands of vigil --help (keygen, verify, inventory, ...)
+help_subs = set(re.findall(r"^\s*(?:usage:)?\s*vigil ([a-z]+) ", help_usage, re.M))
 # the options of the usage lines (-r, -i, --xdp, --xdp-mode, --test-rules, -S, -T, -c)
-usage_options = options("\n".join(l for l in help_usage.splitlines() if "vigil verify" not in l
-                                  and not l.strip().startswith("exit") and "vigil keygen" not in l))
+usage_options = options("\n".join(l for l in help_usage.splitlines()
+                                  if not l.strip().startswith("exit")
+                                  and not any("vigil %s" % s in l for s in help_subs)))
 missing = sorted(usage_options - set(opt_tags))
 if missing:
     print("  FAIL  options of vigil's usage lines without an entry: %s" % " ".join(missing))
     fail = 1
-# every option of vigil verify's usage: an entry under SUB-COMMANDS
-verify_options = options(verify_usage) - {"--key"}
-missing = sorted(verify_options - set(sub_tags))
-if missing or not verify_options:
-    print("  FAIL  vigil verify options without an entry in SUB-COMMANDS: %s" % " ".join(missing))
+# every option of each sub-command's own usage (vigil SUB without arguments
+# prints it): an entry under SUB-COMMANDS; and no entry there for an option
+# no sub-command has
+sub_options = set()
+for s in sorted(help_subs):
+    r = subprocess.run([vigil, s], capture_output=True, text=True, timeout=30)
+    sub_options |= options(r.stdout + r.stderr) - {"--key"}
+missing = sorted(sub_options - set(sub_tags))
+if missing or not sub_options:
+    print("  FAIL  sub-command options without an entry in SUB-COMMANDS: %s" % " ".join(missing))
     fail = 1
 else:
-    print("  ok    vigil verify's options (%s) each have an entry" % " ".join(sorted(verify_options)))
-extra = sorted(set(sub_tags) - verify_options)
+    print("  ok    the sub-commands' options (%s) each have an entry" % " ".join(sorted(sub_options)))
+extra = sorted(set(sub_tags) - sub_options)
 if extra:
-    print("  FAIL  SUB-COMMANDS entries for options vigil verify does not list: %s" % " ".join(extra))
+    print("  FAIL  SUB-COMMANDS entries for options no sub-command lists: %s" % " ".join(extra))
     fail = 1
 
 # every option with an entry in OPTIONS is one vigil knows: it is not
@@ -125,7 +126,6 @@ else:
     print("  ok    the %d options with an entry in vigil(8) are all known to vigil" % len(opt_tags))
 
 # sub-commands: those of vigil --help, and those with an entry
-help_subs = set(re.findall(r"^\s*(?:usage:)?\s*vigil ([a-z]+) ", help_usage, re.M))
 page_subs = set()
 for line in sub_lines:
     m = re.match(r"^ {7}vigil ([a-z]+)\b", line)

@@ -509,6 +509,8 @@ static const struct scenario scenarios[] = {
 	{ "transport", "TCP and IP edge cases around industrial PDUs", sc_transport },
 	{ "background", "HTTP and DNS, no industrial traffic", sc_background },
 	{ "malformed", "broken headers at every layer", sc_malformed },
+	{ "assets", "a plant's devices telling who they are; two firmware changes, a MAC change",
+	  sc_assets },
 	{ "quiet-plant", "benign polling, many stations (--packets)", sc_quiet_plant },
 	{ "alert-storm", "most PDUs alert (--packets)", sc_alert_storm },
 	{ "flow-flood", "one short TCP flow per source (--flows)", sc_flow_flood },

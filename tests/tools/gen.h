@@ -202,6 +202,7 @@ int sc_enip(struct gen *g);
 int sc_transport(struct gen *g);
 int sc_background(struct gen *g);
 int sc_malformed(struct gen *g);
+int sc_assets(struct gen *g); /* tests/tools/gen_assets.c */
 int sc_quiet_plant(struct gen *g);
 int sc_alert_storm(struct gen *g);
 int sc_flow_flood(struct gen *g);

@@ -31,6 +31,7 @@ struct vigil_config {
 	size_t n_port_vars;
 	const char *rule_path;        /* default-rule-path as written */
 	const char *rule_files[CONFIG_MAX_RULE_FILES];  /* resolved paths */
+	int rule_file_lines[CONFIG_MAX_RULE_FILES];     /* where each is named */
 	size_t n_rule_files;
 	const char *classification_file;                /* resolved, or NULL */
 	const char *threshold_file;                     /* resolved, or NULL */
@@ -48,6 +49,7 @@ struct vigil_config {
 	const char *log_dir;
 	struct worker_config worker;
 	struct defrag_config defrag;
+	struct tunnel_config tunnel;  /* decoder: (VXLAN ports) */
 	uint32_t stats_interval;      /* live: seconds between stats records, 0 = off */
 	/* --xdp */
 	bool xdp_native;
@@ -73,6 +75,9 @@ struct vigil_config {
 	const char *signing_state;
 	uint32_t sign_block_records;
 	uint32_t sign_block_ms;
+	/* run-as: who the sensor becomes once the capture is open (NULL: stays) */
+	const char *run_as_user;
+	const char *run_as_group;
 };
 
 void config_defaults(struct vigil_config *c);

@@ -31,6 +31,7 @@ struct jb;
 struct app_ctx;
 struct proto_parser;
 struct app_keyword;
+struct app_identity;
 
 #define APP_TCP 0x1
 #define APP_UDP 0x2
@@ -117,6 +118,13 @@ struct proto_parser {
 	 * caller has opened the object named after the protocol ("modbus": {)
 	 * and closes it afterwards. */
 	void (*log_tx)(const struct app_tx *tx, struct jb *jb);
+
+	/* The asset inventory (include/vigil/asset.h): what tx shows about
+	 * the identity or the role of its sender or receiver. Called for every
+	 * tx (first: the first tx of its direction on the flow, when facts
+	 * that hold for the whole flow are reported); returns false at once
+	 * when there is nothing, else fills *out and returns true. May be NULL. */
+	bool (*identity)(const struct app_tx *tx, bool first, struct app_identity *out);
 
 	/* Event names, indexed by event id, e.g. "modbus.invalid_length".
 	 * Stable: rules refer to them through app-layer-event. */

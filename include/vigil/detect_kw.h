@@ -45,6 +45,9 @@ struct app_keyword {
 	 * past the last. The content/pcre options after the keyword match when
 	 * they all match within one instance; buffer() gives instance 0. */
 	const uint8_t *(*buffer_at)(const struct app_tx *tx, uint32_t idx, size_t *len);
+	/* One line for --list-keywords, optional (NULL: one is made up from
+	 * the protocol and the kind of keyword). */
+	const char *desc;
 };
 
 #endif

@@ -211,6 +211,10 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "profinet", d->profinet);
 	jb_set_uint(jb, "ethercat", d->ethercat);
 	jb_set_uint(jb, "other_l2", d->other_l2);
+	jb_set_uint(jb, "gre", d->gre);
+	jb_set_uint(jb, "erspan", d->erspan);
+	jb_set_uint(jb, "vxlan", d->vxlan);
+	jb_set_uint(jb, "mpls", d->mpls);
 	jb_set_uint(jb, "ipv4_csum_bad", d->ipv4_csum_bad);
 	jb_open_object(jb, "event");
 	put_decoder_events(jb, d->events);
@@ -229,6 +233,9 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "overlaps", df->overlaps);
 	jb_set_uint(jb, "too_large", df->too_large);
 	jb_set_uint(jb, "memcap_drops", df->memcap_drops);
+	/* only when there were any: the expected records of captures without
+	 * a fragment flood stay as they were */
+	put_nonzero(jb, "memcap_evictions", df->memcap_evictions);
 	jb_set_uint(jb, "tracker_drops", df->tracker_drops);
 	jb_close(jb);
 
@@ -331,7 +338,7 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_open_object(jb, "memcap");
 	jb_set_uint(jb, "flow_hits", fs.memcap_evictions + fs.memcap_failures);
 	jb_set_uint(jb, "stream_hits", fs.stream_memcap_hits);
-	jb_set_uint(jb, "defrag_hits", df->memcap_drops);
+	jb_set_uint(jb, "defrag_hits", df->memcap_drops + df->memcap_evictions);
 	jb_set_uint(jb, "app_hits", app_memcap_hits);
 	if (in->live) /* depends on how flows spread over workers */
 		jb_set_uint(jb, "flow_mem_peak", fs.mem_peak);
@@ -373,6 +380,9 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "flow", ws.flow_records);
 	jb_set_uint(jb, "anomaly_events", ws.anomalies);
 	jb_close(jb);
+
+	if (in->assets)
+		assets_stats_json(jb, in->assets);
 
 	jb_close(jb);
 	eve_put_sensor_tail(jb);

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The namespace tests: live capture with libpcap (-i) and the XDP
-# pre-filter with AF_XDP sockets (--xdp), each on a veth pair between two
-# network namespaces it creates. Exit 77 (skipped) only when both skip.
+# pre-filter with AF_XDP sockets (--xdp), and both giving up root
+# (--user), each on a veth pair between two network namespaces it creates.
+# Exit 77 (skipped) only when all skip.
 set -u
 cd "$(dirname "$0")/../.."
 rc=0
 skipped=0
-for t in tests/netns/live.sh tests/netns/xdp.sh; do
+tests=(tests/netns/live.sh tests/netns/xdp.sh tests/netns/privs.sh)
+for t in "${tests[@]}"; do
 	echo "-- $(basename "$t" .sh)"
 	"$t"
 	r=$?
@@ -16,5 +18,5 @@ for t in tests/netns/live.sh tests/netns/xdp.sh; do
 		rc=1
 	fi
 done
-[ $rc -eq 0 ] && [ $skipped -eq 2 ] && exit 77
+[ $rc -eq 0 ] && [ $skipped -eq ${#tests[@]} ] && exit 77
 exit $rc

@@ -2603,6 +2603,22 @@ static void log_name(struct jb *jb, const char *key, const char *name)
 	jb_set_ascii(jb, key, name ? name : "unknown");
 }
 
+/* A signed integer, exact in a double (EVE readers parse numbers as
+ * doubles: jq, JavaScript, many SIEMs); beyond 2^53, which no valid PDU
+ * holds (ISO 9506's integers are 32 bits at most) but 8 bytes of BER can,
+ * its 64 bits in hex under key_raw. */
+static void log_i64(struct jb *jb, const char *key, int64_t v)
+{
+	if (v > -(1ll << 53) && v < (1ll << 53)) {
+		jb_set_int(jb, key, v);
+		return;
+	}
+	char k[48], h[24];
+	snprintf(k, sizeof(k), "%s_raw", key);
+	snprintf(h, sizeof(h), "%016llx", (unsigned long long)v);
+	jb_set_ascii(jb, k, h);
+}
+
 /* UtcTime (IEC 61850-8-1 8.1.3.7): seconds:4, fraction of a second:3
  * (binary, of 2^24), quality:1. */
 static void log_utc_time(struct jb *jb, struct mms_bytes b)
@@ -2647,7 +2663,7 @@ static void log_value(struct jb *jb, const struct mms_value *v)
 	struct mms_bytes b = { v->p, v->len };
 	switch (v->type) {
 	case 0:
-		jb_set_int(jb, "failure", v->v.i);
+		log_i64(jb, "failure", v->v.i);
 		log_name(jb, "failure_name", name_of(data_access_error_names,
 						     N(data_access_error_names), v->v.i));
 		break;
@@ -2659,10 +2675,10 @@ static void log_value(struct jb *jb, const struct mms_value *v)
 		jb_set_uint(jb, "unused_bits", (uint64_t)v->v.i);
 		break;
 	case 5: case 13:
-		jb_set_int(jb, k, v->v.i);
+		log_i64(jb, k, v->v.i);
 		break;
 	case 6:
-		if (v->big)
+		if (v->big || v->v.u >= 1ull << 53) /* not exact in a double */
 			jb_set_hex(jb, "unsigned_raw", v->p, v->len);
 		else
 			jb_set_uint(jb, k, v->v.u);
@@ -2870,10 +2886,10 @@ static void log_error(const struct mms_tx *tx, struct jb *jb)
 	jb_open_object(jb, "error");
 	jb_set_uint(jb, "class", tx->error_class);
 	log_name(jb, "class_name", name_of(error_class_names, N(error_class_names), tx->error_class));
-	jb_set_int(jb, "code", tx->error_code);
+	log_i64(jb, "code", tx->error_code);
 	log_name(jb, "code_name", error_code_name(tx->error_class, tx->error_code));
 	if (tx->has_additional_code)
-		jb_set_int(jb, "additional_code", tx->additional_code);
+		log_i64(jb, "additional_code", tx->additional_code);
 	log_str(jb, "additional_description", tx->error_description);
 	jb_close(jb);
 }
@@ -2911,15 +2927,15 @@ static void m_log(const struct app_tx *t, struct jb *jb)
 	if (tx->has_initiate) {
 		jb_open_object(jb, "initiate");
 		if (tx->local_detail >= 0)
-			jb_set_int(jb, "local_detail", tx->local_detail);
+			log_i64(jb, "local_detail", tx->local_detail);
 		if (tx->max_serv_calling >= 0)
-			jb_set_int(jb, "max_serv_outstanding_calling", tx->max_serv_calling);
+			log_i64(jb, "max_serv_outstanding_calling", tx->max_serv_calling);
 		if (tx->max_serv_called >= 0)
-			jb_set_int(jb, "max_serv_outstanding_called", tx->max_serv_called);
+			log_i64(jb, "max_serv_outstanding_called", tx->max_serv_called);
 		if (tx->nesting_level >= 0)
-			jb_set_int(jb, "data_structure_nesting_level", tx->nesting_level);
+			log_i64(jb, "data_structure_nesting_level", tx->nesting_level);
 		if (tx->version >= 0)
-			jb_set_int(jb, "version", tx->version);
+			log_i64(jb, "version", tx->version);
 		log_bits(jb, "parameter_cbb", NULL, tx->parameter_cbb);
 		log_bits(jb, "services_supported", "services_supported_bits", tx->services_supported);
 		jb_close(jb);
@@ -2974,9 +2990,9 @@ static void m_log(const struct app_tx *t, struct jb *jb)
 			jb_set_uint(jb, "filename_count", tx->file_count);
 	}
 	if (tx->has_ulsm)
-		jb_set_int(jb, "ulsm_id", tx->ulsm_id);
+		log_i64(jb, "ulsm_id", tx->ulsm_id);
 	if (tx->has_frsm)
-		jb_set_int(jb, "frsm_id", tx->frsm_id);
+		log_i64(jb, "frsm_id", tx->frsm_id);
 	if (tx->has_identity) {
 		jb_open_object(jb, "identity");
 		log_str(jb, "vendor", tx->vendor);

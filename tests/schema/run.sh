@@ -4,9 +4,12 @@
 # extension (tests/schema/vigil.schema.json), which may only add members:
 # the records of every capture in pcaps/ and of every shared capture in
 # ../shared/pcaps, with transaction records on for every protocol, a
-# sensor name (host) and, for one capture, signed (seq, prev, signature
-# records). Also checks that every integer is exact in a double and that
-# flow ids fit in 51 bits. The shared captures are skipped, with a
+# sensor name (host), the asset inventory on and, for one capture, signed
+# (seq, prev, signature records; a restart record after a simulated
+# crash). Every decoder and stream event counter of the stats record is
+# described (counters.py, from the sensor's event tables). Also checks
+# that every integer is exact in a double and that flow ids fit in 51
+# bits. The shared captures are skipped, with a
 # message, when their folder is absent.
 set -u
 cd "$(dirname "$0")/../.."
@@ -27,6 +30,11 @@ trap 'rm -rf "$tmp"' EXIT
 # the golden tests' configuration (every protocol's log on), with a name
 sed "s#^default-rule-path: .*#default-rule-path: $(pwd)/rules#" tests/pcap/vigil.yaml > "$tmp/vigil.yaml"
 printf 'sensor-name: "schema \\"test\\" sensor"\n' >> "$tmp/vigil.yaml"
+# the asset inventory on (its records, the stats' assets member), MAC
+# vendors from the golden tests' excerpt of the OUI file
+sed -i -e '/^assets:$/,/^[^ ]/s/^  enabled: no$/  enabled: yes/' \
+	-e "s#^assets:\$#assets:\n  oui-file: $(pwd)/tests/pcap/oui.csv#" "$tmp/vigil.yaml"
+grep -q '^  enabled: yes' "$tmp/vigil.yaml" || { echo "schema: the asset inventory not turned on"; exit 1; }
 
 fail=0
 n=0
@@ -48,6 +56,12 @@ if "$VIGIL" keygen "$tmp/key" > /dev/null 2>&1; then
 	run pcaps/demo.pcap "$tmp/pcaps.signed.json" --signing-key "$tmp/key/vigil.key"
 	grep -q '"event_type":"signature"' "$tmp/pcaps.signed.json" ||
 		{ echo "  FAIL  no signature record in the signed run"; fail=$((fail + 1)); }
+	# a run after a crash (the state left "running") begins with a
+	# restart record (saved_seq, reboot)
+	sed -i 's/^status stopped$/status running/' "$tmp/key/vigil.key.state"
+	run pcaps/dnp3.pcap "$tmp/pcaps.restart.json" --signing-key "$tmp/key/vigil.key"
+	grep -q '"reason":"restart"' "$tmp/pcaps.restart.json" ||
+		{ echo "  FAIL  no restart record after a crash"; fail=$((fail + 1)); }
 else
 	echo "  FAIL  vigil keygen"
 	fail=$((fail + 1))
@@ -61,6 +75,11 @@ else
 fi
 
 if ! "$PY" tests/schema/validate.py "$tmp"/*.json; then
+	fail=$((fail + 1))
+fi
+# every counter the stats record can hold is described, also those no
+# capture here raises
+if ! "$PY" tests/schema/counters.py; then
 	fail=$((fail + 1))
 fi
 # for information: Suricata's schema alone lists neither host (every

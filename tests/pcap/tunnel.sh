@@ -192,8 +192,12 @@ EVENTS = ["decoder.gre.pkt_too_small", "decoder.gre.wrong_version", "decoder.gre
 ho = res["hostile"]
 seen = Counter(r["anomaly"]["event"] for r in ho if r["event_type"] == "anomaly")
 missing = [e for e in EVENTS if not seen[e]]
-counted = ho[-1]["stats"]["decoder"]["event"]
-wrong = [e for e in EVENTS if counted.get(e) != seen[e]]
+def counted(e):  # Suricata's nesting: decoder.L.N as decoder.event.L.N
+    node = ho[-1]["stats"]["decoder"]["event"]
+    for k in e.split(".")[1:]:
+        node = node.get(k, {}) if isinstance(node, dict) else {}
+    return node if isinstance(node, int) else None
+wrong = [e for e in EVENTS if counted(e) != seen[e]]
 tsids = set(range(9109030, 9109046))
 fired = tsids & {r["alert"]["signature_id"] for r in alerts(ho)}
 if missing or wrong or fired != tsids:

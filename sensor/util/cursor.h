@@ -25,7 +25,9 @@ struct cursor {
 
 static inline struct cursor cur_make(const void *buf, size_t len)
 {
-	struct cursor c = { buf, (const uint8_t *)buf + (buf ? len : 0), false };
+	/* no arithmetic on a null buffer, not even + 0 (undefined in C: UBSan
+	 * reports it) */
+	struct cursor c = { buf, buf ? (const uint8_t *)buf + len : NULL, false };
 	return c;
 }
 

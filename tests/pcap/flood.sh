@@ -136,9 +136,9 @@ for w in (1, 2):
     threaded = w > 1 or cpus > 1
     rings = w * (ring * 2048 + (8 << 20)) + (4 << 20) if threaded else 0
     bound = sum(caps.values()) + rings + (64 << 20)
-    if f['total'] + f.get('memcap_failures', 0) < flows:
-        problems.append('w%d: %d flows created + %d refused < %d generated' % (w, f['total'], f.get('memcap_failures', 0), flows))
-    if f['memcap_evictions'] == 0:
+    if f['total'] + f.get('get_used_failed', 0) < flows:
+        problems.append('w%d: %d flows created + %d refused < %d generated' % (w, f['total'], f.get('get_used_failed', 0), flows))
+    if f['get_used'] == 0:
         problems.append('w%d: the flow table never filled (%d flows prove nothing about its memcap)' % (w, flows))
     # a flow given up to make room has nDPI's state made for a moment, for
     # nDPI's final guess from the headers it kept: one at a time per worker
@@ -152,7 +152,7 @@ for w in (1, 2):
     if rss > bound and not san:
         problems.append('w%d: RSS %.0f MiB above memcaps + rings + 64 MiB = %.0f MiB' % (w, rss / 2**20, bound / 2**20))
     print('  shipped w%d: %d SYN flows, %d evicted, at most %d at once, %d B accounted per flow, peak RSS %.0f MiB (bound %.0f)' %
-          (w, f['total'], f['memcap_evictions'], active, per_flow, rss / 2**20, bound / 2**20))
+          (w, f['total'], f['get_used'], active, per_flow, rss / 2**20, bound / 2**20))
 if problems:
     print('  FAIL  ' + '; '.join(problems))
     sys.exit(1)

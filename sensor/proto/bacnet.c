@@ -2584,7 +2584,8 @@ static void id_string(struct app_identity *id, int f, const char *ext,
 		}
 	} else if (v->charset == 0 || v->charset == 5) {
 		k = v->len < sizeof(b) - 1 ? v->len : sizeof(b) - 1;
-		memcpy(b, v->data, k);
+		if (k) /* an empty string may have no data at all */
+			memcpy(b, v->data, k);
 	} else {
 		return;
 	}

@@ -1088,6 +1088,7 @@ static void write_record(struct assets *a, const struct pending *p, const char *
 	jb_reset(jb);
 	jb_open_object(jb, NULL);
 	put_ts(jb, "timestamp", ts);
+	eve_put_in_iface(jb); /* the sensor's interface and name, as on every record */
 	if (f->flags & ASSET_FACT_INDEX)
 		jb_set_uint(jb, "pcap_cnt", f->pcap_cnt);
 	jb_set_ascii(jb, "event_type", "asset");
@@ -1138,6 +1139,7 @@ static void write_record(struct assets *a, const struct pending *p, const char *
 		jb_close(jb);
 	}
 	jb_close(jb);
+	eve_put_sensor_tail(jb);
 	jb_close(jb);
 	if (!jb_ok(jb))
 		return;

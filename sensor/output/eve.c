@@ -340,6 +340,12 @@ void eve_open_flow(struct jb *jb, const struct flow *f, uint64_t ts, uint64_t pc
 	ep_store(jb, from, f, 2);
 }
 
+void eve_put_in_iface(struct jb *jb)
+{
+	if (in_iface_len)
+		jb_append_raw(jb, in_iface_member, in_iface_len);
+}
+
 void eve_put_sensor_tail(struct jb *jb)
 {
 	if (host_len)
@@ -535,9 +541,11 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 	} else if (f) {
 		eve_open_flow(jb, f, ts, 0, "alert");
 	} else {
+		/* a packet without addresses (a broken one inside a tunnel) */
 		jb_reset(jb);
 		jb_open_object(jb, NULL);
 		put_ts(jb, "timestamp", ts);
+		eve_put_in_iface(jb);
 		jb_set_ascii(jb, "event_type", "alert");
 	}
 	if (f) {

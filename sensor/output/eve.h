@@ -37,8 +37,11 @@ static inline uint64_t eve_flow_id(const struct flow *f)
  * then left out). */
 int eve_set_sensor(const char *host, const char *in_iface);
 /* Appends ,"host":... when the sensor has a name: for records built outside
- * this file (stats), just before their closing brace. */
+ * this file (stats, asset), just before their closing brace. */
 void eve_put_sensor_tail(struct jb *jb);
+/* Appends ,"in_iface":... on a live sensor: for records built outside this
+ * file that name no flow (asset), after their timestamp. */
+void eve_put_in_iface(struct jb *jb);
 
 /* "2026-01-01T00:00:00.000000+0000" (EVE_TS_LEN bytes and a NUL, always). */
 #define EVE_TS_LEN 31

@@ -127,8 +127,12 @@ for mode in skb native; do
 		elif [ "${kept% *}" != "${kept#* }" ]; then
 			echo "  FAIL  $name ($mode): XDP kept ${kept% *} packets, user space decoded ${kept#* }"
 			fail=1
-		elif ! grep -q '"in_iface":"'"$IF_B"'"' "$TMPD/xdp.json"; then
-			echo "  FAIL  $name ($mode): no in_iface $IF_B in the records"
+		elif ! python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["event_type"] not in ("stats", "signature") and r.get("in_iface") != sys.argv[2]:
+        sys.exit(1)' "$TMPD/xdp.json" "$IF_B"; then
+			echo "  FAIL  $name ($mode): a record without in_iface $IF_B"
 			fail=1
 		elif ! "$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)" \
 			tests/schema/validate.py --quiet "$TMPD/xdp.json"; then

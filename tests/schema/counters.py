@@ -5,7 +5,8 @@
 A stats record carries a counter only for the events that occurred, so the
 captures of run.sh cannot show them all: this reads the sensor's event
 tables (decode_event_names in sensor/decode/ether.c, stream_event_names in
-sensor/flow/stream.c) and checks that each event's counter has its place in
+sensor/flow/stream.c) and the XDP program's counter names
+(sensor/capture/afxdp.c), and checks that each event's counter has its place in
 Suricata's schema merged with vigil.schema.json, where the stats record
 writes it (sensor/pipeline/stats.c): decoder.L.N as stats.decoder.event.L.N
 (the null layer as ltnull), a layerless decoder.N as stats.decoder.event.N,
@@ -49,10 +50,16 @@ def main():
         k = n[len("stream."):] if n.startswith("stream.") else n
         if k not in stats["stream"]["properties"]:
             missing.append("stats.stream." + k + " (" + n + ")")
+    # a live XDP sensor's stats.xdp: the program's counters (their names in
+    # sensor/capture/afxdp.c), then socket_drops and zerocopy
+    xnames = table("sensor/capture/afxdp.c", "counter_names[VXDP__COUNT]")
+    for k in xnames + ["socket_drops", "zerocopy"]:
+        if k not in stats["xdp"]["properties"]:
+            missing.append("stats.xdp." + k)
     for m in missing:
         print("  FAIL  not in the schema: %s" % m)
-    print("counters: %d decoder and %d stream event counters, %d not described"
-          % (len(names), len(snames), len(missing)))
+    print("counters: %d decoder and %d stream event counters, %d XDP counters, %d not described"
+          % (len(names), len(snames), len(xnames), len(missing)))
     return 1 if missing else 0
 
 

@@ -77,6 +77,22 @@ fi
 if ! "$PY" tests/schema/validate.py "$tmp"/*.json; then
 	fail=$((fail + 1))
 fi
+# the sensor's name on every record but the output stage's (signature,
+# delivery), as its last member
+if ! "$PY" -c 'import json, sys
+want = "schema \"test\" sensor"
+bad = 0
+for name in sys.argv[1:]:
+    for line in open(name):
+        r = json.loads(line)
+        if r["event_type"] not in ("signature", "delivery") and list(r)[-1:] != ["host"] \
+                and list(r)[-3:] != ["host", "seq", "prev"] or r.get("host", want) != want:
+            bad += 1
+            if bad <= 3:
+                print("  FAIL  no host at the end: %s" % line[:200])
+sys.exit(1 if bad else 0)' "$tmp"/*.json; then
+	fail=$((fail + 1))
+fi
 # every counter the stats record can hold is described, also those no
 # capture here raises
 if ! "$PY" tests/schema/counters.py; then

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anomaly/baseline.h"
 #include "flow/flow.h"
 #include "output/chain.h"
 #include "pipeline/ring.h"
@@ -44,6 +45,7 @@ struct rec_msg {
 	uint8_t severity;
 	bool has_alert;
 	bool has_pre;                    /* a struct chain_prehash follows json */
+	uint64_t dedup;                  /* learned-baseline alerts (rec_info.dedup) */
 	struct detect_alert_meta alert;  /* when has_alert: for thresholds */
 	char json[];
 };
@@ -63,7 +65,7 @@ static inline struct rec_info msg_info(const struct rec_msg *m)
 				 m->has_alert ? &m->alert : NULL,
 				 m->has_pre ? (const struct chain_prehash *)(const void *)((const char *)m + pre_off(m->room))
 					    : NULL,
-				 (char *)(uintptr_t)m->json, m->room };
+				 (char *)(uintptr_t)m->json, m->room, m->dedup };
 	return info;
 }
 
@@ -72,6 +74,7 @@ static inline void msg_set_alert(struct rec_msg *m, const struct rec_info *info)
 	m->has_alert = info->alert != NULL;
 	if (info->alert)
 		m->alert = *info->alert;
+	m->dedup = info->dedup;
 }
 
 struct wthread {
@@ -227,6 +230,10 @@ static void out_write(struct pipeline *pl, const char *json, size_t len, const s
 			atomic_store_explicit(&pl->out_ack, g, memory_order_release);
 		}
 	}
+	/* the learned baseline: once per thing per conversation (in capture
+	 * order, so the same for any worker count), before thresholds */
+	if (info->dedup && pl->pc->bl_dedup && !bl_dedup_pass(pl->pc->bl_dedup, info->dedup, info->ts))
+		return;
 	if (info->alert && tc && !detect_threshold_pass(tc, info->alert, info->ts)) {
 		atomic_fetch_add_explicit(&pl->alerts_suppressed, 1, memory_order_relaxed);
 		return;
@@ -618,6 +625,8 @@ static void write_stats(struct pipeline *pl, struct source *src, struct decoder 
 		.ring_used = used, .ring_size = size, .worker_ring_drops = drops,
 		.ring_drops = pl->ring_drops,
 		.alerts_suppressed = atomic_load_explicit(&pl->alerts_suppressed, memory_order_relaxed),
+		.bl_dedup = pl->pc->bl_dedup,
+		.baseline = pl->pc->wcfg->baseline,
 	};
 	source_get_stats(src, &si.capture);
 	si.decoder = dec->st;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anomaly/baseline.h"
 #include "output/eve.h"
 #include "proto/ndpi.h"
 #include "vigil/detect.h"
@@ -39,6 +40,51 @@ static void emit_alert(struct worker *w, const char *event_type, uint8_t severit
 static void emit(struct worker *w, const char *event_type, uint8_t severity, uint64_t ts)
 {
 	emit_alert(w, event_type, severity, ts, NULL);
+}
+
+/* ---- the learned baseline ------------------------------------------------- */
+
+static void bl_members(const void *arg, struct jb *jb)
+{
+	bl_alert_json(arg, jb);
+}
+
+/* A deviation from the baseline: an alert record, written by the output
+ * stage once per v->dedup per realert interval. */
+static void on_bl_alert(void *user, const struct bl_alert_view *v)
+{
+	struct worker *w = user;
+	if (!v->p) /* found at a tick or a flow's end: ordered by the flow */
+		w->key_tie = v->tie;
+	eve_alert_with(&w->jb, v->p, v->f, v->tx, v->dir, v->ts, bl_members, v->a);
+	if (!jb_ok(&w->jb)) {
+		w->st.records_truncated++;
+		return;
+	}
+	struct detect_alert_meta meta;
+	memset(&meta, 0, sizeof(meta));
+	meta.gid = 1;
+	meta.sid = v->sid;
+	if (v->src) {
+		meta.src = *v->src;
+		meta.dst = *v->dst;
+		meta.ip_ver = v->ip_ver;
+	}
+	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
+	struct rec_info info = { "alert", v->severity, v->ts, &meta };
+	info.dedup = v->dedup;
+	w->st.records++;
+	if (w->sink.emit)
+		w->sink.emit(w->sink.user, w->id, &k, w->jb.buf, w->jb.len, &info);
+}
+
+/* tx of flow f (NULL: a frame without IP) to the baseline */
+static inline void bl_on_tx(struct worker *w, struct flow *f, const struct app_tx *tx)
+{
+	bool had = f && f->baseline;
+	bl_tx(w->bl, w->cur, f, tx);
+	if (f && !had && f->baseline)
+		flow_mem_adjust(w->ft, (int64_t)bl_flow_state_size());
 }
 
 static uint64_t rec_ts(const struct worker *w)
@@ -170,6 +216,8 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, ui
 		emit(w, "flow", 0, f->last_ts);
 	}
 	app_flow_free(&w->al, f);
+	if (f->baseline)
+		flow_mem_adjust(w->ft, -(int64_t)bl_flow_end(w->bl, f));
 }
 
 static bool on_server_port(void *user, uint8_t proto, uint16_t port)
@@ -192,6 +240,8 @@ static void on_l2_tx(struct worker *w, const struct app_tx *tx)
 		struct detect_alert_sink sink = { w, on_alert };
 		detect_tx(w->dt, w->cur, NULL, tx, &sink);
 	}
+	if (w->bl)
+		bl_on_tx(w, NULL, tx);
 }
 
 static void on_l2_event(struct worker *w, const struct proto_parser *p, uint16_t ev)
@@ -226,6 +276,8 @@ static void on_app_tx(void *user, const struct app_tx *tx)
 		detect_tx(w->dt, w->cur, f, tx, &sink);
 		w->cur_flow = f;
 	}
+	if (w->bl)
+		bl_on_tx(w, f, tx);
 }
 
 static void on_app_event(void *user, const struct proto_parser *p, uint16_t ev)
@@ -280,6 +332,11 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 	w->ft = flow_table_new(&cfg->flow, &cb);
 	if (!w->ft)
 		return -ENOMEM;
+	if (cfg->bl_cfg && (cfg->baseline || cfg->learner)) {
+		w->bl = bl_worker_new(cfg->bl_cfg, cfg->baseline, cfg->learner, id, on_bl_alert, w);
+		if (!w->bl)
+			return -ENOMEM;
+	}
 	if (cfg->detect)
 		detect_sync(w);
 	return 0;
@@ -314,6 +371,8 @@ void worker_fini(struct worker *w)
 	w->ndpi = NULL;
 	detect_thread_free(w->dt);
 	w->dt = NULL;
+	bl_worker_free(w->bl); /* after the flows: their baseline state is gone */
+	w->bl = NULL;
 	jb_free(&w->jb);
 }
 
@@ -327,6 +386,8 @@ void worker_tick(struct worker *w, uint64_t now, uint64_t pcap_cnt)
 	w->key_cnt = pcap_cnt;
 	w->key_phase = 0;
 	flow_timeout(w->ft, now);
+	if (w->bl)
+		bl_tick(w->bl, now);
 }
 
 void worker_finish(struct worker *w, uint64_t now)

@@ -39,6 +39,10 @@ struct rec_key {
 
 struct detect_alert_meta;
 struct chain_prehash;
+struct bl_config;
+struct bl_model;
+struct bl_learner;
+struct bl_worker;
 
 struct rec_info {
 	const char *event_type;
@@ -50,6 +54,9 @@ struct rec_info {
 	 * place (seal it): json itself, writable up to room bytes; or NULL */
 	char *own;
 	size_t room;
+	/* learned-baseline alerts: the output stage writes one per key per
+	 * realert interval (anomaly/baseline.h); 0 for every other record */
+	uint64_t dedup;
 };
 
 /* Where records go. emit() gets a complete JSON object (no newline). */
@@ -77,6 +84,11 @@ struct worker_config {
 	bool log_flow;      /* a flow record when a flow ends */
 	bool ndpi;          /* offer flows to nDPI (worker_start_ndpi) */
 	struct detect_holder *detect; /* NULL: no detection */
+	/* the learned baseline: compare with model, or learn into learner
+	 * (both NULL: off, and it costs nothing) */
+	const struct bl_config *bl_cfg;
+	const struct bl_model *baseline;
+	struct bl_learner *learner;
 };
 
 struct worker_stats {
@@ -117,6 +129,8 @@ struct worker {
 	struct detect_thread *dt;
 	uint64_t de_gen;
 	_Atomic uint64_t de_ack;
+	/* the learned baseline, or NULL */
+	struct bl_worker *bl;
 };
 
 void worker_config_defaults(struct worker_config *cfg);

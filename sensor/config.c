@@ -217,6 +217,8 @@ static int read_baseline(struct ydoc *d, struct ynode *root, struct vigil_config
 	    ynode_u32(d, m, "max-values", 1, 1u << 24, &b->max_values) < 0 ||
 	    ynode_u32(d, m, "max-identities", 1, 1u << 24, &b->max_identities) < 0 ||
 	    ynode_u32(d, m, "l2-conversations", 1, 1u << 20, &b->l2_conversations) < 0 ||
+	    ynode_u32(d, m, "max-connection-starts", 1, 1u << 30, &b->max_starts) < 0 ||
+	    ynode_u32(d, m, "conn-entries", 1, 1u << 24, &b->conn_entries) < 0 ||
 	    ynode_size(d, m, "max-file-size", 1024, 1ull << 34, &b->max_file_bytes) < 0)
 		return -1;
 	if (file && *file)

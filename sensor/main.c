@@ -1023,6 +1023,7 @@ static int learn_main(int argc, char **argv)
 			break;
 		}
 		g_src = src;
+		bl_learner_next_run(learner);
 		if (iface) {
 			alarm((unsigned)duration);
 			if (!quiet)

@@ -14,7 +14,10 @@
 
 #include "anomaly/baseline_model.h"
 #include "proto/registry.h"
+#include "util/civil.h"
 #include "util/jb.h"
+
+const char bl_event_type[] = "baseline_event";
 
 const char *const bl_kind_names[BL_KIND__COUNT] = {
 	[0] = "none",
@@ -67,6 +70,8 @@ void bl_config_defaults(struct bl_config *c)
 	c->max_names = 256;
 	c->max_values = 4096;
 	c->max_identities = 4096;
+	c->max_starts = 1u << 20;
+	c->conn_entries = 4096;
 	c->l2_conversations = 256;
 	c->max_file_bytes = 64ull << 20;
 }
@@ -84,6 +89,7 @@ struct bl_learner {
 	struct bl_config cfg;
 	struct bl_config slack;
 	struct bl_model *slot[BL_MAX_WORKERS];
+	uint64_t run;          /* bl_learner_next_run */
 	struct bl_worker_stats st[BL_MAX_WORKERS]; /* what caps stopped, per slot */
 };
 
@@ -106,6 +112,11 @@ struct bl_learner *bl_learner_new(const struct bl_config *cfg)
 	l->slack.max_values = mul_cap(cfg->max_values);
 	l->slack.max_identities = mul_cap(cfg->max_identities);
 	return l;
+}
+
+void bl_learner_next_run(struct bl_learner *l)
+{
+	l->run++;
 }
 
 void bl_learner_free(struct bl_learner *l)
@@ -142,8 +153,9 @@ struct bl_model *bl_learner_model(struct bl_learner *l, void *msgs_file)
 	m->lim.names_dropped += st.names_dropped;
 	m->lim.ranges_merged += st.ranges_merged;
 	m->lim.identities_dropped += st.identities_dropped;
+	m->lim.starts_dropped += st.starts_dropped;
 	uint64_t early = st.conversations_dropped + st.functions_dropped + st.values_dropped +
-			 st.names_dropped + st.ranges_merged + st.identities_dropped;
+			 st.names_dropped + st.ranges_merged + st.identities_dropped + st.starts_dropped;
 	m->cfg = l->cfg;
 	if (bl_model_finish(m) < 0) {
 		bl_model_free(m);
@@ -151,15 +163,16 @@ struct bl_model *bl_learner_model(struct bl_learner *l, void *msgs_file)
 	}
 	const struct bl_limits *x = &m->lim;
 	if (msgs && (x->conversations_dropped || x->functions_dropped || x->values_dropped ||
-		     x->names_dropped || x->ranges_merged || x->identities_dropped)) {
+		     x->names_dropped || x->ranges_merged || x->identities_dropped ||
+		     x->starts_dropped)) {
 		fprintf(msgs,
 			"vigil learn: caps reached: %llu conversations, %llu functions, %llu values, "
-			"%llu names, %llu identities left out, %llu ranges merged (raise the "
-			"baseline: max-* settings to keep them)\n",
+			"%llu names, %llu identities, %llu connection starts left out, %llu ranges "
+			"merged (raise the baseline: max-* settings to keep them)\n",
 			(unsigned long long)x->conversations_dropped,
 			(unsigned long long)x->functions_dropped, (unsigned long long)x->values_dropped,
 			(unsigned long long)x->names_dropped, (unsigned long long)x->identities_dropped,
-			(unsigned long long)x->ranges_merged);
+			(unsigned long long)x->starts_dropped, (unsigned long long)x->ranges_merged);
 		if (early)
 			fprintf(msgs, "vigil learn: some were left out while learning, in the order "
 				      "traffic came: with other --workers the file may differ\n");
@@ -208,7 +221,10 @@ struct bl_worker {
 	struct bl_model *learn;        /* learning: this worker's table */
 	struct bl_worker_stats *lst;   /* learning: the learner's counters of this slot */
 	bl_alert_fn alert;
+	bl_event_fn event;
 	void *user;
+	uint64_t starts_kept;          /* learning: connection start times in the table */
+	uint64_t run;                  /* learning: the learner's run when the worker began */
 	struct bl_worker_stats st;
 	struct bl_fstate head;         /* list of timed states */
 	struct bl_l2 *l2;
@@ -221,7 +237,8 @@ size_t bl_flow_state_size(void)
 }
 
 struct bl_worker *bl_worker_new(const struct bl_config *cfg, const struct bl_model *model,
-				struct bl_learner *learner, int id, bl_alert_fn alert, void *user)
+				struct bl_learner *learner, int id, bl_alert_fn alert,
+				bl_event_fn event, void *user)
 {
 	struct bl_worker *w = calloc(1, sizeof(*w));
 	if (!w)
@@ -229,6 +246,7 @@ struct bl_worker *bl_worker_new(const struct bl_config *cfg, const struct bl_mod
 	w->cfg = *cfg;
 	w->model = model;
 	w->alert = alert;
+	w->event = event;
 	w->user = user;
 	w->head.next = w->head.prev = &w->head;
 	if (learner) {
@@ -237,6 +255,7 @@ struct bl_worker *bl_worker_new(const struct bl_config *cfg, const struct bl_mod
 		if (!learner->slot[id] && !(learner->slot[id] = bl_model_new(&learner->slack)))
 			goto err;
 		w->learn = learner->slot[id];
+		w->run = learner->run;
 		w->lst = &learner->st[id];
 		w->cfg = learner->slack;
 	}
@@ -271,6 +290,7 @@ void bl_worker_stats_get(const struct bl_worker *w, struct bl_worker_stats *out)
 		out->names_dropped = w->lst->names_dropped;
 		out->ranges_merged = w->lst->ranges_merged;
 		out->identities_dropped = w->lst->identities_dropped;
+		out->starts_dropped = w->lst->starts_dropped;
 	}
 }
 
@@ -557,6 +577,27 @@ static struct bl_tslot *tslot(struct bl_worker *w, struct bl_fstate *st, int32_t
 
 /* ---- learning ------------------------------------------------------------------------------ */
 
+static void learn_start(struct bl_worker *w, struct bl_func *fn, uint64_t ts)
+{
+	if (w->starts_kept >= w->cfg.max_starts) {
+		w->lst->starts_dropped++;
+		return;
+	}
+	if (fn->n_starts == fn->cap_starts) {
+		uint32_t nc = fn->cap_starts ? fn->cap_starts * 2 : 8;
+		struct bl_start *n = realloc(fn->starts, (size_t)nc * sizeof(*n));
+		if (!n) {
+			w->lst->starts_dropped++;
+			return;
+		}
+		fn->starts = n;
+		fn->cap_starts = nc;
+	}
+	fn->starts[fn->n_starts].run = w->run;
+	fn->starts[fn->n_starts++].ts = ts;
+	w->starts_kept++;
+}
+
 static void learn_tx(struct bl_worker *w, struct bl_fstate *st, const struct app_tx *tx,
 		     const struct bl_host *c, const struct bl_host *s, int proto, uint64_t ts)
 {
@@ -679,6 +720,8 @@ static void learn_tx(struct bl_worker *w, struct bl_fstate *st, const struct app
 		if (t) {
 			if (t->last && ts > t->last && ts - t->last <= (uint64_t)cfg->period_max_sec * 1000000u)
 				bl_period_add(&fn->per, ts - t->last);
+			if (!t->last && st->f) /* the connection's first: for connection_period */
+				learn_start(w, fn, ts);
 			t->last = ts;
 		}
 	}
@@ -687,10 +730,10 @@ static void learn_tx(struct bl_worker *w, struct bl_fstate *st, const struct app
 /* ---- detection ----------------------------------------------------------------------------- */
 
 /* the allowed interval around a learned period: [lo, hi] microseconds */
-static void period_bounds(const struct bl_config *c, const struct bl_func *fn, uint64_t *lo,
+static void period_bounds(const struct bl_config *c, const struct bl_period *p, uint64_t *lo,
 			  uint64_t *hi)
 {
-	double mean = (double)fn->per.mean, sd = (double)fn->per.sd;
+	double mean = (double)p->mean, sd = (double)p->sd;
 	double tol = c->period_k * sd;
 	if (tol < c->period_tolerance * mean)
 		tol = c->period_tolerance * mean;
@@ -721,6 +764,38 @@ static void check_value(struct bl_ctx *x, struct bl_alert *base, const struct bl
 	a.allow_lo = lo - m;
 	a.allow_hi = hi + m;
 	deviate(x, &a);
+}
+
+/* A connection's first request of fn, for the output stage's timing of
+ * the conversation's connections. */
+static void connection_event(struct bl_ctx *x, const struct bl_conv *cv, const struct bl_func *fn,
+			     const struct app_facts *fa, int proto)
+{
+	struct bl_worker *w = x->w;
+	if (!w->event)
+		return;
+	struct bl_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = x->ts;
+	ev.pcap_cnt = x->p ? x->p->pcap_cnt : 0;
+	ev.flow_id = x->f->id;
+	ev.conv = cv->hash;
+	ev.client = x->f->key.addr[0];
+	ev.server = x->f->key.addr[1];
+	ev.cport = x->f->key.port[0];
+	ev.sport = x->f->key.port[1];
+	ev.ip_ver = x->f->key.ip_ver;
+	ev.l4proto = x->f->key.proto;
+	ev.proto = proto;
+	ev.function = fn->code;
+	ev.fclass = fa->fclass;
+	snprintf(ev.fname, sizeof(ev.fname), "%s", fn->name);
+	ev.mean = fn->cper.mean;
+	ev.sd = fn->cper.sd;
+	ev.n = fn->cper.n;
+	period_bounds(&w->cfg, &fn->cper, &ev.lo, &ev.hi);
+	w->st.connection_events++;
+	w->event(w->user, &ev);
 }
 
 static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl_host *s, int proto)
@@ -838,16 +913,23 @@ static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl
 			deviate(x, &a);
 		}
 	}
-	/* polling period, within this flow */
+	/* polling period, within this flow (and the flow's first request of
+	 * the function to the output stage, which times connections) */
 	if (!fn || fa.role == APP_ROLE_RESPONSE || !st ||
-	    fn->per.n < w->cfg.period_min_samples)
+	    (fn->per.n < w->cfg.period_min_samples && fn->cper.n < w->cfg.period_min_samples))
 		return;
 	struct bl_tslot *t = tslot(w, st, fa.function);
 	if (!t)
 		return;
+	if (!t->last && x->f && fn->cper.n >= w->cfg.period_min_samples)
+		connection_event(x, cv, fn, &fa, proto);
+	if (fn->per.n < w->cfg.period_min_samples) {
+		t->last = x->ts;
+		return;
+	}
 	t->fn = fn;
 	uint64_t lo, hi;
-	period_bounds(&w->cfg, fn, &lo, &hi);
+	period_bounds(&w->cfg, &fn->per, &lo, &hi);
 	if (t->last && x->ts > t->last) {
 		uint64_t iv = x->ts - t->last;
 		if ((iv > hi && !t->silenced) || iv < lo) {
@@ -903,7 +985,7 @@ void bl_tick(struct bl_worker *w, uint64_t now)
 			if (!t->used || !t->fn || !t->last || t->silenced || now <= t->last)
 				continue;
 			uint64_t lo, hi;
-			period_bounds(&w->cfg, t->fn, &lo, &hi);
+			period_bounds(&w->cfg, &t->fn->per, &lo, &hi);
 			if (now - t->last <= hi)
 				continue;
 			t->silenced = true;
@@ -1159,6 +1241,14 @@ void bl_alert_json(const struct bl_alert *a, struct jb *jb)
 
 #define BL_DEDUP_PROBE 32
 
+/* A conversation's timed function: when its last connection first asked
+ * for it, and that connection's event (for a silence record). */
+struct bl_conn {
+	uint64_t key;        /* 0 empty */
+	bool silenced;
+	struct bl_event ev;
+};
+
 struct bl_dedup {
 	uint32_t mask;
 	uint64_t realert_us;
@@ -1167,6 +1257,11 @@ struct bl_dedup {
 		uint64_t last;  /* packet time it last passed */
 	} *t;
 	struct bl_dedup_stats st;
+	/* connections of conversations, timed in capture order */
+	struct bl_conn *conn;
+	uint32_t n_conn_slots;
+	uint64_t last_tick;  /* seconds */
+	struct jb jb;
 };
 
 struct bl_dedup *bl_dedup_new(const struct bl_config *cfg)
@@ -1184,6 +1279,14 @@ struct bl_dedup *bl_dedup_new(const struct bl_config *cfg)
 	}
 	d->mask = n - 1;
 	d->realert_us = (uint64_t)cfg->realert_sec * 1000000u;
+	d->n_conn_slots = cfg->conn_entries ? cfg->conn_entries : 1;
+	d->conn = calloc(d->n_conn_slots, sizeof(*d->conn));
+	if (!d->conn) {
+		free(d->t);
+		free(d);
+		return NULL;
+	}
+	jb_init(&d->jb, 1 << 16);
 	return d;
 }
 
@@ -1191,6 +1294,8 @@ void bl_dedup_free(struct bl_dedup *d)
 {
 	if (!d)
 		return;
+	jb_free(&d->jb);
+	free(d->conn);
 	free(d->t);
 	free(d);
 }
@@ -1226,6 +1331,130 @@ bool bl_dedup_pass(struct bl_dedup *d, uint64_t key, uint64_t ts)
 	return true;
 }
 
+/* An alert about the connections of a conversation (kind silence or
+ * burst), built here: the output stage has no packet to take a header from. */
+static void conn_record(struct bl_dedup *d, const struct bl_event *ev, uint8_t kind, uint64_t ts,
+			uint64_t gap, bool at_event, bl_out_fn out, void *user)
+{
+	struct jb *jb = &d->jb;
+	char t[40], a[64];
+	jb_reset(jb);
+	jb_open_object(jb, NULL);
+	{
+		char ds[20];
+		civil_format_sec(ds, ts / 1000000u);
+		snprintf(t, sizeof(t), "%s.%06u+0000", ds, (unsigned)(ts % 1000000u));
+	}
+	jb_set_ascii(jb, "timestamp", t);
+	jb_set_uint(jb, "flow_id", ev->flow_id);
+	if (at_event && ev->pcap_cnt)
+		jb_set_uint(jb, "pcap_cnt", ev->pcap_cnt);
+	jb_set_ascii(jb, "event_type", "alert");
+	struct bl_host c, s;
+	host_of(&c, &ev->client, ev->ip_ver);
+	host_of(&s, &ev->server, ev->ip_ver);
+	bl_host_format(&c, a, sizeof(a));
+	jb_set_ascii(jb, "src_ip", a);
+	jb_set_uint(jb, "src_port", ev->cport);
+	bl_host_format(&s, a, sizeof(a));
+	jb_set_ascii(jb, "dest_ip", a);
+	jb_set_uint(jb, "dest_port", ev->sport);
+	jb_set_ascii(jb, "proto", ev->l4proto == 17 ? "UDP" : "TCP");
+	jb_set_ascii(jb, "app_proto", pname(ev->proto));
+	jb_set_ascii(jb, "direction", "to_server");
+	uint8_t sev = kind == BL_PERIOD_SILENCE ? 3 : 2;
+	jb_open_object(jb, "alert");
+	jb_set_ascii(jb, "action", "allowed");
+	jb_set_uint(jb, "gid", 1);
+	jb_set_uint(jb, "signature_id", BL_SID_BASE + kind);
+	jb_set_uint(jb, "rev", 1);
+	jb_set_ascii(jb, "signature", signatures[kind]);
+	jb_set_ascii(jb, "category", "baseline");
+	jb_set_uint(jb, "severity", sev);
+	jb_close(jb);
+	jb_open_object(jb, "baseline");
+	jb_set_ascii(jb, "kind", bl_kind_names[kind]);
+	jb_set_ascii(jb, "scope", "between_connections");
+	jb_open_object(jb, "conversation");
+	bl_host_format(&c, a, sizeof(a));
+	jb_set_ascii(jb, "client", a);
+	bl_host_format(&s, a, sizeof(a));
+	jb_set_ascii(jb, "server", a);
+	jb_set_ascii(jb, "protocol", pname(ev->proto));
+	jb_close(jb);
+	jb_open_object(jb, "function");
+	jb_set_int(jb, "code", ev->function);
+	if (ev->fname[0])
+		jb_set_str(jb, "name", ev->fname);
+	jb_set_ascii(jb, "class", bl_class_name(ev->fclass));
+	jb_close(jb);
+	put_ms(jb, "seen_ms", gap);
+	jb_open_object(jb, "expected");
+	put_ms(jb, "mean_ms", ev->mean);
+	put_ms(jb, "sd_ms", ev->sd);
+	jb_set_uint(jb, "samples", ev->n);
+	jb_open_array(jb, "allowed_ms");
+	jb_set_double(jb, NULL, (double)ev->lo / 1000.0);
+	jb_set_double(jb, NULL, (double)ev->hi / 1000.0);
+	jb_close(jb);
+	jb_close(jb);
+	jb_close(jb);
+	jb_close(jb);
+	if (!jb_ok(jb))
+		return;
+	d->st.connection_deviations++;
+	uint64_t key = bl_mix(bl_mix(bl_mix(0x452821e638d01377ull, kind), ev->conv),
+			      (uint64_t)ev->function) | 1;
+	out(user, jb->buf, jb->len, ts, BL_SID_BASE + kind, sev, key, ev);
+}
+
+static struct bl_conn *conn_slot(struct bl_dedup *d, uint64_t key)
+{
+	uint32_t n = d->n_conn_slots;
+	for (uint32_t i = 0, k = (uint32_t)(key % n); i < n && i < BL_DEDUP_PROBE; i++, k = (k + 1) % n) {
+		if (d->conn[k].key == key || !d->conn[k].key)
+			return &d->conn[k];
+	}
+	return NULL;
+}
+
+void bl_out_event(struct bl_dedup *d, const void *data, size_t len, bl_out_fn out, void *user)
+{
+	struct bl_event ev;
+	if (!d || len != sizeof(ev))
+		return;
+	memcpy(&ev, data, sizeof(ev));
+	uint64_t key = bl_mix(ev.conv, (uint64_t)ev.function) | 1;
+	struct bl_conn *c = conn_slot(d, key);
+	if (!c) {
+		d->st.connection_table_full++;
+		return;
+	}
+	if (c->key && ev.ts > c->ev.ts) {
+		uint64_t gap = ev.ts - c->ev.ts;
+		if ((gap > ev.hi && !c->silenced) || gap < ev.lo)
+			conn_record(d, &ev, gap > ev.hi ? BL_PERIOD_SILENCE : BL_PERIOD_BURST, ev.ts, gap, true,
+				    out, user);
+	}
+	c->key = key;
+	c->silenced = false;
+	c->ev = ev;
+}
+
+void bl_out_tick(struct bl_dedup *d, uint64_t now, bl_out_fn out, void *user)
+{
+	if (!d || now / 1000000u <= d->last_tick)
+		return;
+	d->last_tick = now / 1000000u;
+	for (uint32_t i = 0; i < d->n_conn_slots; i++) {
+		struct bl_conn *c = &d->conn[i];
+		if (!c->key || c->silenced || now <= c->ev.ts || now - c->ev.ts <= c->ev.hi)
+			continue;
+		c->silenced = true;
+		conn_record(d, &c->ev, BL_PERIOD_SILENCE, now, now - c->ev.ts, false, out, user);
+	}
+}
+
 void bl_dedup_stats_get(const struct bl_dedup *d, struct bl_dedup_stats *out)
 {
 	if (d)
@@ -1255,5 +1484,8 @@ void bl_stats_json(struct jb *jb, const struct bl_worker_stats *ws, const struct
 	jb_set_uint(jb, "timing_slots_full", ws->timing_slots_full);
 	jb_set_uint(jb, "l2_table_full", ws->l2_table_full);
 	jb_set_uint(jb, "facts_truncated", ws->facts_truncated);
+	jb_set_uint(jb, "connection_events", ws->connection_events);
+	jb_set_uint(jb, "connection_deviations", ds->connection_deviations);
+	jb_set_uint(jb, "connection_table_full", ds->connection_table_full);
 	jb_close(jb);
 }

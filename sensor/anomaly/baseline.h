@@ -93,6 +93,8 @@ struct bl_config {
 	uint32_t max_names;          /* per function and name space */
 	uint32_t max_values;         /* addresses with values, per conversation */
 	uint32_t max_identities;     /* hosts with an identity */
+	uint32_t max_starts;         /* connection start times kept while learning, per worker */
+	uint32_t conn_entries;       /* output stage: (conversation, function) connection timers */
 	uint32_t l2_conversations;   /* per worker: GOOSE publishers followed */
 	uint64_t max_file_bytes;     /* a baseline file larger than this is refused */
 };
@@ -122,6 +124,9 @@ struct bl_learner;
 
 struct bl_learner *bl_learner_new(const struct bl_config *cfg);
 void bl_learner_free(struct bl_learner *l);
+/* A new capture (or live session) begins: the gaps between connections
+ * are measured within one, not across. */
+void bl_learner_next_run(struct bl_learner *l);
 /* Merges what every worker learned into one model (owned by the caller);
  * NULL when out of memory. Warnings about caps go to msgs (may be NULL). */
 struct bl_model *bl_learner_model(struct bl_learner *l, void *msgs_file);
@@ -148,6 +153,27 @@ struct bl_alert_view {
 
 typedef void (*bl_alert_fn)(void *user, const struct bl_alert_view *v);
 
+/* A connection's first request of a function whose period between
+ * connections was learned: the output stage, which sees these in capture
+ * order, times the conversation's connections (bl_out_event). Plain data:
+ * it is copied through the record queue. */
+struct bl_event {
+	uint64_t ts, pcap_cnt, flow_id;
+	uint64_t conv;              /* hash of (client, server, protocol) */
+	struct vaddr client, server;
+	uint16_t cport, sport;
+	uint8_t ip_ver, l4proto;
+	int32_t proto;              /* parser index */
+	int32_t function;
+	uint8_t fclass;
+	char fname[48];
+	uint64_t mean, sd, n, lo, hi; /* learned connection period, allowed range (usec) */
+};
+typedef void (*bl_event_fn)(void *user, const struct bl_event *ev);
+/* The event_type of the queue messages that carry a struct bl_event (they
+ * are not records: the output stage hands them to bl_out_event). */
+extern const char bl_event_type[];
+
 struct bl_worker_stats {
 	uint64_t transactions;     /* txs compared (or learned) */
 	uint64_t no_facts;         /* txs of parsers without facts: conversation only */
@@ -167,6 +193,8 @@ struct bl_worker_stats {
 	uint64_t names_dropped;
 	uint64_t ranges_merged;
 	uint64_t identities_dropped;
+	uint64_t starts_dropped;
+	uint64_t connection_events;  /* detection: connection starts timed by the output stage */
 };
 
 struct bl_worker;
@@ -174,7 +202,8 @@ struct bl_worker;
 /* A worker's baseline: detect against model (read-only, shared), or learn
  * into learner's table for worker id. NULL when out of memory. */
 struct bl_worker *bl_worker_new(const struct bl_config *cfg, const struct bl_model *model,
-				struct bl_learner *learner, int id, bl_alert_fn alert, void *user);
+				struct bl_learner *learner, int id, bl_alert_fn alert,
+				bl_event_fn event, void *user);
 void bl_worker_free(struct bl_worker *w);  /* accepts NULL; flows must have ended */
 
 /* One transaction of flow f (NULL: a frame without IP, p then has the MACs)
@@ -204,7 +233,19 @@ struct bl_dedup_stats {
 	uint64_t passed;
 	uint64_t repeats;      /* held back: the same thing within realert seconds */
 	uint64_t table_full;   /* let through without being remembered */
+	uint64_t connection_deviations; /* period between connections: silence or burst */
+	uint64_t connection_table_full; /* conversations not timed (conn-entries) */
 };
+
+/* What the output stage writes: a complete alert record (json), with
+ * what thresholds and the realert key need. */
+typedef void (*bl_out_fn)(void *user, const char *json, size_t len, uint64_t ts, uint32_t sid,
+			  uint8_t severity, uint64_t dedup, const struct bl_event *ev);
+/* A struct bl_event (len bytes at ev) in capture order: the gap since the
+ * conversation's previous connection is compared with the learned one. */
+void bl_out_event(struct bl_dedup *d, const void *ev, size_t len, bl_out_fn out, void *user);
+/* Packet time now: conversations whose connections stopped coming. */
+void bl_out_tick(struct bl_dedup *d, uint64_t now, bl_out_fn out, void *user);
 void bl_dedup_stats_get(const struct bl_dedup *d, struct bl_dedup_stats *out);
 
 /* The "baseline" member of the stats record. */

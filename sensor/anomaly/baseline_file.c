@@ -12,7 +12,7 @@
  *     "learned": {"first": TIME, "last": TIME, "transactions": N},
  *     "limits": {"conversations_dropped": N, "functions_dropped": N,
  *                "values_dropped": N, "names_dropped": N, "ranges_merged": N,
- *                "identities_dropped": N},
+ *                "identities_dropped": N, "starts_dropped": N},
  *     "conversations": [            sorted by client, server, protocol
  *       {"client": HOST, "server": HOST, "protocol": "modbus",
  *        "first": TIME, "last": TIME, "transactions": N,
@@ -22,6 +22,7 @@
  *           "requests": N, "responses": N, "reports": N,
  *           "period": {"samples": N, "mean_ms": MS, "sd_ms": MS,  optional
  *                      "min_ms": MS, "max_ms": MS},
+ *           "connection_period": {...the same...},               optional
  *           "addresses": [           sorted by space_id, qualifier
  *             {"space": "holding_register", "space_id": 4,
  *              "qualifier": 10,                                  optional (0)
@@ -35,7 +36,10 @@
  *       {"host": HOST, "protocol": "modbus",
  *        "attributes": {"vendor_name": ["Schneider Electric"]}}]}
  *
- * HOST: "10.0.0.2", "fd00::2" or a MAC "00:11:22:33:44:55" (GOOSE).
+ * period: the intervals between requests (or reports) of the function
+ * within one connection; connection_period: between the first requests of
+ * the function in consecutive connections of the conversation (masters
+ * that connect for each poll). HOST: "10.0.0.2", "fd00::2" or a MAC "00:11:22:33:44:55" (GOOSE).
  * TIME: "2026-01-01T00:00:00.000000+0000" (packet time, UTC). MS: a period
  * in milliseconds with three decimals. Ranges: [lo, hi], 0 <= lo <= hi <=
  * 4294967295. Values: numbers. Names and identity values: printable ASCII,
@@ -101,7 +105,7 @@ static void sb_str(struct sb *s, const char *p)
 static void sb_printf(struct sb *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_printf(struct sb *s, const char *fmt, ...)
 {
-	char tmp[256];
+	char tmp[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
@@ -177,6 +181,23 @@ static void sb_ranges(struct sb *s, const struct bl_rangeset *rs)
 	sb_str(s, "]");
 }
 
+static void write_period(struct sb *s, const char *key, const struct bl_period *p)
+{
+	if (!p->n)
+		return;
+	sb_str(s, ",\n");
+	sb_ind(s, 5);
+	sb_printf(s, "\"%s\": {\"samples\": %llu, \"mean_ms\": ", key, (unsigned long long)p->n);
+	sb_ms(s, p->mean);
+	sb_str(s, ", \"sd_ms\": ");
+	sb_ms(s, p->sd);
+	sb_str(s, ", \"min_ms\": ");
+	sb_ms(s, p->min);
+	sb_str(s, ", \"max_ms\": ");
+	sb_ms(s, p->max);
+	sb_str(s, "}");
+}
+
 static void write_func(struct sb *s, const struct bl_func *fn, bool last)
 {
 	sb_ind(s, 4);
@@ -197,20 +218,8 @@ static void write_func(struct sb *s, const struct bl_func *fn, bool last)
 	sb_printf(s, "\"responses\": %llu,\n", (unsigned long long)fn->count[APP_ROLE_RESPONSE]);
 	sb_ind(s, 5);
 	sb_printf(s, "\"reports\": %llu", (unsigned long long)fn->count[APP_ROLE_REPORT]);
-	if (fn->per.n) {
-		sb_str(s, ",\n");
-		sb_ind(s, 5);
-		sb_printf(s, "\"period\": {\"samples\": %llu, \"mean_ms\": ",
-			  (unsigned long long)fn->per.n);
-		sb_ms(s, fn->per.mean);
-		sb_str(s, ", \"sd_ms\": ");
-		sb_ms(s, fn->per.sd);
-		sb_str(s, ", \"min_ms\": ");
-		sb_ms(s, fn->per.min);
-		sb_str(s, ", \"max_ms\": ");
-		sb_ms(s, fn->per.max);
-		sb_str(s, "}");
-	}
+	write_period(s, "period", &fn->per);
+	write_period(s, "connection_period", &fn->cper);
 	if (fn->n_spaces) {
 		sb_str(s, ",\n");
 		sb_ind(s, 5);
@@ -347,12 +356,13 @@ long bl_model_text(const struct bl_model *m, char **out)
 	sb_printf(&s,
 		  "  \"limits\": {\"conversations_dropped\": %llu, \"functions_dropped\": %llu, "
 		  "\"values_dropped\": %llu, \"names_dropped\": %llu, \"ranges_merged\": %llu, "
-		  "\"identities_dropped\": %llu},\n",
+		  "\"identities_dropped\": %llu, \"starts_dropped\": %llu},\n",
 		  (unsigned long long)m->lim.conversations_dropped,
 		  (unsigned long long)m->lim.functions_dropped,
 		  (unsigned long long)m->lim.values_dropped, (unsigned long long)m->lim.names_dropped,
 		  (unsigned long long)m->lim.ranges_merged,
-		  (unsigned long long)m->lim.identities_dropped);
+		  (unsigned long long)m->lim.identities_dropped,
+		  (unsigned long long)m->lim.starts_dropped);
 	sb_str(&s, "  \"conversations\": [");
 	if (m->n_convs) {
 		sb_str(&s, "\n");
@@ -606,10 +616,34 @@ static int get_space(struct rd *r, const char *where, json_t *o, const char **na
 	return 0;
 }
 
+static int read_period(struct rd *r, const char *where, json_t *o, const char *key,
+		       struct bl_period *per)
+{
+	json_t *p;
+	if (get_obj(r, where, o, key, false, &p) < 0)
+		return -1;
+	if (!p)
+		return 0;
+	static const char *const pk[] = { "samples", "mean_ms", "sd_ms", "min_ms", "max_ms", NULL };
+	char w[300];
+	pathf(w, sizeof(w), "%s.%s", where, key);
+	if (keys_only(r, w, p, pk) < 0 ||
+	    get_u64(r, w, p, "samples", true, UINT64_MAX >> 1, &per->n) < 0 ||
+	    get_ms(r, w, p, "mean_ms", &per->mean) < 0 || get_ms(r, w, p, "sd_ms", &per->sd) < 0 ||
+	    get_ms(r, w, p, "min_ms", &per->min) < 0 || get_ms(r, w, p, "max_ms", &per->max) < 0)
+		return -1;
+	if (per->min > per->max)
+		return fail(r, w, "min_ms above max_ms");
+	if (!per->n)
+		return fail(r, w, "samples: at least 1");
+	return 0;
+}
+
 static int read_func(struct rd *r, const char *where, json_t *o, struct bl_conv *cv)
 {
 	static const char *const keys[] = { "code", "name", "class", "requests", "responses",
-					    "reports", "period", "addresses", "names", NULL };
+					    "reports", "period", "connection_period", "addresses",
+					    "names", NULL };
 	if (!json_is_object(o))
 		return fail(r, where, "expected an object");
 	if (keys_only(r, where, o, keys) < 0)
@@ -644,21 +678,9 @@ static int read_func(struct rd *r, const char *where, json_t *o, struct bl_conv 
 	    get_u64(r, where, o, "responses", true, UINT64_MAX >> 1, &fn->count[1]) < 0 ||
 	    get_u64(r, where, o, "reports", true, UINT64_MAX >> 1, &fn->count[2]) < 0)
 		return -1;
-	json_t *p;
-	if (get_obj(r, where, o, "period", false, &p) < 0)
+	if (read_period(r, where, o, "period", &fn->per) < 0 ||
+	    read_period(r, where, o, "connection_period", &fn->cper) < 0)
 		return -1;
-	if (p) {
-		static const char *const pk[] = { "samples", "mean_ms", "sd_ms", "min_ms", "max_ms", NULL };
-		char w[300];
-		pathf(w, sizeof(w), "%s.period", where);
-		if (keys_only(r, w, p, pk) < 0 ||
-		    get_u64(r, w, p, "samples", true, UINT64_MAX >> 1, &fn->per.n) < 0 ||
-		    get_ms(r, w, p, "mean_ms", &fn->per.mean) < 0 || get_ms(r, w, p, "sd_ms", &fn->per.sd) < 0 ||
-		    get_ms(r, w, p, "min_ms", &fn->per.min) < 0 || get_ms(r, w, p, "max_ms", &fn->per.max) < 0)
-			return -1;
-		if (fn->per.min > fn->per.max)
-			return fail(r, w, "min_ms above max_ms");
-	}
 	json_t *a;
 	if (get_arr(r, where, o, "addresses", false, &a) < 0)
 		return -1;
@@ -934,10 +956,11 @@ static int read_root(struct rd *r, json_t *root)
 	if (l) {
 		static const char *const mk[] = { "conversations_dropped", "functions_dropped",
 						  "values_dropped", "names_dropped", "ranges_merged",
-						  "identities_dropped", NULL };
+						  "identities_dropped", "starts_dropped", NULL };
 		struct bl_limits *x = &r->m->lim;
 		uint64_t *f[] = { &x->conversations_dropped, &x->functions_dropped, &x->values_dropped,
-				  &x->names_dropped, &x->ranges_merged, &x->identities_dropped };
+				  &x->names_dropped, &x->ranges_merged, &x->identities_dropped,
+				  &x->starts_dropped };
 		if (keys_only(r, "limits", l, mk) < 0)
 			return -1;
 		for (int i = 0; mk[i]; i++)

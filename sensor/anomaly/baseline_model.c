@@ -258,6 +258,7 @@ void bl_period_finish(struct bl_period *p)
 
 static void func_free(struct bl_func *fn)
 {
+	free(fn->starts);
 	for (uint32_t i = 0; i < fn->n_spaces; i++)
 		bl_rs_free(&fn->spaces[i].rs);
 	free(fn->spaces);
@@ -669,6 +670,20 @@ static int merge_rs(struct bl_rangeset *d, const struct bl_rangeset *s)
 	return 0;
 }
 
+static void merge_period(struct bl_period *p, const struct bl_period *s)
+{
+	if (!s->n)
+		return;
+	if (!p->n || s->min < p->min)
+		p->min = s->min;
+	if (!p->n || s->max > p->max)
+		p->max = s->max;
+	p->n += s->n;
+	p->sum += s->sum;
+	p->sumsq += s->sumsq;
+	p->sums = true;
+}
+
 static int merge_func(struct bl_model *dm, struct bl_func *d, const struct bl_func *s)
 {
 	if (!d->name[0])
@@ -676,16 +691,19 @@ static int merge_func(struct bl_model *dm, struct bl_func *d, const struct bl_fu
 	d->fclass = s->fclass;
 	for (int r = 0; r < 3; r++)
 		d->count[r] += s->count[r];
-	if (s->per.n) {
-		struct bl_period *p = &d->per;
-		if (!p->n || s->per.min < p->min)
-			p->min = s->per.min;
-		if (!p->n || s->per.max > p->max)
-			p->max = s->per.max;
-		p->n += s->per.n;
-		p->sum += s->per.sum;
-		p->sumsq += s->per.sumsq;
-		p->sums = true;
+	merge_period(&d->per, &s->per);
+	merge_period(&d->cper, &s->cper);
+	if (s->n_starts) {
+		if (d->n_starts + s->n_starts > d->cap_starts) {
+			uint32_t nc = d->n_starts + s->n_starts;
+			struct bl_start *n = realloc(d->starts, (size_t)nc * sizeof(*n));
+			if (!n)
+				return -1;
+			d->starts = n;
+			d->cap_starts = nc;
+		}
+		memcpy(d->starts + d->n_starts, s->starts, (size_t)s->n_starts * sizeof(*s->starts));
+		d->n_starts += s->n_starts;
 	}
 	for (uint32_t i = 0; i < s->n_spaces; i++) {
 		const struct bl_space *ss = &s->spaces[i];
@@ -803,6 +821,14 @@ static const char *proto_name(int p)
 	return p >= 0 && (size_t)p < app_n_parsers && app_parsers[p] ? app_parsers[p]->name : "";
 }
 
+static int cmp_start(const void *x, const void *y)
+{
+	const struct bl_start *a = x, *b = y;
+	if (a->run != b->run)
+		return a->run < b->run ? -1 : 1;
+	return a->ts < b->ts ? -1 : a->ts > b->ts;
+}
+
 static int conv_sort_cmp(const void *x, const void *y)
 {
 	const struct bl_conv *a = *(const struct bl_conv *const *)x;
@@ -869,7 +895,23 @@ int bl_model_finish(struct bl_model *m)
 		}
 		for (uint32_t k = 0; k < cv->n_funcs; k++) {
 			struct bl_func *fn = &cv->funcs[k];
+			if (fn->n_starts) {
+				/* the gaps between consecutive connections' first
+				 * requests: the same whatever order they were learned */
+				qsort(fn->starts, fn->n_starts, sizeof(*fn->starts), cmp_start);
+				for (uint32_t j = 1; j < fn->n_starts; j++) {
+					if (fn->starts[j].run != fn->starts[j - 1].run)
+						continue; /* another capture */
+					uint64_t gap = fn->starts[j].ts - fn->starts[j - 1].ts;
+					if (gap <= (uint64_t)c->period_max_sec * 1000000u)
+						bl_period_add(&fn->cper, gap);
+				}
+				free(fn->starts);
+				fn->starts = NULL;
+				fn->n_starts = fn->cap_starts = 0;
+			}
 			bl_period_finish(&fn->per);
+			bl_period_finish(&fn->cper);
 			for (uint32_t s = 0; s < fn->n_spaces; s++)
 				m->lim.ranges_merged += bl_rs_compact(&fn->spaces[s].rs, c->max_ranges);
 			for (uint32_t s = 0; s < fn->n_names; s++) {

@@ -65,12 +65,24 @@ struct bl_period {
 	uint64_t mean, sd;    /* microseconds, rounded (bl_period_finish) */
 };
 
+/* A connection's first request of a function, while learning: the run
+ * (one capture or live session of vigil learn) and the packet time. */
+struct bl_start {
+	uint64_t run;
+	uint64_t ts;
+};
+
 struct bl_func {
 	int32_t code;
 	char name[BL_NAME_LEN];
 	uint8_t fclass;
 	uint64_t count[3];    /* requests, responses, reports (enum app_role) */
-	struct bl_period per;
+	struct bl_period per;      /* between requests within a connection */
+	struct bl_period cper;     /* between the first requests of consecutive connections */
+	/* learning only: when each connection first asked for it (a multiset:
+	 * sorted at the end, its gaps within a capture are cper's samples) */
+	uint32_t n_starts, cap_starts;
+	struct bl_start *starts;
 	uint32_t n_spaces, cap_spaces;
 	struct bl_space *spaces;   /* sorted by (id, qual) */
 	uint32_t n_names, cap_names;
@@ -121,6 +133,7 @@ struct bl_limits {
 	uint64_t names_dropped;
 	uint64_t ranges_merged;
 	uint64_t identities_dropped;
+	uint64_t starts_dropped;   /* connection start times not kept (max-connection-starts) */
 };
 
 struct bl_model {

@@ -216,6 +216,25 @@ static void reload_end(struct pipeline *pl)
 
 /* ---- output stage ------------------------------------------------------- */
 
+static void out_write(struct pipeline *pl, const char *json, size_t len, const struct rec_info *info);
+
+/* An alert the baseline's output-stage part made (the connections of a
+ * conversation): on through realert and thresholds like any other. */
+static void out_bl_record(void *user, const char *json, size_t len, uint64_t ts, uint32_t sid,
+			  uint8_t severity, uint64_t dedup, const struct bl_event *ev)
+{
+	struct detect_alert_meta meta;
+	memset(&meta, 0, sizeof(meta));
+	meta.gid = 1;
+	meta.sid = sid;
+	meta.src = ev->client;
+	meta.dst = ev->server;
+	meta.ip_ver = ev->ip_ver;
+	struct rec_info info = { "alert", severity, ts, &meta };
+	info.dedup = dedup;
+	out_write(user, json, len, &info);
+}
+
 static void out_write(struct pipeline *pl, const char *json, size_t len, const struct rec_info *info)
 {
 	struct detect_holder *dh = pl->pc->wcfg->detect;
@@ -229,6 +248,16 @@ static void out_write(struct pipeline *pl, const char *json, size_t len, const s
 			pl->out_gen = g;
 			atomic_store_explicit(&pl->out_ack, g, memory_order_release);
 		}
+	}
+	if (pl->pc->bl_dedup) {
+		/* the baseline's timing of connections, in capture order */
+		bl_out_tick(pl->pc->bl_dedup, info->ts, out_bl_record, pl);
+		if (info->event_type == bl_event_type) {
+			bl_out_event(pl->pc->bl_dedup, json, len, out_bl_record, pl);
+			return;
+		}
+	} else if (info->event_type == bl_event_type) {
+		return;
 	}
 	/* the learned baseline: once per thing per conversation (in capture
 	 * order, so the same for any worker count), before thresholds */

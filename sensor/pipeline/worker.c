@@ -78,6 +78,17 @@ static void on_bl_alert(void *user, const struct bl_alert_view *v)
 		w->sink.emit(w->sink.user, w->id, &k, w->jb.buf, w->jb.len, &info);
 }
 
+/* A connection's first request of a timed function: a message (not a
+ * record) to the output stage, which times connections in capture order. */
+static void on_bl_event(void *user, const struct bl_event *ev)
+{
+	struct worker *w = user;
+	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
+	struct rec_info info = { bl_event_type, 0, ev->ts, NULL };
+	if (w->sink.emit)
+		w->sink.emit(w->sink.user, w->id, &k, (const char *)ev, sizeof(*ev), &info);
+}
+
 /* tx of flow f (NULL: a frame without IP) to the baseline */
 static inline void bl_on_tx(struct worker *w, struct flow *f, const struct app_tx *tx)
 {
@@ -333,7 +344,8 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 	if (!w->ft)
 		return -ENOMEM;
 	if (cfg->bl_cfg && (cfg->baseline || cfg->learner)) {
-		w->bl = bl_worker_new(cfg->bl_cfg, cfg->baseline, cfg->learner, id, on_bl_alert, w);
+		w->bl = bl_worker_new(cfg->bl_cfg, cfg->baseline, cfg->learner, id, on_bl_alert,
+				      on_bl_event, w);
 		if (!w->bl)
 			return -ENOMEM;
 	}

@@ -208,6 +208,7 @@ static int read_baseline(struct ydoc *d, struct ynode *root, struct vigil_config
 	    read_fraction(d, m, "period-k", 0, 1000, &b->period_k) < 0 ||
 	    read_fraction(d, m, "period-tolerance", 0, 1000, &b->period_tolerance) < 0 ||
 	    ynode_u32(d, m, "period-min-samples", 1, 1u << 30, &b->period_min_samples) < 0 ||
+	    read_fraction(d, m, "period-max-variation", 0, 1000, &b->period_max_variation) < 0 ||
 	    ynode_u32(d, m, "period-max-interval", 1, 86400 * 30, &b->period_max_sec) < 0 ||
 	    ynode_u32(d, m, "dedup-entries", 64, 1u << 26, &b->dedup_entries) < 0 ||
 	    ynode_u32(d, m, "max-conversations", 1, 1u << 24, &b->max_conversations) < 0 ||

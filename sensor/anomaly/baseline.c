@@ -62,6 +62,7 @@ void bl_config_defaults(struct bl_config *c)
 	c->period_k = 4;
 	c->period_tolerance = 0.50;
 	c->period_min_samples = 10;
+	c->period_max_variation = 0.50;
 	c->dedup_entries = 65536;
 	c->period_max_sec = 3600;
 	c->max_conversations = 10000;
@@ -229,6 +230,8 @@ struct bl_worker {
 	struct bl_fstate head;         /* list of timed states */
 	struct bl_l2 *l2;
 	uint32_t n_l2;
+	struct bl_due *due;            /* bl_tick's scratch */
+	uint32_t cap_due;
 };
 
 size_t bl_flow_state_size(void)
@@ -272,6 +275,7 @@ void bl_worker_free(struct bl_worker *w)
 {
 	if (!w)
 		return;
+	free(w->due);
 	free(w->l2);
 	free(w);
 }
@@ -424,6 +428,7 @@ struct bl_ctx {
 	const struct app_tx *tx;
 	struct bl_fstate *st;
 	uint64_t ts;
+	bool tick;      /* found at a tick (bl_tick), not on a packet */
 };
 
 /* Hands a deviation to the worker, unless this flow already reported it
@@ -468,6 +473,7 @@ pass:
 	v.severity = severity_of(a);
 	v.dedup = key;
 	v.tie = x->f ? x->f->first_pcap_cnt : st ? st->tie : 0;
+	v.tick = x->tick;
 	v.a = a;
 	if (x->f) {
 		uint8_t d = x->tx ? x->tx->dir : 0;
@@ -729,16 +735,30 @@ static void learn_tx(struct bl_worker *w, struct bl_fstate *st, const struct app
 
 /* ---- detection ----------------------------------------------------------------------------- */
 
-/* the allowed interval around a learned period: [lo, hi] microseconds */
+/* Is this a polling period worth judging: learned from enough intervals,
+ * and regular (a standard deviation within period-max-variation of the
+ * mean; requests an operator makes now and then are not polling)? */
+static bool polled(const struct bl_config *c, const struct bl_period *p)
+{
+	return p->n >= c->period_min_samples &&
+	       (double)p->sd <= c->period_max_variation * (double)p->mean;
+}
+
+/* The allowed interval around a learned period, in microseconds: what
+ * learning saw ([min, max]) and the mean plus or minus k standard
+ * deviations, widened on each side by period-tolerance of the mean (an
+ * interval seen while learning never alerts). */
 static void period_bounds(const struct bl_config *c, const struct bl_period *p, uint64_t *lo,
 			  uint64_t *hi)
 {
-	double mean = (double)p->mean, sd = (double)p->sd;
-	double tol = c->period_k * sd;
-	if (tol < c->period_tolerance * mean)
-		tol = c->period_tolerance * mean;
-	*lo = mean > tol ? (uint64_t)(mean - tol) : 0;
-	*hi = (uint64_t)(mean + tol);
+	double mean = (double)p->mean, ksd = c->period_k * (double)p->sd;
+	double wide = c->period_tolerance * mean;
+	double l = mean - ksd < (double)p->min ? mean - ksd : (double)p->min;
+	double h = mean + ksd > (double)p->max ? mean + ksd : (double)p->max;
+	l -= wide;
+	h += wide;
+	*lo = l > 0 ? (uint64_t)l : 0;
+	*hi = (uint64_t)h;
 }
 
 static void check_value(struct bl_ctx *x, struct bl_alert *base, const struct bl_conv *cv,
@@ -916,14 +936,14 @@ static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl
 	/* polling period, within this flow (and the flow's first request of
 	 * the function to the output stage, which times connections) */
 	if (!fn || fa.role == APP_ROLE_RESPONSE || !st ||
-	    (fn->per.n < w->cfg.period_min_samples && fn->cper.n < w->cfg.period_min_samples))
+	    (!polled(&w->cfg, &fn->per) && !polled(&w->cfg, &fn->cper)))
 		return;
 	struct bl_tslot *t = tslot(w, st, fa.function);
 	if (!t)
 		return;
-	if (!t->last && x->f && fn->cper.n >= w->cfg.period_min_samples)
+	if (!t->last && x->f && polled(&w->cfg, &fn->cper))
 		connection_event(x, cv, fn, &fa, proto);
-	if (fn->per.n < w->cfg.period_min_samples) {
+	if (!polled(&w->cfg, &fn->per)) {
 		t->last = x->ts;
 		return;
 	}
@@ -966,16 +986,34 @@ void bl_tx(struct bl_worker *w, const struct packet *p, struct flow *f, const st
 		learn_tx(w, st, tx, &c, &s, proto, ts);
 		return;
 	}
-	struct bl_ctx x = { w, p, f, tx, st, ts };
+	struct bl_ctx x = { w, p, f, tx, st, ts, false };
 	detect_tx(&x, &c, &s, proto);
 }
 
 /* Silence found between packets: every timed function of every followed
- * flow whose last request is older than its period allows. */
+ * flow whose last request is older than its period allows. The alerts go
+ * out in the order of their flows' first packets (the tie of their
+ * records), as the flow table reports expiries, so that records from
+ * several workers merge in the same order whatever their number. */
+struct bl_due {
+	uint64_t tie;
+	struct bl_fstate *st;
+	int slot;
+};
+
+static int due_cmp(const void *x, const void *y)
+{
+	const struct bl_due *a = x, *b = y;
+	if (a->tie != b->tie)
+		return a->tie < b->tie ? -1 : 1;
+	return a->slot - b->slot;
+}
+
 void bl_tick(struct bl_worker *w, uint64_t now)
 {
 	if (!w->model)
 		return;
+	uint32_t n = 0;
 	for (struct bl_fstate *st = w->head.next; st != &w->head; st = st->next) {
 		const struct flow *f = st->f;
 		if (f && f->tcp && f->tcp->state >= TCPS_FIN_WAIT)
@@ -988,23 +1026,47 @@ void bl_tick(struct bl_worker *w, uint64_t now)
 			period_bounds(&w->cfg, &t->fn->per, &lo, &hi);
 			if (now - t->last <= hi)
 				continue;
-			t->silenced = true;
-			struct bl_alert a;
-			memset(&a, 0, sizeof(a));
-			a.kind = BL_PERIOD_SILENCE;
-			a.m = w->model;
-			a.cv = st->conv; /* known: only its functions are timed */
-			a.c = st->conv->client;
-			a.s = st->conv->server;
-			a.proto = st->conv->proto;
-			a.interval = now - t->last;
-			a.pfn = t->fn;
-			a.plo = lo;
-			a.phi = hi;
-			struct bl_ctx x = { w, NULL, f, NULL, st, now };
-			deviate(&x, &a);
+			if (n == w->cap_due) {
+				uint32_t nc = w->cap_due ? w->cap_due * 2 : 16;
+				struct bl_due *d = realloc(w->due, nc * sizeof(*d));
+				if (!d)
+					break; /* the next tick tries again */
+				w->due = d;
+				w->cap_due = nc;
+			}
+			w->due[n].tie = f ? f->first_pcap_cnt : st->tie;
+			w->due[n].st = st;
+			w->due[n++].slot = i;
 		}
 	}
+	qsort(w->due, n, sizeof(*w->due), due_cmp);
+	for (uint32_t k = 0; k < n; k++) {
+		struct bl_fstate *st = w->due[k].st;
+		struct bl_tslot *t = &st->ts[w->due[k].slot];
+		uint64_t lo, hi;
+		period_bounds(&w->cfg, &t->fn->per, &lo, &hi);
+		t->silenced = true;
+		struct bl_alert a;
+		memset(&a, 0, sizeof(a));
+		a.kind = BL_PERIOD_SILENCE;
+		a.m = w->model;
+		a.cv = st->conv; /* known: only its functions are timed */
+		a.c = st->conv->client;
+		a.s = st->conv->server;
+		a.proto = st->conv->proto;
+		a.interval = now - t->last;
+		a.pfn = t->fn;
+		a.plo = lo;
+		a.phi = hi;
+		struct bl_ctx x = { w, NULL, st->f, NULL, st, now };
+		x.tick = true;
+		deviate(&x, &a);
+	}
+}
+
+bool bl_wants_ticks(const struct bl_worker *w)
+{
+	return w && w->model && w->model->has_cper;
 }
 
 /* ---- the alert members ----------------------------------------------------------------------- */

@@ -83,6 +83,7 @@ struct bl_config {
 	double period_k;             /* silence/burst beyond k standard deviations ... */
 	double period_tolerance;     /* ... and beyond this fraction of the mean */
 	uint32_t period_min_samples; /* periods learned from fewer intervals are not judged */
+	double period_max_variation; /* nor those whose sd is beyond this fraction of the mean */
 	uint32_t dedup_entries;      /* things the output stage remembers (realert) */
 	/* learning */
 	uint32_t period_max_sec;     /* a longer gap is not a polling interval */
@@ -146,6 +147,7 @@ struct bl_alert_view {
 	uint8_t severity;
 	uint64_t dedup;           /* the output stage's key: this thing in this conversation */
 	uint64_t tie;             /* without a packet: orders the record (the flow's first packet) */
+	bool tick;                /* found at a tick: the record goes after the tick's expiries */
 	const struct vaddr *src, *dst; /* for threshold.config (suppress by address) */
 	uint8_t ip_ver;
 	const struct bl_alert *a; /* for bl_alert_json */
@@ -213,6 +215,10 @@ void bl_tx(struct bl_worker *w, const struct packet *p, struct flow *f, const st
 size_t bl_flow_end(struct bl_worker *w, struct flow *f);
 /* Packet time has reached now: polled functions that went silent. */
 void bl_tick(struct bl_worker *w, uint64_t now);
+/* Does the output stage time connections (the model has periods between
+ * connections)? Then the worker tells it, at each tick, that time passed
+ * (a bl_event_type message without an event). */
+bool bl_wants_ticks(const struct bl_worker *w);
 /* Bytes of per-flow state (for the flow memcap) last allocated by bl_tx:
  * the caller adds it to the flow table's accounting. */
 size_t bl_flow_state_size(void);

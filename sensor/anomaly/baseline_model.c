@@ -912,6 +912,8 @@ int bl_model_finish(struct bl_model *m)
 			}
 			bl_period_finish(&fn->per);
 			bl_period_finish(&fn->cper);
+			if (fn->cper.n)
+				m->has_cper = true;
 			for (uint32_t s = 0; s < fn->n_spaces; s++)
 				m->lim.ranges_merged += bl_rs_compact(&fn->spaces[s].rs, c->max_ranges);
 			for (uint32_t s = 0; s < fn->n_names; s++) {

@@ -148,6 +148,7 @@ struct bl_model {
 	/* lookup (learning: built as conversations come; detection: at load) */
 	uint32_t hmask;
 	struct bl_conv **htab;   /* open addressing by hash */
+	bool has_cper;           /* some function has a period between connections */
 	/* detection only: hosts seen as clients, as servers, pairs */
 	uint32_t smask;
 	uint64_t *hosts_client, *hosts_server, *pairs; /* open addressing of hashes (0 empty) */

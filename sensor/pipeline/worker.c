@@ -54,8 +54,11 @@ static void bl_members(const void *arg, struct jb *jb)
 static void on_bl_alert(void *user, const struct bl_alert_view *v)
 {
 	struct worker *w = user;
-	if (!v->p) /* found at a tick or a flow's end: ordered by the flow */
-		w->key_tie = v->tie;
+	/* found without a packet, ordered by the flow (its first packet): at
+	 * a flow's end, with the flow's other records; at a tick, after the
+	 * tick's expiries (whose ties are below the tick's packet) */
+	if (!v->p)
+		w->key_tie = v->tick ? w->key_cnt + v->tie : v->tie;
 	eve_alert_with(&w->jb, v->p, v->f, v->tx, v->dir, v->ts, bl_members, v->a);
 	if (!jb_ok(&w->jb)) {
 		w->st.records_truncated++;
@@ -398,8 +401,16 @@ void worker_tick(struct worker *w, uint64_t now, uint64_t pcap_cnt)
 	w->key_cnt = pcap_cnt;
 	w->key_phase = 0;
 	flow_timeout(w->ft, now);
-	if (w->bl)
+	if (w->bl) {
 		bl_tick(w->bl, now);
+		if (bl_wants_ticks(w->bl) && w->sink.emit) {
+			/* time passes for the output stage's timing of connections,
+			 * after everything else of this tick */
+			struct rec_key k = { w->key_cnt, UINT64_MAX, 0, w->seq++ };
+			struct rec_info info = { bl_event_type, 0, now, NULL };
+			w->sink.emit(w->sink.user, w->id, &k, "", 0, &info);
+		}
+	}
 }
 
 void worker_finish(struct worker *w, uint64_t now)

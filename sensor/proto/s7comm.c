@@ -606,7 +606,8 @@ static int s_tx_function(const struct app_tx *t)
  * function: the S7 function (0x04 read_var, 0x05 write_var, ...); userdata
  * 4096 + group * 256 + subfunction; COTP connection management without S7
  * 256 + the TPDU code (CR 480, CC 464, DR 384, DC 448); S7comm-plus
- * 65536 + its function. Address spaces: the memory area (id = area code,
+ * 65536 + its function (version 1; 65536 for later versions, whose
+ * integrity part the parser does not step over). Address spaces: the memory area (id = area code,
  * qualifier = the DB number for data blocks), addresses in bytes. Names:
  * the block of a download/upload ("block") and the PI service of a PLC
  * control ("pi_service"). Identity: the order number, serial number and
@@ -662,7 +663,9 @@ static void s_facts(const struct app_tx *t, struct app_facts *f)
 		return;
 	}
 	if (tx->plus) {
-		f->function = 65536 + tx->plus_function;
+		/* the function is where the parser reads it only in version 1:
+		 * later versions put an integrity part before the data */
+		f->function = 65536 + (tx->plus_version == 1 ? tx->plus_function : 0);
 		f->function_name = "s7comm_plus";
 		return;
 	}

@@ -200,11 +200,13 @@ static int read_baseline(struct ydoc *d, struct ynode *root, struct vigil_config
 		return 0;
 	struct bl_config *b = &c->baseline;
 	const char *file = NULL;
+	uint64_t ms = b->reported_interval_us / 1000u;
 	if (ynode_str(d, m, "file", &file) < 0 ||
 	    ynode_u32(d, m, "realert", 0, 86400 * 365, &b->realert_sec) < 0 ||
 	    read_fraction(d, m, "value-tolerance", 0, 1000, &b->value_tolerance) < 0 ||
 	    read_fraction(d, m, "reported-value-tolerance", 0, 1000, &b->reported_tolerance) < 0 ||
 	    read_fraction(d, m, "value-margin", 0, 1e15, &b->value_margin) < 0 ||
+	    ynode_u64(d, m, "reported-value-interval", 0, 86400000, &ms) < 0 ||
 	    read_fraction(d, m, "period-k", 0, 1000, &b->period_k) < 0 ||
 	    read_fraction(d, m, "period-tolerance", 0, 1000, &b->period_tolerance) < 0 ||
 	    ynode_u32(d, m, "period-min-samples", 1, 1u << 30, &b->period_min_samples) < 0 ||
@@ -224,6 +226,7 @@ static int read_baseline(struct ydoc *d, struct ynode *root, struct vigil_config
 		return -1;
 	if (file && *file)
 		c->baseline_file = file;
+	b->reported_interval_us = ms * 1000u;
 	return 0;
 }
 

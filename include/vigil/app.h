@@ -207,6 +207,8 @@ struct app_facts {
 	const char *function_name; /* from the parser's tables, or NULL */
 	uint8_t fclass;            /* enum app_fclass */
 	uint8_t role;              /* enum app_role */
+	bool want_values;          /* in: false when the caller will not look at values
+				    * this time (the parser may skip decoding them) */
 	bool has_unit;             /* the sub-device addressed (or reporting) */
 	uint32_t unit;
 	const char *unit_name;     /* "unit_id", "dnp3_address", "common_address"... */
@@ -227,6 +229,7 @@ static inline void app_facts_init(struct app_facts *f, uint8_t role)
 	f->function_name = NULL;
 	f->fclass = APP_FCLASS_OTHER;
 	f->role = role;
+	f->want_values = true;
 	f->has_unit = false;
 	f->unit = 0;
 	f->unit_name = NULL;

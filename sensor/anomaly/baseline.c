@@ -63,6 +63,7 @@ void bl_config_defaults(struct bl_config *c)
 	c->period_tolerance = 0.50;
 	c->period_min_samples = 10;
 	c->period_max_variation = 0.50;
+	c->reported_interval_us = 1000000;
 	c->dedup_entries = 65536;
 	c->period_max_sec = 3600;
 	c->max_conversations = 10000;
@@ -185,6 +186,7 @@ struct bl_model *bl_learner_model(struct bl_learner *l, void *msgs_file)
 
 #define BL_TSLOTS 6   /* functions timed per flow */
 #define BL_SEEN 8     /* deviations a flow remembers having reported */
+#define BL_VCHK 4     /* functions whose reported values a flow throttles */
 
 struct bl_tslot {
 	int32_t code;           /* function */
@@ -209,6 +211,11 @@ struct bl_fstate {
 	uint8_t seen_next, n_seen;
 	struct bl_host c, s;         /* L2 */
 	int proto;
+	struct {                     /* when reported values were last checked, per function */
+		int32_t fn;
+		uint64_t at;
+	} vchk[BL_VCHK];
+	uint8_t n_vchk;
 };
 
 struct bl_l2 {
@@ -429,7 +436,28 @@ struct bl_ctx {
 	struct bl_fstate *st;
 	uint64_t ts;
 	bool tick;      /* found at a tick (bl_tick), not on a packet */
+	/* what an alert of a tx starts from (detect_tx) */
+	const struct bl_host *c, *s;
+	int proto;
+	const struct bl_conv *cv;
+	const struct app_facts *fa;
+	const struct bl_func *fn;
 };
+
+/* An alert of the current tx, kind k: zeroed only when there is one (the
+ * struct is large and most txs deviate in nothing). */
+static void alert_init(struct bl_alert *a, const struct bl_ctx *x, uint8_t k)
+{
+	memset(a, 0, sizeof(*a));
+	a->kind = k;
+	a->m = x->w->model;
+	a->c = *x->c;
+	a->s = *x->s;
+	a->proto = x->proto;
+	a->cv = x->cv;
+	a->facts = x->fa;
+	a->fn = x->fn;
+}
 
 /* Hands a deviation to the worker, unless this flow already reported it
  * within realert seconds (the output stage would hold it back too). */
@@ -735,47 +763,36 @@ static void learn_tx(struct bl_worker *w, struct bl_fstate *st, const struct app
 
 /* ---- detection ----------------------------------------------------------------------------- */
 
-/* Is this a polling period worth judging: learned from enough intervals,
- * and regular (a standard deviation within period-max-variation of the
- * mean; requests an operator makes now and then are not polling)? */
-static bool polled(const struct bl_config *c, const struct bl_period *p)
+/* v against the learned range of its address. *hint: where the previous
+ * value was found in the conversation's sorted list (a response's values
+ * are mostly consecutive addresses: then no search). */
+static void check_value(struct bl_ctx *x, const struct bl_conv *cv, const struct app_fact_value *v,
+			uint32_t *hint)
 {
-	return p->n >= c->period_min_samples &&
-	       (double)p->sd <= c->period_max_variation * (double)p->mean;
-}
-
-/* The allowed interval around a learned period, in microseconds: what
- * learning saw ([min, max]) and the mean plus or minus k standard
- * deviations, widened on each side by period-tolerance of the mean (an
- * interval seen while learning never alerts). */
-static void period_bounds(const struct bl_config *c, const struct bl_period *p, uint64_t *lo,
-			  uint64_t *hi)
-{
-	double mean = (double)p->mean, ksd = c->period_k * (double)p->sd;
-	double wide = c->period_tolerance * mean;
-	double l = mean - ksd < (double)p->min ? mean - ksd : (double)p->min;
-	double h = mean + ksd > (double)p->max ? mean + ksd : (double)p->max;
-	l -= wide;
-	h += wide;
-	*lo = l > 0 ? (uint64_t)l : 0;
-	*hi = (uint64_t)h;
-}
-
-static void check_value(struct bl_ctx *x, struct bl_alert *base, const struct bl_conv *cv,
-			const struct app_fact_value *v)
-{
-	const struct bl_value *bv = bl_conv_find_value(cv, v->sp.id, v->sp.qual, v->addr);
-	if (!bv || (v->written ? !bv->has_w : !bv->has_r))
+	const struct bl_value *bv = NULL;
+	uint32_t h = *hint + 1;
+	if (h < cv->n_values && cv->values[h].addr == v->addr && cv->values[h].id == v->sp.id &&
+	    cv->values[h].qual == v->sp.qual) {
+		bv = &cv->values[h];
+	} else {
+		bv = bl_conv_find_value(cv, v->sp.id, v->sp.qual, v->addr);
+		if (!bv)
+			return;
+	}
+	*hint = (uint32_t)(bv - cv->values);
+	if (v->written ? !bv->has_w : !bv->has_r)
 		return;
 	const struct bl_config *c = &x->w->cfg;
 	double lo = v->written ? bv->wlo : bv->rlo, hi = v->written ? bv->whi : bv->rhi;
+	if (v->v >= lo && v->v <= hi)
+		return;
 	double m = (hi - lo) * (v->written ? c->value_tolerance : c->reported_tolerance);
 	if (m < c->value_margin)
 		m = c->value_margin;
 	if (v->v >= lo - m && v->v <= hi + m)
 		return;
-	struct bl_alert a = *base;
-	a.kind = v->written ? BL_VALUE_WRITTEN : BL_VALUE_REPORTED;
+	struct bl_alert a;
+	alert_init(&a, x, v->written ? BL_VALUE_WRITTEN : BL_VALUE_REPORTED);
 	a.sp = &v->sp;
 	a.addr = v->addr;
 	a.value = v->v;
@@ -813,32 +830,72 @@ static void connection_event(struct bl_ctx *x, const struct bl_conv *cv, const s
 	ev.mean = fn->cper.mean;
 	ev.sd = fn->cper.sd;
 	ev.n = fn->cper.n;
-	period_bounds(&w->cfg, &fn->cper, &ev.lo, &ev.hi);
+	ev.lo = fn->clo;
+	ev.hi = fn->chi;
 	w->st.connection_events++;
 	w->event(w->user, &ev);
 }
 
-static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl_host *s, int proto)
+/* The learned conversation of x (x->c, x->s, x->proto set when unresolved). */
+static const struct bl_conv *resolve(struct bl_ctx *x)
+{
+	struct bl_fstate *st = x->st;
+	if (st && st->resolved)
+		return st->conv;
+	const struct bl_model *m = x->w->model;
+	const struct bl_conv *cv =
+		bl_model_find(m, x->c, x->s, x->proto, bl_conv_hash(x->c, x->s, x->proto));
+	if (!cv)
+		check_unknown(x, x->c, x->s, x->proto);
+	if (st) {
+		st->resolved = true;
+		st->conv = cv;
+	}
+	return cv;
+}
+
+/* Are the reported values of this tx to be checked? A poll reports its
+ * values many times a second: they are checked at most once per
+ * reported-value-interval per flow and function (written values always).
+ * Per flow, in packet time: the same whatever the worker count. */
+static bool values_due(struct bl_worker *w, struct bl_fstate *st, const struct app_tx *tx,
+		       uint64_t ts)
+{
+	uint64_t iv = w->cfg.reported_interval_us;
+	if (!st || !iv || (tx->dir == APP_TOSERVER && !tx->is_response))
+		return true;
+	int32_t key = tx->proto->tx_function ? tx->proto->tx_function(tx) : -1;
+	unsigned i = 0, old = 0;
+	for (; i < st->n_vchk && st->vchk[i].fn != key; i++)
+		if (st->vchk[i].at < st->vchk[old].at)
+			old = i;
+	if (i == st->n_vchk) { /* a new function: the first is checked */
+		i = st->n_vchk < BL_VCHK ? st->n_vchk++ : old;
+		st->vchk[i].fn = key;
+		st->vchk[i].at = ts;
+		return true;
+	}
+	if (ts >= st->vchk[i].at && ts - st->vchk[i].at < iv) {
+		w->st.value_checks_skipped++;
+		return false;
+	}
+	st->vchk[i].at = ts;
+	return true;
+}
+
+static void detect_tx(struct bl_ctx *x)
 {
 	struct bl_worker *w = x->w;
 	struct bl_fstate *st = x->st;
-	const struct bl_conv *cv;
 	w->st.transactions++;
-	if (st && st->resolved) {
-		cv = st->conv;
-	} else {
-		cv = bl_model_find(w->model, c, s, proto, bl_conv_hash(c, s, proto));
-		if (!cv)
-			check_unknown(x, c, s, proto);
-		if (st) {
-			st->resolved = true;
-			st->conv = cv;
-		}
-	}
+	const struct bl_conv *cv = resolve(x);
 	if (!cv) {
 		w->st.unknown_conversation_txs++;
 		return;
 	}
+	x->cv = cv;
+	x->c = &cv->client;
+	x->s = &cv->server;
 	const struct app_tx *tx = x->tx;
 	if (!tx->proto->facts) {
 		w->st.no_facts++;
@@ -846,31 +903,24 @@ static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl
 	}
 	struct app_facts fa;
 	app_facts_init(&fa, tx->is_response ? APP_ROLE_RESPONSE : APP_ROLE_REQUEST);
+	fa.want_values = values_due(w, st, tx, x->ts);
 	tx->proto->facts(tx, &fa);
+	x->fa = &fa;
 	if (fa.ranges_total > fa.n_ranges || fa.values_total > fa.n_values ||
 	    fa.names_total > fa.n_names)
 		w->st.facts_truncated++;
-	struct bl_alert base;
-	memset(&base, 0, sizeof(base));
-	base.m = w->model;
-	base.c = *c;
-	base.s = *s;
-	base.proto = proto;
-	base.cv = cv;
-	base.facts = &fa;
+	struct bl_alert a;
 	const struct bl_func *fn = NULL;
 	if (fa.function >= 0) {
 		fn = bl_conv_find_func(cv, fa.function);
 		if (!fn) {
-			struct bl_alert a = base;
-			a.kind = BL_NEW_FUNCTION;
+			alert_init(&a, x, BL_NEW_FUNCTION);
 			deviate(x, &a);
 		}
 	}
-	base.fn = fn;
+	x->fn = fn;
 	if (fa.has_unit && !bl_rs_has(&cv->units, fa.unit, fa.unit)) {
-		struct bl_alert a = base;
-		a.kind = BL_UNIT;
+		alert_init(&a, x, BL_UNIT);
 		a.unit = fa.unit;
 		deviate(x, &a);
 	}
@@ -880,8 +930,7 @@ static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl
 			const struct bl_space *sp = bl_func_find_space(fn, r->sp.id, r->sp.qual);
 			if (sp && bl_rs_has(&sp->rs, r->lo, r->hi))
 				continue;
-			struct bl_alert a = base;
-			a.kind = BL_ADDRESS;
+			alert_init(&a, x, BL_ADDRESS);
 			a.sp = &r->sp;
 			a.lo = r->lo;
 			a.hi = r->hi;
@@ -896,8 +945,7 @@ static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl
 			const struct bl_names *ns = bl_func_find_names(fn, nm->sp.id);
 			if (ns && bl_names_has(ns, text))
 				continue;
-			struct bl_alert a = base;
-			a.kind = BL_NAME;
+			alert_init(&a, x, BL_NAME);
 			a.sp = &nm->sp;
 			a.name = text;
 			a.lns = ns;
@@ -905,11 +953,12 @@ static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl
 			break;
 		}
 	}
+	uint32_t hint = UINT32_MAX; /* + 1 = 0: the first value is looked for at 0 */
 	for (unsigned i = 0; i < fa.n_values; i++)
-		check_value(x, &base, cv, &fa.values[i]);
+		check_value(x, cv, &fa.values[i], &hint);
 	if (fa.n_idents) {
-		const struct bl_host *snd = tx->dir == APP_TOSERVER ? c : s;
-		const struct bl_ident *id = bl_model_find_ident(w->model, snd, proto);
+		const struct bl_host *snd = tx->dir == APP_TOSERVER ? x->c : x->s;
+		const struct bl_ident *id = bl_model_find_ident(w->model, snd, x->proto);
 		for (unsigned i = 0; id && i < fa.n_idents; i++) {
 			const struct bl_ident_attr *at = NULL;
 			for (unsigned k = 0; k < id->n && !at; k++)
@@ -924,8 +973,7 @@ static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl
 				known = strcmp(at->v[k], val) == 0;
 			if (known)
 				continue;
-			struct bl_alert a = base;
-			a.kind = BL_IDENTITY;
+			alert_init(&a, x, BL_IDENTITY);
 			a.sender = *snd;
 			a.key = fa.idents[i].key;
 			a.seen = val;
@@ -935,30 +983,26 @@ static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl
 	}
 	/* polling period, within this flow (and the flow's first request of
 	 * the function to the output stage, which times connections) */
-	if (!fn || fa.role == APP_ROLE_RESPONSE || !st ||
-	    (!polled(&w->cfg, &fn->per) && !polled(&w->cfg, &fn->cper)))
+	if (!fn || fa.role == APP_ROLE_RESPONSE || !st || !(fn->timed || fn->ctimed))
 		return;
 	struct bl_tslot *t = tslot(w, st, fa.function);
 	if (!t)
 		return;
-	if (!t->last && x->f && polled(&w->cfg, &fn->cper))
-		connection_event(x, cv, fn, &fa, proto);
-	if (!polled(&w->cfg, &fn->per)) {
+	if (!t->last && x->f && fn->ctimed)
+		connection_event(x, cv, fn, &fa, x->proto);
+	if (!fn->timed) {
 		t->last = x->ts;
 		return;
 	}
 	t->fn = fn;
-	uint64_t lo, hi;
-	period_bounds(&w->cfg, &fn->per, &lo, &hi);
 	if (t->last && x->ts > t->last) {
 		uint64_t iv = x->ts - t->last;
-		if ((iv > hi && !t->silenced) || iv < lo) {
-			struct bl_alert a = base;
-			a.kind = iv > hi ? BL_PERIOD_SILENCE : BL_PERIOD_BURST;
+		if ((iv > fn->phi && !t->silenced) || iv < fn->plo) {
+			alert_init(&a, x, iv > fn->phi ? BL_PERIOD_SILENCE : BL_PERIOD_BURST);
 			a.interval = iv;
 			a.pfn = fn;
-			a.plo = lo;
-			a.phi = hi;
+			a.plo = fn->plo;
+			a.phi = fn->phi;
 			deviate(x, &a);
 		}
 	}
@@ -969,6 +1013,14 @@ static void detect_tx(struct bl_ctx *x, const struct bl_host *c, const struct bl
 
 void bl_tx(struct bl_worker *w, const struct packet *p, struct flow *f, const struct app_tx *tx)
 {
+	uint64_t ts = p ? p->ts : f ? f->last_ts : 0;
+	struct bl_fstate *st = f ? f->baseline : NULL;
+	if (st && st->resolved && !w->learn) { /* the common case: a flow seen before */
+		struct bl_ctx x = { w, p, f, tx, st, ts, false, NULL, NULL, st->proto, NULL, NULL, NULL };
+		if (tx->proto == app_parsers[st->proto])
+			detect_tx(&x);
+		return;
+	}
 	struct bl_host c, s;
 	int proto = app_parser_index_of(tx->proto);
 	if (proto < 0)
@@ -980,14 +1032,15 @@ void bl_tx(struct bl_worker *w, const struct packet *p, struct flow *f, const st
 		mac_of(&c, p, true);
 		mac_of(&s, p, false);
 	}
-	struct bl_fstate *st = state_of(w, p, f, &c, &s, proto);
-	uint64_t ts = p ? p->ts : f ? f->last_ts : 0;
+	st = state_of(w, p, f, &c, &s, proto);
+	if (st)
+		st->proto = proto;
 	if (w->learn) {
 		learn_tx(w, st, tx, &c, &s, proto, ts);
 		return;
 	}
-	struct bl_ctx x = { w, p, f, tx, st, ts, false };
-	detect_tx(&x, &c, &s, proto);
+	struct bl_ctx x = { w, p, f, tx, st, ts, false, &c, &s, proto, NULL, NULL, NULL };
+	detect_tx(&x);
 }
 
 /* Silence found between packets: every timed function of every followed
@@ -1020,11 +1073,8 @@ void bl_tick(struct bl_worker *w, uint64_t now)
 			continue; /* a connection closing: its polls went elsewhere */
 		for (int i = 0; i < BL_TSLOTS; i++) {
 			struct bl_tslot *t = &st->ts[i];
-			if (!t->used || !t->fn || !t->last || t->silenced || now <= t->last)
-				continue;
-			uint64_t lo, hi;
-			period_bounds(&w->cfg, &t->fn->per, &lo, &hi);
-			if (now - t->last <= hi)
+			if (!t->used || !t->fn || !t->last || t->silenced || now <= t->last ||
+			    now - t->last <= t->fn->phi)
 				continue;
 			if (n == w->cap_due) {
 				uint32_t nc = w->cap_due ? w->cap_due * 2 : 16;
@@ -1043,8 +1093,6 @@ void bl_tick(struct bl_worker *w, uint64_t now)
 	for (uint32_t k = 0; k < n; k++) {
 		struct bl_fstate *st = w->due[k].st;
 		struct bl_tslot *t = &st->ts[w->due[k].slot];
-		uint64_t lo, hi;
-		period_bounds(&w->cfg, &t->fn->per, &lo, &hi);
 		t->silenced = true;
 		struct bl_alert a;
 		memset(&a, 0, sizeof(a));
@@ -1056,8 +1104,8 @@ void bl_tick(struct bl_worker *w, uint64_t now)
 		a.proto = st->conv->proto;
 		a.interval = now - t->last;
 		a.pfn = t->fn;
-		a.plo = lo;
-		a.phi = hi;
+		a.plo = t->fn->plo;
+		a.phi = t->fn->phi;
 		struct bl_ctx x = { w, NULL, st->f, NULL, st, now };
 		x.tick = true;
 		deviate(&x, &a);
@@ -1546,6 +1594,7 @@ void bl_stats_json(struct jb *jb, const struct bl_worker_stats *ws, const struct
 	jb_set_uint(jb, "timing_slots_full", ws->timing_slots_full);
 	jb_set_uint(jb, "l2_table_full", ws->l2_table_full);
 	jb_set_uint(jb, "facts_truncated", ws->facts_truncated);
+	jb_set_uint(jb, "value_checks_skipped", ws->value_checks_skipped);
 	jb_set_uint(jb, "connection_events", ws->connection_events);
 	jb_set_uint(jb, "connection_deviations", ds->connection_deviations);
 	jb_set_uint(jb, "connection_table_full", ds->connection_table_full);

@@ -80,6 +80,8 @@ struct bl_config {
 	double value_tolerance;      /* written values: margin as a fraction of the learned span */
 	double reported_tolerance;   /* reported values: the same */
 	double value_margin;         /* and at least this much, in the value's own units */
+	uint64_t reported_interval_us; /* reported values checked once per this, per flow and
+					* function (0: every response) */
 	double period_k;             /* silence/burst beyond k standard deviations ... */
 	double period_tolerance;     /* ... and beyond this fraction of the mean */
 	uint32_t period_min_samples; /* periods learned from fewer intervals are not judged */
@@ -188,6 +190,7 @@ struct bl_worker_stats {
 	uint64_t timing_slots_full;   /* functions of a flow not timed (slots full) */
 	uint64_t l2_table_full;    /* L2 conversations not followed */
 	uint64_t facts_truncated;  /* txs with more ranges/values/names than facts keep */
+	uint64_t value_checks_skipped; /* responses whose values were not checked (interval) */
 	/* learning */
 	uint64_t conversations_dropped;
 	uint64_t functions_dropped;

@@ -142,7 +142,7 @@ static uint32_t rs_first_touch(const struct bl_rangeset *rs, uint32_t lo)
 	return a;
 }
 
-bool bl_rs_has(const struct bl_rangeset *rs, uint32_t lo, uint32_t hi)
+bool bl_rs_has_(const struct bl_rangeset *rs, uint32_t lo, uint32_t hi)
 {
 	/* the last range starting at or before lo */
 	uint32_t a = 0, b = rs->n;
@@ -252,6 +252,40 @@ void bl_period_finish(struct bl_period *p)
 	long double mean = (long double)p->sum / n;
 	long double var = (long double)p->sumsq / n - mean * mean;
 	p->sd = var > 0 ? (uint64_t)llroundl(sqrtl(var)) : 0;
+}
+
+/* Is this a polling period worth judging: learned from enough intervals,
+ * and regular (a standard deviation within period-max-variation of the
+ * mean; requests an operator makes now and then are not polling)? */
+static bool polled(const struct bl_config *c, const struct bl_period *p)
+{
+	return p->n >= c->period_min_samples &&
+	       (double)p->sd <= c->period_max_variation * (double)p->mean;
+}
+
+/* The allowed interval around a learned period, in microseconds: what
+ * learning saw ([min, max]) and the mean plus or minus k standard
+ * deviations, widened on each side by period-tolerance of the mean (an
+ * interval seen while learning never alerts). */
+static void period_bounds(const struct bl_config *c, const struct bl_period *p, uint64_t *lo,
+			  uint64_t *hi)
+{
+	double mean = (double)p->mean, ksd = c->period_k * (double)p->sd;
+	double wide = c->period_tolerance * mean;
+	double l = mean - ksd < (double)p->min ? mean - ksd : (double)p->min;
+	double h = mean + ksd > (double)p->max ? mean + ksd : (double)p->max;
+	l -= wide;
+	h += wide;
+	*lo = l > 0 ? (uint64_t)l : 0;
+	*hi = (uint64_t)h;
+}
+
+static void func_timing(const struct bl_config *c, struct bl_func *fn)
+{
+	fn->timed = polled(c, &fn->per);
+	fn->ctimed = polled(c, &fn->cper);
+	period_bounds(c, &fn->per, &fn->plo, &fn->phi);
+	period_bounds(c, &fn->cper, &fn->clo, &fn->chi);
 }
 
 /* ---- conversations -------------------------------------------------------------- */
@@ -475,7 +509,7 @@ static int space_cmp(const struct bl_space *e, uint16_t id, uint32_t qual)
 	return e->id != id ? (e->id < id ? -1 : 1) : cmp_u32(e->qual, qual);
 }
 
-const struct bl_space *bl_func_find_space(const struct bl_func *fn, uint16_t id, uint32_t qual)
+const struct bl_space *bl_func_find_space_(const struct bl_func *fn, uint16_t id, uint32_t qual)
 {
 	uint32_t i;
 	bool found;
@@ -912,6 +946,7 @@ int bl_model_finish(struct bl_model *m)
 			}
 			bl_period_finish(&fn->per);
 			bl_period_finish(&fn->cper);
+			func_timing(c, fn);
 			if (fn->cper.n)
 				m->has_cper = true;
 			for (uint32_t s = 0; s < fn->n_spaces; s++)

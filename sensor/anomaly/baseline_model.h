@@ -79,6 +79,10 @@ struct bl_func {
 	uint64_t count[3];    /* requests, responses, reports (enum app_role) */
 	struct bl_period per;      /* between requests within a connection */
 	struct bl_period cper;     /* between the first requests of consecutive connections */
+	/* detection: which periods are judged, and their allowed intervals
+	 * (usec; bl_model_finish, from the configuration) */
+	bool timed, ctimed;
+	uint64_t plo, phi, clo, chi;
 	/* learning only: when each connection first asked for it (a multiset:
 	 * sorted at the end, its gaps within a capture are cper's samples) */
 	uint32_t n_starts, cap_starts;
@@ -169,7 +173,14 @@ int bl_host_parse(const char *s, struct bl_host *h);
  * bytes as \xHH), truncated to BL_STR_MAX - 1 bytes; its length. */
 size_t bl_canon(char out[BL_STR_MAX], const uint8_t *s, size_t n);
 
-bool bl_rs_has(const struct bl_rangeset *rs, uint32_t lo, uint32_t hi);
+bool bl_rs_has_(const struct bl_rangeset *rs, uint32_t lo, uint32_t hi);
+/* Is [lo, hi] within the set? (inline for the commonest set: one range) */
+static inline bool bl_rs_has(const struct bl_rangeset *rs, uint32_t lo, uint32_t hi)
+{
+	if (rs->n == 1)
+		return rs->r[0].lo <= lo && hi <= rs->r[0].hi;
+	return bl_rs_has_(rs, lo, hi);
+}
 /* Adds [lo, hi]: 0, 1 when over max ranges (then the two closest are
  * merged: counted by the caller), -1 no memory. */
 int bl_rs_add(struct bl_rangeset *rs, uint32_t lo, uint32_t hi, uint32_t max);
@@ -190,7 +201,14 @@ const struct bl_conv *bl_model_find(const struct bl_model *m, const struct bl_ho
 struct bl_func *bl_conv_func(struct bl_conv *cv, int32_t code, bool create, uint32_t max);
 const struct bl_func *bl_conv_find_func(const struct bl_conv *cv, int32_t code);
 struct bl_space *bl_func_space(struct bl_func *fn, uint16_t id, uint32_t qual, bool create);
-const struct bl_space *bl_func_find_space(const struct bl_func *fn, uint16_t id, uint32_t qual);
+const struct bl_space *bl_func_find_space_(const struct bl_func *fn, uint16_t id, uint32_t qual);
+static inline const struct bl_space *bl_func_find_space(const struct bl_func *fn, uint16_t id,
+							 uint32_t qual)
+{
+	if (fn->n_spaces == 1)
+		return fn->spaces[0].id == id && fn->spaces[0].qual == qual ? &fn->spaces[0] : NULL;
+	return bl_func_find_space_(fn, id, qual);
+}
 struct bl_names *bl_func_names(struct bl_func *fn, uint16_t id, bool create);
 const struct bl_names *bl_func_find_names(const struct bl_func *fn, uint16_t id);
 /* 0 added or present, 1 at the cap, -1 no memory */

@@ -2670,7 +2670,8 @@ static void b_facts(const struct app_tx *t, struct app_facts *f)
 		if (r->has_property)
 			app_facts_range(f, "property", 1024, r->object_type, r->property, r->property);
 		const struct bacnet_value *v = &r->value;
-		if (!v->present || v->constructed || !r->has_property || r->instance == BACNET_NO_INSTANCE)
+		if (!f->want_values || !v->present || v->constructed || !r->has_property ||
+		    r->instance == BACNET_NO_INSTANCE)
 			continue;
 		double x;
 		switch (v->tag) {

@@ -908,12 +908,12 @@ static uint8_t func_class(uint8_t fc)
 	}
 }
 
+/* func_names holds 0-33 then 129-131, in order */
 static const char *func_name(uint8_t fc)
 {
-	for (size_t i = 0; i < sizeof(func_names) / sizeof(func_names[0]); i++)
-		if (func_names[i].value == fc)
-			return func_names[i].name;
-	return NULL;
+	size_t i = fc <= 33 ? fc : fc >= 129 && fc <= 131 ? 34u + (fc - 129u) : SIZE_MAX;
+	return i < sizeof(func_names) / sizeof(func_names[0]) && func_names[i].value == fc
+		       ? func_names[i].name : NULL;
 }
 
 static void d_facts(const struct app_tx *t, struct app_facts *f)
@@ -933,7 +933,8 @@ static void d_facts(const struct app_tx *t, struct app_facts *f)
 		const struct dnp3_object *o = &tx->objects[i];
 		const char *sp = group_space_name(o->group);
 		unsigned np = 0;
-		if (o->data_len && f->n_values < APP_FACTS_VALUES)
+		bool prefixed = o->prefix_code >= 1 && o->prefix_code <= 3;
+		if (o->data_len && f->n_values < APP_FACTS_VALUES && (f->want_values || prefixed))
 			np = object_points(tx, o, pts, APP_FACTS_VALUES - f->n_values);
 		if (o->group == 60)
 			app_facts_range(f, sp, 60, 0, o->variation ? o->variation - 1u : 0,
@@ -942,10 +943,10 @@ static void d_facts(const struct app_tx *t, struct app_facts *f)
 			app_facts_range(f, sp, o->group, 0, o->start, o->stop);
 		else if (o->range_code == 6)
 			app_facts_range(f, sp, o->group, 0, 0, UINT32_MAX);
-		else if (o->prefix_code >= 1 && o->prefix_code <= 3)
+		else if (prefixed)
 			for (unsigned k = 0; k < np; k++)
 				app_facts_range(f, sp, o->group, 0, pts[k].index, pts[k].index);
-		for (unsigned k = 0; k < np; k++) {
+		for (unsigned k = 0; f->want_values && k < np; k++) {
 			const struct dnp3_point *pt = &pts[k];
 			if (pt->kind == 4) /* a time, not a process value */
 				continue;

@@ -575,7 +575,7 @@ static void i_facts(const struct app_tx *t, struct app_facts *f)
 				app_facts_range(f, "ioa", 1, 0, lo, hi);
 			lo = hi = o->ioa;
 		}
-		if ((mon || (wr && f->role == APP_ROLE_REQUEST)) && o->kind)
+		if ((mon || (wr && f->role == APP_ROLE_REQUEST)) && o->kind && f->want_values)
 			app_facts_value(f, "ioa", 1, 0, o->ioa, wr,
 					o->kind == 2 ? o->fval : (double)o->ival);
 	}

@@ -737,7 +737,7 @@ static void facts_range(struct app_facts *f, int sp, uint16_t addr, uint16_t qty
 static void facts_values(struct app_facts *f, int sp, uint16_t addr, uint16_t n,
 			 const uint8_t *data, uint16_t len, bool written)
 {
-	if (!sp || !data)
+	if (!sp || !data || !f->want_values)
 		return;
 	bool bits = sp == SP_COIL || sp == SP_DISCRETE;
 	struct cursor c = cur_make(data, len);
@@ -761,9 +761,8 @@ static void mb_facts(const struct app_tx *t, struct app_facts *f)
 {
 	const struct modbus_tx *tx = t->data;
 	const struct modbus_pdu *m = t->dir == APP_TOSERVER ? &tx->req : &tx->resp;
-	const char *name = fc_name(m->fc);
 	f->function = m->fc;
-	f->function_name = strcmp(name, "Unknown") ? name : NULL;
+	f->function_name = fc_category(m->fc) == CAT_PUBLIC_ASSIGNED ? fc_name(m->fc) : NULL;
 	f->fclass = fc_class(m->fc);
 	f->has_unit = true;
 	f->unit = m->unit;

@@ -607,6 +607,7 @@ static void det_start(struct det *d)
 {
 	d->c = cfg();
 	d->m = learn_plant(&d->c);
+	d->c.reported_interval_us = 0; /* every response's values (see test_value_interval) */
 	memset(&d->seen, 0, sizeof(d->seen));
 	d->w = bl_worker_new(&d->c, d->m, NULL, 0, on_alert, on_event, &d->seen);
 	assert_non_null(d->w);
@@ -801,6 +802,43 @@ static void test_detect_function_address_unit_value(void **s)
 	for (unsigned i = before; i < d.seen.n; i++)
 		assert_false(bl_dedup_pass(dd, d.seen.dedup[i], 2));
 	bl_dedup_free(dd);
+	bl_flow_end(d.w, &f);
+	det_end(&d);
+}
+
+/* reported values: checked once per reported-value-interval per flow and
+ * function; written values every time */
+static void test_value_interval(void **s)
+{
+	(void)s;
+	struct det d;
+	det_start(&d);
+	bl_worker_free(d.w);
+	d.c.reported_interval_us = 1000000;
+	d.w = bl_worker_new(&d.c, d.m, NULL, 0, on_alert, on_event, &d.seen);
+	struct modbus_tx tx;
+	struct packet p;
+	struct flow f;
+	mkflow(&f, 2, 100, 41);
+	uint64_t t0 = 3000000000000ull;
+	mkpkt(&p, t0, 1);
+	struct app_tx t = mb_read_resp(&tx, 1, 0, 10, 120); /* within: checked, fine */
+	bl_tx(d.w, &p, &f, &t);
+	mkpkt(&p, t0 + 500000, 2);
+	t = mb_read_resp(&tx, 1, 0, 10, 999); /* out, but 0.5 s later: not checked */
+	bl_tx(d.w, &p, &f, &t);
+	assert_int_equal(count_sid(&d.seen, BL_SID_BASE + BL_VALUE_REPORTED), 0);
+	mkpkt(&p, t0 + 1000000, 3);
+	bl_tx(d.w, &p, &f, &t); /* a second later: checked */
+	assert_int_equal(count_sid(&d.seen, BL_SID_BASE + BL_VALUE_REPORTED), 10);
+	t = mb_write1(&tx, 1, 5, 51); /* written: always */
+	bl_tx(d.w, &p, &f, &t);
+	bl_tx(d.w, &p, &f, &t);
+	assert_int_equal(count_sid(&d.seen, BL_SID_BASE + BL_VALUE_WRITTEN), 1); /* then remembered */
+	struct bl_worker_stats st;
+	bl_worker_stats_get(d.w, &st);
+	assert_int_equal(st.value_checks_skipped, 1);
+	assert_int_equal(st.deviations[BL_VALUE_WRITTEN], 2);
 	bl_flow_end(d.w, &f);
 	det_end(&d);
 }
@@ -1368,6 +1406,7 @@ int main(void)
 		cmocka_unit_test(test_detect_conversations),
 		cmocka_unit_test(test_detect_new_conversation),
 		cmocka_unit_test(test_detect_function_address_unit_value),
+		cmocka_unit_test(test_value_interval),
 		cmocka_unit_test(test_detect_identity_and_name),
 		cmocka_unit_test(test_detect_period),
 		cmocka_unit_test(test_output_stage),

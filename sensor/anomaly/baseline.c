@@ -184,7 +184,7 @@ struct bl_model *bl_learner_model(struct bl_learner *l, void *msgs_file)
 
 /* ---- per-flow state ------------------------------------------------------------------ */
 
-#define BL_TSLOTS 6   /* functions timed per flow */
+#define BL_TSLOTS 4   /* functions timed per flow */
 #define BL_SEEN 8     /* deviations a flow remembers having reported */
 #define BL_VCHK 4     /* functions whose reported values a flow throttles */
 
@@ -195,31 +195,36 @@ struct bl_tslot {
 	const struct bl_func *fn; /* detection: its learned period (read-only model) */
 };
 
+/* What the baseline keeps per flow (or L2 conversation): charged to the
+ * flow memcap, bl_flow_state_size() bytes. */
 struct bl_fstate {
-	bool resolved;
-	bool listed;
-	const struct bl_conv *conv;  /* detection */
-	struct bl_conv *lconv;       /* learning */
+	union {
+		const struct bl_conv *conv;  /* detection */
+		struct bl_conv *lconv;       /* learning */
+	};
 	struct bl_fstate *prev, *next; /* flows with timed functions (detection) */
 	const struct flow *f;        /* NULL: an L2 conversation */
 	uint64_t tie;                /* L2: index of its first frame (record order) */
+	bool resolved;
+	bool listed;
+	uint8_t seen_next, n_seen, n_vchk;
+	int16_t proto;               /* parser index */
 	struct bl_tslot ts[BL_TSLOTS];
-	struct {
+	struct {                     /* deviations reported, and when (seconds) */
 		uint32_t key;
 		uint32_t sec;
 	} seen[BL_SEEN];
-	uint8_t seen_next, n_seen;
-	struct bl_host c, s;         /* L2 */
-	int proto;
 	struct {                     /* when reported values were last checked, per function */
 		int32_t fn;
 		uint64_t at;
 	} vchk[BL_VCHK];
-	uint8_t n_vchk;
 };
 
+/* an L2 conversation (GOOSE publisher to destination) a worker follows */
 struct bl_l2 {
 	bool used;
+	int proto;
+	struct bl_host c, s;
 	struct bl_fstate st;
 };
 
@@ -579,14 +584,15 @@ static struct bl_fstate *state_of(struct bl_worker *w, const struct packet *p, s
 		struct bl_l2 *e = &w->l2[k];
 		if (!e->used) {
 			e->used = true;
-			e->st.c = *c;
-			e->st.s = *s;
-			e->st.proto = proto;
+			e->c = *c;
+			e->s = *s;
+			e->proto = proto;
+			e->st.proto = (int16_t)proto;
 			e->st.tie = p ? p->pcap_cnt : 0;
 			w->n_l2++;
 			return &e->st;
 		}
-		if (e->st.proto == proto && !bl_host_cmp(&e->st.c, c) && !bl_host_cmp(&e->st.s, s))
+		if (e->proto == proto && !bl_host_cmp(&e->c, c) && !bl_host_cmp(&e->s, s))
 			return &e->st;
 	}
 	w->st.l2_table_full++;
@@ -1034,7 +1040,7 @@ void bl_tx(struct bl_worker *w, const struct packet *p, struct flow *f, const st
 	}
 	st = state_of(w, p, f, &c, &s, proto);
 	if (st)
-		st->proto = proto;
+		st->proto = (int16_t)proto;
 	if (w->learn) {
 		learn_tx(w, st, tx, &c, &s, proto, ts);
 		return;

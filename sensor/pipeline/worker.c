@@ -92,8 +92,10 @@ static void on_bl_event(void *user, const struct bl_event *ev)
 		w->sink.emit(w->sink.user, w->id, &k, (const char *)ev, sizeof(*ev), &info);
 }
 
-/* tx of flow f (NULL: a frame without IP) to the baseline */
-static inline void bl_on_tx(struct worker *w, struct flow *f, const struct app_tx *tx)
+/* tx of flow f (NULL: a frame without IP) to the baseline: out of the way
+ * of the transaction path when there is no baseline */
+static __attribute__((noinline)) void bl_on_tx(struct worker *w, struct flow *f,
+					       const struct app_tx *tx)
 {
 	bool had = f && f->baseline;
 	bl_tx(w->bl, w->cur, f, tx);
@@ -254,7 +256,7 @@ static void on_l2_tx(struct worker *w, const struct app_tx *tx)
 		struct detect_alert_sink sink = { w, on_alert };
 		detect_tx(w->dt, w->cur, NULL, tx, &sink);
 	}
-	if (w->bl)
+	if (__builtin_expect(w->bl != NULL, 0))
 		bl_on_tx(w, NULL, tx);
 }
 
@@ -290,7 +292,7 @@ static void on_app_tx(void *user, const struct app_tx *tx)
 		detect_tx(w->dt, w->cur, f, tx, &sink);
 		w->cur_flow = f;
 	}
-	if (w->bl)
+	if (__builtin_expect(w->bl != NULL, 0))
 		bl_on_tx(w, f, tx);
 }
 

@@ -1095,7 +1095,8 @@ void bl_tick(struct bl_worker *w, uint64_t now)
 			w->due[n++].slot = i;
 		}
 	}
-	qsort(w->due, n, sizeof(*w->due), due_cmp);
+	if (n)
+		qsort(w->due, n, sizeof(*w->due), due_cmp);
 	for (uint32_t k = 0; k < n; k++) {
 		struct bl_fstate *st = w->due[k].st;
 		struct bl_tslot *t = &st->ts[w->due[k].slot];

@@ -910,7 +910,8 @@ bool bl_set_has(const uint64_t *set, uint32_t mask, uint64_t h)
 int bl_model_finish(struct bl_model *m)
 {
 	const struct bl_config *c = &m->cfg;
-	qsort(m->convs, m->n_convs, sizeof(*m->convs), conv_sort_cmp);
+	if (m->n_convs) /* (qsort's array may not be NULL, even empty) */
+		qsort(m->convs, m->n_convs, sizeof(*m->convs), conv_sort_cmp);
 	/* caps: what is beyond them, in the sorted order, is dropped */
 	while (m->n_convs > c->max_conversations) {
 		conv_free(m->convs[--m->n_convs]);
@@ -960,7 +961,8 @@ int bl_model_finish(struct bl_model *m)
 			}
 		}
 	}
-	qsort(m->idents, m->n_idents, sizeof(*m->idents), ident_sort_cmp);
+	if (m->n_idents)
+		qsort(m->idents, m->n_idents, sizeof(*m->idents), ident_sort_cmp);
 	while (m->n_idents > c->max_identities) {
 		struct bl_ident *id = &m->idents[--m->n_idents];
 		for (unsigned a = 0; a < id->n; a++)

@@ -127,14 +127,14 @@ static void sb_ind(struct sb *s, int depth)
 static void sb_json_str(struct sb *s, const char *p)
 {
 	size_t n = strlen(p);
-	size_t need = jb_escape(NULL, 0, p, n);
-	char *t = malloc(need + 1);
+	size_t cap = n * 6 + 3; /* every byte as \u00XX, and the quotes */
+	char *t = malloc(cap);
 	if (!t) {
 		s->err = true;
 		return;
 	}
-	jb_escape(t, need + 1, p, n);
-	sb_put(s, t, need);
+	size_t need = jb_escape(t, cap, p, n);
+	sb_put(s, t, need < cap ? need : cap - 1);
 	free(t);
 }
 

@@ -775,6 +775,8 @@ static void mb_facts(const struct app_tx *t, struct app_facts *f)
 			facts_range(f, rsp, m->read_addr, m->read_qty);
 		if (m->has_write) {
 			facts_range(f, wsp, m->write_addr, m->write_qty);
+			if (!f->want_values)
+				return;
 			if (m->fc == 5)
 				app_facts_value(f, sp_names[SP_COIL], SP_COIL, 0, m->write_addr, true,
 						m->value == 0xff00 ? 1 : m->value);

@@ -1134,19 +1134,57 @@ static void test_l2(void **s)
 	seen_clear(&seen);
 }
 
-/* a parser without facts: conversation and protocol only */
+/* a parser without facts (MQTT, MMS and PROFINET DCP give none): the
+ * conversation and protocol are learned and checked, nothing more */
 static void test_no_facts(void **s)
 {
 	(void)s;
-	struct det d;
-	det_start(&d);
-	static const struct proto_parser bare = { .name = "bare" };
-	struct app_tx t = { &bare, APP_TOSERVER, false, NULL };
+	extern const struct proto_parser proto_mqtt;
+	assert_null(proto_mqtt.facts);
+	struct bl_config c = cfg();
+	struct bl_learner *l = bl_learner_new(&c);
+	struct bl_worker *lw = bl_worker_new(&c, NULL, l, 0, NULL, NULL, NULL);
+	struct app_tx t = { &proto_mqtt, APP_TOSERVER, false, NULL };
 	struct flow f;
 	struct packet p;
-	mkflow(&f, 2, 100, 31);
-	mkpkt(&p, 1, 1);
-	bl_tx(d.w, &p, &f, &t); /* not a registered parser: ignored */
+	mkflow(&f, 2, 200, 31);
+	for (int i = 0; i < 3; i++) {
+		mkpkt(&p, 1000000u * (uint64_t)(i + 1), (uint64_t)i + 1);
+		bl_tx(lw, &p, &f, &t);
+	}
+	bl_flow_end(lw, &f);
+	struct bl_worker_stats st;
+	bl_worker_stats_get(lw, &st);
+	assert_int_equal(st.no_facts, 3);
+	bl_worker_free(lw);
+	struct bl_model *m = bl_learner_model(l, NULL);
+	bl_learner_free(l);
+	char *text = model_text(m);
+	HAS(text, "\"protocol\": \"mqtt\",");
+	HAS(text, "\"transactions\": 3,\n      \"functions\": []");
+	free(text);
+	struct seen seen = { 0 };
+	struct bl_worker *w = bl_worker_new(&c, m, NULL, 0, on_alert, on_event, &seen);
+	mkflow(&f, 2, 200, 32);
+	bl_tx(w, &p, &f, &t); /* as learned: nothing */
+	bl_flow_end(w, &f);
+	mkflow(&f, 3, 200, 33);
+	bl_tx(w, &p, &f, &t); /* another client: a new talker */
+	bl_flow_end(w, &f);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.sid[0], BL_SID_BASE + BL_NEW_TALKER);
+	bl_worker_stats_get(w, &st);
+	assert_int_equal(st.no_facts, 1);
+	bl_worker_free(w);
+	bl_model_free(m);
+	seen_clear(&seen);
+	/* a parser that is not registered: ignored */
+	static const struct proto_parser bare = { .name = "bare" };
+	struct app_tx tb = { &bare, APP_TOSERVER, false, NULL };
+	struct det d;
+	det_start(&d);
+	mkflow(&f, 2, 100, 34);
+	bl_tx(d.w, &p, &f, &tb);
 	assert_int_equal(d.seen.n, 0);
 	bl_flow_end(d.w, &f);
 	det_end(&d);

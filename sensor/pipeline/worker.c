@@ -59,6 +59,8 @@ static void on_bl_alert(void *user, const struct bl_alert_view *v)
 	 * tick's expiries (whose ties are below the tick's packet) */
 	if (!v->p)
 		w->key_tie = v->tick ? w->key_cnt + v->tie : v->tie;
+	if (v->f) /* the flow record says it alerted, as after a rule's alert */
+		((struct flow *)(uintptr_t)v->f)->alerted = 1;
 	eve_alert_with(&w->jb, v->p, v->f, v->tx, v->dir, v->ts, bl_members, v->a);
 	if (!jb_ok(&w->jb)) {
 		w->st.records_truncated++;

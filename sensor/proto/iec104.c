@@ -114,12 +114,19 @@ static const struct tinfo types[] = {
 	{ 126, 13, V_NONE, true, "F_DR_TA_1" }, { 127, 16, V_NONE, false, "F_SC_NB_1" },
 };
 
+/* types[] is sorted by id: a binary search (the parser, the logger and the
+ * baseline's facts look a type up for every ASDU) */
 static const struct tinfo *tinfo(uint8_t id)
 {
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (types[i].id == id)
-			return &types[i];
-	return NULL;
+	size_t a = 0, b = sizeof(types) / sizeof(types[0]);
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (types[m].id < id)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < sizeof(types) / sizeof(types[0]) && types[a].id == id ? &types[a] : NULL;
 }
 
 static const char *cot_name(uint8_t c)

@@ -767,6 +767,9 @@ static void mb_facts(const struct app_tx *t, struct app_facts *f)
 	f->has_unit = true;
 	f->unit = m->unit;
 	f->unit_name = "unit_id";
+	/* a response gives values and identities only: none wanted, none */
+	if (t->dir != APP_TOSERVER && !f->want_values && m->fc != 43)
+		return;
 	int acc, rt, wt;
 	fc_access(m->fc, &acc, &rt, &wt);
 	int rsp = fc_space(rt), wsp = fc_space(wt);

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The namespace tests: live capture with libpcap (-i) and the XDP
-# pre-filter with AF_XDP sockets (--xdp), each on a veth pair between two
-# network namespaces it creates. Exit 77 (skipped) only when both skip.
+# pre-filter with AF_XDP sockets (--xdp), live learning (vigil learn -i
+# --learn), each on a veth pair between two network namespaces it creates.
+# Exit 77 (skipped) only when all skip.
 set -u
 cd "$(dirname "$0")/../.."
 rc=0
 skipped=0
-for t in tests/netns/live.sh tests/netns/xdp.sh; do
+for t in tests/netns/live.sh tests/netns/xdp.sh tests/netns/learn.sh; do
 	echo "-- $(basename "$t" .sh)"
 	"$t"
 	r=$?
@@ -16,5 +17,5 @@ for t in tests/netns/live.sh tests/netns/xdp.sh; do
 		rc=1
 	fi
 done
-[ $rc -eq 0 ] && [ $skipped -eq 2 ] && exit 77
+[ $rc -eq 0 ] && [ $skipped -eq 3 ] && exit 77
 exit $rc

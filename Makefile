@@ -5,10 +5,13 @@
 #   make run        install what is missing, build, replay the demo capture
 #   make test       install what is missing, build, run every test
 #   make sanitize   the whole suite under ASan + UBSan
-#   make fuzz-smoke each libFuzzer target briefly;  make fuzz: longer
+#   make fuzz-smoke each libFuzzer target briefly
+#   make fuzz       a campaign: FUZZ_SECONDS (600) per target, corpus kept in
+#                   $(BUILD)/fuzz/corpus; make fuzz-cov: line coverage of it
 #   make bench      benchmark against a bare libpcap read loop
 #   make pcaps      regenerate pcaps/ and their expected records (review the diff)
-#   make install    binary, rules, config, systemd unit (PREFIX, DESTDIR)
+#   make install    binary, rules, config, systemd units, user, logrotate, man page
+#                   (PREFIX, SYSCONFDIR, DESTDIR)
 #   make clean
 #
 # Quiet by default; V=1 shows every command.
@@ -23,7 +26,8 @@ CLANG ?= clang
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
 SAN ?=
-FUZZ_SECONDS ?= 20
+# make fuzz: seconds per target (ten CPU-minutes each; tests/fuzz/campaign.sh)
+FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 8
 
 ifeq ($(V),1)
@@ -35,9 +39,10 @@ endif
 # Debian packages: what building needs, and what the tests use on top.
 BUILD_PKGS := gcc make pkg-config libpcap-dev libndpi-dev libhyperscan-dev \
 	libbpf-dev bpftool clang llvm libelf-dev libxdp-dev libssl-dev \
-	libcmocka-dev libyaml-dev libpcre2-dev libjansson-dev
+	libcmocka-dev libyaml-dev libpcre2-dev libjansson-dev ieee-data
 TEST_PKGS := tshark wireshark-common tcpreplay rsyslog rsyslog-openssl \
-	libclang-rt-14-dev iproute2 openssl python3 procps bc time linux-perf
+	libclang-rt-14-dev iproute2 openssl python3 procps bc time linux-perf \
+	logrotate groff-base man-db util-linux libseccomp2
 
 LIBS_PC := libpcap libndpi libhs yaml-0.1 libpcre2-8 openssl libbpf libxdp jansson
 # Recursive on purpose: evaluated in recipes, after `deps` has installed pkg-config files.
@@ -112,7 +117,7 @@ VIGIL := $(BUILD)/vigil
 # the generator is built once its sources exist
 TOOLS := $(if $(wildcard tests/tools/gen.c),$(GEN)) $(BUILD)/pcap-loop
 
-.PHONY: all deps run test test-only sanitize fuzz fuzz-smoke bench install clean pcaps \
+.PHONY: all deps run test test-only sanitize fuzz fuzz-smoke fuzz-seeds fuzz-cov bench install clean pcaps \
 	format format-check unit pcap-tests check-deps
 
 all: $(VIGIL) $(TOOLS)
@@ -231,7 +236,7 @@ $(BUILD)/.deps-ok:
 # headers: the objects', and the unit tests' and fuzzers' own (inline code of
 # a header changed must rebuild them too)
 -include $(shell find $(BUILD)/obj $(BUILD)/pgo/obj $(BUILD)/fuzz/obj $(BUILD)/fuzz/.deps \
-	$(BUILD)/tests/.deps -name '*.d' 2>/dev/null)
+	$(BUILD)/fuzz/cov/obj $(BUILD)/tests/.deps -name '*.d' 2>/dev/null)
 
 # ---- run ------------------------------------------------------------------
 run: deps all
@@ -256,7 +261,7 @@ sanitize: test-deps
 
 # the small captures and their expected records
 PCAP_SCENARIOS := demo modbus dnp3 iec104 s7comm enip transport background malformed \
-	bacnet opcua mqtt mms goose pn_dcp tunnel
+	bacnet opcua mqtt mms goose pn_dcp tunnel assets
 pcaps: $(VIGIL) $(GEN)
 	@for s in $(PCAP_SCENARIOS); do $(GEN) $$s -o pcaps/$$s.pcap || exit 1; done
 	@BUILD=$(BUILD) tests/pcap/run.sh --update
@@ -278,22 +283,108 @@ fuzz-build: test-deps $(FUZZ_BINS) $(if $(wildcard tests/tools/gen.c),$(GEN))
 fuzz-smoke: fuzz-build
 	@SECONDS_PER_TARGET=$(FUZZ_SMOKE_SECONDS) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_BINS)
 
-fuzz: fuzz-build
-	@SECONDS_PER_TARGET=$(FUZZ_SECONDS) BUILD=$(BUILD) tests/fuzz/run.sh $(FUZZ_BINS)
+# seeds taken from the captures (pcaps/ and SHARED_PCAPS, read in place),
+# the rule files and the configurations, into the build folder
+SHARED_PCAPS ?= ../shared/pcaps
+FUZZ_SEEDS := $(BUILD)/fuzz/seeds-pcap/.stamp
+$(FUZZ_SEEDS): tests/fuzz/seeds.py $(wildcard pcaps/*.pcap rules/*.rules tests/pcap/*.yaml) sensor/vigil.yaml
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	@$(if $(Q),echo "  SEEDS   $(dir $@)")
+	$(Q)python3 tests/fuzz/seeds.py $(dir $@) $(SHARED_PCAPS) && touch $@
+fuzz-seeds: $(FUZZ_SEEDS)
+
+fuzz: fuzz-build $(FUZZ_SEEDS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) BUILD=$(BUILD) tests/fuzz/campaign.sh $(FUZZ_BINS)
+
+# the same targets built for line coverage (no sanitizer): make fuzz-cov
+# reports how much of sensor/ each kept corpus reaches, without fuzzing
+FUZZ_COV_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/cov/%)
+FUZZ_COV_OBJS := $(SENSOR_SRCS:%.c=$(BUILD)/fuzz/cov/obj/%.o)
+COV_FLAGS := -fprofile-instr-generate -fcoverage-mapping
+$(BUILD)/fuzz/cov/obj/%.o: %.c | deps-stamp
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  COVCC   $<")
+	$(Q)$(CLANG) $(BASE_CFLAGS) -I$(BUILD)/ebpf -O1 -fsanitize=fuzzer-no-link $(COV_FLAGS) $(PC_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/cov/obj/sensor/capture/afxdp.o: $(BPF_SKEL)
+$(BUILD)/fuzz/cov/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COV_OBJS)
+	@$(if $(Q),echo "  COVLD   $@")
+	$(Q)$(CLANG) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -fsanitize=fuzzer $(COV_FLAGS) $(PC_CFLAGS) -o $@ $< $(FUZZ_COV_OBJS) $(PC_LIBS) -lpthread -lm
+
+fuzz-cov: fuzz-build $(FUZZ_SEEDS) $(FUZZ_COV_BINS)
+	@FUZZ_SECONDS=0 FUZZ_COVERAGE=1 BUILD=$(BUILD) tests/fuzz/campaign.sh $(FUZZ_BINS)
 
 # ---- benchmark ------------------------------------------------------------
 bench: test-deps all $(BUILD)/sign-bench
 	@BUILD=$(BUILD) tests/bench/run.sh
 
 # ---- install --------------------------------------------------------------
+# PREFIX, SYSCONFDIR and DESTDIR as usual; BINDIR, MANDIR, UNITDIR,
+# SYSUSERSDIR and LOGROTATEDIR follow them. The service writes its records
+# to /var/log/vigil and its state to /var/lib/vigil (systemd's LogsDirectory=
+# and StateDirectory= create them at start, owned by the user vigil).
+# Without DESTDIR, install also makes that user (systemd-sysusers with the
+# installed sysusers.d file, or where that is absent or fails, useradd) and
+# hands it the two folders; with
+# DESTDIR (staging a package) it touches no user and no ownership: the
+# package's installation runs systemd-sysusers. A configuration file that
+# differs from the one being installed is kept, the new one beside it as
+# FILE.new.
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+LOGROTATEDIR ?= $(SYSCONFDIR)/logrotate.d
+VIGIL_LOGDIR := /var/log/vigil
+VIGIL_STATEDIR := /var/lib/vigil
+# the paths written in the shipped files, and the ones they are installed with
+INSTALL_PATHS_SED := -e 's|/usr/local/bin/vigil|$(BINDIR)/vigil|g' \
+	-e 's|/etc/vigil/|$(SYSCONFDIR)/vigil/|g' -e 's|/etc/default/vigil|$(SYSCONFDIR)/default/vigil|g'
+# the installed vigil.yaml: rules beside it, records in the log folder, the
+# signing state and spools where the service can write
+INSTALL_YAML_SED := -e 's|^default-rule-path: .*|default-rule-path: rules|' \
+	-e 's|^default-log-dir: .*|default-log-dir: $(VIGIL_LOGDIR)|' \
+	-e 's|^\(\#   state: \)"" *\# .*|\1$(VIGIL_STATEDIR)/vigil.state  \# seq and hash across restarts: the service writes only here and in the log folder|' \
+	-e 's|spool-dir: /var/spool/vigil/siem|spool-dir: $(VIGIL_STATEDIR)/spool-siem|' \
+	-e 's|/etc/vigil/vigil.key|$(SYSCONFDIR)/vigil/vigil.key|'
+
+# install_conf SOURCE-COMMAND, DEST: a configuration file, kept if changed
+define install_conf
+	@mkdir -p $(dir $(2)); $(1) > $(2).tmp; chmod 0644 $(2).tmp; \
+	if [ -f $(2) ] && ! cmp -s $(2) $(2).tmp; then \
+		mv $(2).tmp $(2).new; echo "kept $(2) (changed); the new one is $(2).new"; \
+	else mv $(2).tmp $(2); fi
+endef
+
 install: all
-	install -D -m 0755 $(VIGIL) $(DESTDIR)$(PREFIX)/bin/vigil
+	install -D -m 0755 $(VIGIL) $(DESTDIR)$(BINDIR)/vigil
 	install -d $(DESTDIR)$(SYSCONFDIR)/vigil/rules
 	install -m 0644 rules/*.rules rules/classification.config $(DESTDIR)$(SYSCONFDIR)/vigil/rules/
-	@# the rules sit beside the installed configuration, in rules/
-	sed 's|^default-rule-path: .*|default-rule-path: rules|' sensor/vigil.yaml > $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
-	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml
-	install -D -m 0644 sensor/vigil.service $(DESTDIR)$(PREFIX)/lib/systemd/system/vigil.service
+	$(call install_conf,sed $(INSTALL_YAML_SED) sensor/vigil.yaml,$(DESTDIR)$(SYSCONFDIR)/vigil/vigil.yaml)
+	$(call install_conf,sed $(INSTALL_PATHS_SED) sensor/vigil.default,$(DESTDIR)$(SYSCONFDIR)/default/vigil)
+	$(call install_conf,cat sensor/vigil.logrotate,$(DESTDIR)$(LOGROTATEDIR)/vigil)
+	install -d $(DESTDIR)$(UNITDIR)
+	sed $(INSTALL_PATHS_SED) sensor/vigil.service > $(DESTDIR)$(UNITDIR)/vigil.service
+	sed $(INSTALL_PATHS_SED) sensor/vigil-xdp.service > $(DESTDIR)$(UNITDIR)/vigil-xdp.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vigil.service $(DESTDIR)$(UNITDIR)/vigil-xdp.service
+	install -D -m 0644 sensor/vigil.sysusers $(DESTDIR)$(SYSUSERSDIR)/vigil.conf
+	install -D -m 0644 sensor/vigil.8 $(DESTDIR)$(MANDIR)/man8/vigil.8
+	install -d -m 0750 $(DESTDIR)$(VIGIL_LOGDIR) $(DESTDIR)$(VIGIL_STATEDIR)
+ifeq ($(DESTDIR),)
+	@if ! getent passwd vigil > /dev/null; then \
+		if command -v systemd-sysusers > /dev/null; then \
+			systemd-sysusers $(SYSUSERSDIR)/vigil.conf || true; \
+		fi; \
+		getent passwd vigil > /dev/null || \
+			useradd --system --user-group --no-create-home --home-dir $(VIGIL_STATEDIR) \
+				--shell /usr/sbin/nologin --comment "Vigil ICS network IDS" vigil || \
+			{ echo "install: cannot create the user vigil" >&2; exit 1; }; \
+	fi
+	chown vigil:vigil $(VIGIL_LOGDIR) $(VIGIL_STATEDIR)
+	@if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+else
+	@echo "staged in $(DESTDIR): the user vigil comes from $(SYSUSERSDIR)/vigil.conf" \
+		"(systemd-sysusers) when the package is installed"
+endif
 
 format:
 	clang-format -i $$(find sensor include tests -name '*.[ch]')

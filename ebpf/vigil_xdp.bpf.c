@@ -13,6 +13,14 @@
  * protocol's ports plus the configuration's), traffic to or from an address
  * in the allow map, and the industrial EtherTypes (GOOSE, GSE, SV,
  * PROFINET, EtherCAT).
+ *
+ * Tunnels (a sensor fed by remote SPAN: GRE with ERSPAN, VXLAN, MPLS) are
+ * kept whatever they carry and go to the fallback socket: user space opens
+ * them and hands each inner packet to the worker of the inner flow (the
+ * outer headers would steer every flow of a tunnel to one worker, and the
+ * two directions of a conversation mirrored by two switches to two).
+ * Looking inside here would need each encapsulation parsed again within the
+ * verifier's limits; the inner traffic is filtered in user space instead.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -30,8 +38,11 @@
 #define ETH_P_SV 0x88BA
 #define ETH_P_PROFINET 0x8892
 #define ETH_P_ETHERCAT 0x88A4
+#define ETH_P_MPLS_UC 0x8847
+#define ETH_P_MPLS_MC 0x8848
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
+#define IPPROTO_GRE_ 47
 #define IPPROTO_ICMPV6_ 58
 
 /* Load-time settings, written through the skeleton before load. */
@@ -111,11 +122,19 @@ static __always_inline bool port_kept(__u32 transport, __u16 sport, __u16 dport)
 {
 	__u32 k = transport * 65536 + dport;
 	__u8 *v = bpf_map_lookup_elem(&ports, &k);
-	if (v && *v)
+	if (v && *v == VXDP_PORT_KEEP)
 		return true;
 	k = transport * 65536 + sport;
 	v = bpf_map_lookup_elem(&ports, &k);
-	return v && *v;
+	return v && *v == VXDP_PORT_KEEP;
+}
+
+/* UDP to a tunnel port (VXLAN)? */
+static __always_inline bool port_tunnel(__u16 dport)
+{
+	__u32 k = 65536 + dport;
+	__u8 *v = bpf_map_lookup_elem(&ports, &k);
+	return v && *v == VXDP_PORT_TUNNEL;
 }
 
 static __always_inline bool addr_allowed(const __u32 a[4])
@@ -164,6 +183,9 @@ int vigil_xdp(struct xdp_md *ctx)
 	case ETH_P_ETHERCAT:
 		/* no flow: all to one worker, in order */
 		return to_socket(ctx, 0, VXDP_KEPT_L2);
+	case ETH_P_MPLS_UC:
+	case ETH_P_MPLS_MC:
+		return to_socket(ctx, n_workers, VXDP_KEPT_TUNNEL);
 	case ETH_P_IP:
 	case ETH_P_IPV6:
 		break;
@@ -192,6 +214,8 @@ int vigil_xdp(struct xdp_md *ctx)
 		b[0] = ip->daddr;
 		proto = ip->protocol;
 		l4 = c.pos + hl;
+		if (proto == IPPROTO_GRE_)
+			return to_socket(ctx, n_workers, VXDP_KEPT_TUNNEL);
 		/* IPv4 for the allow trie: ::ffff:a.b.c.d */
 		__u32 ma[4] = { 0, 0, bpf_htonl(0xffff), ip->saddr };
 		__u32 mb[4] = { 0, 0, bpf_htonl(0xffff), ip->daddr };
@@ -207,6 +231,8 @@ int vigil_xdp(struct xdp_md *ctx)
 		__builtin_memcpy(b, &ip6->daddr, 16);
 		proto = ip6->nexthdr;
 		l4 = ip6 + 1;
+		if (proto == IPPROTO_GRE_)
+			return to_socket(ctx, n_workers, VXDP_KEPT_TUNNEL);
 		if (proto == IPPROTO_ICMPV6_) {
 			struct icmp6hdr *ic = l4;
 			if ((void *)(ic + 1) > data_end) {
@@ -237,6 +263,8 @@ int vigil_xdp(struct xdp_md *ctx)
 		}
 		__u16 sport = bpf_ntohs(pp[0]), dport = bpf_ntohs(pp[1]);
 		__u32 tr = proto == IPPROTO_TCP_ ? 0 : 1;
+		if (tr && port_tunnel(dport))
+			return to_socket(ctx, n_workers, VXDP_KEPT_TUNNEL);
 		if (!port_kept(tr, sport, dport))
 			return not_kept(tr ? VXDP_DROP_UDP : VXDP_DROP_TCP);
 		__u32 h = vxdp_hash(a, b, sport, dport, proto);
@@ -250,6 +278,8 @@ keep_ip:
 		if ((void *)(pp + 2) > data_end)
 			return to_socket(ctx, n_workers, VXDP__COUNT);
 		__u16 sport = bpf_ntohs(pp[0]), dport = bpf_ntohs(pp[1]);
+		if (proto == IPPROTO_UDP_ && port_tunnel(dport))
+			return to_socket(ctx, n_workers, VXDP_KEPT_TUNNEL);
 		__u32 h = vxdp_hash(a, b, sport, dport, proto);
 		return to_socket(ctx, h % n_workers, proto == IPPROTO_TCP_ ? VXDP_KEPT_TCP : VXDP_KEPT_UDP);
 	}

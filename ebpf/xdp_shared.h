@@ -29,7 +29,11 @@ typedef __u64 vx_u64;
 #define VXDP_MAX_SOCKETS 4096
 
 /* ports map: ARRAY of 2 * 65536 bytes, index = transport * 65536 + port,
- * transport 0 = TCP, 1 = UDP; value 1 = keep traffic to or from it. */
+ * transport 0 = TCP, 1 = UDP; value 1 = keep traffic to or from it;
+ * value 2 (UDP) = a tunnel port (VXLAN): datagrams to it go to the fallback
+ * socket, where user space opens them and routes the inner packet. */
+#define VXDP_PORT_KEEP 1
+#define VXDP_PORT_TUNNEL 2
 #define VXDP_PORTS_ENTRIES (2 * 65536)
 
 /* allow map: LPM trie of addresses whose traffic is always kept. IPv4 is
@@ -55,6 +59,7 @@ enum vxdp_counter {
 	VXDP_DROP_UDP,
 	VXDP_DROP_OTHER,
 	VXDP_MALFORMED,       /* headers too short to parse */
+	VXDP_KEPT_TUNNEL,     /* GRE, MPLS, UDP to a VXLAN port: to the fallback */
 	VXDP__COUNT
 };
 

@@ -18,6 +18,7 @@ void config_defaults(struct vigil_config *c)
 	c->buffer_mb = 64;
 	worker_config_defaults(&c->worker);
 	defrag_config_defaults(&c->defrag);
+	tunnel_config_defaults(&c->tunnel);
 	c->stats_interval = 30;
 	c->ring_size = 4096;
 	c->xdp_drop_others = true;
@@ -103,6 +104,11 @@ static int read_syslog(struct ydoc *d, struct ynode *e, struct syslog_config *sc
 		return -1;
 	if (!sc->host[0])
 		return ydoc_error(d, e, "host", "a syslog target needs a host");
+	if (copy_str(d, e, "sd-id", sc->sd_id, sizeof(sc->sd_id)) < 0)
+		return -1;
+	char why[160];
+	if (sc->sd_id[0] && sink_sd_id_check(sc->sd_id, why, sizeof(why)) < 0)
+		return ydoc_error(d, ynode_get(e, "sd-id"), "sd-id", "%s", why);
 	if (!sc->port[0])
 		snprintf(sc->port, sizeof(sc->port), "%s", sc->transport == SINK_TLS ? "6514" : "514");
 	struct ynode *tls = NULL;
@@ -279,6 +285,26 @@ static int read_vars(struct ydoc *d, struct ynode *m, struct detect_var *vars, s
 	return 0;
 }
 
+/* Every variable's value must parse (with the variables it names): a bad
+ * one would otherwise turn off every rule that uses it. */
+static int check_vars(struct ydoc *d, struct ynode *vars, const struct vigil_config *c)
+{
+	struct detect_config dc = {
+		.address_vars = c->address_vars, .n_address_vars = c->n_address_vars,
+		.port_vars = c->port_vars, .n_port_vars = c->n_port_vars,
+	};
+	size_t idx;
+	bool is_port;
+	char why[256];
+	if (detect_vars_check(&dc, &idx, &is_port, why, sizeof(why)) == 0)
+		return 0;
+	struct ynode *g = ynode_get(vars, is_port ? "port-groups" : "address-groups");
+	struct ynode *v = g ? g->child : NULL;
+	for (size_t i = 0; v && i < idx; i++)
+		v = v->next;
+	return ydoc_error(d, v ? v : vars, v ? v->key : "vars", "%s", why);
+}
+
 static int read_timeouts(struct ydoc *d, struct ynode *m, const char *key, struct flow_timeouts *t)
 {
 	struct ynode *n = NULL;
@@ -292,7 +318,9 @@ static int read_timeouts(struct ydoc *d, struct ynode *m, const char *key, struc
 	return 1;
 }
 
-static int read_ports(struct ydoc *d, struct ynode *m, const char *key, uint16_t *ports)
+/* A list of ports into ports[0..cap-2], 0-terminated. */
+static int read_ports(struct ydoc *d, struct ynode *m, const char *key, uint16_t *ports,
+		      size_t cap)
 {
 	struct ynode *s = NULL;
 	int r = ynode_seq(d, m, key, &s);
@@ -305,9 +333,8 @@ static int read_ports(struct ydoc *d, struct ynode *m, const char *key, uint16_t
 		long v = e->type == YNODE_SCALAR ? strtol(e->value, &end, 10) : -1;
 		if (e->type != YNODE_SCALAR || *end || v < 1 || v > 65535)
 			return ydoc_error(d, e, key, "expected port numbers 1..65535");
-		if (i + 1 >= APP_MAX_EXTRA_PORTS)
-			return ydoc_error(d, e, key, "at most %d extra ports",
-					  APP_MAX_EXTRA_PORTS - 1);
+		if (i + 1 >= cap)
+			return ydoc_error(d, e, key, "at most %zu ports", cap - 1);
 		ports[i++] = (uint16_t)v;
 	}
 	ports[i] = 0;
@@ -340,16 +367,34 @@ static int read_app(struct ydoc *d, struct ynode *m, struct vigil_config *c)
 		struct ynode *ports = NULL;
 		if (ynode_map(d, p, "ports", &ports) < 0)
 			return -1;
-		if (ports && (read_ports(d, ports, "tcp", pc->tcp_ports) < 0 ||
-			      read_ports(d, ports, "udp", pc->udp_ports) < 0))
+		if (ports && (read_ports(d, ports, "tcp", pc->tcp_ports, APP_MAX_EXTRA_PORTS) < 0 ||
+			      read_ports(d, ports, "udp", pc->udp_ports, APP_MAX_EXTRA_PORTS) < 0))
 			return -1;
 	}
 	return 0;
 }
 
-/* a name relative to the config file's folder */
+/* assets: the passive inventory (anomaly/assets.h) */
+static int read_assets(struct ydoc *d, struct ynode *root, struct assets_config *a)
+{
+	struct ynode *m = NULL;
+	if (ynode_map(d, root, "assets", &m) < 0)
+		return -1;
+	if (m && (ynode_bool(d, m, "enabled", &a->enabled) < 0 ||
+		  ynode_u32(d, m, "max-assets", 16, 1u << 22, &a->max_assets) < 0 ||
+		  ynode_u32(d, m, "master-min-devices", 1, 8, &a->master_min) < 0 ||
+		  ynode_u32(d, m, "refresh", 0, 86400 * 365, &a->refresh_sec) < 0 ||
+		  ynode_str(d, m, "oui-file", &a->oui_file) < 0))
+		return -1;
+	return 0;
+}
+
+/* a name relative to the config file's folder; "" (as the shipped file
+ * writes previous-key and state) is no file */
 static const char *resolve_plain(struct vigil_config *c, const char *name)
 {
+	if (name && !name[0])
+		return NULL;
 	if (!name || name[0] == '/' || c->n_owned >= sizeof(c->owned) / sizeof(c->owned[0]))
 		return name;
 	size_t n = strlen(c->base_dir) + strlen(name) + 2;
@@ -371,6 +416,8 @@ static int resolve_paths(struct vigil_config *c)
 	c->signing_prev_key = resolve_plain(c, c->signing_prev_key);
 	c->signing_state = resolve_plain(c, c->signing_state);
 	c->baseline_file = resolve_plain(c, c->baseline_file);
+	if (c->worker.assets.oui_file && c->worker.assets.oui_file[0])
+		c->worker.assets.oui_file = resolve_plain(c, c->worker.assets.oui_file);
 	return 0;
 }
 
@@ -400,6 +447,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		if (ynode_map(d, m, "port-groups", &n) < 0 ||
 		    read_vars(d, n, c->port_vars, &c->n_port_vars, "port") < 0)
 			goto fail;
+		if (check_vars(d, m, c) < 0)
+			goto fail;
 	}
 	/* rules */
 	m = NULL;
@@ -415,6 +464,7 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 			ydoc_error(d, e, "rule-files", "more than %d entries", CONFIG_MAX_RULE_FILES);
 			goto fail;
 		}
+		c->rule_file_lines[c->n_rule_files] = e->line;
 		c->rule_files[c->n_rule_files++] = e->value;
 	}
 	if (ynode_str(d, root, "default-rule-path", &c->rule_path) < 0 ||
@@ -498,12 +548,32 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		if (ynode_size(d, m, "memcap", 1 << 16, 1ull << 40, &c->defrag.memcap) < 0 ||
 		    ynode_u32(d, m, "timeout", 1, 3600, &c->defrag.timeout_sec) < 0 ||
 		    ynode_u32(d, m, "max-trackers", 16, 1u << 24, &c->defrag.max_trackers) < 0 ||
-		    ynode_u32(d, m, "max-fragments", 2, 1024, &v) < 0)
+		    ynode_u32(d, m, "max-fragments", 2, 1024, &v) < 0 ||
+		    ynode_u32(d, m, "report-interval", 1, 86400, &c->defrag.report_sec) < 0)
 			goto fail;
 		c->defrag.max_frags = (uint16_t)v;
 	}
 
+	/* decoder: tunnels (VXLAN ports, as Suricata's decoder.vxlan) */
+	m = NULL;
+	if (ynode_map(d, root, "decoder", &m) < 0)
+		goto fail;
+	n = NULL;
+	if (m && ynode_map(d, m, "vxlan", &n) < 0)
+		goto fail;
+	if (n && (ynode_bool(d, n, "enabled", &c->tunnel.vxlan_enabled) < 0 ||
+		  read_ports(d, n, "ports", c->tunnel.vxlan_ports, DECODE_MAX_VXLAN_PORTS + 1) < 0))
+		goto fail;
+
 	if (read_app(d, root, c) < 0)
+		goto fail;
+
+	/* run-as: the user and group live capture continues as */
+	m = NULL;
+	if (ynode_map(d, root, "run-as", &m) < 0)
+		goto fail;
+	if (m && (ynode_str(d, m, "user", &c->run_as_user) < 0 ||
+		  ynode_str(d, m, "group", &c->run_as_group) < 0))
 		goto fail;
 
 	/* logging */
@@ -517,6 +587,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 	if (ynode_map(d, root, "ndpi", &m) < 0)
 		goto fail;
 	if (m && ynode_bool(d, m, "enabled", &c->worker.ndpi) < 0)
+		goto fail;
+	if (read_assets(d, root, &c->worker.assets) < 0)
 		goto fail;
 	m = NULL;
 	if (ynode_map(d, root, "stats", &m) < 0)
@@ -555,8 +627,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 		n = NULL;
 		if (ynode_map(d, m, "ports", &n) < 0)
 			goto fail;
-		if (n && (read_ports(d, n, "tcp", c->xdp_tcp_ports) < 0 ||
-			  read_ports(d, n, "udp", c->xdp_udp_ports) < 0))
+		if (n && (read_ports(d, n, "tcp", c->xdp_tcp_ports, APP_MAX_EXTRA_PORTS) < 0 ||
+			  read_ports(d, n, "udp", c->xdp_udp_ports, APP_MAX_EXTRA_PORTS) < 0))
 			goto fail;
 	}
 

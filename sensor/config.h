@@ -32,6 +32,7 @@ struct vigil_config {
 	size_t n_port_vars;
 	const char *rule_path;        /* default-rule-path as written */
 	const char *rule_files[CONFIG_MAX_RULE_FILES];  /* resolved paths */
+	int rule_file_lines[CONFIG_MAX_RULE_FILES];     /* where each is named */
 	size_t n_rule_files;
 	const char *classification_file;                /* resolved, or NULL */
 	const char *threshold_file;                     /* resolved, or NULL */
@@ -49,6 +50,7 @@ struct vigil_config {
 	const char *log_dir;
 	struct worker_config worker;
 	struct defrag_config defrag;
+	struct tunnel_config tunnel;  /* decoder: (VXLAN ports) */
 	uint32_t stats_interval;      /* live: seconds between stats records, 0 = off */
 	/* --xdp */
 	bool xdp_native;
@@ -77,6 +79,9 @@ struct vigil_config {
 	/* the learned baseline (baseline:) */
 	struct bl_config baseline;
 	const char *baseline_file;    /* resolved relative to the config file, or NULL */
+	/* run-as: who the sensor becomes once the capture is open (NULL: stays) */
+	const char *run_as_user;
+	const char *run_as_group;
 };
 
 void config_defaults(struct vigil_config *c);

@@ -15,12 +15,15 @@
 #include <unistd.h>
 
 #include "anomaly/baseline.h"
+#include "anomaly/assets.h"
+#include "anomaly/inventory.h"
 #include "capture/afxdp.h"
 #include "capture/capture.h"
 #include "config.h"
 #include "output/outputs.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/worker.h"
+#include "privs.h"
 #include "proto/ndpi.h"
 #include "vigil/detect.h"
 
@@ -55,8 +58,15 @@ struct opts {
 	bool no_progress;
 	bool memory_report;
 	const char *baseline;
+	const char *list_keywords;   /* --list-keywords[=all|csv|NAME] */
+	bool list_protos;            /* --list-app-layer-protos */
+	const char *user;   /* --user, --group: run-as */
+	const char *group;
 };
 
+/* -q: errors and warnings only (what is wrong with the input, the rules or
+ * the run), no progress, summaries or notes */
+static bool g_quiet;
 static volatile sig_atomic_t g_stop;
 static volatile sig_atomic_t g_hup;
 static volatile sig_atomic_t g_reload;
@@ -86,6 +96,9 @@ static void usage(FILE *f)
 		"       vigil learn -r CAPTURE... -o baseline.json [-c vigil.yaml] [--workers N]\n"
 		"       vigil learn -i IFACE --learn DURATION -o baseline.json [-c vigil.yaml]\n"
 		"                                             learn the plant's normal behaviour\n"
+		"       vigil inventory [--json] -r CAPTURE... | EVE.json...\n"
+		"                                             the devices seen: replays captures, or\n"
+		"                                             reads the asset records of EVE files\n"
 		"       vigil keygen DIR                      Ed25519 key pair for signed records\n"
 		"       vigil verify --key vigil.pub [--open] [--from-seq N | --continues FILE] FILE...\n"
 		"                                             check signatures and the hash chain:\n"
@@ -117,12 +130,20 @@ static void usage(FILE *f)
 		"                      (repeatable; TLS settings in the configuration)\n"
 		"      --spool-dir D   spool of the --syslog targets (default: LOGDIR/spool)\n"
 		"      --format F      eve (default), cef or leef for -o / eve.json and --syslog\n"
-		"  -q, --quiet         no progress line\n"
+		"      --user USER     once the capture is open, continue as USER (name or\n"
+		"                      number) without any capability (run-as: in the\n"
+		"                      configuration)\n"
+		"      --group GROUP   and as GROUP (default: USER's primary group)\n"
+		"  -q, --quiet         print only errors and warnings\n"
 		"      --memory-report per-flow memory figures on stderr at the end\n"
 		"      --baseline FILE a baseline written by vigil learn: deviations from it\n"
 		"                      raise alerts (category baseline)\n"
-		"  -T                  check the configuration and exit\n"
+		"  -T                  check the configuration (and load its rules), exit\n"
 		"      --test-rules    load the rules, report, exit\n"
+		"      --list-keywords[=all|csv|NAME]\n"
+		"                      the rule keywords (one, or all), Suricata's or Vigil's\n"
+		"      --list-app-layer-protos\n"
+		"                      the application-layer protocols Vigil parses\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       print the version\n");
 }
@@ -144,6 +165,10 @@ enum {
 	OPT_SPOOL_DIR,
 	OPT_FORMAT,
 	OPT_BASELINE,
+	OPT_LIST_KEYWORDS,
+	OPT_LIST_PROTOS,
+	OPT_USER,
+	OPT_GROUP,
 };
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -184,6 +209,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
+		{ "list-keywords", optional_argument, NULL, OPT_LIST_KEYWORDS },
+		{ "list-app-layer-protos", no_argument, NULL, OPT_LIST_PROTOS },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -254,6 +283,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->out_format = optarg;
 			break;
 		case OPT_BASELINE: o->baseline = optarg; break;
+		case OPT_LIST_KEYWORDS: o->list_keywords = optarg ? optarg : "all"; break;
+		case OPT_LIST_PROTOS: o->list_protos = true; break;
+		case OPT_USER: o->user = optarg; break;
+		case OPT_GROUP: o->group = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'T': o->check_config = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -274,6 +307,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return 2;
 	}
 	int sources = !!o->read_path + !!o->iface + !!o->xdp_iface;
+	if (o->list_keywords || o->list_protos)
+		return 0;
 	if (!o->check_config && !o->test_rules && sources == 0) {
 		fprintf(stderr, "vigil: nothing to do: give -r CAPTURE, -i IFACE or --xdp IFACE\n");
 		usage(stderr);
@@ -450,6 +485,8 @@ static void memory_report(const struct pipeline_result *res)
 	fprintf(stderr, "memory: struct flow %zu B, TCP session %zu B, largest parser state %zu B (%s): "
 		"%zu B per established TCP flow\n", sizeof(struct flow), sizeof(struct tcp_session),
 		parser_max, parser_name, sizeof(struct flow) + sizeof(struct tcp_session) + parser_max);
+	fprintf(stderr, "memory: nDPI state %zu B per flow until nDPI decides (a TCP flow keeps "
+		"its handshake's headers instead until its first payload)\n", ndpi_flow_state_size());
 	const struct flow_stats *f = &res->flows;
 	if (f->active_peak)
 		fprintf(stderr, "memory: flow table peak %llu B for at most %llu flows at once "
@@ -465,6 +502,8 @@ struct rules {
 	struct detect_config dc;
 	const char *paths[MAX_RULE_FILES + CONFIG_MAX_RULE_FILES];
 	size_t n_paths;
+	const char *cfg_file;   /* the paths come from this configuration (not -S) */
+	const int *cfg_lines;   /* where it names each */
 	char class_path[4096];
 	struct detect_holder holder;
 	struct detect_threshold_ctx *tc;
@@ -488,6 +527,8 @@ static void rules_setup(struct rules *ru, const struct opts *o, const struct vig
 	} else {
 		for (size_t i = 0; i < cfg->n_rule_files; i++)
 			ru->paths[ru->n_paths++] = cfg->rule_files[i];
+		ru->cfg_file = cfg->doc.file;
+		ru->cfg_lines = cfg->rule_file_lines;
 	}
 	if (!ru->dc.classification_file && ru->n_paths) {
 		/* classification.config beside the (first) rules */
@@ -505,6 +546,25 @@ static void rules_setup(struct rules *ru, const struct opts *o, const struct vig
 	}
 }
 
+/* Every rule file (or folder) is there and readable; each one that is not
+ * is reported as CONFIG:LINE (or -S) with the reason. */
+static bool rules_files_ok(const struct rules *ru)
+{
+	bool ok = true;
+	for (size_t i = 0; i < ru->n_paths; i++) {
+		if (access(ru->paths[i], R_OK) == 0)
+			continue;
+		if (ru->cfg_lines && ru->cfg_file)
+			fprintf(stderr, "vigil: %s:%d: rule-files: %s: %s\n", ru->cfg_file, ru->cfg_lines[i],
+				ru->paths[i], strerror(errno));
+		else
+			fprintf(stderr, "vigil: %s %s: %s\n", ru->cfg_lines ? "rule-files:" : "-S",
+				ru->paths[i], strerror(errno));
+		ok = false;
+	}
+	return ok;
+}
+
 static struct detect_engine *rules_load(struct rules *ru, const char *what,
 					struct detect_load_report *rep)
 {
@@ -515,8 +575,15 @@ static struct detect_engine *rules_load(struct rules *ru, const char *what,
 		fprintf(stderr, "vigil: %s: %s\n", what, err);
 		return NULL;
 	}
-	fprintf(stderr, "vigil: %s: %u loaded, %u failed, %u unsupported, from %u file%s\n", what,
-		rep->loaded, rep->failed, rep->unsupported, rep->files, rep->files == 1 ? "" : "s");
+	char vars[200] = "";
+	if (rep->var_failed)
+		snprintf(vars, sizeof(vars), " (%u for undefined variables: %s)", rep->var_failed,
+			 rep->vars);
+	/* a summary: with -q only when some rules did not load (each said why) */
+	if (!g_quiet || rep->failed || rep->unsupported)
+		fprintf(stderr, "vigil: %s: %u loaded, %u failed%s, %u unsupported, from %u file%s\n",
+			what, rep->loaded, rep->failed, vars, rep->unsupported, rep->files,
+			rep->files == 1 ? "" : "s");
 	return de;
 }
 
@@ -536,6 +603,8 @@ static int rules_start(struct rules *ru, struct vigil_config *cfg, struct pipeli
 {
 	if (!ru->n_paths)
 		return 0;
+	if (!rules_files_ok(ru))
+		return -1;
 	struct detect_load_report rep;
 	struct detect_engine *de = rules_load(ru, "rules", &rep);
 	if (!de)
@@ -563,6 +632,21 @@ static void rules_stop(struct rules *ru, struct vigil_config *cfg)
 	detect_threshold_free(ru->tc);
 	ru->tc = NULL;
 	cfg->worker.detect = NULL;
+}
+
+/* The asset inventory, when it is on (its records go where the pipeline's
+ * do). -1 when it could not be made. */
+static int assets_start(const struct vigil_config *cfg, struct pipeline_config *pc)
+{
+	pc->assets = NULL;
+	if (!cfg->worker.assets.enabled)
+		return 0;
+	pc->assets = assets_new(&cfg->worker.assets, NULL, NULL);
+	if (!pc->assets) {
+		fprintf(stderr, "vigil: out of memory for the asset inventory\n");
+		return -1;
+	}
+	return 0;
 }
 
 /* Applies the command line over the configuration. */
@@ -668,6 +752,27 @@ static void baseline_stop(struct vigil_config *cfg)
 	memset(&g_bl, 0, sizeof(g_bl));
 }
 
+/* run-as (--user/--group): resolved at start, taken once the capture is
+ * open, before anything else is opened */
+static struct privs g_privs;
+static bool g_drop;
+
+static int drop_privileges(const struct opts *o)
+{
+	if (!g_drop)
+		return 0;
+	char err[512];
+	if (privs_drop(&g_privs, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -1;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "vigil: running as %s:%s (uid %lu, gid %lu) without capabilities\n",
+			g_privs.user, g_privs.group, (unsigned long)g_privs.uid,
+			(unsigned long)g_privs.gid);
+	return 0;
+}
+
 static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 {
 	char err[1024];
@@ -680,11 +785,16 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		.iface = o->xdp_iface, .n_workers = workers, .native = cfg->xdp_native,
 		.zerocopy = cfg->xdp_zerocopy, .drop_others = cfg->xdp_drop_others,
 		.tcp_ports = tcp, .udp_ports = udp,
+		.tunnel_udp_ports = cfg->tunnel.vxlan_enabled ? cfg->tunnel.vxlan_ports : NULL,
 		.allow = cfg->xdp_allow, .n_allow = cfg->n_xdp_allow,
 	};
 	struct afxdp *x = afxdp_open(&xo, err, sizeof(err));
 	if (!x) {
 		fprintf(stderr, "vigil: %s\n", err);
+		return 2;
+	}
+	if (drop_privileges(o) < 0) {
+		afxdp_close(x);
 		return 2;
 	}
 	int rc = 0;
@@ -697,18 +807,22 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 		.workers = workers,
 		.wcfg = &cfg->worker,
 		.dcfg = &cfg->defrag,
+		.tcfg = &cfg->tunnel,
 		.ring_bytes = (size_t)cfg->ring_size * 2048,
 		.record_ring_bytes = 8u << 20,
 		.stats_interval = cfg->stats_interval,
 	};
 	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_flush_, outputs_signed(wr) };
 	rules_setup(&g_rules, o, cfg);
-	if (baseline_start(o, cfg, &pc) < 0 || rules_start(&g_rules, cfg, &pc) < 0)
+	if (assets_start(cfg, &pc) < 0)
+		rc = 2;
+	else if (baseline_start(o, cfg, &pc) < 0 || rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
 		rc = 2;
 	rules_stop(&g_rules, cfg);
 	baseline_stop(cfg);
+	assets_free(pc.assets);
 	afxdp_close(x);
 	if (outputs_close(wr) < 0 && rc == 0)
 		rc = 1;
@@ -738,6 +852,10 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		return 2;
 	}
 	g_src = src;
+	if (drop_privileges(o) < 0) {
+		rc = 2;
+		goto out_src;
+	}
 
 	struct outputs *wr = outputs_setup(o, cfg);
 	if (!wr) {
@@ -749,6 +867,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		.workers = cfg->workers ? cfg->workers : pipeline_cpus(),
 		.wcfg = &cfg->worker,
 		.dcfg = &cfg->defrag,
+		.tcfg = &cfg->tunnel,
 		.ring_bytes = (size_t)cfg->ring_size * 2048,
 		.record_ring_bytes = 8u << 20,
 		.stats_interval = cfg->stats_interval,
@@ -757,7 +876,9 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	struct pipeline_out out = { wr, outputs_rec, outputs_time, outputs_flush_, outputs_signed(wr) };
 	struct pipeline_result res;
 	rules_setup(&g_rules, o, cfg);
-	if (baseline_start(o, cfg, &pc) < 0 || rules_start(&g_rules, cfg, &pc) < 0)
+	if (assets_start(cfg, &pc) < 0)
+		rc = 2;
+	else if (baseline_start(o, cfg, &pc) < 0 || rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
 		rc = 2;
@@ -765,6 +886,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 		memory_report(&res);
 	rules_stop(&g_rules, cfg);
 	baseline_stop(cfg);
+	assets_free(pc.assets);
 
 	if (outputs_close(wr) < 0 && rc == 0) {
 		fprintf(stderr, "vigil: records could not all be written\n");
@@ -890,6 +1012,62 @@ static int write_file(const char *path, const char *text, size_t n)
 	return 0;
 }
 
+/* ---- --list-keywords, --list-app-layer-protos ---------------------------- */
+
+struct kw_list {
+	const char *mode;   /* "all", "csv", or a keyword's name */
+	int pass;           /* all: 0 the supported, 1 the others */
+	unsigned found;
+};
+
+static void print_keyword(void *user, const struct detect_keyword_info *k)
+{
+	struct kw_list *l = user;
+	const char *origin = k->suricata ? "suricata" : "vigil";
+	if (strcmp(l->mode, "csv") == 0) {
+		printf("%s;%s;%s;%s;%s\n", k->name, origin, k->supported ? "supported" : "unsupported",
+		       k->proto ? k->proto : "", k->desc);
+		l->found++;
+	} else if (strcmp(l->mode, "all") == 0) {
+		if (k->supported == (l->pass == 0)) {
+			printf("- %-28s %-9s %s\n", k->name, origin, k->desc);
+			l->found++;
+		}
+	} else if (strcmp(l->mode, k->name) == 0) {
+		printf("%s:\n\tDescription: %s\n\tOrigin: %s\n\tProtocol: %s\n\tStatus: %s\n",
+		       k->name, k->desc, k->suricata ? "Suricata" : "Vigil",
+		       k->proto ? k->proto : "any",
+		       k->supported ? "supported" : "Suricata's, not implemented in Vigil "
+						   "(a rule using it loads as unsupported)");
+		l->found++;
+	}
+}
+
+/* Like suricata --list-keywords: from the rule parser's own tables. */
+static int list_keywords(const char *mode)
+{
+	struct kw_list l = { mode, 0, 0 };
+	if (strcmp(mode, "csv") == 0) {
+		printf("name;origin;status;protocol;description\n");
+		detect_keywords_foreach(print_keyword, &l);
+		return 0;
+	}
+	if (strcmp(mode, "all") == 0) {
+		printf("=====Supported keywords=====\n");
+		detect_keywords_foreach(print_keyword, &l);
+		printf("=====Suricata keywords not implemented (rules using them are unsupported)=====\n");
+		l.pass = 1;
+		detect_keywords_foreach(print_keyword, &l);
+		return 0;
+	}
+	detect_keywords_foreach(print_keyword, &l);
+	if (!l.found) {
+		fprintf(stderr, "vigil: --list-keywords: unknown keyword '%s'\n", mode);
+		return 1;
+	}
+	return 0;
+}
+
 /* vigil learn: the pipeline with every worker learning, no records out;
  * the workers' tables merged and written as the baseline file. */
 static int learn_main(int argc, char **argv)
@@ -979,6 +1157,7 @@ static int learn_main(int argc, char **argv)
 	cfg.worker.log_flow = false;
 	cfg.worker.log_anomaly = false;
 	cfg.worker.ndpi = false;
+	cfg.worker.assets.enabled = false;
 	for (size_t p = 0; p < APP_MAX_PROTOS; p++)
 		cfg.worker.app.proto[p].log_tx = false;
 	struct bl_learner *learner = bl_learner_new(&cfg.baseline);
@@ -1072,6 +1251,151 @@ usage:
 	return 2;
 }
 
+/* Like suricata --list-app-layer-protos: the parsers, by the name rules use
+ * (app-layer-protocol, the rule header, app-layer-event). */
+static int list_app_protos(void)
+{
+	printf("=========Supported App Layer Protocols=========\n");
+	for (size_t i = 0; i < app_n_parsers; i++)
+		if (app_parsers[i])
+			printf("%s\n", app_parsers[i]->name);
+	return 0;
+}
+
+/* ---- vigil inventory ------------------------------------------------------- */
+
+/* `inventory -r`: only the asset records of the replay are kept. */
+static void inventory_rec(void *user, const char *json, size_t len, const struct rec_info *info)
+{
+	if (strcmp(info->event_type, "asset") == 0)
+		inventory_add(user, json, len);
+}
+
+/* Replays one capture (file, directory or -) into inv. 0, or 2 (reason
+ * printed). */
+static int inventory_replay(const char *path, struct vigil_config *cfg, struct assets *assets,
+			    struct inventory *inv)
+{
+	char err[1024];
+	struct source *src = source_open_files(path, false, err, sizeof(err));
+	if (!src) {
+		fprintf(stderr, "vigil inventory: %s\n", err);
+		return 2;
+	}
+	g_src = src;
+	struct pipeline_config pc = {
+		.workers = cfg->workers ? cfg->workers : pipeline_cpus(),
+		.wcfg = &cfg->worker,
+		.dcfg = &cfg->defrag,
+		.ring_bytes = (size_t)cfg->ring_size * 2048,
+		.record_ring_bytes = 8u << 20,
+		.assets = assets,
+	};
+	struct pipeline_out out = { inv, inventory_rec, NULL, NULL, false };
+	int rc = pipeline_run(&pc, src, &out, &g_stop, NULL) < 0 ? 2 : 0;
+	g_src = NULL;
+	source_close(src);
+	return rc;
+}
+
+/* vigil inventory [-c CONFIG] [--workers N] [--json] -r CAPTURE... | EVE.json... */
+static int inventory_main(int argc, char **argv)
+{
+	static const char usage_line[] =
+		"usage: vigil inventory [--json] [-c vigil.yaml] [--workers N] -r CAPTURE...\n"
+		"       vigil inventory [--json] EVE.json...\n"
+		"  -r         replay the captures (files, directories, or -) and list the devices\n"
+		"             seen (the configuration's assets settings; rules are not loaded)\n"
+		"  EVE.json   list the devices of the asset records of EVE files (- for stdin)\n"
+		"  --json     one JSON array of the devices instead of a table\n";
+	bool json = false, replay = false;
+	const char *config = NULL;
+	int workers = 0, i = 2;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "-r") == 0) {
+			replay = true;
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			config = argv[++i];
+		} else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
+			if (parse_int(argv[++i], 1, 256, &workers) < 0) {
+				fprintf(stderr,
+					"vigil inventory: --workers: expected 1..256, got \"%s\"\n",
+					argv[i]);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage_line, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else {
+			fprintf(stderr, "vigil inventory: unknown option %s\n", argv[i]);
+			fputs(usage_line, stderr);
+			return 2;
+		}
+	}
+	if (i >= argc || (!replay && (config || workers))) {
+		fputs(usage_line, stderr);
+		return 2;
+	}
+	struct inventory *inv = inventory_new();
+	if (!inv) {
+		fprintf(stderr, "vigil inventory: out of memory\n");
+		return 2;
+	}
+	int rc = 0;
+	if (replay) {
+		struct vigil_config cfg;
+		config_defaults(&cfg);
+		char err[1024];
+		if (config && config_load(&cfg, config, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil inventory: %s\n", err);
+			config_free(&cfg);
+			inventory_free(inv);
+			return 2;
+		}
+		if (workers)
+			cfg.workers = workers;
+		/* only the facts are needed: no rules, no other records */
+		cfg.worker.assets.enabled = true;
+		cfg.worker.log_flow = false;
+		cfg.worker.log_anomaly = false;
+		cfg.worker.ndpi = false;
+		for (size_t k = 0; k < APP_MAX_PROTOS; k++)
+			cfg.worker.app.proto[k].log_tx = false;
+		struct assets *assets = assets_new(&cfg.worker.assets, NULL, NULL);
+		if (!assets) {
+			fprintf(stderr, "vigil inventory: out of memory\n");
+			rc = 2;
+		}
+		for (int k = i; k < argc && rc == 0 && !g_stop; k++)
+			rc = inventory_replay(argv[k], &cfg, assets, inv);
+		assets_free(assets);
+		config_free(&cfg);
+	} else {
+		for (int k = i; k < argc && rc == 0; k++) {
+			char err[1024];
+			if (inventory_read_file(inv, argv[k], err, sizeof(err)) < 0) {
+				fprintf(stderr, "vigil inventory: %s\n", err);
+				rc = 2;
+			}
+		}
+	}
+	if (rc == 0) {
+		if (json)
+			inventory_print_json(inv, stdout);
+		else
+			inventory_print_table(inv, stdout);
+		if (fflush(stdout) != 0)
+			rc = 1;
+	}
+	inventory_free(inv);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
@@ -1092,10 +1416,17 @@ int main(int argc, char **argv)
 		return verify_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "learn") == 0)
 		return learn_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "inventory") == 0)
+		return inventory_main(argc, argv);
 	struct opts o;
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc;
+	if (o.list_keywords)
+		return list_keywords(o.list_keywords);
+	if (o.list_protos)
+		return list_app_protos();
+	g_quiet = o.quiet;
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -1114,11 +1445,28 @@ int main(int argc, char **argv)
 		if (config_load(&cfg, o.config, err, sizeof(err)) < 0) {
 			fprintf(stderr, "vigil: %s\n", err);
 			config_free(&cfg);
-			return o.check_config ? 1 : 2;
+			return o.check_config || o.test_rules ? 1 : 2;
 		}
 	}
 	apply_overrides(&cfg, &o);
+	const char *user = o.user ? o.user : cfg.run_as_user;
+	const char *group = o.group ? o.group : o.user ? NULL : cfg.run_as_group;
+	if (group && !user) {
+		fprintf(stderr, "vigil: --group needs --user (or run-as: user: in the configuration)\n");
+		config_free(&cfg);
+		return 2;
+	}
+	if (user) {
+		char err[512];
+		if (privs_resolve(&g_privs, user, group, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil: %s\n", err);
+			config_free(&cfg);
+			return o.check_config ? 1 : 2;
+		}
+		g_drop = true;
+	}
 	if (o.check_config) {
+		/* the baseline when one is named: it must load */
 		const char *bp = o.baseline ? o.baseline : cfg.baseline_file;
 		if (bp) {
 			char err[1024];
@@ -1132,14 +1480,29 @@ int main(int argc, char **argv)
 			       bl_model_conversations(bm));
 			bl_model_free(bm);
 		}
-		printf("vigil: configuration %s is valid\n", o.config ? o.config : "(defaults)");
+		/* the configuration, then its rules: every file there, none broken
+		 * (a rule Vigil does not support is reported, not an error) */
+		rules_setup(&g_rules, &o, &cfg);
+		bool ok = rules_files_ok(&g_rules);
+		if (ok && g_rules.n_paths) {
+			struct detect_load_report rep;
+			struct detect_engine *de = rules_load(&g_rules, "rules", &rep);
+			ok = de && rep.failed == 0;
+			detect_engine_free(de);
+		}
+		if (ok)
+			printf("vigil: configuration %s is valid\n", o.config ? o.config : "(defaults)");
 		config_free(&cfg);
-		return 0;
+		return ok ? 0 : 1;
 	}
 	if (o.test_rules) {
 		rules_setup(&g_rules, &o, &cfg);
 		if (!g_rules.n_paths) {
 			fprintf(stderr, "vigil: --test-rules: no rule files (-S FILE or rule-files in the configuration)\n");
+			config_free(&cfg);
+			return 1;
+		}
+		if (!rules_files_ok(&g_rules)) {
 			config_free(&cfg);
 			return 1;
 		}

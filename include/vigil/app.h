@@ -32,6 +32,7 @@ struct app_ctx;
 struct proto_parser;
 struct app_keyword;
 struct app_facts;
+struct app_identity;
 
 #define APP_TCP 0x1
 #define APP_UDP 0x2
@@ -119,6 +120,13 @@ struct proto_parser {
 	 * and closes it afterwards. */
 	void (*log_tx)(const struct app_tx *tx, struct jb *jb);
 
+	/* The asset inventory (include/vigil/asset.h): what tx shows about
+	 * the identity or the role of its sender or receiver. Called for every
+	 * tx (first: the first tx of its direction on the flow, when facts
+	 * that hold for the whole flow are reported); returns false at once
+	 * when there is nothing, else fills *out and returns true. May be NULL. */
+	bool (*identity)(const struct app_tx *tx, bool first, struct app_identity *out);
+
 	/* Event names, indexed by event id, e.g. "modbus.invalid_length".
 	 * Stable: rules refer to them through app-layer-event. */
 	const char *const *events;
@@ -140,6 +148,16 @@ struct proto_parser {
 	 * out arrives empty (app_facts_init); fill what the protocol has. May
 	 * be NULL: the baseline then knows the conversation and protocol only. */
 	void (*facts)(const struct app_tx *tx, struct app_facts *out);
+
+	/* APP_L2 parsers, optional: counters kept in the per-worker state
+	 * (frames of the EtherType that make no transaction, table
+	 * evictions...). stats() copies the first n of its n_stats values,
+	 * named by stats_names; the stats record sums them over the workers
+	 * that have a state into app_layer.<name>.<stats_names[i]>. It is read
+	 * while the worker runs, like the record's other counters. */
+	const char *const *stats_names;
+	uint16_t n_stats;
+	void (*stats)(const void *state, uint64_t *vals, size_t n);
 };
 
 /* ---- facts: a protocol-neutral view of a transaction ----------------------

@@ -57,6 +57,8 @@ struct detect_load_report {
 	unsigned failed;
 	unsigned unsupported;   /* rules skipped because an option is not supported */
 	unsigned files;
+	unsigned var_failed;    /* of the failed: rules naming an undefined variable */
+	char vars[128];         /* those variables ("$A, $B", cut at 127 bytes) */
 };
 
 /* Loads rule files (a path may be a directory: every *.rules inside, sorted).
@@ -70,6 +72,27 @@ struct detect_engine *detect_engine_load(const struct detect_config *cfg,
 void detect_engine_free(struct detect_engine *de);   /* accepts NULL */
 unsigned detect_engine_rule_count(const struct detect_engine *de);
 
+/* What --list-keywords prints: every rule keyword the engine knows. */
+struct detect_keyword_info {
+	const char *name;
+	const char *desc;      /* one line; valid during the callback only */
+	bool suricata;         /* Suricata's keyword (else Vigil's own) */
+	bool supported;        /* false: Suricata's, recognised, not implemented */
+	const char *proto;     /* a protocol keyword: the parser's name; else NULL */
+};
+/* Calls fn for the rule options, then every parser's keywords, then
+ * Suricata's keywords Vigil does not implement, from the tables the rule
+ * parser itself uses. */
+void detect_keywords_foreach(void (*fn)(void *user, const struct detect_keyword_info *k),
+			     void *user);
+
+/* Checks the configuration's variables: every value parses (with the
+ * other variables it names). 0, or -1 with the first bad one's index in
+ * *idx (in address_vars, or in port_vars when *is_port) and the reason in
+ * err. */
+int detect_vars_check(const struct detect_config *cfg, size_t *idx, bool *is_port, char *err,
+		      size_t errlen);
+
 /* Per worker thread; NULL on allocation failure. */
 struct detect_thread *detect_thread_new(const struct detect_engine *de);
 void detect_thread_free(struct detect_thread *dt);    /* accepts NULL */
@@ -81,6 +104,8 @@ struct detect_alert {
 	const struct flow *f;          /* may be NULL */
 	const struct app_tx *tx;       /* the transaction that matched, or NULL */
 	uint8_t dir;                   /* direction of p within f */
+	bool held;                     /* held back by a threshold tracked by_flow:
+					* not to be emitted (the output stage counts it) */
 };
 
 struct detect_alert_sink {
@@ -122,6 +147,7 @@ struct detect_alert_meta {
 	uint32_t gid, sid;
 	uint8_t thr_type, thr_track, df_track, ip_ver;
 	uint32_t thr_count, thr_seconds, df_count, df_seconds;
+	bool held;                     /* see detect_alert.held */
 	struct vaddr src, dst;
 };
 void detect_alert_meta_fill(const struct detect_alert *a, struct detect_alert_meta *m);

@@ -40,6 +40,14 @@ struct app_keyword {
 	bool (*functions)(const void *data, uint8_t *set);
 	/* Sticky buffers only (setup/match NULL): NULL when the tx has none. */
 	const uint8_t *(*buffer)(const struct app_tx *tx, size_t *len);
+	/* Multi-buffers (Suricata's multi-buffer matching, e.g. the topic
+	 * filters of an MQTT SUBSCRIBE), optional: the idx-th instance, NULL
+	 * past the last. The content/pcre options after the keyword match when
+	 * they all match within one instance; buffer() gives instance 0. */
+	const uint8_t *(*buffer_at)(const struct app_tx *tx, uint32_t idx, size_t *len);
+	/* One line for --list-keywords, optional (NULL: one is made up from
+	 * the protocol and the kind of keyword). */
+	const char *desc;
 };
 
 #endif

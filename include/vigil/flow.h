@@ -77,6 +77,7 @@ struct stream_dir {
 	uint8_t rst_seen : 1;
 	uint8_t midstream : 1;
 	uint8_t ack_ahead : 1; /* the peer acknowledged bytes we have not seen */
+	uint8_t synacks : 2;   /* SYN/ACKs sent (saturating at 3) */
 	uint8_t print_next;
 	uint32_t acked;        /* that acknowledgement (valid when ack_ahead) */
 	struct seg_print prints[STREAM_PRINTS];
@@ -105,6 +106,10 @@ struct flow_app {
 	uint8_t ndpi_pkts;
 	uint8_t ndpi_held;     /* packets waiting for nDPI's context (backlog) */
 	uint8_t probe_tries[2];
+	/* the asset inventory's memory of what the flow told it: the
+	 * directions (bits 0-1) that made a fact in the ~minute of packet
+	 * time in bits 2-7 (anomaly/assets.c) */
+	uint8_t asset_memo;
 };
 
 struct flow {
@@ -118,6 +123,9 @@ struct flow {
 	uint8_t end_reason : 3;
 	uint8_t has_tx : 1;
 	uint8_t client_guessed : 1;
+	/* with key, the flow's identity: the IP tunnels its packets came
+	 * out of (packet.tunnel_depth; decode/tunnel.c says why) */
+	uint8_t tunnel_depth;
 	uint64_t id;
 	uint64_t first_pcap_cnt;
 	uint64_t start_ts;

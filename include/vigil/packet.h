@@ -39,6 +39,11 @@ struct flow;
 #define ETHERTYPE_SV 0x88ba
 #define ETHERTYPE_LLDP 0x88cc
 #define ETHERTYPE_PTP 0x88f7
+#define ETHERTYPE_MPLS 0x8847       /* RFC 3032, unicast */
+#define ETHERTYPE_MPLS_MC 0x8848    /* RFC 3032 / 5332, multicast */
+#define ETHERTYPE_TEB 0x6558        /* GRE: transparent Ethernet bridging */
+#define ETHERTYPE_ERSPAN 0x88be     /* GRE: ERSPAN type I and II */
+#define ETHERTYPE_ERSPAN3 0x22eb    /* GRE: ERSPAN type III */
 
 /* Decoder events. Names (decode/events.c) follow Suricata's, so existing
  * decode-events rules and SIEM content keep working. */
@@ -51,6 +56,7 @@ enum decode_event {
 	DEC_NULL_UNKNOWN_FAMILY,
 	DEC_UNKNOWN_ETHERTYPE,
 	DEC_UNSUPPORTED_LINKTYPE,
+	DEC_IPRAW_INVALID_IP_VERSION,
 	DEC_IPV4_TRUNC,
 	DEC_IPV4_HLEN_TOO_SMALL,
 	DEC_IPV4_IPLEN_SMALLER_THAN_HLEN,
@@ -58,9 +64,11 @@ enum decode_event {
 	DEC_IPV4_OPT_INVALID,
 	DEC_IPV4_OPT_INVALID_LEN,
 	DEC_IPV4_OPT_MALFORMED,
+	DEC_IPV4_OPT_DUPLICATE,
 	DEC_IPV4_WRONG_VERSION,
 	DEC_IPV4_FRAG_PKT_TOO_LARGE,
 	DEC_IPV4_FRAG_OVERLAP,
+	DEC_IPV4_ICMPV6,
 	DEC_IPV6_TRUNC,
 	DEC_IPV6_TRUNC_PKT,
 	DEC_IPV6_TRUNC_EXTHDR,
@@ -69,22 +77,70 @@ enum decode_event {
 	DEC_IPV6_FRAG_PKT_TOO_LARGE,
 	DEC_IPV6_FRAG_OVERLAP,
 	DEC_IPV6_FRAG_INVALID_LENGTH,
+	DEC_IPV6_EXTHDR_DUPL_FH,
+	DEC_IPV6_EXTHDR_DUPL_RH,
+	DEC_IPV6_EXTHDR_DUPL_HH,
+	DEC_IPV6_EXTHDR_DUPL_DH,
+	DEC_IPV6_EXTHDR_DUPL_AH,
+	DEC_IPV6_EXTHDR_USELESS_FH,
+	DEC_IPV6_EXTHDR_INVALID_OPTLEN,
+	DEC_IPV6_EXTHDR_AH_RES_NOT_NULL,
+	DEC_IPV6_HOPOPTS_UNKNOWN_OPT,
+	DEC_IPV6_HOPOPTS_ONLY_PADDING,
+	DEC_IPV6_DSTOPTS_UNKNOWN_OPT,
+	DEC_IPV6_DSTOPTS_ONLY_PADDING,
+	DEC_IPV6_RH_TYPE_0,
+	DEC_IPV6_ZERO_LEN_PADN,
+	DEC_IPV6_FH_NON_ZERO_RES_FIELD,
+	DEC_IPV6_DATA_AFTER_NONE_HEADER,
+	DEC_IPV6_UNKNOWN_NEXT_HEADER,
+	DEC_IPV6_ICMPV4,
 	DEC_FRAG_MEMCAP,
+	DEC_FRAG_MEMCAP_HIT,  /* datagrams given up at the memcap (rate-limited) */
 	DEC_TCP_TRUNC,
 	DEC_TCP_HLEN_TOO_SMALL,
 	DEC_TCP_INVALID_OPTLEN,
 	DEC_TCP_OPT_INVALID_LEN,
+	DEC_TCP_OPT_DUPLICATE,
 	DEC_UDP_TRUNC,
 	DEC_UDP_HLEN_INVALID,
 	DEC_UDP_LEN_TOO_LARGE,
+	DEC_UDP_LEN_MISMATCH,
 	DEC_ICMPV4_TRUNC,
+	DEC_ICMPV4_UNKNOWN_TYPE,
+	DEC_ICMPV4_UNKNOWN_CODE,
+	DEC_ICMPV4_IPV4_TRUNC_PKT,
+	DEC_ICMPV4_IPV4_UNKNOWN_VER,
+	DEC_ICMPV6_UNKNOWN_TYPE,
+	DEC_ICMPV6_UNKNOWN_CODE,
+	DEC_ICMPV6_IPV6_TRUNC_PKT,
+	DEC_ICMPV6_MLD_INVALID_HL,
+	DEC_ICMPV6_UNASSIGNED_TYPE,
+	DEC_ICMPV6_EXPERIMENTATION_TYPE,
 	DEC_ICMPV6_TRUNC,
 	DEC_ICMPV6_WRONG_IP_VERSION,
+	DEC_GRE_PKT_TOO_SMALL,
+	DEC_GRE_WRONG_VERSION,
+	DEC_GRE_VERSION0_RECUR,
+	DEC_GRE_VERSION0_FLAGS,
+	DEC_GRE_VERSION0_HDR_TOO_BIG,
+	DEC_ERSPAN_HEADER_TOO_SMALL,
+	DEC_ERSPAN_UNSUPPORTED_VERSION,
+	DEC_ERSPAN_TOO_MANY_VLAN_LAYERS,
+	DEC_VXLAN_UNKNOWN_PAYLOAD_TYPE,
+	DEC_MPLS_HEADER_TOO_SMALL,
+	DEC_MPLS_PKT_TOO_SMALL,
+	DEC_MPLS_BAD_LABEL_ROUTER_ALERT,
+	DEC_MPLS_BAD_LABEL_IMPLICIT_NULL,
+	DEC_MPLS_BAD_LABEL_RESERVED,
+	DEC_MPLS_UNKNOWN_PAYLOAD_TYPE,
+	DEC_TOO_MANY_LAYERS,
 	DEC__COUNT
 };
 extern const char *const decode_event_names[DEC__COUNT];
 
-/* Stream events (flow/stream.c), logged as anomaly type "stream". */
+/* Stream events (flow/stream.c), logged as anomaly type "stream". Names
+ * are Suricata's where Suricata's stream engine has the event. */
 enum stream_event {
 	STREAM_EV_RETRANSMISSION,
 	STREAM_EV_OVERLAP_DIFFERENT_DATA,
@@ -92,9 +148,28 @@ enum stream_event {
 	STREAM_EV_MEMCAP,
 	STREAM_EV_SEGMENT_LIMIT,
 	STREAM_EV_DATA_AFTER_CLOSE,
-	STREAM_EV_PKT_INVALID_ACK,
-	STREAM_EV_SYN_RESEND_DIFF_SEQ,
-	STREAM_EV_RST_INVALID,
+	STREAM_EV_3WHS_SYNACK_IN_WRONG_DIRECTION,
+	STREAM_EV_3WHS_SYNACK_WITH_WRONG_ACK,
+	STREAM_EV_3WHS_SYNACK_TOSERVER_ON_SYN_RECV,
+	STREAM_EV_3WHS_SYNACK_RESEND_WITH_DIFF_ACK,
+	STREAM_EV_3WHS_SYNACK_RESEND_WITH_DIFF_SEQ,
+	STREAM_EV_3WHS_SYN_TOCLIENT_ON_SYN_RECV,
+	STREAM_EV_3WHS_SYN_RESEND_DIFF_SEQ_ON_SYN_RECV,
+	STREAM_EV_3WHS_RIGHT_SEQ_WRONG_ACK_EVASION,
+	STREAM_EV_3WHS_WRONG_SEQ_WRONG_ACK,
+	STREAM_EV_4WHS_SYNACK_WITH_WRONG_ACK,
+	STREAM_EV_4WHS_SYNACK_WITH_WRONG_SYN,
+	STREAM_EV_EST_SYNACK_TOSERVER,
+	STREAM_EV_EST_SYNACK_RESEND,
+	STREAM_EV_EST_SYNACK_RESEND_WITH_DIFF_ACK,
+	STREAM_EV_EST_SYNACK_RESEND_WITH_DIFF_SEQ,
+	STREAM_EV_EST_SYN_TOCLIENT,
+	STREAM_EV_EST_SYN_RESEND,
+	STREAM_EV_EST_SYN_RESEND_DIFF_SEQ,
+	STREAM_EV_SHUTDOWN_SYN_RESEND,
+	STREAM_EV_FIN_BUT_NO_SESSION,
+	STREAM_EV_RST_BUT_NO_SESSION,
+	STREAM_EV_PKT_BROKEN_ACK,
 	STREAM_EV__COUNT
 };
 extern const char *const stream_event_names[STREAM_EV__COUNT];
@@ -106,6 +181,9 @@ struct vaddr {
 
 #define PKT_MAX_EVENTS 8
 #define PKT_MAX_VLAN 2
+/* Encapsulations (GRE, VXLAN, an MPLS label stack) removed from one frame
+ * at most; one more is decoder.too_many_layers and is not opened. */
+#define PKT_MAX_ENCAP 8
 
 /* packet.flags */
 #define PKT_IPV4_CSUM_BAD 0x0001
@@ -151,6 +229,11 @@ struct packet {
 	uint8_t ip_tos;
 	struct vaddr src;
 	struct vaddr dst;
+	/* IP tunnels (GRE, VXLAN) the packet was taken out of: 0 for a plain
+	 * packet. Part of the flow's identity, like Suricata's recursion level
+	 * (decode/tunnel.c says why); with it, the tun_ members below. */
+	uint8_t tunnel_depth;
+	uint8_t encap;        /* encapsulations removed (PKT_MAX_ENCAP) */
 	const uint8_t *l3;    /* IP header */
 	uint32_t l3_len;      /* from IP header start to end of IP datagram */
 	uint16_t ip_hlen;     /* IPv4 header or IPv6 header + extension headers */
@@ -161,6 +244,11 @@ struct packet {
 	bool frag_more;
 	uint8_t frag_nh;      /* IPv6: next header after the fragment header */
 	uint16_t frag_hdr_off; /* IPv6: offset of the fragment header in l3 */
+	/* with DEC_FRAG_MEMCAP_HIT: incomplete datagrams the defragmenter gave
+	 * up to make room, and fragments it could not store at all, since its
+	 * previous report */
+	uint32_t frag_evicted;
+	uint32_t frag_dropped;
 
 	/* L4 */
 	const uint8_t *l4;
@@ -184,7 +272,22 @@ struct packet {
 	uint16_t payload_sum; /* with PKT_PAYLOAD_SUM: computed by the capture thread */
 	struct flow *flow;
 	uint8_t dir;          /* 0 = to server, 1 = to client */
+
+	/* The outermost IP header of a tunnelled packet (tunnel_depth > 0),
+	 * for the records' "tunnel" object; undefined otherwise: decode does
+	 * not clear them, and a plain packet is copied into a worker's ring
+	 * without them (PKT_COPY_PLAIN bytes). */
+	uint8_t tun_ip_ver;
+	uint8_t tun_proto;    /* IPPROTO_GRE or IPPROTO_UDP (VXLAN) */
+	uint16_t tun_sp;      /* VXLAN: the outer UDP ports; GRE: 0 */
+	uint16_t tun_dp;
+	struct vaddr tun_src;
+	struct vaddr tun_dst;
 };
+
+/* The bytes of struct packet that matter for a plain packet (everything but
+ * the outer addresses of a tunnel). */
+#define PKT_COPY_PLAIN offsetof(struct packet, tun_src)
 
 static inline void packet_event(struct packet *p, enum decode_event ev)
 {
@@ -198,6 +301,22 @@ static inline bool packet_has_event(const struct packet *p, enum decode_event ev
 		if (p->events[i] == ev)
 			return true;
 	return false;
+}
+
+/* The stream events of a packet (set by flow/stream.c once decode is done,
+ * the decoder events logged) join its decoder events as ids DEC__COUNT + e,
+ * as Suricata keeps both in one list: rules see them alike. Readers of
+ * p->events that index decode_event_names must stop at DEC__COUNT. */
+#define PKT_EV_STREAM(e) ((uint16_t)(DEC__COUNT + (unsigned)(e)))
+
+static inline void packet_stream_event(struct packet *p, enum stream_event ev)
+{
+	uint16_t id = PKT_EV_STREAM(ev);
+	for (unsigned i = 0; i < p->n_events; i++)
+		if (p->events[i] == id)
+			return;
+	if (p->n_events < PKT_MAX_EVENTS)
+		p->events[p->n_events++] = id;
 }
 
 #endif

@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/capability.h>
 #include <linux/if_xdp.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <xdp/xsk.h>
@@ -44,6 +47,7 @@ struct afxdp {
 	int ifindex;
 	uint32_t xdp_flags;
 	bool attached;
+	int link;                 /* the BPF link attaching the program */
 	bool zerocopy;
 	int n_workers;
 	int n_queues;
@@ -65,6 +69,7 @@ static const char *const counter_names[VXDP__COUNT] = {
 	[VXDP_DROP_UDP] = "not_kept_udp",
 	[VXDP_DROP_OTHER] = "not_kept_other",
 	[VXDP_MALFORMED] = "malformed",
+	[VXDP_KEPT_TUNNEL] = "kept_tunnel",
 };
 
 const char *afxdp_counter_name(int i)
@@ -134,11 +139,21 @@ static int parse_prefix(const char *s, struct vxdp_lpm_key *k)
 static int fill_maps(struct afxdp *x, const struct afxdp_opts *o, char *err, size_t errlen)
 {
 	int pfd = bpf_map__fd(x->skel->maps.ports);
-	uint8_t one = 1;
+	uint8_t one = VXDP_PORT_KEEP, tunnel = VXDP_PORT_TUNNEL;
+	for (size_t i = 0; o->tunnel_udp_ports && o->tunnel_udp_ports[i]; i++) {
+		uint32_t k = 65536u + o->tunnel_udp_ports[i];
+		if (bpf_map_update_elem(pfd, &k, &tunnel, BPF_ANY) < 0) {
+			snprintf(err, errlen, "cannot fill the ports map: %s", strerror(errno));
+			return -1;
+		}
+	}
 	for (int t = 0; t < 2; t++) {
 		const uint16_t *ports = t == 0 ? o->tcp_ports : o->udp_ports;
 		for (size_t i = 0; ports && ports[i]; i++) {
 			uint32_t k = (uint32_t)t * 65536u + ports[i];
+			uint8_t cur = 0;
+			if (bpf_map_lookup_elem(pfd, &k, &cur) == 0 && cur == VXDP_PORT_TUNNEL)
+				continue; /* a VXLAN port stays one */
 			if (bpf_map_update_elem(pfd, &k, &one, BPF_ANY) < 0) {
 				snprintf(err, errlen, "cannot fill the ports map: %s", strerror(errno));
 				return -1;
@@ -186,6 +201,18 @@ static int open_queue(struct afxdp *x, const struct afxdp_opts *o, int qi, char 
 		fs *= 2;
 	ucfg.fill_size = fs;
 	int rc = xsk_umem__create(&q->umem, q->area, q->area_size, &q->fq, &q->cq, &ucfg);
+	if (rc == -ENOBUFS) {
+		/* the kernel counts the UMEM's pages against RLIMIT_MEMLOCK of
+		 * the user, unless the process has CAP_IPC_LOCK */
+		struct rlimit rl = { 0, 0 };
+		getrlimit(RLIMIT_MEMLOCK, &rl);
+		snprintf(err, errlen, "cannot create the UMEM of %zu MiB: over the "
+			 "locked-memory limit (RLIMIT_MEMLOCK %llu KiB, shared by the user's "
+			 "processes); raise it (LimitMEMLOCK= in a systemd unit, ulimit -l) or "
+			 "grant CAP_IPC_LOCK",
+			 q->area_size >> 20, (unsigned long long)(rl.rlim_cur >> 10));
+		return -1;
+	}
 	if (rc) {
 		snprintf(err, errlen, "cannot create the UMEM: %s", strerror(-rc));
 		return -1;
@@ -243,6 +270,49 @@ static int open_queue(struct afxdp *x, const struct afxdp_opts *o, int qi, char 
 	return 0;
 }
 
+/*
+ * The capabilities --xdp needs, measured on kernel 6.18 as a non-root user
+ * with no_new_privs (tests/service/live.sh): CAP_BPF to create the maps and
+ * load the program; CAP_PERFMON because the verifier allows the program's
+ * variable offsets into the packet only to a loader that has it ("pointer
+ * arithmetic with it prohibited for !root"); CAP_NET_ADMIN to attach the
+ * program to the interface; CAP_NET_RAW for the AF_XDP sockets. CAP_SYS_ADMIN
+ * stands for CAP_BPF and CAP_PERFMON, as in the kernel. Each missing one is
+ * named in *out (" CAP_X" each); returns how many are missing.
+ */
+static int missing_caps(char *out, size_t cap)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	memset(d, 0, sizeof(d));
+	out[0] = 0;
+	if (syscall(SYS_capget, &h, d) != 0)
+		return 0; /* cannot tell: let the kernel say */
+	uint64_t eff = (uint64_t)d[0].effective | (uint64_t)d[1].effective << 32;
+#define HAS(c) ((eff >> (c)) & 1)
+	static const struct {
+		int cap, alt;
+		const char *name;
+	} need[] = {
+		{ CAP_BPF, CAP_SYS_ADMIN, "CAP_BPF" },
+		{ CAP_PERFMON, CAP_SYS_ADMIN, "CAP_PERFMON" },
+		{ CAP_NET_ADMIN, -1, "CAP_NET_ADMIN" },
+		{ CAP_NET_RAW, -1, "CAP_NET_RAW" },
+	};
+	int n = 0;
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (HAS(need[i].cap) || (need[i].alt >= 0 && HAS(need[i].alt)))
+			continue;
+		n++;
+		int w = snprintf(out + len, cap - len, " %s", need[i].name);
+		if (w > 0 && (size_t)w < cap - len)
+			len += (size_t)w;
+	}
+#undef HAS
+	return n;
+}
+
 struct afxdp *afxdp_open(const struct afxdp_opts *o, char *err, size_t errlen)
 {
 	libbpf_set_print(libbpf_quiet);
@@ -257,10 +327,11 @@ struct afxdp *afxdp_open(const struct afxdp_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no such interface", o->iface);
 		goto err_free;
 	}
-	if (geteuid() != 0) {
-		/* CAP_BPF + CAP_NET_ADMIN would do, but say what is simplest */
-		snprintf(err, errlen, "%s: --xdp needs root (CAP_BPF, CAP_NET_ADMIN); "
-			 "use -i %s for libpcap capture", o->iface, o->iface);
+	char missing[128];
+	if (missing_caps(missing, sizeof(missing))) {
+		snprintf(err, errlen, "%s: --xdp needs CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and "
+			 "CAP_NET_RAW (or root); missing:%s; use -i %s for libpcap capture "
+			 "(CAP_NET_RAW only)", o->iface, missing, o->iface);
 		goto err_free;
 	}
 	x->n_queues = count_rx_queues(o->iface);
@@ -291,13 +362,17 @@ struct afxdp *afxdp_open(const struct afxdp_opts *o, char *err, size_t errlen)
 	if (fill_maps(x, o, err, errlen) < 0)
 		goto err_skel;
 
-	/* Replace whatever is attached (a stale program of an earlier run
-	 * that crashed): no XDP_FLAGS_UPDATE_IF_NOEXIST. */
+	/* Replace a program attached the old way (netlink, by an earlier
+	 * version that crashed, or another tool). Ours is attached through a
+	 * BPF link: it is detached when the link's descriptor is closed, at
+	 * stop or when the process dies, which needs no privilege (the sensor
+	 * has none left by then: privs.c). */
 	x->xdp_flags = o->native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
 	bpf_xdp_detach(x->ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	bpf_xdp_detach(x->ifindex, XDP_FLAGS_SKB_MODE, NULL);
-	rc = bpf_xdp_attach(x->ifindex, bpf_program__fd(x->skel->progs.vigil_xdp), x->xdp_flags,
-			    NULL);
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = x->xdp_flags);
+	x->link = bpf_link_create(bpf_program__fd(x->skel->progs.vigil_xdp), x->ifindex, BPF_XDP, &lo);
+	rc = x->link < 0 ? x->link : 0;
 	if (rc) {
 		snprintf(err, errlen, "%s: cannot attach XDP in %s mode: %s%s", o->iface,
 			 o->native ? "native" : "skb", strerror(-rc),
@@ -451,7 +526,7 @@ int afxdp_detach(struct afxdp *x)
 {
 	int rc = 0;
 	if (x && x->attached) {
-		rc = bpf_xdp_detach(x->ifindex, x->xdp_flags, NULL);
+		rc = close(x->link) < 0 ? -errno : 0;
 		x->attached = false;
 	}
 	return rc;

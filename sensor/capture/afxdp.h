@@ -31,6 +31,7 @@ struct afxdp_opts {
 	bool drop_others;          /* SPAN port: drop what is not kept; else pass */
 	const uint16_t *tcp_ports; /* kept ports, 0-terminated */
 	const uint16_t *udp_ports;
+	const uint16_t *tunnel_udp_ports; /* VXLAN: to the fallback socket, 0-terminated */
 	const char *const *allow;  /* kept addresses/prefixes ("10.0.0.7", "fd00::/8") */
 	size_t n_allow;
 	uint32_t frames_per_socket; /* UMEM frames per socket (default 4096) */
@@ -66,10 +67,10 @@ struct afxdp_group_stats {
 	uint64_t drops;
 };
 void afxdp_group_stats(struct afxdp *x, int w, struct afxdp_group_stats *st);
-/* Detaches the program: from now on no packet reaches the sockets (what
- * they hold already can still be received). 0, or the negative errno of a
- * detach that failed (the program stays attached until the interface or
- * the sockets go). */
+/* Detaches the program (closes the BPF link that attaches it: no privilege
+ * needed): from now on no packet reaches the sockets (what they hold
+ * already can still be received). 0, or the negative errno of a detach
+ * that failed. */
 int afxdp_detach(struct afxdp *x);
 int afxdp_queues(const struct afxdp *x);
 bool afxdp_zerocopy(const struct afxdp *x);

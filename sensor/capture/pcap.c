@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture/linktype.h"
 #include "util/clock.h"
 
 /*
@@ -33,6 +34,9 @@
  * at most this many milliseconds */
 #define PCAP_BLOCK_MS 10
 #define MAX_CAPLEN 262144u
+/* a file's first packets are looked at against the link type its header
+ * names (linktype.h) */
+#define LINKCHECK_PKTS 8
 
 struct fmap {
 	const uint8_t *base;
@@ -59,6 +63,11 @@ struct source {
 	char *cur_name;
 	uint64_t file_pkts;
 	int linktype;
+	/* the link type check of the current file: packets looked at, how
+	 * many fit each kind, and whether it is over */
+	uint8_t lc_n;
+	bool lc_done;
+	uint8_t lc_fit[LK__COUNT];
 	struct capture_stats st;
 	char errbuf[PCAP_ERRBUF_SIZE];
 };
@@ -216,6 +225,47 @@ static void source_free(struct source *s)
 	free(s);
 }
 
+static const char *display_name(const struct source *s)
+{
+	return strcmp(s->cur_name, "-") ? s->cur_name : "stdin";
+}
+
+/* The first packets of the file against the link type its header names:
+ * none of them fits it, a warning says what they look like. */
+static void linkcheck_end(struct source *s)
+{
+	s->lc_done = true;
+	int k = link_kind_of(s->linktype);
+	if (k < 0 || !s->lc_n || s->lc_fit[k])
+		return;
+	int best = -1;
+	for (int i = 0; i < LK__COUNT; i++)
+		if (s->lc_fit[i] && (best < 0 || s->lc_fit[i] > s->lc_fit[best]))
+			best = i;
+	const char *dlt = pcap_datalink_val_to_name(s->linktype);
+	if (best >= 0)
+		fprintf(stderr, "vigil: warning: %s: the header says link type %s (%d), but %s%u "
+			"packet%s look%s like %s (%u of %u): decoded as the header says, they are "
+			"garbage (editcap -T %s rewrites the header)\n",
+			display_name(s), dlt ? dlt : "?", s->linktype, s->lc_n > 1 ? "the first " : "its ",
+			s->lc_n, s->lc_n > 1 ? "s" : "", s->lc_n > 1 ? "" : "s",
+			link_kind_name(best), s->lc_fit[best], s->lc_n, link_kind_editcap(best));
+	else
+		fprintf(stderr, "vigil: warning: %s: the header says link type %s (%d), but none of "
+			"the first %u packets looks like it, nor like any other link type Vigil decodes\n",
+			display_name(s), dlt ? dlt : "?", s->linktype, s->lc_n);
+}
+
+/* Each of the first packets of a file, until the check is over. */
+static void linkcheck_pkt(struct source *s, const uint8_t *b, uint32_t caplen, uint32_t wirelen)
+{
+	unsigned m = link_fits(b, caplen, wirelen);
+	for (int i = 0; i < LK__COUNT; i++)
+		s->lc_fit[i] += (m >> i) & 1;
+	if (++s->lc_n == LINKCHECK_PKTS)
+		linkcheck_end(s);
+}
+
 /* Opens files[i]; 0, or -1 with the reason in err. */
 static int open_file(struct source *s, size_t i, char *err, size_t errlen)
 {
@@ -234,6 +284,16 @@ static int open_file(struct source *s, size_t i, char *err, size_t errlen)
 	s->linktype = pcap_datalink(s->pc);
 	s->file_pkts = 0;
 	s->st.files++;
+	memset(s->lc_fit, 0, sizeof(s->lc_fit));
+	s->lc_n = 0;
+	s->lc_done = false;
+	if (link_kind_of(s->linktype) < 0) {
+		const char *dlt = pcap_datalink_val_to_name(s->linktype);
+		fprintf(stderr, "vigil: warning: %s: link type %s (%d) is not one Vigil decodes: its "
+			"packets are counted, not inspected\n", display_name(s), dlt ? dlt : "?",
+			s->linktype);
+		s->lc_done = true;
+	}
 	if (strcmp(path, "-") != 0 && try_map(s, path)) {
 		pcap_close(s->pc);
 		s->pc = NULL;
@@ -300,6 +360,7 @@ struct source *source_open_live(const struct live_opts *o, char *err, size_t err
 		return NULL;
 	}
 	s->live = true;
+	s->lc_done = true; /* an interface's link type is what libpcap says */
 	if (add_file(s, o->iface) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto err_free;
@@ -393,8 +454,12 @@ int source_next(struct source *s, struct capture_pkt *pkt)
 				s->file_pkts++;
 				s->st.packets++;
 				s->st.bytes += pkt->wirelen;
+				if (__builtin_expect(!s->lc_done, 0))
+					linkcheck_pkt(s, pkt->data, pkt->caplen, pkt->wirelen);
 				return 1;
 			}
+			if (!s->lc_done)
+				linkcheck_end(s);
 			if (r < 0) {
 				s->st.truncated_files++;
 				fprintf(stderr, "vigil: warning: %s: truncated or corrupt after packet %llu: %s\n",
@@ -427,8 +492,12 @@ int source_next(struct source *s, struct capture_pkt *pkt)
 			pkt->wirelen = h->len;
 			pkt->ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 			pkt->linktype = s->linktype;
+			if (__builtin_expect(!s->lc_done, 0))
+				linkcheck_pkt(s, data, h->caplen, h->len);
 			return 1;
 		}
+		if (rc != 0 && !s->live && !s->lc_done)
+			linkcheck_end(s); /* the end of a file of fewer packets */
 		if (rc == 0) {
 			if (!s->stop) { /* live: nothing there now */
 				struct pollfd pfd = { .fd = s->live_fd, .events = POLLIN };

@@ -13,8 +13,12 @@
  * p and should be logged). When a fragment completes a datagram, the result
  * is DECODE_OK with PKT_REASSEMBLED set and p->data pointing at the
  * reassembled IP datagram (linktype LINK_RAW), valid until the next call.
+ * A tunnel (GRE, VXLAN; decode/tunnel.c) is opened: p then describes the
+ * inner packet, p->data/caplen/wirelen/linktype its frame (or IP packet),
+ * and p->tun_* the outermost IP header (p->tunnel_depth > 0).
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vigil/packet.h"
@@ -44,6 +48,10 @@ struct decode_stats {
 	uint64_t profinet;
 	uint64_t ethercat;
 	uint64_t other_l2;     /* LLDP, PTP, STP ... recognised, not decoded */
+	uint64_t gre;          /* GRE headers (decapsulated or not) */
+	uint64_t erspan;       /* ERSPAN type I, II, III headers */
+	uint64_t vxlan;        /* VXLAN headers (UDP to a VXLAN port, I flag) */
+	uint64_t mpls;         /* MPLS label stacks */
 	uint64_t ipv4_csum_bad;
 	uint64_t events[DEC__COUNT];
 };
@@ -53,6 +61,16 @@ struct defrag_config {
 	uint32_t timeout_sec;     /* a datagram not completed by then is dropped */
 	uint32_t max_trackers;    /* datagrams being reassembled at once */
 	uint16_t max_frags;       /* fragments per datagram */
+	uint32_t report_sec;      /* packet time between two defrag.memcap_hit */
+};
+
+/* Tunnels (vigil.yaml decoder:, like Suricata's decoder.vxlan). GRE, ERSPAN
+ * and MPLS are always decapsulated; VXLAN is UDP, so it is recognised by
+ * its destination port. */
+#define DECODE_MAX_VXLAN_PORTS 4
+struct tunnel_config {
+	bool vxlan_enabled;
+	uint16_t vxlan_ports[DECODE_MAX_VXLAN_PORTS + 1]; /* 0-terminated */
 };
 
 struct defrag_stats {
@@ -61,6 +79,7 @@ struct defrag_stats {
 	uint64_t timeouts;
 	uint64_t overlaps;
 	uint64_t memcap_drops;
+	uint64_t memcap_evictions; /* datagrams given up to make room */
 	uint64_t too_large;
 	uint64_t tracker_drops;
 	uint64_t bytes_in_use;
@@ -69,12 +88,22 @@ struct defrag_stats {
 struct decoder {
 	struct decode_stats st;
 	struct defrag *defrag;
+	/* VXLAN ports: a UDP destination port dp is looked at only when
+	 * dp - vxlan_lo <= vxlan_span (one compare on the UDP path), then
+	 * against the list */
+	uint32_t vxlan_lo;
+	uint32_t vxlan_span;
+	uint16_t vxlan_ports[DECODE_MAX_VXLAN_PORTS + 1];
 };
 
 #define DECODE_OK 0
 #define DECODE_HELD 1
 
 void defrag_config_defaults(struct defrag_config *cfg);
+/* VXLAN on, port 4789. */
+void tunnel_config_defaults(struct tunnel_config *cfg);
+/* Replaces the tunnel settings decoder_init chose (the defaults). */
+void decoder_set_tunnel(struct decoder *d, const struct tunnel_config *cfg);
 
 /* 0 or -ENOMEM. */
 int decoder_init(struct decoder *d, const struct defrag_config *cfg);
@@ -91,9 +120,23 @@ int decode_ethertype(struct decoder *d, struct packet *p, uint16_t type,
 int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
 int decode_ipv6(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
 void decode_tcp(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
-void decode_udp(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
+int decode_udp(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
 void decode_icmpv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
 void decode_icmpv6(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
+
+/* Is this an EtherType decode_ethertype knows (decodes, hands on, or
+ * knowingly leaves alone)? */
+bool ethertype_known(uint16_t type);
+
+/* Tunnels (decode/tunnel.c). decode_gre (b/len: the IP payload) and
+ * decode_vxlan (b/len: the payload of a UDP datagram whose destination
+ * port may be a VXLAN port) return DECODE_OK or DECODE_HELD once the
+ * packet has become its inner packet, or -1 when it stays what it was (not
+ * a tunnel we open, or a broken tunnel header: then with its event).
+ * decode_mpls: b/len from the first label stack entry on. */
+int decode_gre(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
+int decode_vxlan(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
+int decode_mpls(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t len);
 
 void decode_set_event(struct decoder *d, struct packet *p, enum decode_event ev);
 

@@ -3,7 +3,8 @@
  * IPv4 (RFC 791) and IPv6 (RFC 8200, 4.5) fragment reassembly.
  *
  * A tracker per datagram, keyed by (version, src, dst, id, protocol for
- * IPv4, outer VLAN). Fragments are copied, kept in arrival order, and the
+ * IPv4, outer VLAN, tunnel depth: fragments inside a tunnel are not those
+ * of a plain copy of the same datagram). Fragments are copied, kept in arrival order, and the
  * datagram is rebuilt as soon as [0, end-of-last-fragment) is covered.
  *
  * Overlap policy: "first": bytes that arrived first win (the BSD-right
@@ -12,12 +13,21 @@
  * stacks never send overlapping fragments and overlaps are an evasion
  * technique.
  *
- * Bounds: memcap on fragment bytes + trackers, a cap on trackers (the
- * oldest is evicted), a cap on fragments per datagram, 65535-byte
- * datagrams, and a timeout in packet time. Every drop is counted.
+ * Bounds: memcap on fragment bytes + trackers, a cap on trackers, a cap on
+ * fragments per datagram, 65535-byte datagrams, and a timeout in packet
+ * time. At the memcap or the tracker cap the least recently active
+ * datagram is given up to make room (never the one the fragment belongs
+ * to): under a flood of fragments that never complete, the flood's own
+ * trackers go first and a datagram whose fragments arrive together is
+ * still reassembled. A fragment is dropped only when even an empty
+ * defragmenter could not hold its datagram. Every eviction and drop is
+ * counted; a record says how many there were (defrag.memcap_hit, with the
+ * counts since the previous one) at most once per report interval of
+ * packet time, so that a flood does not become a flood of records.
  */
 #include "decode/decode.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,10 +51,12 @@ struct tracker {
 	uint8_t ip_ver;
 	uint8_t proto;
 	uint16_t vlan;
+	uint8_t depth;
 	uint32_t id;
 	struct vaddr src, dst;
 	uint64_t last_ts;
 	struct frag *frags, *frags_tail;
+	uint32_t bytes;      /* what it costs against the memcap */
 	uint16_t nfrags;
 	bool have_last;
 	bool have_first;
@@ -59,6 +71,12 @@ struct defrag {
 	struct defrag_config cfg;
 	struct defrag_stats st;
 	uint32_t ntrackers;
+	/* evictions and drops not yet in a record, and when the last record
+	 * was (packet time; reported: there was one) */
+	uint32_t unreported_evicted;
+	uint32_t unreported_dropped;
+	uint64_t reported_ts;
+	bool reported;
 	struct tracker *lru_head, *lru_tail;
 	struct tracker *buckets[DEFRAG_BUCKETS];
 	uint8_t out[DEFRAG_MAX_HDR + DEFRAG_MAX_DGRAM];
@@ -70,13 +88,17 @@ void defrag_config_defaults(struct defrag_config *cfg)
 	cfg->timeout_sec = 60;
 	cfg->max_trackers = 65536;
 	cfg->max_frags = 128;
+	cfg->report_sec = 10;
 }
 
 struct defrag *defrag_new(const struct defrag_config *cfg)
 {
-	struct defrag *df = calloc(1, sizeof(*df));
+	/* the 64 KiB rebuild buffer is written before it is read: not zeroed
+	 * (a decoder is made per input by the packet fuzzer) */
+	struct defrag *df = malloc(sizeof(*df));
 	if (!df)
 		return NULL;
+	memset(df, 0, offsetof(struct defrag, out));
 	df->cfg = *cfg;
 	return df;
 }
@@ -146,6 +168,47 @@ void defrag_get_stats(const struct defrag *df, struct defrag_stats *st)
 	*st = df->st;
 }
 
+/* Gives up the least recently active datagrams, except keep, until need
+ * more bytes fit under the memcap. False when they cannot (keep alone, or
+ * nothing, is left). O(datagrams given up). */
+static bool make_room(struct defrag *df, uint64_t need, const struct tracker *keep)
+{
+	while (df->st.bytes_in_use + need > df->cfg.memcap) {
+		struct tracker *v = df->lru_head;
+		if (v == keep)
+			v = v->lru_next;
+		if (!v)
+			return false;
+		df->st.memcap_evictions++;
+		df->unreported_evicted++;
+		tracker_free(df, v);
+	}
+	return true;
+}
+
+/* The fragment of p could not be stored. */
+static void dropped(struct defrag *df)
+{
+	df->st.memcap_drops++;
+	df->unreported_dropped++;
+}
+
+/* Once per report interval of packet time at most: the evictions and drops
+ * since the last record go on p (defrag.memcap_hit with their counts). */
+static void report(struct defrag *df, struct decoder *d, struct packet *p)
+{
+	if (df->reported && (p->ts < df->reported_ts ||
+			     p->ts - df->reported_ts < (uint64_t)df->cfg.report_sec * 1000000u))
+		return;
+	p->frag_evicted = df->unreported_evicted;
+	p->frag_dropped = df->unreported_dropped;
+	decode_set_event(d, p, DEC_FRAG_MEMCAP_HIT);
+	df->unreported_evicted = 0;
+	df->unreported_dropped = 0;
+	df->reported = true;
+	df->reported_ts = p->ts;
+}
+
 static uint32_t key_hash(const struct packet *p)
 {
 	/* FNV-1a over the key fields: cheap, and collisions only cost a
@@ -163,7 +226,8 @@ static uint32_t key_hash(const struct packet *p)
 static bool key_eq(const struct tracker *t, const struct packet *p, uint8_t proto, uint16_t vlan)
 {
 	return t->ip_ver == p->ip_ver && t->id == p->frag_id && t->proto == proto &&
-	       t->vlan == vlan && memcmp(&t->src, &p->src, sizeof(t->src)) == 0 &&
+	       t->vlan == vlan && t->depth == p->tunnel_depth &&
+	       memcmp(&t->src, &p->src, sizeof(t->src)) == 0 &&
 	       memcmp(&t->dst, &p->dst, sizeof(t->dst)) == 0;
 }
 
@@ -267,24 +331,26 @@ const uint8_t *defrag_add(struct defrag *df, struct decoder *d, struct packet *p
 	if (!t) {
 		if (df->ntrackers >= df->cfg.max_trackers && df->lru_head) {
 			df->st.tracker_drops++;
+			df->unreported_evicted++;
 			tracker_free(df, df->lru_head);
 		}
-		if (df->st.bytes_in_use + sizeof(*t) > df->cfg.memcap) {
-			df->st.memcap_drops++;
-			decode_set_event(d, p, DEC_FRAG_MEMCAP);
-			return NULL;
+		if (!make_room(df, sizeof(*t), NULL)) {
+			dropped(df);
+			goto out;
 		}
 		t = calloc(1, sizeof(*t));
 		if (!t) {
-			df->st.memcap_drops++;
-			return NULL;
+			dropped(df);
+			goto out;
 		}
 		df->st.bytes_in_use += sizeof(*t);
+		t->bytes = sizeof(*t);
 		df->ntrackers++;
 		t->hash = h;
 		t->ip_ver = p->ip_ver;
 		t->proto = proto;
 		t->vlan = vlan;
+		t->depth = p->tunnel_depth;
 		t->id = p->frag_id;
 		t->src = p->src;
 		t->dst = p->dst;
@@ -302,10 +368,13 @@ const uint8_t *defrag_add(struct defrag *df, struct decoder *d, struct packet *p
 		tracker_free(df, t);
 		return NULL;
 	}
-	if (df->st.bytes_in_use + sizeof(struct frag) + flen > df->cfg.memcap) {
-		df->st.memcap_drops++;
-		decode_set_event(d, p, DEC_FRAG_MEMCAP);
-		return NULL;
+	uint64_t need = sizeof(struct frag) + flen;
+	if ((uint64_t)t->bytes + need > df->cfg.memcap || !make_room(df, need, t)) {
+		/* this datagram alone is more than the memcap holds: it can
+		 * never be completed (and nobody else is evicted for it) */
+		dropped(df);
+		tracker_free(df, t);
+		goto out;
 	}
 
 	/* overlap check against what we already hold */
@@ -344,8 +413,9 @@ const uint8_t *defrag_add(struct defrag *df, struct decoder *d, struct packet *p
 
 	struct frag *f = malloc(sizeof(*f) + flen);
 	if (!f) {
-		df->st.memcap_drops++;
-		return NULL;
+		dropped(df);
+		tracker_free(df, t);
+		goto out;
 	}
 	f->next = NULL;
 	f->off = off;
@@ -358,10 +428,11 @@ const uint8_t *defrag_add(struct defrag *df, struct decoder *d, struct packet *p
 		t->frags = f;
 	t->frags_tail = f;
 	t->nfrags++;
-	df->st.bytes_in_use += sizeof(*f) + flen;
+	t->bytes += (uint32_t)need;
+	df->st.bytes_in_use += need;
 
 	if (!t->have_last || !t->have_first || !covered(t))
-		return NULL;
+		goto out;
 	/* fragments beyond the end (after the last one) are ignored */
 	if ((uint32_t)t->hdr_len + t->end > DEFRAG_MAX_DGRAM) {
 		df->st.too_large++;
@@ -372,5 +443,11 @@ const uint8_t *defrag_add(struct defrag *df, struct decoder *d, struct packet *p
 	const uint8_t *dg = rebuild(df, t, out_len);
 	df->st.reassembled++;
 	tracker_free(df, t);
+	if (__builtin_expect(df->unreported_evicted | df->unreported_dropped, 0))
+		report(df, d, p);
 	return dg;
+out:
+	if (__builtin_expect(df->unreported_evicted | df->unreported_dropped, 0))
+		report(df, d, p);
+	return NULL;
 }

@@ -21,10 +21,11 @@ const char *const decode_event_names[DEC__COUNT] = {
 	[DEC_VLAN_TRUNC] = "decoder.vlan.header_too_small",
 	[DEC_VLAN_TOO_MANY] = "decoder.vlan.too_many_layers",
 	[DEC_SLL_TRUNC] = "decoder.sll.pkt_too_small",
-	[DEC_NULL_TRUNC] = "decoder.null.pkt_too_small",
-	[DEC_NULL_UNKNOWN_FAMILY] = "decoder.null.unsupported_type",
+	[DEC_NULL_TRUNC] = "decoder.ltnull.pkt_too_small",
+	[DEC_NULL_UNKNOWN_FAMILY] = "decoder.ltnull.unsupported_type",
 	[DEC_UNKNOWN_ETHERTYPE] = "decoder.unknown_ethertype",
 	[DEC_UNSUPPORTED_LINKTYPE] = "decoder.unsupported_linktype",
+	[DEC_IPRAW_INVALID_IP_VERSION] = "decoder.ipraw.invalid_ip_version",
 	[DEC_IPV4_TRUNC] = "decoder.ipv4.pkt_too_small",
 	[DEC_IPV4_HLEN_TOO_SMALL] = "decoder.ipv4.hlen_too_small",
 	[DEC_IPV4_IPLEN_SMALLER_THAN_HLEN] = "decoder.ipv4.iplen_smaller_than_hlen",
@@ -32,9 +33,11 @@ const char *const decode_event_names[DEC__COUNT] = {
 	[DEC_IPV4_OPT_INVALID] = "decoder.ipv4.opt_invalid",
 	[DEC_IPV4_OPT_INVALID_LEN] = "decoder.ipv4.opt_invalid_len",
 	[DEC_IPV4_OPT_MALFORMED] = "decoder.ipv4.opt_malformed",
+	[DEC_IPV4_OPT_DUPLICATE] = "decoder.ipv4.opt_duplicate",
 	[DEC_IPV4_WRONG_VERSION] = "decoder.ipv4.wrong_ip_version",
 	[DEC_IPV4_FRAG_PKT_TOO_LARGE] = "decoder.ipv4.frag_pkt_too_large",
 	[DEC_IPV4_FRAG_OVERLAP] = "decoder.ipv4.frag_overlap",
+	[DEC_IPV4_ICMPV6] = "decoder.ipv4.icmpv6",
 	[DEC_IPV6_TRUNC] = "decoder.ipv6.pkt_too_small",
 	[DEC_IPV6_TRUNC_PKT] = "decoder.ipv6.trunc_pkt",
 	[DEC_IPV6_TRUNC_EXTHDR] = "decoder.ipv6.trunc_exthdr",
@@ -43,17 +46,66 @@ const char *const decode_event_names[DEC__COUNT] = {
 	[DEC_IPV6_FRAG_PKT_TOO_LARGE] = "decoder.ipv6.frag_pkt_too_large",
 	[DEC_IPV6_FRAG_OVERLAP] = "decoder.ipv6.frag_overlap",
 	[DEC_IPV6_FRAG_INVALID_LENGTH] = "decoder.ipv6.frag_invalid_length",
+	[DEC_IPV6_EXTHDR_DUPL_FH] = "decoder.ipv6.exthdr_dupl_fh",
+	[DEC_IPV6_EXTHDR_DUPL_RH] = "decoder.ipv6.exthdr_dupl_rh",
+	[DEC_IPV6_EXTHDR_DUPL_HH] = "decoder.ipv6.exthdr_dupl_hh",
+	[DEC_IPV6_EXTHDR_DUPL_DH] = "decoder.ipv6.exthdr_dupl_dh",
+	[DEC_IPV6_EXTHDR_DUPL_AH] = "decoder.ipv6.exthdr_dupl_ah",
+	[DEC_IPV6_EXTHDR_USELESS_FH] = "decoder.ipv6.exthdr_useless_fh",
+	[DEC_IPV6_EXTHDR_INVALID_OPTLEN] = "decoder.ipv6.exthdr_invalid_optlen",
+	[DEC_IPV6_EXTHDR_AH_RES_NOT_NULL] = "decoder.ipv6.exthdr_ah_res_not_null",
+	[DEC_IPV6_HOPOPTS_UNKNOWN_OPT] = "decoder.ipv6.hopopts_unknown_opt",
+	[DEC_IPV6_HOPOPTS_ONLY_PADDING] = "decoder.ipv6.hopopts_only_padding",
+	[DEC_IPV6_DSTOPTS_UNKNOWN_OPT] = "decoder.ipv6.dstopts_unknown_opt",
+	[DEC_IPV6_DSTOPTS_ONLY_PADDING] = "decoder.ipv6.dstopts_only_padding",
+	[DEC_IPV6_RH_TYPE_0] = "decoder.ipv6.rh_type_0",
+	[DEC_IPV6_ZERO_LEN_PADN] = "decoder.ipv6.zero_len_padn",
+	[DEC_IPV6_FH_NON_ZERO_RES_FIELD] = "decoder.ipv6.fh_non_zero_reserved_field",
+	[DEC_IPV6_DATA_AFTER_NONE_HEADER] = "decoder.ipv6.data_after_none_header",
+	[DEC_IPV6_UNKNOWN_NEXT_HEADER] = "decoder.ipv6.unknown_next_header",
+	[DEC_IPV6_ICMPV4] = "decoder.ipv6.icmpv4",
 	[DEC_FRAG_MEMCAP] = "defrag.max_frag_hit",
+	[DEC_FRAG_MEMCAP_HIT] = "defrag.memcap_hit",
 	[DEC_TCP_TRUNC] = "decoder.tcp.pkt_too_small",
 	[DEC_TCP_HLEN_TOO_SMALL] = "decoder.tcp.hlen_too_small",
 	[DEC_TCP_INVALID_OPTLEN] = "decoder.tcp.invalid_optlen",
 	[DEC_TCP_OPT_INVALID_LEN] = "decoder.tcp.opt_invalid_len",
-	[DEC_UDP_TRUNC] = "decoder.udp.pkt_too_small",
-	[DEC_UDP_HLEN_INVALID] = "decoder.udp.hlen_invalid",
-	[DEC_UDP_LEN_TOO_LARGE] = "decoder.udp.len_invalid",
+	[DEC_TCP_OPT_DUPLICATE] = "decoder.tcp.opt_duplicate",
+	/* Suricata 7's UDP checks: fewer than 8 bytes; the length field above
+	 * the bytes there are; below the header's 8; below the IP payload */
+	[DEC_UDP_TRUNC] = "decoder.udp.hlen_too_small",
+	[DEC_UDP_HLEN_INVALID] = "decoder.udp.len_invalid",
+	[DEC_UDP_LEN_TOO_LARGE] = "decoder.udp.pkt_too_small",
+	[DEC_UDP_LEN_MISMATCH] = "decoder.udp.hlen_invalid",
 	[DEC_ICMPV4_TRUNC] = "decoder.icmpv4.pkt_too_small",
+	[DEC_ICMPV4_UNKNOWN_TYPE] = "decoder.icmpv4.unknown_type",
+	[DEC_ICMPV4_UNKNOWN_CODE] = "decoder.icmpv4.unknown_code",
+	[DEC_ICMPV4_IPV4_TRUNC_PKT] = "decoder.icmpv4.ipv4_trunc_pkt",
+	[DEC_ICMPV4_IPV4_UNKNOWN_VER] = "decoder.icmpv4.ipv4_unknown_ver",
+	[DEC_ICMPV6_UNKNOWN_TYPE] = "decoder.icmpv6.unknown_type",
+	[DEC_ICMPV6_UNKNOWN_CODE] = "decoder.icmpv6.unknown_code",
+	[DEC_ICMPV6_IPV6_TRUNC_PKT] = "decoder.icmpv6.ipv6_trunc_pkt",
+	[DEC_ICMPV6_MLD_INVALID_HL] = "decoder.icmpv6.mld_message_with_invalid_hl",
+	[DEC_ICMPV6_UNASSIGNED_TYPE] = "decoder.icmpv6.unassigned_type",
+	[DEC_ICMPV6_EXPERIMENTATION_TYPE] = "decoder.icmpv6.experimentation_type",
 	[DEC_ICMPV6_TRUNC] = "decoder.icmpv6.pkt_too_small",
 	[DEC_ICMPV6_WRONG_IP_VERSION] = "decoder.icmpv6.ipv6_unknown_version",
+	[DEC_GRE_PKT_TOO_SMALL] = "decoder.gre.pkt_too_small",
+	[DEC_GRE_WRONG_VERSION] = "decoder.gre.wrong_version",
+	[DEC_GRE_VERSION0_RECUR] = "decoder.gre.version0_recur",
+	[DEC_GRE_VERSION0_FLAGS] = "decoder.gre.version0_flags",
+	[DEC_GRE_VERSION0_HDR_TOO_BIG] = "decoder.gre.version0_hdr_too_big",
+	[DEC_ERSPAN_HEADER_TOO_SMALL] = "decoder.erspan.header_too_small",
+	[DEC_ERSPAN_UNSUPPORTED_VERSION] = "decoder.erspan.unsupported_version",
+	[DEC_ERSPAN_TOO_MANY_VLAN_LAYERS] = "decoder.erspan.too_many_vlan_layers",
+	[DEC_VXLAN_UNKNOWN_PAYLOAD_TYPE] = "decoder.vxlan.unknown_payload_type",
+	[DEC_MPLS_HEADER_TOO_SMALL] = "decoder.mpls.header_too_small",
+	[DEC_MPLS_PKT_TOO_SMALL] = "decoder.mpls.pkt_too_small",
+	[DEC_MPLS_BAD_LABEL_ROUTER_ALERT] = "decoder.mpls.bad_label_router_alert",
+	[DEC_MPLS_BAD_LABEL_IMPLICIT_NULL] = "decoder.mpls.bad_label_implicit_null",
+	[DEC_MPLS_BAD_LABEL_RESERVED] = "decoder.mpls.bad_label_reserved",
+	[DEC_MPLS_UNKNOWN_PAYLOAD_TYPE] = "decoder.mpls.unknown_payload_type",
+	[DEC_TOO_MANY_LAYERS] = "decoder.too_many_layers",
 };
 
 void decode_set_event(struct decoder *d, struct packet *p, enum decode_event ev)
@@ -93,6 +145,9 @@ int decode_ethertype(struct decoder *d, struct packet *p, uint16_t type,
 	case ETHERTYPE_PTP:
 		d->st.other_l2++;
 		return DECODE_OK;
+	case ETHERTYPE_MPLS:
+	case ETHERTYPE_MPLS_MC:
+		return decode_mpls(d, p, b, len);
 	default:
 		if (type < 0x0600) {
 			/* 802.3 length field (LLC: STP, CDP, ...): not an event */
@@ -107,6 +162,30 @@ int decode_ethertype(struct decoder *d, struct packet *p, uint16_t type,
 	p->payload = b;
 	p->payload_len = len;
 	return DECODE_OK;
+}
+
+bool ethertype_known(uint16_t type)
+{
+	switch (type) {
+	case ETHERTYPE_IPV4:
+	case ETHERTYPE_IPV6:
+	case ETHERTYPE_ARP:
+	case ETHERTYPE_VLAN:
+	case ETHERTYPE_QINQ:
+	case ETHERTYPE_QINQ_OLD:
+	case ETHERTYPE_GOOSE:
+	case ETHERTYPE_GSE:
+	case ETHERTYPE_SV:
+	case ETHERTYPE_PROFINET:
+	case ETHERTYPE_ETHERCAT:
+	case ETHERTYPE_LLDP:
+	case ETHERTYPE_PTP:
+	case ETHERTYPE_MPLS:
+	case ETHERTYPE_MPLS_MC:
+		return true;
+	default:
+		return type < 0x0600; /* an 802.3 length */
+	}
 }
 
 /* Peels 802.1Q / QinQ tags starting with TPID type at b. */
@@ -226,14 +305,19 @@ static int decode_raw(struct decoder *d, struct packet *p, const uint8_t *b, uin
 	}
 	if ((v >> 4) == 6)
 		return decode_ethertype(d, p, ETHERTYPE_IPV6, b, len);
+	if ((v >> 4) != 4) {
+		decode_set_event(d, p, DEC_IPRAW_INVALID_IP_VERSION);
+		return DECODE_OK;
+	}
 	return decode_ethertype(d, p, ETHERTYPE_IPV4, b, len);
 }
 
 int decode_packet(struct decoder *d, struct packet *p)
 {
-	/* reset everything decode sets; keep the capture fields */
+	/* reset everything decode sets; keep the capture fields (and the
+	 * outer addresses of a tunnel: tunnel_depth says when they count) */
 	size_t keep = offsetof(struct packet, flags);
-	size_t n = sizeof(*p) - keep;
+	size_t n = PKT_COPY_PLAIN - keep;
 	blk_zero((uint8_t *)p + keep, n);
 	p->tcp_wscale = 0xff;
 
@@ -290,6 +374,9 @@ int decoder_init(struct decoder *d, const struct defrag_config *cfg)
 		defrag_config_defaults(&def);
 		cfg = &def;
 	}
+	struct tunnel_config tc;
+	tunnel_config_defaults(&tc);
+	decoder_set_tunnel(d, &tc);
 	d->defrag = defrag_new(cfg);
 	return d->defrag ? 0 : -12;
 }

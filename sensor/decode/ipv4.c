@@ -13,9 +13,12 @@
 
 #include "util/cursor.h"
 
-static void check_options(struct decoder *d, struct packet *p, const uint8_t *opt, uint32_t len)
+/* out of line: most headers have no options */
+static __attribute__((noinline)) void check_options(struct decoder *d, struct packet *p,
+						   const uint8_t *opt, uint32_t len)
 {
 	struct cursor c = cur_make(opt, len);
+	uint16_t seen = 0; /* the known options met so far, one bit each */
 	while (cur_left(&c) > 0) {
 		uint8_t type = cur_u8(&c);
 		if (type == 0)
@@ -36,15 +39,19 @@ static void check_options(struct decoder *d, struct packet *p, const uint8_t *op
 			return;
 		}
 		/* Known options (RFC 791 + IANA): security 130, LSRR 131, SSRR 137,
-		 * RR 7, stream id 136, timestamp 68, router alert 148, CIPSO 134. */
-		switch (type) {
-		case 7: case 68: case 130: case 131: case 133: case 134:
-		case 136: case 137: case 148:
-			break;
-		default:
+		 * RR 7, stream id 136, timestamp 68, router alert 148, CIPSO 134,
+		 * extended security 133, quick-start 25 (RFC 4782). Each may appear
+		 * once (Suricata's ipv4.opt_duplicate). */
+		static const uint8_t known[] = { 7, 25, 68, 130, 131, 133, 134, 136, 137, 148 };
+		unsigned k = 0;
+		while (k < sizeof(known) && known[k] != type)
+			k++;
+		if (k == sizeof(known))
 			decode_set_event(d, p, DEC_IPV4_OPT_INVALID);
-			break;
-		}
+		else if (seen & (1u << k))
+			decode_set_event(d, p, DEC_IPV4_OPT_DUPLICATE);
+		else
+			seen |= (uint16_t)(1u << k);
 	}
 }
 
@@ -160,12 +167,20 @@ int decode_ipv4(struct decoder *d, struct packet *p, const uint8_t *b, uint32_t 
 		decode_tcp(d, p, pl, (uint32_t)plen);
 		break;
 	case IPPROTO_UDP:
-		decode_udp(d, p, pl, (uint32_t)plen);
-		break;
+		return decode_udp(d, p, pl, (uint32_t)plen);
 	case IPPROTO_ICMP:
 		decode_icmpv4(d, p, pl, (uint32_t)plen);
 		break;
 	default:
+		/* GRE here, off the path of TCP and UDP: a tunnel (decode/tunnel.c),
+		 * or else an IP packet of its own */
+		if (proto == IPPROTO_GRE) {
+			int r = decode_gre(d, p, pl, (uint32_t)plen);
+			if (r >= 0)
+				return r;
+		}
+		if (proto == IPPROTO_ICMPV6)
+			decode_set_event(d, p, DEC_IPV4_ICMPV6); /* not decoded as ICMPv6 */
 		d->st.other_ip++;
 		p->l4 = pl;
 		p->l4_len = (uint32_t)plen;

@@ -10,9 +10,12 @@
 
 #include "util/cursor.h"
 
-static void tcp_options(struct decoder *d, struct packet *p, const uint8_t *opt, uint32_t len)
+/* out of line: a header without options (most of them) pays nothing for it */
+static __attribute__((noinline)) void tcp_options(struct decoder *d, struct packet *p,
+						  const uint8_t *opt, uint32_t len)
 {
 	struct cursor c = cur_make(opt, len);
+	uint8_t seen = 0; /* MSS, WS, SACKOK, SACK, TS, TFO met so far */
 	while (cur_left(&c) > 0) {
 		uint8_t kind = cur_u8(&c);
 		if (kind == 0)
@@ -30,6 +33,14 @@ static void tcp_options(struct decoder *d, struct packet *p, const uint8_t *opt,
 			return;
 		}
 		cur_skip(&oc, 1);
+		/* each of these once (Suricata's tcp.opt_duplicate) */
+		int bit = kind == 2 ? 0 : kind == 3 ? 1 : kind == 4 ? 2 : kind == 5 ? 3
+			  : kind == 8 ? 4 : kind == 34 ? 5 : -1;
+		if (bit >= 0) {
+			if (seen & (1u << bit))
+				decode_set_event(d, p, DEC_TCP_OPT_DUPLICATE);
+			seen |= (uint8_t)(1u << bit);
+		}
 		/* fixed lengths: MSS 4, WS 3, SACKOK 2, TS 10 */
 		switch (kind) {
 		case 2:

@@ -305,3 +305,27 @@ void portset_free(struct portset *ps)
 	free(ps->neg);
 	memset(ps, 0, sizeof(*ps));
 }
+
+int detect_vars_check(const struct detect_config *cfg, size_t *idx, bool *is_port, char *err,
+		      size_t errlen)
+{
+	for (size_t i = 0; i < cfg->n_address_vars; i++) {
+		struct addrset as;
+		if (addrset_parse(cfg, cfg->address_vars[i].value, &as, err, errlen) < 0) {
+			*idx = i;
+			*is_port = false;
+			return -1;
+		}
+		addrset_free(&as);
+	}
+	for (size_t i = 0; i < cfg->n_port_vars; i++) {
+		struct portset ps;
+		if (portset_parse(cfg, cfg->port_vars[i].value, &ps, err, errlen) < 0) {
+			*idx = i;
+			*is_port = true;
+			return -1;
+		}
+		portset_free(&ps);
+	}
+	return 0;
+}

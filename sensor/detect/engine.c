@@ -18,6 +18,7 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <hs/hs.h>
 #include <netinet/in.h>
@@ -83,9 +84,29 @@ struct detect_engine {
 	struct thr_config thrc;
 	char fb_names[RULE_MAX_FLOWBITS][48];
 	int n_fb;
+	uint64_t gen;          /* this engine, among those of the process */
 };
 
 #define EV_SLOTS 64
+
+/* Per-flow state beyond flowbits (f->detect), made when a rule first needs
+ * it: flowint values, and the counters of thresholds tracked by_flow. It
+ * belongs to one engine: after a reload, the first rule to look finds it
+ * from another and starts it anew (the names' indexes are the engine's). */
+#define FLOW_THR_MAX 8
+struct detect_flow {
+	uint64_t gen;
+	uint16_t fi_set;                     /* flowints set (bits) */
+	uint32_t fi[RULE_MAX_FLOWINTS];
+	uint8_t n_thr;
+	struct {
+		uint32_t rule;               /* rule index in the engine */
+		uint8_t kind;                /* 1 threshold, 2 detection_filter */
+		uint64_t first, seen, next;
+	} thr[FLOW_THR_MAX];
+};
+
+static _Atomic uint64_t engine_gens;
 
 struct detect_thread {
 	const struct detect_engine *de;
@@ -206,6 +227,23 @@ static uint32_t scan_sid(const char *text)
 	return 0;
 }
 
+/* A rule that failed for an undefined variable is counted apart, and the
+ * variable named once, for the load's summary line. */
+static void note_variable(struct detect_load_report *rep, const char *e)
+{
+	const char *v = strstr(e, "unknown variable '$");
+	if (!v)
+		return;
+	rep->var_failed++;
+	v += strlen("unknown variable '");
+	size_t n = strcspn(v, "'");
+	size_t have = strlen(rep->vars);
+	for (const char *p = rep->vars; (p = strstr(p, "$")); p++)
+		if (strncmp(p, v, n) == 0 && (p[n] == ',' || p[n] == 0))
+			return;
+	snprintf(rep->vars + have, sizeof(rep->vars) - have, "%s%.*s", have ? ", " : "", (int)n, v);
+}
+
 static int load_file(struct detect_engine *de, struct rule_parse_ctx *pc, uint32_t *cap,
 		     const char *path, FILE *msgs, struct detect_load_report *rep, char *err,
 		     size_t errlen)
@@ -225,36 +263,55 @@ static int load_file(struct detect_engine *de, struct rule_parse_ctx *pc, uint32
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* A physical line longer than the buffer arrives in several chunks;
+	 * every chunk of it belongs to the same rule, which is then rejected
+	 * whole (never parsed from its tail). Memory stays bounded by the
+	 * buffer whatever the line's length. */
 	size_t alen = 0;
 	int ln = 0, start_ln = 0;
-	bool toolong = false;
+	bool toolong = false;   /* the rule being read is over the limit */
+	bool midline = false;   /* the last chunk did not end its physical line */
+	bool skip = false;      /* the physical line is a comment or blank */
 	while (fgets(line, MAX_LINE, f)) {
-		ln++;
 		size_t n = strlen(line);
-		if (n == MAX_LINE - 1 && line[n - 1] != '\n')
-			toolong = true;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = 0;
+		bool first = !midline;
+		bool last = (n && line[n - 1] == '\n') || feof(f);
+		midline = !last;
+		if (first) {
+			ln++;
+			skip = false;
+			if (alen == 0 && !toolong) {
+				const char *t = line;
+				while (isspace((unsigned char)*t))
+					t++;
+				/* a comment, or a blank line (a run of blanks that goes on
+				 * beyond the buffer is not known to be blank: kept) */
+				skip = *t == '#' || (!*t && last);
+				start_ln = ln;
+			}
+		}
+		if (skip)
+			continue;
+		if (last)
+			while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				line[--n] = 0;
 		char *s = line;
-		if (alen == 0) {
+		if (first && alen == 0 && !toolong) {
 			while (isspace((unsigned char)*s))
 				s++;
-			if (!*s || *s == '#')
-				continue;
-			start_ln = ln;
+			n = strlen(s);
 		}
-		n = strlen(s);
-		bool cont = n && s[n - 1] == '\\';
+		bool cont = last && n && s[n - 1] == '\\';
 		if (cont)
 			s[--n] = 0;
 		if (alen + n + 1 >= MAX_LINE) {
 			toolong = true;
-		} else {
+		} else if (!toolong) {
 			memcpy(acc + alen, s, n);
 			alen += n;
 			acc[alen] = 0;
 		}
-		if (cont)
+		if (!last || cont)
 			continue;
 		if (toolong) {
 			fprintf(msgs, "%s:%d: rule longer than %u bytes: skipped\n", path, start_ln,
@@ -264,6 +321,8 @@ static int load_file(struct detect_engine *de, struct rule_parse_ctx *pc, uint32
 			alen = 0;
 			continue;
 		}
+		if (alen == 0)
+			continue;
 		struct rule r;
 		char e[512];
 		int rc = rule_parse(pc, acc, &r, e, sizeof(e));
@@ -289,10 +348,15 @@ static int load_file(struct detect_engine *de, struct rule_parse_ctx *pc, uint32
 				rep->unsupported++;
 			else
 				rep->failed++;
+			note_variable(rep, e);
 		}
 		alen = 0;
 	}
-	if (alen) {
+	if (toolong) {
+		fprintf(msgs, "%s:%d: rule longer than %u bytes: skipped\n", path, start_ln,
+			MAX_LINE);
+		rep->failed++;
+	} else if (alen) {
 		fprintf(msgs, "%s:%d: file ends inside a continued rule\n", path, start_ln);
 		rep->failed++;
 	}
@@ -583,14 +647,14 @@ static int build_groups(struct detect_engine *de, char *err, size_t errlen)
 		bool d[3];
 		rule_dirs(r, d);
 		if (r->ev_parser != -2) {
-			size_t slot = (size_t)(r->ev_parser + 1) * EV_SLOTS + (r->ev_id % EV_SLOTS);
-			if (r->ev_id >= EV_SLOTS) {
-				snprintf(err, errlen, "event id %u too large", r->ev_id);
-				rc = -1;
-				break;
+			/* one list per event the rule names (an alias may name several) */
+			for (unsigned e = 0; e < EV_SLOTS && rc == 0; e++) {
+				if (!(r->ev_mask & (1ull << e)))
+					continue;
+				size_t slot = (size_t)(r->ev_parser + 1) * EV_SLOTS + e;
+				if (push(&de->ev[slot], &de->n_ev[slot], &cap_ev[slot], i) < 0)
+					rc = -1;
 			}
-			if (push(&de->ev[slot], &de->n_ev[slot], &cap_ev[slot], i) < 0)
-				rc = -1;
 			continue;
 		}
 		if (r->proto == RP_APP) {
@@ -693,6 +757,7 @@ struct detect_engine *detect_engine_load(const struct detect_config *cfg,
 		de->rules[i].idx = i;
 	memcpy(de->fb_names, pc.fb_names, sizeof(de->fb_names));
 	de->n_fb = pc.n_fb;
+	de->gen = atomic_fetch_add(&engine_gens, 1) + 1;
 	if (cfg && cfg->strict && (rep->failed || rep->unsupported)) {
 		snprintf(err, errlen, "%u rules failed to load", rep->failed + rep->unsupported);
 		goto fail;
@@ -926,26 +991,109 @@ static bool flow_match(const struct rule *r, const struct mctx *m)
 	return true;
 }
 
+/* ---- per-flow state: flowint, thresholds by flow --------------------------------- */
+
+/* f's state for engine de, or NULL (none yet and !make, or no memory). */
+static struct detect_flow *flow_state(const struct detect_engine *de, struct flow *f, bool make)
+{
+	struct detect_flow *df = f ? f->detect : NULL;
+	if (df && df->gen != de->gen) {
+		memset(df, 0, sizeof(*df));
+		df->gen = de->gen;
+	}
+	if (!df && make && f) {
+		df = calloc(1, sizeof(*df));
+		if (df) {
+			df->gen = de->gen;
+			f->detect = df;
+		}
+	}
+	return df;
+}
+
+static bool flowint_get(const struct detect_flow *df, int idx, uint32_t *v)
+{
+	if (!df || idx < 0 || !(df->fi_set & (1u << idx)))
+		return false;
+	*v = df->fi[idx];
+	return true;
+}
+
+/* A flowint condition. A comparison with a flowint not set is false. */
+static bool flowint_match(const struct detect_engine *de, struct flow *f,
+			  const struct sm_flowint *c)
+{
+	const struct detect_flow *df = f ? flow_state(de, f, false) : NULL;
+	uint32_t a, b;
+	bool set = flowint_get(df, c->idx, &a);
+	if (c->op == FI_ISSET)
+		return set;
+	if (c->op == FI_NOTSET)
+		return !set;
+	if (!set)
+		return false;
+	if (c->var >= 0) {
+		if (!flowint_get(df, c->var, &b))
+			return false;
+	} else {
+		b = c->val;
+	}
+	switch (c->op) {
+	case FI_EQ: return a == b;
+	case FI_NE: return a != b;
+	case FI_LT: return a < b;
+	case FI_GT: return a > b;
+	case FI_LE: return a <= b;
+	case FI_GE: return a >= b;
+	default: return false;
+	}
+}
+
+/* The set / add / subtract of a rule that matched. A flowint added to or
+ * subtracted from before it was set starts at 0; values stay within
+ * 0 .. 2^32-1 (saturating). */
+static void flowint_actions(const struct detect_engine *de, struct flow *f, const struct rule *r)
+{
+	struct detect_flow *df = flow_state(de, f, true);
+	if (!df)
+		return;
+	for (int k = 0; k < r->n_fi; k++) {
+		const struct sm_flowint *a = &r->fi[k];
+		uint32_t v = a->val;
+		if (a->var >= 0 && !flowint_get(df, a->var, &v))
+			continue; /* the operand is not set: nothing to do */
+		uint32_t cur = (df->fi_set & (1u << a->idx)) ? df->fi[a->idx] : 0;
+		uint64_t n = a->op == FI_SET ? v
+			     : a->op == FI_ADD ? (uint64_t)cur + v
+					       : (cur > v ? cur - v : 0);
+		df->fi[a->idx] = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+		df->fi_set |= (uint16_t)(1u << a->idx);
+	}
+}
+
+struct mctx;
+static bool flow_threshold_pass(const struct detect_engine *de, const struct mctx *m,
+				const struct rule *r);
+
+/* Instance idx of buffer b of r: the packet's payload (b 0, idx 0 only), or
+ * a sticky buffer of the tx (idx > 0 for a multi-buffer only). */
 static const uint8_t *rule_buffer(const struct rule *r, uint8_t b, const struct mctx *m,
-				  size_t *len)
+				  uint32_t idx, size_t *len)
 {
 	if (b == 0) {
-		if (!m->p) {
+		if (!m->p || idx) {
 			*len = 0;
 			return NULL;
 		}
 		*len = m->p->payload_len;
 		return m->p->payload;
 	}
-	if (!m->tx || !r->bufs[b].kw->buffer) {
+	const struct app_keyword *kw = r->bufs[b].kw;
+	if (!m->tx || !kw->buffer || m->tx->proto != app_parsers[r->app] || (idx && !kw->buffer_at)) {
 		*len = 0;
 		return NULL;
 	}
-	if (m->tx->proto != app_parsers[r->app]) {
-		*len = 0;
-		return NULL;
-	}
-	return r->bufs[b].kw->buffer(m->tx, len);
+	return kw->buffer_at ? kw->buffer_at(m->tx, idx, len) : kw->buffer(m->tx, len);
 }
 
 /* Anchored contents are mostly a byte or three (a function code, an
@@ -958,6 +1106,22 @@ static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 		if (a[i] != b[i])
 			return false;
 	return true;
+}
+
+/* The conditions few rules have, out of rule_match's way. */
+static __attribute__((noinline)) bool rare_match(struct detect_thread *dt, const struct sm *s,
+						 const struct mctx *m)
+{
+	switch (s->type) {
+	case SM_CSUM:
+		return m->p && csum_check(m->p, s->u.csum.which) == (int)s->u.csum.valid;
+	case SM_IPVER:
+		return m->ip_ver == s->u.ipver.ver;
+	case SM_FLOWINT:
+		return flowint_match(dt->de, m->f, &s->u.fi);
+	default:
+		return true;
+	}
 }
 
 static bool rule_match(struct detect_thread *dt, const struct rule *r, const struct mctx *m)
@@ -1050,24 +1214,116 @@ static bool rule_match(struct detect_thread *dt, const struct rule *r, const str
 				return false;
 			break;
 		}
+		case SM_CSUM:
+		case SM_IPVER:
+		case SM_FLOWINT:
+			if (!rare_match(dt, s, m))
+				return false;
+			break;
 		default:
 			break;
 		}
 	}
 	if (r->has_payload_sm) {
 		for (uint8_t b = 0; b < r->n_bufs; b++) {
-			size_t len;
-			const uint8_t *buf = rule_buffer(r, b, m, &len);
-			if (b > 0 && !buf)
-				return false;
-			if (!payload_match(r, b, buf, len, &dt->s))
+			/* a multi-buffer matches when one of its instances does */
+			bool ok = false;
+			for (uint32_t i = 0; !ok; i++) {
+				size_t len;
+				const uint8_t *buf = rule_buffer(r, b, m, i, &len);
+				if (b > 0 && !buf)
+					break;
+				ok = payload_match(r, b, buf, len, &dt->s);
+				if (b == 0 || !r->bufs[b].kw->buffer_at)
+					break;
+			}
+			if (!ok)
 				return false;
 		}
 	}
 	return true;
 }
 
+/* The thresholds of r tracked by_flow: emit this match's alert? A match
+ * without a flow, or with no room left in the flow's counters, is let
+ * through (an IDS must not hide alerts because of its own limits). A
+ * threshold.config line for the rule overrides its own thresholds, in the
+ * output stage. */
+static bool flow_threshold_pass(const struct detect_engine *de, const struct mctx *m,
+				const struct rule *r)
+{
+	for (size_t i = 0; i < de->thrc.n; i++) {
+		const struct thr_entry *e = &de->thrc.e[i];
+		if (!e->suppress && (!e->sid || e->sid == r->sid) && (!e->gid || e->gid == r->gid))
+			return true;
+	}
+	struct detect_flow *df = flow_state(de, m->f, true);
+	if (!df)
+		return true;
+	uint64_t ts = m->p ? m->p->ts : m->f->last_ts;
+	for (uint8_t kind = 2; kind >= 1; kind--) {
+		const struct thr_spec *t = kind == 1 ? &r->thr : &r->df;
+		if (!t->type || t->track != TRK_FLOW)
+			continue;
+		int slot = -1;
+		for (int k = 0; k < df->n_thr && slot < 0; k++)
+			if (df->thr[k].rule == r->idx && df->thr[k].kind == kind)
+				slot = k;
+		if (slot < 0) {
+			if (df->n_thr >= FLOW_THR_MAX)
+				continue;
+			slot = df->n_thr++;
+			df->thr[slot].rule = r->idx;
+			df->thr[slot].kind = kind;
+			df->thr[slot].first = ts;
+			df->thr[slot].seen = 0;
+			df->thr[slot].next = t->count;
+		}
+		if (!thr_hit(&df->thr[slot].first, &df->thr[slot].seen, &df->thr[slot].next, t, ts))
+			return false;
+	}
+	return true;
+}
+
 /* Evaluates the candidates; alerts; stops at a matching pass rule. */
+/* What a match does: flowbits and flowints, then the alert (none for
+ * noalert, or held back by a threshold by flow). True for a pass rule: the
+ * packet or tx meets no further rule. Out of line: matches are few, the
+ * evaluations that come to nothing many. */
+static __attribute__((noinline)) bool matched(struct detect_thread *dt, const struct rule *r,
+					      const struct mctx *m,
+					      const struct detect_alert_sink *sink)
+{
+	const struct detect_engine *de = dt->de;
+	if (m->f)
+		for (int k = 0; k < r->n_fb; k++) {
+			uint64_t bit = 1ull << r->fb[k].bit;
+			if (r->fb[k].op == FB_SET)
+				m->f->flowbits |= bit;
+			else if (r->fb[k].op == FB_UNSET)
+				m->f->flowbits &= ~bit;
+			else
+				m->f->flowbits ^= bit;
+		}
+	if (r->n_fi && m->f)
+		flowint_actions(de, m->f, r);
+	if (r->action == RA_PASS)
+		return true;
+	if (r->noalert)
+		return false;
+	/* thresholds by flow are counted here, where the flow is; an alert
+	 * they hold back goes on marked, for the output stage to count */
+	bool held = (r->thr.track == TRK_FLOW || r->df.track == TRK_FLOW) &&
+		    !flow_threshold_pass(de, m, r);
+	dt->st.alerts++;
+	if (m->f)
+		m->f->alerted = 1;
+	struct detect_alert a = { r, m->p, m->f, m->tx, m->dir, held };
+	if (sink && sink->alert)
+		sink->alert(sink->user, &a);
+	return false;
+}
+
 static void run(struct detect_thread *dt, const uint32_t *ids, uint32_t n, const struct mctx *m,
 		const struct detect_alert_sink *sink)
 {
@@ -1076,28 +1332,8 @@ static void run(struct detect_thread *dt, const uint32_t *ids, uint32_t n, const
 		const struct rule *r = &de->rules[ids[i]];
 		if (i && ids[i] == ids[i - 1])
 			continue;
-		if (!rule_match(dt, r, m))
-			continue;
-		if (m->f)
-			for (int k = 0; k < r->n_fb; k++) {
-				uint64_t bit = 1ull << r->fb[k].bit;
-				if (r->fb[k].op == FB_SET)
-					m->f->flowbits |= bit;
-				else if (r->fb[k].op == FB_UNSET)
-					m->f->flowbits &= ~bit;
-				else
-					m->f->flowbits ^= bit;
-			}
-		if (r->action == RA_PASS)
+		if (rule_match(dt, r, m) && matched(dt, r, m, sink))
 			return;
-		if (r->noalert)
-			continue;
-		dt->st.alerts++;
-		if (m->f)
-			m->f->alerted = 1;
-		struct detect_alert a = { r, m->p, m->f, m->tx, m->dir };
-		if (sink && sink->alert)
-			sink->alert(sink->user, &a);
 	}
 }
 
@@ -1125,7 +1361,9 @@ static void ctx_from(struct mctx *m, struct packet *p, struct flow *f, const str
 		m->ipproto = f->key.proto;
 		m->dir = d;
 	}
-	if (p && !m->src && (p->flags & PKT_IS_L2_ICS)) {
+	/* an industrial frame, or a frame without IP carrying decoder events
+	 * (an MPLS stack, the broken inside of a tunnel) */
+	if (p && !m->src && ((p->flags & PKT_IS_L2_ICS) || !p->ip_ver)) {
 		m->l2 = true;
 		m->dir = 0;
 	}
@@ -1154,7 +1392,9 @@ static __attribute__((noinline)) void packet_rules(struct detect_thread *dt,
 void detect_packet(struct detect_thread *dt, struct packet *p, struct flow *f,
 		   const struct detect_alert_sink *sink)
 {
-	if (!dt || !p || !p->ip_ver)
+	/* without IP, only decoder-event rules of `any any -> any any` can
+	 * match (header_match) */
+	if (!dt || !p || (!p->ip_ver && !p->n_events))
 		return;
 	const struct detect_engine *de = dt->de;
 	int pg = p->l4proto == IPPROTO_TCP ? PG_TCP : p->l4proto == IPPROTO_UDP ? PG_UDP
@@ -1184,6 +1424,11 @@ void detect_tx(struct detect_thread *dt, struct packet *p, struct flow *f,
 		if (!d->kw) {
 			if (p)
 				scan(dt, d, p->payload, p->payload_len);
+		} else if (d->kw->buffer_at) {
+			size_t len = 0;
+			const uint8_t *b;
+			for (uint32_t k = 0; (b = d->kw->buffer_at(tx, k, &len)) != NULL; k++)
+				scan(dt, d, b, len);
 		} else {
 			size_t len = 0;
 			const uint8_t *b = d->kw->buffer(tx, &len);
@@ -1238,6 +1483,7 @@ void detect_app_event(struct detect_thread *dt, struct packet *pk, struct flow *
 void detect_flow_free(struct flow *f)
 {
 	f->flowbits = 0;
+	free(f->detect);
 	f->detect = NULL;
 }
 
@@ -1286,13 +1532,19 @@ void detect_alert_meta_fill(const struct detect_alert *a, struct detect_alert_me
 	memset(m, 0, sizeof(*m));
 	m->gid = r->gid;
 	m->sid = r->sid;
-	m->thr_type = r->thr.type;
-	m->thr_track = r->thr.track;
-	m->thr_count = r->thr.count;
-	m->thr_seconds = r->thr.seconds;
-	m->df_track = r->df.type ? r->df.track : 0;
-	m->df_count = r->df.type ? r->df.count : 0;
-	m->df_seconds = r->df.seconds;
+	/* thresholds by flow were applied by the worker (a->held) */
+	if (r->thr.track != TRK_FLOW) {
+		m->thr_type = r->thr.type;
+		m->thr_track = r->thr.track;
+		m->thr_count = r->thr.count;
+		m->thr_seconds = r->thr.seconds;
+	}
+	if (r->df.type && r->df.track != TRK_FLOW) {
+		m->df_track = r->df.track;
+		m->df_count = r->df.count;
+		m->df_seconds = r->df.seconds;
+	}
+	m->held = a->held;
 	if (a->p && a->p->ip_ver) {
 		m->src = a->p->src;
 		m->dst = a->p->dst;

@@ -7,7 +7,9 @@
  * Each option is `name;` or `name:value;`; values may be quoted, and inside
  * them `\"`, `\;` and `\\` are escapes. Errors are precise and name the
  * option; an option Suricata knows but Vigil does not implement yields -2
- * ("unsupported option 'x'"), so that --test-rules can list them.
+ * ("unsupported option 'x'"), so that --test-rules can list them, and so
+ * does an event of Suricata's that Vigil cannot raise (detect/events.c).
+ * The options are one table (opt_defs), which --list-keywords prints.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "detect/events.h"
 #include "detect/rule.h"
 #include "proto/framing.h"
 #include "proto/registry.h"
@@ -30,7 +33,7 @@
 static const char *const unsupported_opts[] = {
 	"ttl", "itype", "icode", "icmp_id", "icmp_seq", "ack", "seq", "window", "ipopts",
 	"fragbits", "fragoffset", "id", "tos", "ip_proto", "sameip", "tag", "xbits", "hostbits",
-	"ipv4.hdr", "ipv6.hdr", "tcp.hdr", "udp.hdr", "tcp.mss", "stream_size", "stream-event",
+	"ipv4.hdr", "ipv6.hdr", "tcp.hdr", "udp.hdr", "tcp.mss", "stream_size",
 	"base64_decode", "base64_data", "lua", "luajit", "filestore", "filemagic", "filename",
 	"fileext", "filemd5", "filesha1", "filesha256", "filesize", "file.data", "file_data",
 	"http_uri", "http_header", "http_method", "http_cookie", "http_user_agent",
@@ -39,16 +42,16 @@ static const char *const unsupported_opts[] = {
 	"http.request_body", "http.response_body", "http.stat_code", "http.request_line",
 	"dns.query", "dns_query", "tls.sni", "tls_sni", "tls.cert_subject", "tls.cert_issuer",
 	"ja3.hash", "ja3_hash", "ja3s.hash", "ssh.proto", "ssh_proto", "ssh.software",
-	"krb5_msg_type", "snmp.community", "sip.method", "mqtt.type", "mqtt.topic",
+	"krb5_msg_type", "snmp.community", "sip.method",
 	"iprep", "geoip", "datarep", "dataset", "replace", "uricontent", "urilen",
 	"rpc", "asn1", "ftpbounce", "ftpdata_command", "bypass", "prefilter", "config",
 	"requires", "transform", "to_md5", "to_sha256", "to_lowercase", "pcrexform",
 	"url_decode", "compress_whitespace", "strip_whitespace", "dotprefix", "entropy",
-	"byte_math", "flowint", "flow.age", "flow.pkts", "flow.bytes", "pkt_data_raw",
+	"byte_math", "flow.age", "flow.pkts", "flow.bytes", "pkt_data_raw",
 	"noalert_all", "template", "app-layer-state", "dce_iface", "dce_opnum", "dce_stub_data",
 	"tcp.flags", "ipaddr", "stream-reassemble", "nfs_procedure", "http2.frametype",
-	"smb.share", "ssl_version", "ssl_state", "tls.version", "l3_proto", "startswith_",
-	"absent", "frame", "rawbytes_", NULL,
+	"smb.share", "ssl_version", "ssl_state", "tls.version", "l3_proto", "absent", "frame",
+	NULL,
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -787,6 +790,9 @@ static int opt_flowbits(struct pstate *ps, char *val)
 	return 0;
 }
 
+/* threshold: type limit|threshold|both|backoff, track by_src|by_dst|by_rule|
+ * by_both|by_flow, count N, seconds T | multiplier M (backoff: by_flow only,
+ * Suricata 7); detection_filter: the same without type. */
 static int opt_threshold(struct pstate *ps, const char *opt, char *val, struct thr_spec *t,
 			 bool df)
 {
@@ -804,7 +810,7 @@ static int opt_threshold(struct pstate *ps, const char *opt, char *val, struct t
 		seterr(ps->err, ps->errlen, "%s: too many arguments", opt);
 		return -1;
 	}
-	bool have_track = false, have_count = false, have_secs = false;
+	bool have_track = false, have_count = false, have_secs = false, have_mult = false;
 	t->type = df ? THR_DETECTION_FILTER : THR_NONE;
 	for (int i = 0; i < n; i++) {
 		char *k = parts[i], *v = k;
@@ -821,6 +827,8 @@ static int opt_threshold(struct pstate *ps, const char *opt, char *val, struct t
 				t->type = THR_THRESHOLD;
 			else if (strcmp(v, "both") == 0)
 				t->type = THR_BOTH;
+			else if (strcmp(v, "backoff") == 0)
+				t->type = THR_BACKOFF;
 			else {
 				seterr(ps->err, ps->errlen, "%s: unknown type '%s'", opt, v);
 				return -1;
@@ -834,6 +842,8 @@ static int opt_threshold(struct pstate *ps, const char *opt, char *val, struct t
 				t->track = TRK_RULE;
 			else if (strcmp(v, "by_both") == 0)
 				t->track = TRK_BOTH;
+			else if (strcmp(v, "by_flow") == 0)
+				t->track = TRK_FLOW;
 			else {
 				seterr(ps->err, ps->errlen, "%s: unknown track '%s'", opt, v);
 				return -1;
@@ -853,12 +863,31 @@ static int opt_threshold(struct pstate *ps, const char *opt, char *val, struct t
 			}
 			t->seconds = (uint32_t)x;
 			have_secs = true;
+		} else if (!df && strcmp(k, "multiplier") == 0) {
+			if (parse_int(v, 1, UINT32_MAX, &x) < 0) {
+				seterr(ps->err, ps->errlen, "%s: invalid multiplier '%s'", opt, v);
+				return -1;
+			}
+			t->multiplier = (uint32_t)x;
+			have_mult = true;
 		} else {
 			seterr(ps->err, ps->errlen, "%s: unknown argument '%s'", opt, k);
 			return -1;
 		}
 	}
-	if (t->type == THR_NONE || !have_track || !have_count || !have_secs) {
+	if (t->type == THR_BACKOFF) {
+		if (!have_track || !have_count || !have_mult || have_secs) {
+			seterr(ps->err, ps->errlen, "%s: backoff needs track, count and multiplier "
+				"(no seconds)", opt);
+			return -1;
+		}
+		if (t->track != TRK_FLOW) {
+			seterr(ps->err, ps->errlen, "%s: backoff is tracked by_flow only", opt);
+			return -1;
+		}
+		return 0;
+	}
+	if (t->type == THR_NONE || !have_track || !have_count || !have_secs || have_mult) {
 		seterr(ps->err, ps->errlen, "%s: needs %strack, count and seconds", opt,
 		       df ? "" : "type, ");
 		return -1;
@@ -1044,36 +1073,60 @@ static int opt_app_event(struct pstate *ps, char *val)
 		return -1;
 	}
 	val = unquote(val);
-	if (ps->r->ev_parser != -2) {
+	struct rule *r = ps->r;
+	if (r->ev_parser != -2) {
 		seterr(ps->err, ps->errlen, "app-layer-event: only one per rule");
 		return -1;
 	}
 	for (uint16_t i = 0; i < APP_EV__COUNT; i++)
 		if (strcmp(app_core_events[i], val) == 0) {
-			ps->r->ev_parser = -1;
-			ps->r->ev_id = i;
+			r->ev_parser = -1;
+			r->ev_mask = 1ull << i;
 			return 0;
 		}
 	const char *dot = strchr(val, '.');
+	for (size_t i = 0; dot && i < app_n_parsers; i++) {
+		const struct proto_parser *p = app_parsers[i];
+		if (!p || strncmp(p->name, val, (size_t)(dot - val)) != 0 ||
+		    p->name[dot - val] != 0)
+			continue;
+		for (uint16_t e = 0; e < p->n_events && e < 64; e++)
+			if (p->events[e] && strcmp(p->events[e], val) == 0) {
+				if (bind_app(ps, (int)i, "app-layer-event") < 0)
+					return -1;
+				r->ev_parser = (int)i;
+				r->ev_mask = 1ull << e;
+				return 0;
+			}
+	}
+	/* Suricata's names for events Vigil has, and those it cannot raise */
+	const struct proto_parser *ap = NULL;
+	const char *why = NULL;
+	uint64_t mask = 0;
+	int rc = event_lookup_app_alias(val, &ap, &mask, &why);
+	if (rc == EVL_FOUND) {
+		int i = app_parser_index_of(ap);
+		if (bind_app(ps, i, "app-layer-event") < 0)
+			return -1;
+		r->ev_parser = i;
+		r->ev_mask = mask;
+		return 0;
+	}
+	if (rc == EVL_UNSUPPORTED) {
+		seterr(ps->err, ps->errlen, "app-layer-event: unsupported event '%s' (%s)", val, why);
+		return -2;
+	}
 	if (!dot) {
 		seterr(ps->err, ps->errlen, "app-layer-event: expected 'protocol.event', got '%s'", val);
 		return -1;
 	}
 	for (size_t i = 0; i < app_n_parsers; i++) {
 		const struct proto_parser *p = app_parsers[i];
-		if (!p || strncmp(p->name, val, (size_t)(dot - val)) != 0 ||
-		    p->name[dot - val] != 0)
-			continue;
-		for (uint16_t e = 0; e < p->n_events; e++)
-			if (p->events[e] && strcmp(p->events[e], val) == 0) {
-				if (bind_app(ps, (int)i, "app-layer-event") < 0)
-					return -1;
-				ps->r->ev_parser = (int)i;
-				ps->r->ev_id = e;
-				return 0;
-			}
-		seterr(ps->err, ps->errlen, "app-layer-event: %s has no event '%s'", p->name, dot + 1);
-		return -1;
+		if (p && strncmp(p->name, val, (size_t)(dot - val)) == 0 && p->name[dot - val] == 0) {
+			seterr(ps->err, ps->errlen, "app-layer-event: %s has no event '%s'", p->name,
+			       dot + 1);
+			return -1;
+		}
 	}
 	seterr(ps->err, ps->errlen, "app-layer-event: unknown protocol in '%s'", val);
 	return -1;
@@ -1167,27 +1220,147 @@ static int opt_flags(struct pstate *ps, char *val)
 	return 0;
 }
 
-static int opt_decode_event(struct pstate *ps, char *val)
+/* decode-event / stream-event: a packet event id (detect/events.c). */
+static int opt_packet_event(struct pstate *ps, const char *opt, char *val)
 {
 	if (!val) {
-		seterr(ps->err, ps->errlen, "decode-event: missing value");
+		seterr(ps->err, ps->errlen, "%s: missing value", opt);
 		return -1;
 	}
 	val = unquote(val);
-	for (uint16_t i = 0; i < DEC__COUNT; i++) {
-		const char *n = decode_event_names[i];
-		if (!n)
-			continue;
-		if (strcmp(n, val) == 0 || (strncmp(n, "decoder.", 8) == 0 && strcmp(n + 8, val) == 0)) {
-			struct sm *m = new_sm(ps, SM_DECODE_EVENT);
-			if (!m)
+	uint16_t id;
+	const char *why = NULL;
+	int rc = opt[0] == 'd' ? event_lookup_decode(val, &id, &why)
+			       : event_lookup_stream(val, &id, &why);
+	if (rc == EVL_UNSUPPORTED) {
+		seterr(ps->err, ps->errlen, "%s: unsupported event '%s' (%s)", opt, val, why);
+		return -2;
+	}
+	if (rc != EVL_FOUND) {
+		seterr(ps->err, ps->errlen, "%s: unknown event '%s'", opt, val);
+		return -1;
+	}
+	struct sm *m = new_sm(ps, SM_DECODE_EVENT);
+	if (!m)
+		return -1;
+	m->u.dev.ev = id;
+	return 0;
+}
+
+/* ipv4-csum, tcpv4-csum, ...: valid or invalid (quotes allowed). */
+static int opt_csum(struct pstate *ps, const char *opt, char *val)
+{
+	static const char *const names[] = { NULL, "ipv4-csum", "tcpv4-csum", "tcpv6-csum",
+					     "udpv4-csum", "udpv6-csum", "icmpv4-csum",
+					     "icmpv6-csum" };
+	uint8_t which = 0;
+	for (uint8_t i = CSUM_IPV4; i <= CSUM_ICMPV6; i++)
+		if (strcmp(names[i], opt) == 0)
+			which = i;
+	val = val ? unquote(val) : NULL;
+	if (!val || (strcasecmp(val, "valid") != 0 && strcasecmp(val, "invalid") != 0)) {
+		seterr(ps->err, ps->errlen, "%s: expected valid or invalid", opt);
+		return -1;
+	}
+	struct sm *m = new_sm(ps, SM_CSUM);
+	if (!m)
+		return -1;
+	m->u.csum.which = which;
+	m->u.csum.valid = strcasecmp(val, "valid") == 0;
+	return 0;
+}
+
+static int flowint_index(struct pstate *ps, const char *name)
+{
+	struct rule_parse_ctx *pc = ps->pc;
+	if (!*name || strlen(name) >= sizeof(pc->fi_names[0]) ||
+	    !(isalpha((unsigned char)*name) || *name == '_')) {
+		seterr(ps->err, ps->errlen, "flowint: invalid name '%s'", name);
+		return -1;
+	}
+	for (int i = 0; i < pc->n_fi; i++)
+		if (strcmp(pc->fi_names[i], name) == 0)
+			return i;
+	if (pc->n_fi >= RULE_MAX_FLOWINTS) {
+		seterr(ps->err, ps->errlen, "flowint: more than %d distinct names in the rule set",
+		       RULE_MAX_FLOWINTS);
+		return -1;
+	}
+	snprintf(pc->fi_names[pc->n_fi], sizeof(pc->fi_names[0]), "%s", name);
+	return pc->n_fi++;
+}
+
+/* flowint: NAME, = | + | - | == | != | < | > | <= | >=, VALUE|NAME;
+ * flowint: NAME, isset | notset | isnotset */
+static int opt_flowint(struct pstate *ps, char *val)
+{
+	static const struct { const char *s; uint8_t op; } ops[] = {
+		{ "=", FI_SET }, { "+", FI_ADD }, { "-", FI_SUB }, { "==", FI_EQ },
+		{ "!=", FI_NE }, { "<", FI_LT }, { ">", FI_GT }, { "<=", FI_LE },
+		{ ">=", FI_GE }, { "isset", FI_ISSET }, { "notset", FI_NOTSET },
+		{ "isnotset", FI_NOTSET },
+	};
+	char *parts[4];
+	int n = val ? split_commas(val, parts, 4) : 0;
+	if (n < 2 || n > 3) {
+		seterr(ps->err, ps->errlen, "flowint: expected 'name, operator[, value]'");
+		return -1;
+	}
+	struct sm_flowint fi = { .var = -1 };
+	int op = -1;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i].s, parts[1]) == 0)
+			op = ops[i].op;
+	if (op < 0) {
+		seterr(ps->err, ps->errlen, "flowint: unknown operator '%s'", parts[1]);
+		return -1;
+	}
+	fi.op = (uint8_t)op;
+	bool unary = op == FI_ISSET || op == FI_NOTSET;
+	if (unary != (n == 2)) {
+		seterr(ps->err, ps->errlen, "flowint: '%s' %s a value", parts[1],
+		       unary ? "takes no" : "needs");
+		return -1;
+	}
+	int idx = flowint_index(ps, parts[0]);
+	if (idx < 0)
+		return -1;
+	fi.idx = (uint8_t)idx;
+	if (!unary) {
+		int64_t x;
+		if (isdigit((unsigned char)*parts[2])) {
+			if (parse_int(parts[2], 0, UINT32_MAX, &x) < 0) {
+				seterr(ps->err, ps->errlen, "flowint: invalid value '%s'", parts[2]);
 				return -1;
-			m->u.dev.ev = i;
-			return 0;
+			}
+			fi.val = (uint32_t)x;
+		} else {
+			int v = flowint_index(ps, parts[2]);
+			if (v < 0)
+				return -1;
+			fi.var = (int8_t)v;
 		}
 	}
-	seterr(ps->err, ps->errlen, "decode-event: unknown event '%s'", val);
-	return -1;
+	if (op <= FI_SUB) { /* an action after the match */
+		struct rule *r = ps->r;
+		if (r->n_fi >= 16) {
+			seterr(ps->err, ps->errlen, "flowint: too many actions in one rule");
+			return -1;
+		}
+		struct sm_flowint *na = realloc(r->fi, ((size_t)r->n_fi + 1) * sizeof(*na));
+		if (!na) {
+			seterr(ps->err, ps->errlen, "out of memory");
+			return -1;
+		}
+		r->fi = na;
+		r->fi[r->n_fi++] = fi;
+		return 0;
+	}
+	struct sm *m = new_sm(ps, SM_FLOWINT);
+	if (!m)
+		return -1;
+	m->u.fi = fi;
+	return 0;
 }
 
 static const struct class_entry *find_class(struct rule_parse_ctx *pc, const char *name)
@@ -1198,129 +1371,345 @@ static const struct class_entry *find_class(struct rule_parse_ctx *pc, const cha
 	return NULL;
 }
 
-static int opt_one(struct pstate *ps, char *name, char *val)
+/* ---- the rule options, as one table ------------------------------------------ */
+
+static int kw_msg(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	if (!val) {
+		seterr(ps->err, ps->errlen, "msg: missing value");
+		return -1;
+	}
+	free(ps->r->msg);
+	ps->r->msg = strdup(unquote(val));
+	ps->have_msg = true;
+	return ps->r->msg ? 0 : -1;
+}
+
+static int kw_id(struct pstate *ps, const char *name, char *val)
 {
 	struct rule *r = ps->r;
 	int64_t x;
-	if (strcmp(name, "msg") == 0) {
-		if (!val) {
-			seterr(ps->err, ps->errlen, "msg: missing value");
-			return -1;
-		}
-		free(r->msg);
-		r->msg = strdup(unquote(val));
-		ps->have_msg = true;
-		return r->msg ? 0 : -1;
+	if (!val || parse_int(val, name[0] == 's' ? 1 : 0, UINT32_MAX, &x) < 0) {
+		seterr(ps->err, ps->errlen, "%s: invalid value '%s'", name, val ? trim(val) : "");
+		return -1;
 	}
-	if (strcmp(name, "sid") == 0 || strcmp(name, "rev") == 0 || strcmp(name, "gid") == 0) {
-		if (!val || parse_int(val, name[0] == 's' ? 1 : 0, UINT32_MAX, &x) < 0) {
-			seterr(ps->err, ps->errlen, "%s: invalid value '%s'", name, val ? trim(val) : "");
-			return -1;
-		}
-		if (name[0] == 's') {
-			r->sid = (uint32_t)x;
-			ps->have_sid = true;
-		} else if (name[0] == 'r') {
-			r->rev = (uint32_t)x;
-		} else {
-			r->gid = (uint32_t)x;
-		}
-		return 0;
+	if (name[0] == 's') {
+		r->sid = (uint32_t)x;
+		ps->have_sid = true;
+	} else if (name[0] == 'r') {
+		r->rev = (uint32_t)x;
+	} else {
+		r->gid = (uint32_t)x;
 	}
-	if (strcmp(name, "classtype") == 0) {
-		if (!val) {
-			seterr(ps->err, ps->errlen, "classtype: missing value");
-			return -1;
-		}
-		val = trim(val);
-		const struct class_entry *c = find_class(ps->pc, val);
-		if (!c) {
-			seterr(ps->err, ps->errlen, "classtype: unknown class '%s'", val);
-			return -1;
-		}
-		free(r->classtype);
-		r->classtype = strdup(c->name);
-		r->category = c->desc;
-		if (!ps->have_prio)
-			r->priority = c->priority;
-		ps->have_class = true;
-		return 0;
+	return 0;
+}
+
+static int kw_classtype(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	struct rule *r = ps->r;
+	if (!val) {
+		seterr(ps->err, ps->errlen, "classtype: missing value");
+		return -1;
 	}
-	if (strcmp(name, "priority") == 0) {
-		if (!val || parse_int(val, 1, 255, &x) < 0) {
-			seterr(ps->err, ps->errlen, "priority: invalid value '%s'", val ? trim(val) : "");
-			return -1;
-		}
-		r->priority = (int)x;
-		ps->have_prio = true;
-		return 0;
+	val = trim(val);
+	const struct class_entry *c = find_class(ps->pc, val);
+	if (!c) {
+		seterr(ps->err, ps->errlen, "classtype: unknown class '%s'", val);
+		return -1;
 	}
-	if (strcmp(name, "reference") == 0) {
-		if (!val || !strchr(val, ',')) {
-			seterr(ps->err, ps->errlen, "reference: expected 'type,id'");
-			return -1;
-		}
-		return 0;
+	free(r->classtype);
+	r->classtype = strdup(c->name);
+	r->category = c->desc;
+	if (!ps->have_prio)
+		r->priority = c->priority;
+	ps->have_class = true;
+	return 0;
+}
+
+static int kw_priority(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	int64_t x;
+	if (!val || parse_int(val, 1, 255, &x) < 0) {
+		seterr(ps->err, ps->errlen, "priority: invalid value '%s'", val ? trim(val) : "");
+		return -1;
 	}
-	if (strcmp(name, "metadata") == 0)
-		return opt_metadata(ps, val);
-	if (strcmp(name, "target") == 0) {
-		val = val ? trim(val) : "";
-		if (strcmp(val, "src_ip") == 0)
-			r->target = 1;
-		else if (strcmp(val, "dest_ip") == 0)
-			r->target = 2;
-		else {
-			seterr(ps->err, ps->errlen, "target: expected src_ip or dest_ip");
-			return -1;
-		}
-		return 0;
+	ps->r->priority = (int)x;
+	ps->have_prio = true;
+	return 0;
+}
+
+static int kw_reference(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	if (!val || !strchr(val, ',')) {
+		seterr(ps->err, ps->errlen, "reference: expected 'type,id'");
+		return -1;
 	}
-	if (strcmp(name, "content") == 0)
-		return opt_content(ps, val);
-	if (strcmp(name, "nocase") == 0 || strcmp(name, "depth") == 0 ||
-	    strcmp(name, "offset") == 0 || strcmp(name, "distance") == 0 ||
-	    strcmp(name, "within") == 0 || strcmp(name, "startswith") == 0 ||
-	    strcmp(name, "endswith") == 0 || strcmp(name, "fast_pattern") == 0)
-		return opt_content_mod(ps, name, val);
-	if (strcmp(name, "rawbytes") == 0)
-		return 0; /* no effect in Suricata either */
-	if (strcmp(name, "pcre") == 0)
-		return opt_pcre(ps, val);
-	if (strcmp(name, "byte_test") == 0 || strcmp(name, "byte_jump") == 0 ||
-	    strcmp(name, "byte_extract") == 0)
-		return opt_byte(ps, name, val);
-	if (strcmp(name, "isdataat") == 0)
-		return opt_isdataat(ps, val);
-	if (strcmp(name, "dsize") == 0)
-		return opt_uint(ps, name, val, SM_DSIZE, 65535);
-	if (strcmp(name, "bsize") == 0) {
-		if (opt_uint(ps, name, val, SM_BSIZE, UINT32_MAX) < 0)
-			return -1;
-		ps->last_payload = ps->n_sms - 1;
-		return 0;
+	return 0;
+}
+
+static int kw_metadata(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_metadata(ps, val);
+}
+
+static int kw_target(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	val = val ? trim(val) : "";
+	if (strcmp(val, "src_ip") == 0)
+		ps->r->target = 1;
+	else if (strcmp(val, "dest_ip") == 0)
+		ps->r->target = 2;
+	else {
+		seterr(ps->err, ps->errlen, "target: expected src_ip or dest_ip");
+		return -1;
 	}
-	if (strcmp(name, "pkt_data") == 0) {
-		ps->cur_buf = 0;
-		ps->last_content = ps->last_payload = -1;
-		return 0;
-	}
-	if (strcmp(name, "flow") == 0)
-		return opt_flow(ps, val);
-	if (strcmp(name, "flowbits") == 0)
-		return opt_flowbits(ps, val);
-	if (strcmp(name, "threshold") == 0)
-		return opt_threshold(ps, name, val, &r->thr, false);
-	if (strcmp(name, "detection_filter") == 0)
-		return opt_threshold(ps, name, val, &r->df, true);
-	if (strcmp(name, "app-layer-event") == 0)
-		return opt_app_event(ps, val);
-	if (strcmp(name, "app-layer-protocol") == 0)
-		return opt_app_proto(ps, val);
-	if (strcmp(name, "flags") == 0)
-		return opt_flags(ps, val);
-	if (strcmp(name, "decode-event") == 0)
-		return opt_decode_event(ps, val);
+	return 0;
+}
+
+static int kw_content(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_content(ps, val);
+}
+
+static int kw_rawbytes(struct pstate *ps, const char *name, char *val)
+{
+	(void)ps;
+	(void)name;
+	(void)val;
+	return 0; /* no effect in Suricata either */
+}
+
+static int kw_pcre(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_pcre(ps, val);
+}
+
+static int kw_isdataat(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_isdataat(ps, val);
+}
+
+static int kw_dsize(struct pstate *ps, const char *name, char *val)
+{
+	return opt_uint(ps, name, val, SM_DSIZE, 65535);
+}
+
+static int kw_bsize(struct pstate *ps, const char *name, char *val)
+{
+	if (opt_uint(ps, name, val, SM_BSIZE, UINT32_MAX) < 0)
+		return -1;
+	ps->last_payload = ps->n_sms - 1;
+	return 0;
+}
+
+static int kw_pkt_data(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	(void)val;
+	ps->cur_buf = 0;
+	ps->last_content = ps->last_payload = -1;
+	return 0;
+}
+
+static int kw_flow(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_flow(ps, val);
+}
+
+static int kw_flowbits(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_flowbits(ps, val);
+}
+
+static int kw_flowint(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_flowint(ps, val);
+}
+
+static int kw_noalert(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	(void)val;
+	ps->r->noalert = true;
+	return 0;
+}
+
+static int kw_threshold(struct pstate *ps, const char *name, char *val)
+{
+	return opt_threshold(ps, name, val, &ps->r->thr, false);
+}
+
+static int kw_detection_filter(struct pstate *ps, const char *name, char *val)
+{
+	return opt_threshold(ps, name, val, &ps->r->df, true);
+}
+
+static int kw_app_event(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_app_event(ps, val);
+}
+
+static int kw_app_proto(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_app_proto(ps, val);
+}
+
+static int kw_flags(struct pstate *ps, const char *name, char *val)
+{
+	(void)name;
+	return opt_flags(ps, val);
+}
+
+static int kw_packet_event(struct pstate *ps, const char *name, char *val)
+{
+	return opt_packet_event(ps, name, val);
+}
+
+static int kw_csum(struct pstate *ps, const char *name, char *val)
+{
+	return opt_csum(ps, name, val);
+}
+
+static int kw_byte(struct pstate *ps, const char *name, char *val)
+{
+	return opt_byte(ps, name, val);
+}
+
+static int kw_content_mod(struct pstate *ps, const char *name, char *val)
+{
+	return opt_content_mod(ps, name, val);
+}
+
+/* Every rule option, in the order --list-keywords gives them. All of them
+ * are Suricata's keywords with Suricata's meaning; the protocols' own
+ * keywords come from the parsers' tables (detect_kw.h). */
+static const struct opt_def {
+	const char *name;
+	int (*fn)(struct pstate *ps, const char *name, char *val);
+	const char *desc;
+} opt_defs[] = {
+	{ "msg", kw_msg, "the alert's message" },
+	{ "sid", kw_id, "the rule's id" },
+	{ "rev", kw_id, "the rule's revision" },
+	{ "gid", kw_id, "the rule's group id (1 by default)" },
+	{ "classtype", kw_classtype, "the class of the alert (classification.config)" },
+	{ "priority", kw_priority, "the alert's severity, 1 highest (overrides the class's)" },
+	{ "reference", kw_reference, "a reference for the alert: type,id (not in records)" },
+	{ "metadata", kw_metadata, "key value pairs copied into the alert record" },
+	{ "target", kw_target, "which side is the target: src_ip or dest_ip" },
+	{ "content", kw_content, "bytes to find in the current buffer (|hex|, ! negates)" },
+	{ "nocase", kw_content_mod, "content modifier: case-insensitive" },
+	{ "depth", kw_content_mod, "content modifier: within the first N bytes" },
+	{ "offset", kw_content_mod, "content modifier: from byte N on" },
+	{ "distance", kw_content_mod, "content modifier: N bytes after the previous match" },
+	{ "within", kw_content_mod, "content modifier: within N bytes of the previous match" },
+	{ "startswith", kw_content_mod, "content modifier: at the start of the buffer" },
+	{ "endswith", kw_content_mod, "content modifier: at the end of the buffer" },
+	{ "fast_pattern", kw_content_mod, "content modifier: the prefilter's pattern" },
+	{ "rawbytes", kw_rawbytes, "content modifier without effect (as in Suricata)" },
+	{ "pcre", kw_pcre, "a PCRE2 regular expression on the current buffer" },
+	{ "byte_test", kw_byte, "compare bytes of the buffer read as a number" },
+	{ "byte_jump", kw_byte, "move the buffer's cursor by a number read in it" },
+	{ "byte_extract", kw_byte, "read a number of the buffer into a variable" },
+	{ "isdataat", kw_isdataat, "is there data at this offset of the buffer" },
+	{ "dsize", kw_dsize, "the packet's payload size (integer operators)" },
+	{ "bsize", kw_bsize, "the current buffer's size (integer operators)" },
+	{ "pkt_data", kw_pkt_data, "back to the packet's payload as the current buffer" },
+	{ "flow", kw_flow, "direction and state: to_server, to_client, established, ..." },
+	{ "flowbits", kw_flowbits, "per-flow flags: set, unset, toggle, isset, isnotset, noalert" },
+	{ "flowint", kw_flowint, "per-flow integers: set, add, subtract, compare, isset" },
+	{ "noalert", kw_noalert, "match without an alert (for flowbits and flowint)" },
+	{ "threshold", kw_threshold, "limit, threshold, both or backoff the rule's alerts" },
+	{ "detection_filter", kw_detection_filter, "alert only after N matches in T seconds" },
+	{ "flags", kw_flags, "TCP flags (modifiers + * !, ignored flags after ',')" },
+	{ "app-layer-protocol", kw_app_proto, "the flow's application protocol (or failed)" },
+	{ "app-layer-event", kw_app_event, "an event of a protocol parser or of PDU framing" },
+	{ "decode-event", kw_packet_event, "an event of the packet decoder (decoder.*)" },
+	{ "stream-event", kw_packet_event, "an event of TCP reassembly (stream.*)" },
+	{ "ipv4-csum", kw_csum, "the IPv4 header checksum is valid or invalid" },
+	{ "tcpv4-csum", kw_csum, "the TCP checksum over IPv4 is valid or invalid" },
+	{ "tcpv6-csum", kw_csum, "the TCP checksum over IPv6 is valid or invalid" },
+	{ "udpv4-csum", kw_csum, "the UDP checksum over IPv4 is valid or invalid" },
+	{ "udpv6-csum", kw_csum, "the UDP checksum over IPv6 is valid or invalid" },
+	{ "icmpv4-csum", kw_csum, "the ICMPv4 checksum is valid or invalid" },
+	{ "icmpv6-csum", kw_csum, "the ICMPv6 checksum is valid or invalid" },
+};
+
+/* Suricata's protocol keywords (for the protocols Vigil and Suricata both
+ * parse), with Suricata's descriptions; every other parser keyword is
+ * Vigil's own. */
+static const struct {
+	const char *name;
+	const char *desc;
+} suricata_app_kws[] = {
+	{ "modbus", "Modbus function, access type or unit id" },
+	{ "dnp3_func", "DNP3 application function code" },
+	{ "dnp3.func", "DNP3 application function code" },
+	{ "dnp3_ind", "DNP3 internal indication flags" },
+	{ "dnp3.ind", "DNP3 internal indication flags" },
+	{ "dnp3_obj", "DNP3 object group and variation" },
+	{ "dnp3.obj", "DNP3 object group and variation" },
+	{ "dnp3_data", "sticky buffer: the DNP3 application data" },
+	{ "dnp3.data", "sticky buffer: the DNP3 application data" },
+	{ "enip_command", "ENIP encapsulation command" },
+	{ "enip.command", "ENIP encapsulation command" },
+	{ "cip_service", "CIP service, class and attribute" },
+	{ "enip.status", "ENIP encapsulation status" },
+	{ "enip.cip_status", "CIP general status" },
+	{ "enip.cip_extendedstatus", "CIP extended status" },
+	{ "enip.cip_class", "CIP class" },
+	{ "enip.cip_instance", "CIP instance" },
+	{ "enip.cip_attribute", "CIP attribute" },
+	{ "enip.vendor_id", "ENIP identity: vendor id" },
+	{ "enip.device_type", "ENIP identity: device type" },
+	{ "enip.product_code", "ENIP identity: product code" },
+	{ "enip.revision", "ENIP identity: revision" },
+	{ "enip.serial", "ENIP identity: serial number" },
+	{ "enip.state", "ENIP identity: state" },
+	{ "enip.identity_status", "ENIP identity: status" },
+	{ "enip.protocol_version", "ENIP protocol version" },
+	{ "enip.capabilities", "ENIP list services: capabilities" },
+	{ "enip.product_name", "sticky buffer: ENIP identity product name" },
+	{ "enip.service_name", "sticky buffer: ENIP list services name" },
+	{ "mqtt.type", "MQTT message type" },
+	{ "mqtt.flags", "MQTT fixed header flags" },
+	{ "mqtt.qos", "MQTT quality of service" },
+	{ "mqtt.reason_code", "MQTT reason code" },
+	{ "mqtt.connack.return_code", "MQTT CONNACK return code" },
+	{ "mqtt.connack.session_present", "MQTT CONNACK session present flag" },
+	{ "mqtt.connect.flags", "MQTT CONNECT flags" },
+	{ "mqtt.protocol_version", "MQTT protocol version" },
+	{ "mqtt.connect.clientid", "sticky buffer: MQTT CONNECT client id" },
+	{ "mqtt.connect.username", "sticky buffer: MQTT CONNECT user name" },
+	{ "mqtt.connect.password", "sticky buffer: MQTT CONNECT password" },
+	{ "mqtt.connect.willtopic", "sticky buffer: MQTT CONNECT will topic" },
+	{ "mqtt.connect.willmessage", "sticky buffer: MQTT CONNECT will message" },
+	{ "mqtt.connect.protocol_string", "sticky buffer: MQTT CONNECT protocol name" },
+	{ "mqtt.publish.topic", "sticky buffer: MQTT PUBLISH topic" },
+	{ "mqtt.publish.message", "sticky buffer: MQTT PUBLISH message" },
+	{ "mqtt.subscribe.topic", "multi-buffer: MQTT SUBSCRIBE topic filters" },
+	{ "mqtt.unsubscribe.topic", "multi-buffer: MQTT UNSUBSCRIBE topic filters" },
+};
+
+static int opt_one(struct pstate *ps, char *name, char *val)
+{
+	for (size_t i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
+		if (strcmp(opt_defs[i].name, name) == 0)
+			return opt_defs[i].fn(ps, name, val);
 	int parser;
 	const struct app_keyword *kw = find_app_keyword(name, &parser);
 	if (kw)
@@ -1330,16 +1719,48 @@ static int opt_one(struct pstate *ps, char *name, char *val)
 			seterr(ps->err, ps->errlen, "unsupported option '%s'", name);
 			return -2;
 		}
-	/* protocol keywords of a protocol that is not built in */
-	static const char *const proto_prefixes[] = { "modbus", "dnp3", "enip", "cip",
-						      "iec104", "s7comm", NULL };
-	for (int i = 0; proto_prefixes[i]; i++)
-		if (strncmp(name, proto_prefixes[i], strlen(proto_prefixes[i])) == 0) {
-			seterr(ps->err, ps->errlen, "unknown option '%s'", name);
-			return -1;
-		}
 	seterr(ps->err, ps->errlen, "unknown option '%s'", name);
 	return -1;
+}
+
+void detect_keywords_foreach(void (*fn)(void *user, const struct detect_keyword_info *k),
+			     void *user)
+{
+	for (size_t i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++) {
+		struct detect_keyword_info k = { opt_defs[i].name, opt_defs[i].desc, true, true, NULL };
+		fn(user, &k);
+	}
+	for (size_t i = 0; i < app_n_parsers; i++) {
+		const struct proto_parser *p = app_parsers[i];
+		for (uint16_t j = 0; p && p->keywords && j < p->n_keywords; j++) {
+			const struct app_keyword *kw = &p->keywords[j];
+			struct detect_keyword_info k = { kw->name, kw->desc, false, true, p->name };
+			for (size_t s = 0; s < sizeof(suricata_app_kws) / sizeof(suricata_app_kws[0]); s++)
+				if (strcmp(suricata_app_kws[s].name, kw->name) == 0) {
+					k.suricata = true;
+					if (!k.desc)
+						k.desc = suricata_app_kws[s].desc;
+				}
+			char gen[160];
+			if (!k.desc) {
+				snprintf(gen, sizeof(gen), "%s %s", p->name,
+					 kw->buffer_at ? "multi-buffer (content/pcre inspect each)"
+					 : kw->buffer  ? "sticky buffer (content/pcre inspect it)"
+						       : "transaction field (numbers or names)");
+				k.desc = gen;
+			}
+			fn(user, &k);
+		}
+	}
+	for (int i = 0; unsupported_opts[i]; i++) {
+		int parser;
+		if (find_app_keyword(unsupported_opts[i], &parser))
+			continue; /* a parser has it after all */
+		struct detect_keyword_info k = { unsupported_opts[i],
+						 "Suricata keyword that Vigil does not implement",
+						 true, false, NULL };
+		fn(user, &k);
+	}
 }
 
 /* ---- header --------------------------------------------------------------- */
@@ -1398,7 +1819,16 @@ static int parse_header(struct pstate *ps, char *h)
 	r->app = -1;
 	if (strcmp(pr, "ip") == 0 || strcmp(pr, "any") == 0 || strcmp(pr, "pkthdr") == 0)
 		r->proto = RP_IP;
-	else if (strcmp(pr, "tcp") == 0 || strcmp(pr, "tcp-pkt") == 0 || strcmp(pr, "tcp-stream") == 0)
+	else if (strcmp(pr, "ipv4") == 0 || strcmp(pr, "ip4") == 0 || strcmp(pr, "ipv6") == 0 ||
+		 strcmp(pr, "ip6") == 0) {
+		/* IP of one version: checked as a match element, so that the
+		 * rules of every other header pay nothing for it */
+		r->proto = RP_IP;
+		struct sm *m = new_sm(ps, SM_IPVER);
+		if (!m)
+			return -1;
+		m->u.ipver.ver = strchr(pr, '6') ? 6 : 4;
+	} else if (strcmp(pr, "tcp") == 0 || strcmp(pr, "tcp-pkt") == 0 || strcmp(pr, "tcp-stream") == 0)
 		r->proto = RP_TCP;
 	else if (strcmp(pr, "udp") == 0)
 		r->proto = RP_UDP;
@@ -1643,6 +2073,7 @@ void rule_free(struct rule *r)
 	free(r->sms);
 	free(r->alert_json);
 	free(r->fb);
+	free(r->fi);
 	free(r->msg);
 	free(r->classtype);
 	free(r->metadata);

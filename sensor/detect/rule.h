@@ -27,6 +27,7 @@
 #define RULE_MAX_VARS 8        /* byte_extract variables per rule */
 #define RULE_MAX_SM 64         /* match elements per rule */
 #define RULE_MAX_FLOWBITS 64   /* distinct flowbit names per engine (flow.flowbits) */
+#define RULE_MAX_FLOWINTS 16   /* distinct flowint names per engine */
 #define DETECT_MAX_BUF 8       /* distinct buffers per rule */
 
 enum rule_action { RA_ALERT, RA_PASS, RA_DROP, RA_REJECT };
@@ -69,7 +70,28 @@ enum sm_type {
 	SM_FLOWBITS,      /* isset / isnotset (conditions) */
 	SM_APP_PROTO,     /* app-layer-protocol */
 	SM_FLAGS,         /* TCP flags */
-	SM_DECODE_EVENT,  /* decode-event */
+	SM_DECODE_EVENT,  /* decode-event, stream-event: a packet event id */
+	SM_CSUM,          /* ipv4-csum, tcpv4-csum, ... */
+	SM_IPVER,         /* the header's ipv4 / ipv6 */
+	SM_FLOWINT,       /* flowint comparisons (conditions) */
+};
+
+/* Checksum keywords (detect/csum.c). */
+enum { CSUM_IPV4 = 1, CSUM_TCPV4, CSUM_TCPV6, CSUM_UDPV4, CSUM_UDPV6, CSUM_ICMPV4, CSUM_ICMPV6 };
+/* 1 valid, 0 invalid, -1 neither (another protocol, bytes not captured, or
+ * a UDP/IPv4 datagram without checksum). Computed on each call. */
+int csum_check(const struct packet *p, uint8_t which);
+
+/* flowint: set/add/subtract run after a match (actions), comparisons are
+ * conditions; the operand is a number or another flowint. */
+enum fi_op { FI_SET, FI_ADD, FI_SUB, FI_EQ, FI_NE, FI_LT, FI_GT, FI_LE, FI_GE, FI_ISSET,
+	     FI_NOTSET };
+
+struct sm_flowint {
+	uint8_t op;          /* enum fi_op */
+	uint8_t idx;         /* the flowint */
+	int8_t var;          /* the operand's flowint, or -1: val */
+	uint32_t val;
 };
 
 /* A value that is either a constant or a byte_extract variable. */
@@ -160,6 +182,9 @@ struct sm {
 		struct { uint8_t set, mask; uint8_t mode; } flags;
 		struct { uint16_t ev; } dev;
 		struct { int parser; bool negated; } ap;
+		struct { uint8_t which; bool valid; } csum;
+		struct { uint8_t ver; } ipver;
+		struct sm_flowint fi;
 	} u;
 };
 
@@ -170,14 +195,17 @@ struct fb_action {
 	uint8_t bit;
 };
 
-enum thr_type { THR_NONE, THR_LIMIT, THR_THRESHOLD, THR_BOTH, THR_DETECTION_FILTER };
-enum thr_track { TRK_SRC, TRK_DST, TRK_RULE, TRK_BOTH };
+enum thr_type { THR_NONE, THR_LIMIT, THR_THRESHOLD, THR_BOTH, THR_DETECTION_FILTER, THR_BACKOFF };
+/* TRK_FLOW: counted per flow by the worker that owns the flow (engine.c),
+ * the others by the output stage (threshold.c). */
+enum thr_track { TRK_SRC, TRK_DST, TRK_RULE, TRK_BOTH, TRK_FLOW };
 
 struct thr_spec {
 	uint8_t type;
 	uint8_t track;
 	uint32_t count;
 	uint32_t seconds;
+	uint32_t multiplier;  /* backoff: alert at count, count*m, count*m^2, ... */
 };
 
 /* Flow option bits */
@@ -193,6 +221,8 @@ struct rule_buf {
 	const struct app_keyword *kw; /* NULL = packet payload */
 };
 
+/* The fields the evaluation reads come first; 512 bytes in all, so that
+ * de->rules[i], on the hot path, is a shift (see the static assertion). */
 struct rule {
 	uint32_t idx;          /* position in the engine (load order) */
 	uint32_t gid, sid, rev;
@@ -204,43 +234,49 @@ struct rule {
 	bool bidir;
 	bool noalert;
 	uint8_t flow;          /* FLF_* */
+	uint8_t target;        /* 0 none, 1 src, 2 dest */
+	uint8_t n_bufs;
+	uint8_t n_vars;
+	uint8_t n_fb;
+	uint8_t n_fi;
 	struct addrset src, dst;
 	struct portset sp, dp;
+	struct sm *sms;
+	uint16_t n_sms;
+	bool has_fset;         /* the rule only matches txs whose function is in fset */
+	bool has_event_sm;     /* decode-event: evaluated only on packets with events */
+	bool has_payload_sm;
+	int fp;                /* index into sms of the prefilter content, -1 */
+	int anchor;            /* index into sms of a payload content at a fixed
+				* place (offset/depth), checked first; -1 */
+	int ev_parser;         /* app-layer-event: -2 none, -1 core, else parser index */
+	struct rule_buf bufs[DETECT_MAX_BUF];
+	uint64_t ev_mask;      /* the event ids it matches (an alias may name several) */
+	struct fb_action *fb;  /* set / unset / toggle after a match */
+	struct sm_flowint *fi; /* flowint set / add / subtract after a match */
+	struct thr_spec thr;   /* threshold */
+	struct thr_spec df;    /* detection_filter */
 	char *msg;
 	char *classtype;
 	const char *category;  /* classification description, or "" */
 	char *metadata;        /* JSON object text, or NULL */
 	char *references;      /* unused in output, kept for completeness */
-	uint8_t target;        /* 0 none, 1 src, 2 dest */
-	struct sm *sms;
-	uint16_t n_sms;
-	struct rule_buf bufs[DETECT_MAX_BUF];
-	uint8_t n_bufs;
-	int fp;                /* index into sms of the prefilter content, -1 */
-	bool has_fset;         /* the rule only matches txs whose function is in fset */
-	uint8_t fset[APP_FUNC_BITS / 8];
-	int anchor;            /* index into sms of a payload content at a fixed
-				* place (offset/depth), checked first; -1 */
-	bool has_event_sm;     /* decode-event: evaluated only on packets with events */
 	char *alert_json;      /* the record's "alert" object, built once at load */
 	size_t alert_json_len;
-	int ev_parser;         /* app-layer-event: -2 none, -1 core, else parser index */
-	uint16_t ev_id;
-	uint8_t n_vars;
-	struct fb_action *fb;  /* set / unset / toggle after a match */
-	uint8_t n_fb;
-	struct thr_spec thr;   /* threshold */
-	struct thr_spec df;    /* detection_filter */
-	bool has_payload_sm;
 	char *file;
 	int line;
+	uint8_t fset[APP_FUNC_BITS / 8];
+	uint8_t spare[36];
 };
+_Static_assert(sizeof(struct rule) == 512, "struct rule: keep it 512 bytes (adjust spare)");
 
 /* Engine-wide parse context */
 struct rule_parse_ctx {
 	const struct detect_config *cfg;
 	char fb_names[RULE_MAX_FLOWBITS][48];
 	int n_fb;
+	char fi_names[RULE_MAX_FLOWINTS][48];
+	int n_fi;
 	struct class_entry *classes;
 	size_t n_classes;
 };

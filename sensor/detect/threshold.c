@@ -265,32 +265,48 @@ static struct thr_state *lookup(struct detect_threshold_ctx *tc, const struct de
 	return reuse;
 }
 
-/* One hit against a threshold spec: emit? */
-static bool apply(struct thr_state *s, const struct thr_spec *t, uint64_t ts)
+bool thr_hit(uint64_t *first, uint64_t *seen, uint64_t *next, const struct thr_spec *t,
+	     uint64_t ts)
 {
-	uint64_t win = (uint64_t)t->seconds * 1000000u;
-	if (ts - s->first >= win) {
-		s->first = ts;
-		s->seen = 0;
+	if (t->type == THR_BACKOFF) {
+		/* alerts at count, count*m, count*m^2, ... (no window) */
+		if (++*seen != *next)
+			return false;
+		*next = t->multiplier <= 1 || *next > UINT64_MAX / t->multiplier
+				? UINT64_MAX /* never again */
+				: *next * t->multiplier;
+		return true;
 	}
-	s->seen++;
+	uint64_t win = (uint64_t)t->seconds * 1000000u;
+	if (ts - *first >= win) {
+		*first = ts;
+		*seen = 0;
+	}
+	(*seen)++;
 	switch (t->type) {
 	case THR_LIMIT:
-		return s->seen <= t->count;
+		return *seen <= t->count;
 	case THR_THRESHOLD:
-		if (s->seen >= t->count) {
-			s->seen = 0;
-			s->first = ts;
+		if (*seen >= t->count) {
+			*seen = 0;
+			*first = ts;
 			return true;
 		}
 		return false;
 	case THR_BOTH:
-		return s->seen == t->count;
+		return *seen == t->count;
 	case THR_DETECTION_FILTER:
-		return s->seen > t->count;
+		return *seen > t->count;
 	default:
 		return true;
 	}
+}
+
+/* One hit against a threshold spec: emit? */
+static bool apply(struct thr_state *s, const struct thr_spec *t, uint64_t ts)
+{
+	uint64_t next = 0;
+	return thr_hit(&s->first, &s->seen, &next, t, ts);
 }
 
 bool detect_threshold_pass(struct detect_threshold_ctx *tc, const struct detect_alert_meta *m,
@@ -298,7 +314,11 @@ bool detect_threshold_pass(struct detect_threshold_ctx *tc, const struct detect_
 {
 	if (!tc)
 		return true;
-	struct thr_spec thr = { m->thr_type, m->thr_track, m->thr_count, m->thr_seconds };
+	if (m->held) { /* held back by a threshold tracked by_flow, in the worker */
+		tc->suppressed++;
+		return false;
+	}
+	struct thr_spec thr = { m->thr_type, m->thr_track, m->thr_count, m->thr_seconds, 0 };
 	for (size_t i = 0; i < tc->cfg.n; i++) {
 		const struct thr_entry *e = &tc->cfg.e[i];
 		if ((e->sid && e->sid != m->sid) || (e->gid && e->gid != m->gid))
@@ -316,7 +336,7 @@ bool detect_threshold_pass(struct detect_threshold_ctx *tc, const struct detect_
 		}
 	}
 	if (m->df_count) {
-		struct thr_spec df = { THR_DETECTION_FILTER, m->df_track, m->df_count, m->df_seconds };
+		struct thr_spec df = { THR_DETECTION_FILTER, m->df_track, m->df_count, m->df_seconds, 0 };
 		struct thr_state *s = lookup(tc, m, 2, df.track, df.seconds, ts);
 		if (!s) {
 			tc->table_full++;

@@ -37,4 +37,10 @@ int thr_config_copy(struct thr_config *dst, const struct thr_config *src);
 
 const struct thr_config *detect_engine_thr_config(const struct detect_engine *de);
 
+/* One match against a threshold spec (threshold, limit, both, backoff,
+ * detection_filter): emit its alert? The counters (window start, matches
+ * in it, backoff's next count) are the caller's. O(1). */
+bool thr_hit(uint64_t *first, uint64_t *seen, uint64_t *next, const struct thr_spec *t,
+	     uint64_t ts);
+
 #endif

@@ -188,3 +188,63 @@ int64_t du_single(const struct du_match *m)
 {
 	return m->op == DU_EQ ? (int64_t)m->a : -1;
 }
+
+int du_parse_flags(const char *s, uint64_t max, const struct du_name *flags, size_t n_flags,
+		   char defmod, struct du_match *m, char *err, size_t errlen)
+{
+	char e2[160];
+	if (!s) {
+		snprintf(err, errlen, "missing value");
+		return -1;
+	}
+	if (du_parse(s, max, NULL, 0, m, e2, sizeof(e2)) == 0)
+		return 0;
+	memset(m, 0, sizeof(*m));
+	const char *p = skip_ws(s);
+	char mod = defmod;
+	if (*p && strchr("-+*=", *p))
+		mod = *p++;
+	else if (*p == '!' && defmod == '=') /* legacy keywords only */
+		mod = '-', p++;
+	uint64_t all = 0, set = 0;
+	int n = 0;
+	while (*(p = skip_ws(p))) {
+		bool neg = *p == '!';
+		if (neg)
+			p++;
+		const char *e = p;
+		while (*e && *e != ',' && !isspace((unsigned char)*e))
+			e++;
+		size_t len = (size_t)(e - p);
+		size_t i;
+		for (i = 0; i < n_flags; i++)
+			if (strlen(flags[i].name) == len && strncasecmp(flags[i].name, p, len) == 0)
+				break;
+		if (i == n_flags || !len) {
+			snprintf(err, errlen, "unknown flag '%.*s'", (int)len, p);
+			return -1;
+		}
+		if (all & flags[i].value) {
+			snprintf(err, errlen, "flag '%s' given twice", flags[i].name);
+			return -1;
+		}
+		all |= flags[i].value;
+		if (!neg)
+			set |= flags[i].value;
+		n++;
+		p = skip_ws(e);
+		if (*p == ',')
+			p++;
+	}
+	if (!n) {
+		snprintf(err, errlen, "missing flags");
+		return -1;
+	}
+	switch (mod) {
+	case '=': m->op = DU_EQ; m->a = all; break;
+	case '+': m->op = DU_MASK_EQ; m->a = all; m->b = set; break;
+	case '-': m->op = DU_MASK_NE; m->a = all; m->b = set; break;
+	default:  m->op = DU_MASK_ANY; m->a = all; break;
+	}
+	return 0;
+}

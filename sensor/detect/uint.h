@@ -47,6 +47,15 @@ int64_t du_single(const struct du_match *m);
  * APP_FUNC_BITS: a function-code index, see detect_kw.h); returns true. */
 bool du_set(const struct du_match *m, uint64_t max, uint8_t *set);
 
+/* Suricata's bitflag form of an integer keyword (dnp3_ind): any integer
+ * form du_parse takes, or [modifier] flag[,flag...] with a flag negated by
+ * '!': '*' any of the flags is set; '+' every listed flag set, every
+ * negated one clear; '-' not that ('!' too when defmod is '='); '=' the
+ * value is exactly the listed flags. defmod: the modifier when none is
+ * given ('*' for dnp3_ind). Flag names match case-insensitively. */
+int du_parse_flags(const char *s, uint64_t max, const struct du_name *flags, size_t n_flags,
+		   char defmod, struct du_match *m, char *err, size_t errlen);
+
 /* Parses one number or name into *v: 0, or -1. */
 int du_parse_value(const char *s, uint64_t max, const struct du_name *names, size_t n_names,
 		   uint64_t *v, char *err, size_t errlen);

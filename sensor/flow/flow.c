@@ -350,12 +350,15 @@ void flow_get_stats(const struct flow_table *ft, struct flow_stats *st)
 	*st = ft->st;
 }
 
-/* Evicts the least recently active flow. False when there is none. */
-static bool evict_one(struct flow_table *ft, uint64_t now)
+/* Evicts the least recently active flow other than keep. False when there
+ * is none. */
+static bool evict_one(struct flow_table *ft, uint64_t now, const struct flow *keep)
 {
 	struct flow *victim = NULL;
 	for (uint8_t c = 0; c < N_CLASSES; c++) {
 		struct flow *h = ft->lists[c].head;
+		if (h && h == keep)
+			h = h->lru_next;
 		if (h && (!victim || h->last_ts < victim->last_ts ||
 			  (h->last_ts == victim->last_ts && h->first_pcap_cnt < victim->first_pcap_cnt)))
 			victim = h;
@@ -367,11 +370,23 @@ static bool evict_one(struct flow_table *ft, uint64_t now)
 	return true;
 }
 
+bool flow_mem_take(struct flow_table *ft, const struct flow *keep, uint64_t bytes, bool evict,
+		   uint64_t now)
+{
+	int tries = 0;
+	while (evict && ft->st.mem_used + bytes > ft->cfg.memcap && tries++ < 16)
+		if (!evict_one(ft, now, keep))
+			break;
+	flow_mem_adjust(ft, (int64_t)bytes);
+	return ft->st.mem_used <= ft->cfg.memcap;
+}
+
 static bool key_match(const struct flow *f, const struct packet *p, uint16_t sp, uint16_t dp,
 		      uint16_t vlan, uint8_t *dir)
 {
 	const struct flow_key *k = &f->key;
-	if (k->proto != p->l4proto || k->ip_ver != p->ip_ver || k->vlan != vlan)
+	if (k->proto != p->l4proto || k->ip_ver != p->ip_ver || k->vlan != vlan ||
+	    f->tunnel_depth != p->tunnel_depth)
 		return false;
 	if (k->port[0] == sp && k->port[1] == dp &&
 	    memcmp(&k->addr[0], &p->src, sizeof(p->src)) == 0 &&
@@ -426,9 +441,12 @@ struct flow *flow_lookup(struct flow_table *ft, struct packet *p)
 
 	if (!f) {
 		size_t need = sizeof(*f) + (p->l4proto == IPPROTO_TCP ? sizeof(struct tcp_session) : 0);
+		/* room for what the flow takes at once besides (nDPI's state,
+		 * accounted by its owner), so that the memcap holds */
+		uint64_t room = need + ft->cfg.new_flow_extra;
 		int tries = 0;
-		while (ft->st.mem_used + need > ft->cfg.memcap && tries++ < 16)
-			if (!evict_one(ft, p->ts))
+		while (ft->st.mem_used + room > ft->cfg.memcap && tries++ < 16)
+			if (!evict_one(ft, p->ts, NULL))
 				break;
 		if (ft->st.mem_used + need > ft->cfg.memcap) {
 			ft->st.memcap_failures++;
@@ -453,6 +471,7 @@ struct flow *flow_lookup(struct flow_table *ft, struct packet *p)
 		f->key.proto = p->l4proto;
 		f->key.ip_ver = p->ip_ver;
 		f->key.vlan = vlan;
+		f->tunnel_depth = p->tunnel_depth;
 		f->key.addr[swap] = p->src;
 		f->key.addr[!swap] = p->dst;
 		f->key.port[swap] = sp;

@@ -28,7 +28,11 @@ struct flow_timeouts {
 };
 
 struct flow_config {
-	uint64_t memcap;           /* bytes: flows + TCP sessions + parser state */
+	uint64_t memcap;           /* bytes: flows + TCP sessions + parser state
+				    * + nDPI's state (flow_mem_adjust) */
+	uint32_t new_flow_extra;   /* bytes a new flow takes at once beyond flow +
+				    * TCP session (nDPI's state): room is made
+				    * for them too when the flow is created */
 	uint32_t hash_size;        /* buckets, rounded up to a power of two */
 	struct flow_timeouts to[FPC__COUNT];
 	uint64_t stream_memcap;    /* bytes of out-of-order segments, all flows */
@@ -107,6 +111,13 @@ void flow_flush_all(struct flow_table *ft, uint64_t now);
 
 /* Adds bytes to (or removes from) the memory accounted to flows. */
 void flow_mem_adjust(struct flow_table *ft, int64_t delta);
+/* Accounts bytes more taken for flow keep. With evict, first gives up the
+ * least recently active flows other than keep until they fit under the
+ * memcap (at most 16; never call it with evict while a flow is ending or
+ * while the caller holds pointers to other flows). True when the memory
+ * accounted is within the memcap afterwards. */
+bool flow_mem_take(struct flow_table *ft, const struct flow *keep, uint64_t bytes, bool evict,
+		   uint64_t now);
 
 void flow_get_stats(const struct flow_table *ft, struct flow_stats *st);
 

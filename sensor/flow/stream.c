@@ -34,9 +34,28 @@ const char *const stream_event_names[STREAM_EV__COUNT] = {
 	[STREAM_EV_MEMCAP] = "stream.reassembly_memcap",
 	[STREAM_EV_SEGMENT_LIMIT] = "stream.reassembly_segment_limit",
 	[STREAM_EV_DATA_AFTER_CLOSE] = "stream.data_after_close",
-	[STREAM_EV_PKT_INVALID_ACK] = "stream.pkt_invalid_ack",
-	[STREAM_EV_SYN_RESEND_DIFF_SEQ] = "stream.3whs_syn_resend_diff_seq",
-	[STREAM_EV_RST_INVALID] = "stream.rst_invalid",
+	[STREAM_EV_3WHS_SYNACK_IN_WRONG_DIRECTION] = "stream.3whs_synack_in_wrong_direction",
+	[STREAM_EV_3WHS_SYNACK_WITH_WRONG_ACK] = "stream.3whs_synack_with_wrong_ack",
+	[STREAM_EV_3WHS_SYNACK_TOSERVER_ON_SYN_RECV] = "stream.3whs_synack_toserver_on_syn_recv",
+	[STREAM_EV_3WHS_SYNACK_RESEND_WITH_DIFF_ACK] = "stream.3whs_synack_resend_with_diff_ack",
+	[STREAM_EV_3WHS_SYNACK_RESEND_WITH_DIFF_SEQ] = "stream.3whs_synack_resend_with_diff_seq",
+	[STREAM_EV_3WHS_SYN_TOCLIENT_ON_SYN_RECV] = "stream.3whs_syn_toclient_on_syn_recv",
+	[STREAM_EV_3WHS_SYN_RESEND_DIFF_SEQ_ON_SYN_RECV] = "stream.3whs_syn_resend_diff_seq_on_syn_recv",
+	[STREAM_EV_3WHS_RIGHT_SEQ_WRONG_ACK_EVASION] = "stream.3whs_right_seq_wrong_ack_evasion",
+	[STREAM_EV_3WHS_WRONG_SEQ_WRONG_ACK] = "stream.3whs_wrong_seq_wrong_ack",
+	[STREAM_EV_4WHS_SYNACK_WITH_WRONG_ACK] = "stream.4whs_synack_with_wrong_ack",
+	[STREAM_EV_4WHS_SYNACK_WITH_WRONG_SYN] = "stream.4whs_synack_with_wrong_syn",
+	[STREAM_EV_EST_SYNACK_TOSERVER] = "stream.est_synack_toserver",
+	[STREAM_EV_EST_SYNACK_RESEND] = "stream.est_synack_resend",
+	[STREAM_EV_EST_SYNACK_RESEND_WITH_DIFF_ACK] = "stream.est_synack_resend_with_diff_ack",
+	[STREAM_EV_EST_SYNACK_RESEND_WITH_DIFF_SEQ] = "stream.est_synack_resend_with_diff_seq",
+	[STREAM_EV_EST_SYN_TOCLIENT] = "stream.est_syn_toclient",
+	[STREAM_EV_EST_SYN_RESEND] = "stream.est_syn_resend",
+	[STREAM_EV_EST_SYN_RESEND_DIFF_SEQ] = "stream.est_syn_resend_diff_seq",
+	[STREAM_EV_SHUTDOWN_SYN_RESEND] = "stream.shutdown_syn_resend",
+	[STREAM_EV_FIN_BUT_NO_SESSION] = "stream.fin_but_no_session",
+	[STREAM_EV_RST_BUT_NO_SESSION] = "stream.rst_but_no_session",
+	[STREAM_EV_PKT_BROKEN_ACK] = "stream.pkt_broken_ack",
 };
 
 #define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
@@ -47,6 +66,8 @@ const char *const stream_event_names[STREAM_EV__COUNT] = {
 static void ev(struct flow_table *ft, struct flow *f, struct packet *p, enum stream_event e)
 {
 	flow_table_stats(ft)->events[e]++;
+	if (p)
+		packet_stream_event(p, e); /* for stream-event rules */
 	const struct flow_callbacks *cb = flow_table_callbacks(ft);
 	if (cb->event)
 		cb->event(cb->user, f, p, e);
@@ -380,6 +401,109 @@ static void update_state(struct flow_table *ft, struct flow *f)
 	}
 }
 
+/* Checks on the packets that are not plain ACKs of known data (out of the
+ * per-packet path): an ACK number without the ACK flag (broken stacks, load
+ * balancers, crafted packets), a flow whose first packet closes it. */
+static __attribute__((noinline)) void odd_packet_events(struct flow_table *ft, struct flow *f,
+							struct packet *p)
+{
+	uint8_t fl = p->tcp_flags;
+	if (!(fl & TCPF_ACK) && p->tcp_ack != 0)
+		ev(ft, f, p, STREAM_EV_PKT_BROKEN_ACK);
+	if (!(fl & TCPF_SYN) && f->pkts[0] + f->pkts[1] == 1) {
+		if (fl & TCPF_RST)
+			ev(ft, f, p, STREAM_EV_RST_BUT_NO_SESSION);
+		else if (fl & TCPF_FIN)
+			ev(ft, f, p, STREAM_EV_FIN_BUT_NO_SESSION);
+	}
+}
+
+/* A SYN or SYN/ACK against the state the handshake is in (Suricata's
+ * stream events of its SYN_SENT, SYN_RECV, ESTABLISHED and closing states;
+ * its SYN and SYN/ACK queues are not kept: a SYN resent with another
+ * sequence number before any SYN/ACK is no event, as there). Called before
+ * the packet changes the state. Out of line, as odd_packet_events. */
+static __attribute__((noinline)) void syn_events(struct flow_table *ft, struct flow *f,
+						 struct packet *p, uint8_t d)
+{
+	struct tcp_session *s = f->tcp;
+	struct stream_dir *cli = &s->dir[0], *srv = &s->dir[1];
+	bool synack = p->tcp_flags & TCPF_ACK;
+	/* the server's packets before this one that were not SYN/ACKs: some
+	 * ACK of the handshake (Suricata: the handshake is confirmed) */
+	bool confirmed = f->pkts[1] - 1 > srv->synacks && srv->synacks < 3;
+	if (synack && d == 1 && srv->synacks < 3)
+		srv->synacks++;
+	uint32_t seq = p->tcp_seq, ack = p->tcp_ack;
+	enum stream_event e = STREAM_EV__COUNT;
+	switch (s->state) {
+	case TCPS_SYN_SENT:
+		if (!synack)
+			break; /* resent, or the server's own SYN (4-way handshake) */
+		if (d == 1) {
+			if (cli->syn_seen && ack != cli->isn + 1)
+				e = STREAM_EV_3WHS_SYNACK_WITH_WRONG_ACK;
+		} else if (!srv->syn_seen) {
+			e = STREAM_EV_3WHS_SYNACK_IN_WRONG_DIRECTION;
+		} else if (ack != srv->isn + 1) { /* 4-way: answers the server's SYN */
+			e = STREAM_EV_4WHS_SYNACK_WITH_WRONG_ACK;
+		} else if (seq != cli->isn) {
+			e = STREAM_EV_4WHS_SYNACK_WITH_WRONG_SYN;
+		}
+		break;
+	case TCPS_SYN_RECV:
+		if (synack && d == 0)
+			e = STREAM_EV_3WHS_SYNACK_TOSERVER_ON_SYN_RECV;
+		else if (synack && cli->syn_seen && ack != cli->isn + 1)
+			e = STREAM_EV_3WHS_SYNACK_RESEND_WITH_DIFF_ACK;
+		else if (synack && srv->syn_seen && seq != srv->isn)
+			e = STREAM_EV_3WHS_SYNACK_RESEND_WITH_DIFF_SEQ;
+		else if (!synack && d == 1)
+			e = STREAM_EV_3WHS_SYN_TOCLIENT_ON_SYN_RECV;
+		else if (!synack && cli->syn_seen && seq != cli->isn)
+			e = STREAM_EV_3WHS_SYN_RESEND_DIFF_SEQ_ON_SYN_RECV;
+		break;
+	case TCPS_ESTABLISHED:
+		if (synack && d == 0)
+			e = STREAM_EV_EST_SYNACK_TOSERVER;
+		else if (synack && cli->syn_seen && ack != cli->isn + 1)
+			e = STREAM_EV_EST_SYNACK_RESEND_WITH_DIFF_ACK;
+		else if (synack && srv->syn_seen && seq != srv->isn)
+			e = STREAM_EV_EST_SYNACK_RESEND_WITH_DIFF_SEQ;
+		else if (synack && confirmed)
+			/* the server has acknowledged since: not a lost final ACK */
+			e = STREAM_EV_EST_SYNACK_RESEND;
+		else if (!synack && d == 1)
+			e = STREAM_EV_EST_SYN_TOCLIENT;
+		else if (!synack && cli->syn_seen)
+			e = seq != cli->isn ? STREAM_EV_EST_SYN_RESEND_DIFF_SEQ : STREAM_EV_EST_SYN_RESEND;
+		break;
+	case TCPS_FIN_WAIT:
+		e = STREAM_EV_SHUTDOWN_SYN_RESEND;
+		break;
+	default:
+		break;
+	}
+	if (e != STREAM_EV__COUNT)
+		ev(ft, f, p, e);
+}
+
+/* The client's ACK that should complete the handshake: it must carry the
+ * next sequence number and acknowledge the server's SYN (Suricata accepts
+ * a later sequence number with the right ACK: packets were missed). */
+static __attribute__((noinline)) void third_ack_events(struct flow_table *ft, struct flow *f,
+						       struct packet *p)
+{
+	const struct stream_dir *cli = &f->tcp->dir[0], *srv = &f->tcp->dir[1];
+	if (!cli->syn_seen || !srv->syn_seen || (p->tcp_flags & (TCPF_RST | TCPF_FIN)))
+		return;
+	bool seq_ok = p->tcp_seq == cli->isn + 1, ack_ok = p->tcp_ack == srv->isn + 1;
+	if (seq_ok && !ack_ok)
+		ev(ft, f, p, STREAM_EV_3WHS_RIGHT_SEQ_WRONG_ACK_EVASION);
+	else if (!seq_ok && !(ack_ok && SEQ_GT(p->tcp_seq, cli->isn + 1)))
+		ev(ft, f, p, STREAM_EV_3WHS_WRONG_SEQ_WRONG_ACK);
+}
+
 void stream_packet(struct flow_table *ft, struct flow *f, struct packet *p)
 {
 	struct tcp_session *s = f->tcp;
@@ -393,10 +517,8 @@ void stream_packet(struct flow_table *ft, struct flow *f, struct packet *p)
 	s->flags_seen[d] |= fl;
 
 	if (fl & TCPF_SYN) {
-		if (sd->syn_seen) {
-			if (sd->isn != seq)
-				ev(ft, f, p, STREAM_EV_SYN_RESEND_DIFF_SEQ);
-		} else if (!sd->seq_known) {
+		syn_events(ft, f, p, d);
+		if (!sd->syn_seen && !sd->seq_known) {
 			sd->syn_seen = 1;
 			sd->seq_known = 1;
 			sd->isn = seq;
@@ -416,6 +538,7 @@ void stream_packet(struct flow_table *ft, struct flow *f, struct packet *p)
 		}
 		seq++;
 	} else if ((fl & TCPF_ACK) && s->state == TCPS_SYN_RECV && d == 0) {
+		third_ack_events(ft, f, p);
 		s->state = TCPS_ESTABLISHED;
 	}
 
@@ -441,6 +564,10 @@ void stream_packet(struct flow_table *ft, struct flow *f, struct packet *p)
 				od->acked = limit;
 			}
 		}
+	} else {
+		/* the packets that are not a plain ACK of known data: the first
+		 * of a flow, SYNs, RSTs, packets without an ACK */
+		odd_packet_events(ft, f, p);
 	}
 
 	if (p->payload_len > 0) {

@@ -26,6 +26,7 @@
 #include <openssl/sha.h>
 
 #include "output/eve.h"
+#include "output/sink.h"
 #include "util/blk.h"
 #include "util/jb.h"
 
@@ -978,7 +979,10 @@ struct chain_verifier {
 	uint32_t n_names, cap_names;
 	uint32_t file;
 	uint64_t line;
-	int mode;               /* of this input: 0 not known yet, 1 EVE lines, 2 SIEM lines */
+	int mode;               /* of this input: 0 not known yet, 1 records (EVE, CEF or
+				 * LEEF lines), 2 SIEM lines (a syslog header first) */
+	char *dec, *ren;        /* a CEF or LEEF line's record; its rendering again */
+	size_t dec_cap, ren_cap;
 	bool failed;
 	bool open_tail;         /* --open: the last line was incomplete */
 	struct chain_verify_result r;
@@ -1337,6 +1341,47 @@ static int on_record(struct chain_verifier *v, const char *j, size_t n)
 	return 0;
 }
 
+/* room for n bytes in *buf */
+static bool grow(char **buf, size_t *cap, size_t n)
+{
+	if (*cap >= n)
+		return true;
+	char *b = realloc(*buf, n);
+	if (!b)
+		return false;
+	*buf = b;
+	*cap = n;
+	return true;
+}
+
+/* A CEF or LEEF line (msg: from "CEF:" / "LEEF:"): the EVE record it
+ * carries is checked as any record, and the line must be that record's
+ * rendering, byte for byte (cef.c), so that no field a SIEM shows can be
+ * altered. A line whose record cannot be read is treated as a record cut
+ * short. */
+static int on_siem(struct chain_verifier *v, int fmt, const char *msg, size_t n)
+{
+	if (!grow(&v->dec, &v->dec_cap, n + 1))
+		return fail_here(v, 0, "out of memory");
+	long len = sink_line_record((enum sink_format)fmt, msg, n, v->dec, v->dec_cap);
+	if (len < 0)
+		return on_record(v, "", 0);
+	uint64_t seq;
+	const char *h, *sk;
+	if (parse_tail(v->dec, (size_t)len, &seq, &h, &sk)) {
+		if (!grow(&v->ren, &v->ren_cap, sink_render_cap((size_t)len)))
+			return fail_here(v, seq, "out of memory");
+		if (!sink_line_matches((enum sink_format)fmt, msg, n, v->dec, (size_t)len, v->ren, v->ren_cap))
+			return fail_here(v, seq,
+					 fmt == SINK_CEF
+						 ? "the CEF line is not the rendering of the record it carries "
+						   "(vigilRecord): a field or the record altered"
+						 : "the LEEF line is not the rendering of the record it carries "
+						   "(vigilRecord): an attribute or the record altered");
+	}
+	return on_record(v, v->dec, (size_t)len);
+}
+
 int chain_verifier_line(struct chain_verifier *v, const char *line, size_t n, bool newline)
 {
 	if (v->failed)
@@ -1349,24 +1394,26 @@ int chain_verifier_line(struct chain_verifier *v, const char *line, size_t n, bo
 		}
 		return vfail(v, v->file, v->line, v->line, 0, "the last line is cut short: truncated");
 	}
+	size_t off;
 	if (v->mode == 0 && n)
-		v->mode = line[0] == '{' ? 1 : 2;
-	const char *j = line;
-	if (v->mode == 2) {
-		/* what a SIEM wrote: a syslog header before the record, other lines */
-		j = memchr(line, '{', n);
-		if (!j) {
+		v->mode = sink_line_find(line, n, true, &off) >= 0 ? 1 : 2;
+	/* each line's format is its own: EVE JSON, CEF or LEEF */
+	int fmt = sink_line_find(line, n, v->mode == 1, &off);
+	if (fmt < 0) {
+		if (v->mode == 2) {
+			/* what a SIEM wrote: other lines, and other products' */
 			if (n)
 				v->r.skipped++;
 			return 0;
 		}
-	} else if (!n || line[0] != '{') {
-		/* an EVE file: every line is a record */
+		/* a file of records: every line is one */
 		if (v->cut_line)
 			return fail_cut(v);
 		return vfail(v, v->file, v->line, v->line, 0, "not a record: inserted or altered");
 	}
-	return on_record(v, j, n - (size_t)(j - line));
+	if (fmt != SINK_EVE)
+		return on_siem(v, fmt, line + off, n - off);
+	return on_record(v, line + off, n - off);
 }
 
 void chain_verifier_input(struct chain_verifier *v, const char *name)
@@ -1498,6 +1545,8 @@ void chain_verifier_free(struct chain_verifier *v)
 	EVP_PKEY_free(v->key0);
 	free(v->names);
 	free(v->ring);
+	free(v->dec);
+	free(v->ren);
 	free(v);
 }
 

@@ -183,6 +183,28 @@ static void put_ether(struct jb *jb, const struct packet *p)
 	jb_close(jb);
 }
 
+/* Suricata's "tunnel" object (output-json-alert.c, etc/schema.json): the
+ * outermost IP header of a packet taken out of a tunnel, its protocol and
+ * (VXLAN) ports, how many tunnels deep the packet was, and the packet's
+ * index. Ports are written for GRE too (0), as Suricata does. */
+static void put_tunnel(struct jb *jb, const struct packet *p)
+{
+	char a[INET6_ADDRSTRLEN], tmp[8];
+	jb_open_object(jb, "tunnel");
+	eve_format_addr(a, sizeof(a), &p->tun_src, p->tun_ip_ver);
+	jb_set_ascii(jb, "src_ip", a);
+	jb_set_uint(jb, "src_port", p->tun_sp);
+	eve_format_addr(a, sizeof(a), &p->tun_dst, p->tun_ip_ver);
+	jb_set_ascii(jb, "dest_ip", a);
+	jb_set_uint(jb, "dest_port", p->tun_dp);
+	jb_set_ascii(jb, "proto", eve_proto_name(p->tun_proto, tmp));
+	jb_set_uint(jb, "depth", p->tunnel_depth);
+	if (!(p->flags & PKT_NO_INDEX))
+		jb_set_uint(jb, "pcap_cnt", p->pcap_cnt);
+	jb_set_ascii(jb, "pkt_src", "wire/pcap");
+	jb_close(jb);
+}
+
 void eve_open_packet(struct jb *jb, const struct packet *p, const char *event_type)
 {
 	jb_reset(jb);
@@ -342,6 +364,11 @@ void eve_anomaly_decode(struct jb *jb, const struct packet *p, const char *event
 	jb_set_ascii(jb, "type", "decode");
 	jb_set_str(jb, "event", event);
 	jb_close(jb);
+	/* not in Suricata's anomaly records, which have the outer packet's
+	 * own records next to them; here an inner packet too broken for an
+	 * address would otherwise name no host at all */
+	if (p->tunnel_depth)
+		put_tunnel(jb, p);
 	eve_close(jb);
 }
 
@@ -372,6 +399,18 @@ void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f
 	jb_set_ascii(jb, "type", "applayer");
 	jb_set_str(jb, "event", event);
 	jb_set_ascii(jb, "layer", "proto_parser");
+	jb_close(jb);
+	eve_close(jb);
+}
+
+void eve_anomaly_defrag(struct jb *jb, const struct packet *p)
+{
+	eve_open_packet(jb, p, "anomaly");
+	jb_open_object(jb, "anomaly");
+	jb_set_ascii(jb, "type", "decode");
+	jb_set_ascii(jb, "event", decode_event_names[DEC_FRAG_MEMCAP_HIT]);
+	jb_set_uint(jb, "evicted", p->frag_evicted);
+	jb_set_uint(jb, "dropped", p->frag_dropped);
 	jb_close(jb);
 	eve_close(jb);
 }
@@ -419,6 +458,8 @@ static void alert_record(struct jb *jb, const struct packet *p, const struct flo
 		jb_set_ascii(jb, "direction", dir == 0 ? "to_server" : "to_client");
 	}
 	members(arg, jb);
+	if (p && p->tunnel_depth)
+		put_tunnel(jb, p);
 	if (tx && tx->proto->log_tx) {
 		jb_open_object(jb, tx->proto->name);
 		tx->proto->log_tx(tx, jb);

@@ -45,6 +45,10 @@ void eve_anomaly_stream(struct jb *jb, const struct packet *p, const struct flow
 			uint64_t ts, const char *event);
 void eve_anomaly_app(struct jb *jb, const struct packet *p, const struct flow *f,
 		     const char *app_proto, const char *event);
+/* defrag.memcap_hit: datagrams the defragmenter gave up to make room
+ * (evicted) and fragments it could not store (dropped) since its previous
+ * such record (p->frag_evicted, p->frag_dropped). */
+void eve_anomaly_defrag(struct jb *jb, const struct packet *p);
 /* An application-layer transaction record (event_type = protocol name). */
 void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
 	    const struct app_tx *tx);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* File and stdout sinks, CEF / LEEF 2.0 rendering, syslog framing. The
- * syslog transport and its spool are in syslog.c. */
+/* File and stdout sinks, syslog framing. CEF and LEEF 2.0 are rendered in
+ * cef.c; the syslog transport and its spool are in syslog.c. */
 #include "output/sink.h"
 #include "output/sink_impl.h"
 
@@ -13,254 +13,86 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- a few fields out of the EVE line (for CEF, LEEF and syslog) --------- */
+/* ---- syslog framing -------------------------------------------------------------- */
 
-/* Skips one JSON value starting at p (< end); returns the byte after it. */
-static const char *skip_value(const char *p, const char *end)
-{
-	if (p >= end)
-		return end;
-	if (*p == '"') {
-		for (p++; p < end; p++) {
-			if (*p == '\\')
-				p++;
-			else if (*p == '"')
-				return p + 1;
-		}
-		return end;
-	}
-	if (*p == '{' || *p == '[') {
-		int depth = 0;
-		for (; p < end; p++) {
-			if (*p == '"') {
-				p = skip_value(p, end) - 1;
-			} else if (*p == '{' || *p == '[') {
-				depth++;
-			} else if (*p == '}' || *p == ']') {
-				if (--depth == 0)
-					return p + 1;
-			}
-		}
-		return end;
-	}
-	while (p < end && *p != ',' && *p != '}' && *p != ']')
-		p++;
-	return p;
-}
-
-/* The value of a member at path "a" or "a.b" of the object [p, end): a
- * string (unescaped into out) or a scalar (as written). 0 if absent. */
-static size_t json_get(const char *p, const char *end, const char *path, char *out, size_t cap)
-{
-	const char *dot = strchr(path, '.');
-	size_t kl = dot ? (size_t)(dot - path) : strlen(path);
-	if (p >= end || *p != '{')
-		return 0;
-	p++;
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == ','))
-			p++;
-		if (p >= end || *p != '"')
-			return 0;
-		const char *k = p + 1;
-		const char *ke = skip_value(p, end) - 1;
-		p = ke + 1;
-		if (p >= end || *p != ':')
-			return 0;
-		p++;
-		const char *v = p;
-		const char *ve = skip_value(p, end);
-		if ((size_t)(ke - k) == kl && memcmp(k, path, kl) == 0) {
-			if (dot)
-				return json_get(v, ve, dot + 1, out, cap);
-			size_t n = 0;
-			if (*v == '"') {
-				for (const char *s = v + 1; s < ve - 1 && n + 1 < cap; s++) {
-					char c = *s;
-					if (c == '\\' && s + 1 < ve - 1) {
-						c = *++s;
-						c = c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c;
-					}
-					out[n++] = c;
-				}
-			} else {
-				for (const char *s = v; s < ve && n + 1 < cap; s++)
-					out[n++] = *s;
-			}
-			out[n] = 0;
-			return n ? n : (size_t)1;
-		}
-		p = ve;
-	}
-	return 0;
-}
-
-struct fields {
-	char event_type[64], src[64], dst[64], sport[8], dport[8], proto[16], app[32];
-	char sid[16], sig[512], cat[128], sev[4], seq[24], ts[40];
-};
-
-static void get_fields(const struct sink_rec *r, struct fields *f)
-{
-	memset(f, 0, sizeof(*f));
-	const char *p = r->line, *e = r->line + r->len;
-	json_get(p, e, "event_type", f->event_type, sizeof(f->event_type));
-	json_get(p, e, "src_ip", f->src, sizeof(f->src));
-	json_get(p, e, "dest_ip", f->dst, sizeof(f->dst));
-	json_get(p, e, "src_port", f->sport, sizeof(f->sport));
-	json_get(p, e, "dest_port", f->dport, sizeof(f->dport));
-	json_get(p, e, "proto", f->proto, sizeof(f->proto));
-	json_get(p, e, "app_proto", f->app, sizeof(f->app));
-	json_get(p, e, "alert.signature_id", f->sid, sizeof(f->sid));
-	json_get(p, e, "alert.signature", f->sig, sizeof(f->sig));
-	json_get(p, e, "alert.category", f->cat, sizeof(f->cat));
-	json_get(p, e, "alert.severity", f->sev, sizeof(f->sev));
-	json_get(p, e, "seq", f->seq, sizeof(f->seq));
-	json_get(p, e, "timestamp", f->ts, sizeof(f->ts));
-}
-
-/* ---- CEF and LEEF ---------------------------------------------------------------- */
-
-struct out {
+/* structured data being built: what does not fit is left out (the
+ * SD-ID is 32 bytes at most, the sensor id 63: it always fits) */
+struct out_sd {
 	char *p;
 	size_t n, cap;
-	bool full;
 };
 
-static void put(struct out *o, const char *s, size_t n)
+static void sd_put(struct out_sd *o, const char *s, size_t n)
 {
-	if (o->n + n >= o->cap) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->p + o->n, s, n);
-	o->n += n;
-	o->p[o->n] = 0;
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-/* CEF header field: \ and | escaped */
-static void cef_hdr(struct out *o, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '|')
-			put(o, "\\", 1);
-		if (*s == '\n' || *s == '\r')
-			put(o, " ", 1);
-		else
-			put(o, s, 1);
+	if (o->n + n < o->cap) {
+		memcpy(o->p + o->n, s, n);
+		o->n += n;
 	}
 }
 
-/* An extension value: \ and the special character (= for CEF, the ^
- * delimiter for LEEF) escaped, newlines as \n and \r. */
-static void ext_val(struct out *o, const char *s, char special)
+/* a PARAM-VALUE: '"', '\\' and ']' escaped (RFC 5424 6.3.3) */
+static void sd_param(struct out_sd *o, const char *s)
 {
 	for (; *s; s++) {
-		if (*s == '\n')
-			puts_(o, "\\n");
-		else if (*s == '\r')
-			puts_(o, "\\r");
-		else {
-			if (*s == '\\' || *s == special)
-				put(o, "\\", 1);
-			put(o, s, 1);
+		if (*s == '"' || *s == '\\' || *s == ']')
+			sd_put(o, "\\", 1);
+		sd_put(o, s, 1);
+	}
+}
+
+int sink_sd_id_check(const char *id, char *why, size_t whylen)
+{
+	size_t n = strlen(id);
+	const char *at = strchr(id, '@');
+	if (n == 0 || n > 32) {
+		snprintf(why, whylen, "an SD-ID is 1 to 32 characters (RFC 5424 6.3.2)");
+		return -1;
+	}
+	for (const char *p = id; *p; p++) {
+		if (*p <= 32 || *p >= 127 || *p == '=' || *p == ']' || *p == '"') {
+			snprintf(why, whylen, "an SD-ID is printable ASCII without space, '=', ']' or '\"' "
+					      "(RFC 5424 6.3.2)");
+			return -1;
 		}
 	}
-}
-
-/* key=value after the header, sep between pairs (CEF: space, LEEF: ^) */
-static void ext_kv(struct out *o, const char *k, const char *v, char sep, char special)
-{
-	if (!v || !*v)
-		return;
-	if (o->n && o->p[o->n - 1] != '|')
-		put(o, &sep, 1);
-	puts_(o, k);
-	put(o, "=", 1);
-	ext_val(o, v, special);
-}
-
-static void cef_kv(struct out *o, const char *k, const char *v)
-{
-	ext_kv(o, k, v, ' ', '=');
-}
-
-static void leef_kv(struct out *o, const char *k, const char *v)
-{
-	ext_kv(o, k, v, '^', '^');
-}
-
-/* CEF severity 0..10 from the alert's 1 (high) .. 4 */
-static const char *cef_sev(uint8_t s)
-{
-	return s == 1 ? "10" : s == 2 ? "7" : s == 3 ? "5" : s == 4 ? "3" : "1";
-}
-
-size_t sink_render(enum sink_format fmt, const struct sink_rec *r, char *outb, size_t cap)
-{
-	if (fmt == SINK_EVE) {
-		if (r->len + 1 > cap)
+	if (!at) {
+		snprintf(why, whylen, "an SD-ID without '@' is reserved for ids registered with IANA "
+				      "(RFC 5424 7): use NAME@ENTERPRISE-NUMBER");
+		return -1;
+	}
+	if (at == id || strchr(at + 1, '@')) {
+		snprintf(why, whylen, "expected NAME@ENTERPRISE-NUMBER, with one '@' (RFC 5424 6.3.2)");
+		return -1;
+	}
+	/* the private enterprise number: digits, maybe followed by .digits
+	 * (RFC 5424 7.2.2), no leading zeros, not zero */
+	const char *p = at + 1;
+	bool first = true;
+	for (;;) {
+		const char *s = p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == s || (*s == '0' && p - s > 1) || (first && *s == '0')) {
+			snprintf(why, whylen, "after '@' comes a private enterprise number assigned by IANA "
+					      "(digits, maybe followed by .digits; RFC 5424 7.2.2)");
+			return -1;
+		}
+		if (first && p - s == 5 && strncmp(s, "32473", 5) == 0 && (*p == 0 || *p == '.')) {
+			snprintf(why, whylen, "32473 is the enterprise number reserved for documentation "
+					      "(RFC 5612), not for use on a network: use your organisation's");
+			return -1;
+		}
+		first = false;
+		if (*p == 0)
 			return 0;
-		memcpy(outb, r->line, r->len);
-		outb[r->len] = 0;
-		return r->len;
+		if (*p != '.') {
+			snprintf(why, whylen, "after '@' comes a private enterprise number assigned by IANA "
+					      "(digits, maybe followed by .digits; RFC 5424 7.2.2)");
+			return -1;
+		}
+		p++;
 	}
-	struct fields f;
-	get_fields(r, &f);
-	struct out o = { outb, 0, cap, false };
-	if (cap)
-		outb[0] = 0;
-	char rt[32];
-	snprintf(rt, sizeof(rt), "%llu", (unsigned long long)(r->ts_us / 1000u));
-	const char *et = f.event_type[0] ? f.event_type : (r->event_type ? r->event_type : "record");
-	char sigid[96];
-	snprintf(sigid, sizeof(sigid), "%s", f.sid[0] ? f.sid : et);
-	const char *name = f.sig[0] ? f.sig : et;
-	if (fmt == SINK_CEF) {
-		puts_(&o, "CEF:0|Vigil|Vigil|0.1|");
-		cef_hdr(&o, sigid);
-		put(&o, "|", 1);
-		cef_hdr(&o, name);
-		put(&o, "|", 1);
-		puts_(&o, cef_sev(r->severity));
-		put(&o, "|", 1);
-		cef_kv(&o, "rt", rt);
-		cef_kv(&o, "src", f.src);
-		cef_kv(&o, "spt", f.sport);
-		cef_kv(&o, "dst", f.dst);
-		cef_kv(&o, "dpt", f.dport);
-		cef_kv(&o, "proto", f.proto);
-		cef_kv(&o, "app", f.app);
-		cef_kv(&o, "cat", f.cat[0] ? f.cat : et);
-		cef_kv(&o, "cs1Label", "seq");
-		cef_kv(&o, "cs1", f.seq);
-		cef_kv(&o, "cs2Label", "event_type");
-		cef_kv(&o, "cs2", et);
-	} else {
-		puts_(&o, "LEEF:2.0|Vigil|Vigil|0.1|");
-		cef_hdr(&o, sigid);
-		puts_(&o, "|^|");
-		leef_kv(&o, "devTime", rt);
-		leef_kv(&o, "src", f.src);
-		leef_kv(&o, "srcPort", f.sport);
-		leef_kv(&o, "dst", f.dst);
-		leef_kv(&o, "dstPort", f.dport);
-		leef_kv(&o, "proto", f.proto);
-		leef_kv(&o, "sev", cef_sev(r->severity));
-		leef_kv(&o, "cat", f.cat[0] ? f.cat : et);
-		leef_kv(&o, "name", name);
-		leef_kv(&o, "app", f.app);
-		leef_kv(&o, "seq", f.seq);
-	}
-	return o.full ? 0 : o.n;
 }
-
-/* ---- syslog framing -------------------------------------------------------------- */
 
 /* syslog severity from the alert's: 1 -> crit(2), 2 -> err(3), 3 -> warning(4),
  * 4 -> notice(5); other records informational(6) */
@@ -285,13 +117,22 @@ size_t sink_syslog_frame(const struct syslog_config *c, const char *hostname, in
 		n = snprintf(outb, cap, "<%d>%s %2d %02d:%02d:%02d %s vigil[%d]: ", pri, mon[tm.tm_mon],
 			     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, hostname, pid);
 	} else {
-		char sd[160];
-		if (r->seq)
-			snprintf(sd, sizeof(sd), "[vigil@32473 seq=\"%llu\" sensor=\"%s\"]",
-				 (unsigned long long)r->seq, c->sensor_id[0] ? c->sensor_id : hostname);
-		else
-			snprintf(sd, sizeof(sd), "[vigil@32473 sensor=\"%s\"]",
-				 c->sensor_id[0] ? c->sensor_id : hostname);
+		/* structured data only with a configured SD-ID (see sink.h) */
+		char sd[300] = "-";
+		if (c->sd_id[0]) {
+			struct out_sd o = { sd, 0, sizeof(sd) };
+			sd_put(&o, "[", 1);
+			sd_put(&o, c->sd_id, strlen(c->sd_id));
+			if (r->seq) {
+				char num[32];
+				int k = snprintf(num, sizeof(num), " seq=\"%llu\"", (unsigned long long)r->seq);
+				sd_put(&o, num, (size_t)k);
+			}
+			sd_put(&o, " sensor=\"", 9);
+			sd_param(&o, c->sensor_id[0] ? c->sensor_id : hostname);
+			sd_put(&o, "\"]", 2);
+			sd[o.n] = 0;
+		}
 		n = snprintf(outb, cap, "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06uZ %s vigil %d %.32s %s ", pri,
 			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 			     (unsigned)(r->ts_us % 1000000u), hostname, pid, et, sd);
@@ -319,7 +160,7 @@ struct file_sink {
 	int fd;            /* -1: not open */
 	bool is_stdout;
 	uint64_t size;     /* the file's, counting what is buffered */
-	char *buf;         /* CEF / LEEF rendering */
+	char *buf;         /* CEF / LEEF rendering (sink_render_cap of the largest record) */
 	size_t cap;
 	char *out;         /* records waiting for write(2) */
 	size_t used;
@@ -423,10 +264,22 @@ static int file_write(struct sink *b, const struct sink_rec *r)
 	const char *p = r->line;
 	size_t n = r->len;
 	if (b->format != SINK_EVE) {
-		n = sink_render(b->format, r, s->buf, s->cap);
+		size_t need = sink_render_cap(r->len);
+		if (s->cap < need) { /* grows to the largest record's need, once */
+			char *nb = realloc(s->buf, need);
+			if (!nb) {
+				b->st.dropped++;
+				return -1;
+			}
+			s->buf = nb;
+			s->cap = need;
+		}
+		n = sink_render(b->format, r->line, r->len, s->buf, s->cap);
 		p = s->buf;
-		if (!n)
+		if (!n) {
+			b->st.dropped++;
 			return -1;
+		}
 	}
 	if (s->used + n + 1 > FILE_BUF)
 		file_drain(s); /* a failure is counted; this record still gets its chance */
@@ -490,7 +343,7 @@ static struct file_sink *file_sink_new(enum sink_format fmt)
 	s->fd = -1;
 	s->base.ops = &file_ops;
 	s->base.format = fmt;
-	s->cap = 1 << 16;
+	s->cap = sink_render_cap(4096);
 	s->buf = malloc(s->cap);
 	s->out = malloc(FILE_BUF);
 	if (!s->buf || !s->out) {

@@ -6,7 +6,7 @@
  * Where records go: files, stdout, syslog receivers; several at once. The
  * output thread hands every sink the same line (the chained EVE record,
  * exactly the bytes that were hashed); a sink may render it as CEF or
- * LEEF 2.0 instead, always carrying seq.
+ * LEEF 2.0 instead, which carries that record whole (cef.c).
  */
 
 #include <stdbool.h>
@@ -43,7 +43,20 @@ struct syslog_config {
 	uint64_t spool_max;      /* bytes; the oldest records go first past it */
 	uint32_t drain_ms;       /* at stop: how long to keep sending */
 	char sensor_id[64];      /* structured data */
+	/* RFC 5424 structured data: [SD_ID seq="N" sensor="ID"], written only
+	 * when an SD-ID is configured ("" = none, "-" in the header). Vigil has
+	 * no IANA private enterprise number, and RFC 5424 reserves SD-IDs
+	 * without '@' for ids IANA registered: so there is no honest default;
+	 * whoever runs the sensor may set NAME@PEN with a number assigned to
+	 * them (outputs.syslog.sd-id). */
+	char sd_id[33];
 };
+
+/* Checks an SD-ID (RFC 5424 6.3.2, 7.2.2): NAME@PEN, at most 32 printable
+ * ASCII characters without space, = ] or "; PEN digits, maybe .digits;
+ * not 32473, the number RFC 5612 reserves for documentation (the one
+ * Vigil used to send). 0, or -1 with the reason. */
+int sink_sd_id_check(const char *id, char *why, size_t whylen);
 
 struct file_sink_config {
 	char path[4096];
@@ -80,9 +93,31 @@ struct sink_stats {
 };
 void sink_get_stats(struct sink *s, struct sink_stats *st);
 
-/* Renders a record as CEF or LEEF 2.0 (out, cap); returns the length or 0.
- * Exposed for the tests. */
-size_t sink_render(enum sink_format fmt, const struct sink_rec *r, char *out, size_t cap);
+/* ---- CEF and LEEF 2.0 (cef.c: the formats, and why they carry the record) ---- */
+
+/* Renders one EVE record (a JSON object, len bytes) as a CEF or LEEF 2.0
+ * line (no newline) into out, NUL-terminated; SINK_EVE copies it. A pure
+ * function of the record's bytes (verify renders a line's record again and
+ * compares). Returns the length, or 0 when cap is too small:
+ * sink_render_cap(len) always suffices. No allocation. */
+size_t sink_render(enum sink_format fmt, const char *rec, size_t len, char *out, size_t cap);
+size_t sink_render_cap(size_t len);
+
+/* For `vigil verify`. Where a line's record begins: SINK_EVE (*off at its
+ * '{'), SINK_CEF or SINK_LEEF (*off at "CEF:" / "LEEF:" of a line Vigil
+ * rendered); -1: none (another product's CEF or LEEF line, or no record).
+ * strict: a file of records, where the record begins the line; otherwise a
+ * SIEM's file, where a syslog header may come first. */
+int sink_line_find(const char *line, size_t n, bool strict, size_t *off);
+/* The EVE record a CEF or LEEF message carries (its vigilRecord), decoded
+ * into out (cap bytes; n bytes always suffice); its length, or -1 when the
+ * message has none or it does not decode. */
+long sink_line_record(enum sink_format fmt, const char *msg, size_t n, char *out, size_t cap);
+/* Is the message exactly the rendering of rec (with the release named in
+ * the message's version field)? scratch: sink_render_cap(len) bytes. */
+bool sink_line_matches(enum sink_format fmt, const char *msg, size_t n, const char *rec, size_t len,
+		       char *scratch, size_t cap);
+
 /* The syslog frame of a message: RFC 5424 (or 3164) header + msg; no
  * transport framing. Exposed for the tests. */
 size_t sink_syslog_frame(const struct syslog_config *c, const char *hostname, int pid,

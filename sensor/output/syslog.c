@@ -529,14 +529,15 @@ static int sys_write(struct sink *b, const struct sink_rec *r)
 	const char *msg = r->line;
 	size_t ml = r->len;
 	if (b->format != SINK_EVE) {
-		ml = sink_render(b->format, r, s->fmt_buf, MSG_MAX);
+		ml = sink_render(b->format, r->line, r->len, s->fmt_buf, MSG_MAX);
 		msg = s->fmt_buf;
-		if (!ml)
-			return -1;
 	}
-	size_t n = sink_syslog_frame(&s->c, s->hostname, s->pid, r, msg, ml, s->frame_buf, MSG_MAX);
-	if (!n)
+	size_t n = ml ? sink_syslog_frame(&s->c, s->hostname, s->pid, r, msg, ml, s->frame_buf, MSG_MAX) : 0;
+	if (!n) {
+		/* larger than a message may be (MSG_MAX): lost, and counted */
+		b->st.dropped++;
 		return -1;
+	}
 	b->st.written++;
 	if (s->c.transport == SINK_UDP) {
 		if (send(s->udp_fd, s->frame_buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {

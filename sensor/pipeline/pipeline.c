@@ -46,6 +46,7 @@ struct rec_msg {
 	bool has_alert;
 	bool has_pre;                    /* a struct chain_prehash follows json */
 	uint64_t dedup;                  /* learned-baseline alerts (rec_info.dedup) */
+	bool fact;                       /* json holds an asset fact, not a record */
 	struct detect_alert_meta alert;  /* when has_alert: for thresholds */
 	char json[];
 };
@@ -65,7 +66,7 @@ static inline struct rec_info msg_info(const struct rec_msg *m)
 				 m->has_alert ? &m->alert : NULL,
 				 m->has_pre ? (const struct chain_prehash *)(const void *)((const char *)m + pre_off(m->room))
 					    : NULL,
-				 (char *)(uintptr_t)m->json, m->room, m->dedup };
+				 (char *)(uintptr_t)m->json, m->room, m->dedup, m->fact };
 	return info;
 }
 
@@ -235,8 +236,22 @@ static void out_bl_record(void *user, const char *json, size_t len, uint64_t ts,
 	out_write(user, json, len, &info);
 }
 
+/* An asset record, from the inventory (called inside out_write). */
+static void out_asset(void *user, const char *json, size_t len, uint64_t ts)
+{
+	struct pipeline *pl = user;
+	struct rec_info info = { "asset", 0, ts, NULL };
+	pl->out->write(pl->out->user, json, len, &info);
+	pl->out_dirty = true;
+}
+
 static void out_write(struct pipeline *pl, const char *json, size_t len, const struct rec_info *info)
 {
+	if (info->fact) { /* the inventory's, in capture order like the records */
+		if (pl->pc->assets)
+			assets_apply(pl->pc->assets, json, len, info->ts);
+		return;
+	}
 	struct detect_holder *dh = pl->pc->wcfg->detect;
 	struct detect_threshold_ctx *tc = pl->pc->threshold;
 	if (dh && tc) {
@@ -285,7 +300,7 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 	/* the record's hash for the chain: here while the output stage is
 	 * behind (this worker's queue backed up), else left to it (whichever
 	 * thread has time to spare; the chain is the same either way) */
-	bool sign = wt->pl->out->prehash;
+	bool sign = wt->pl->out->prehash && !info->fact;
 	bool pre = sign && ring_backed_up(&wt->out);
 	/* signed: room after the record for what the chain appends, so that
 	 * the output stage seals it here instead of copying it */
@@ -313,6 +328,7 @@ static void sink_ring(void *user, int worker, const struct rec_key *key, const c
 	msg_set_alert(m, info);
 	memcpy(m->json, json, len);
 	m->has_pre = pre;
+	m->fact = info->fact;
 	if (pre) /* the hashing the output thread would do, here in parallel */
 		chain_prehash((struct chain_prehash *)(void *)((char *)m + pre_off(m->room)), json, len);
 	ring_commit(&wt->out, need);
@@ -580,7 +596,11 @@ static bool push_pkt(struct pipeline *pl, int wi, const struct packet *p, uint64
 	m->data_len = p->caplen;
 	m->pcap_cnt = cnt;
 	m->ts = p->ts;
-	blk_copy(&m->p, p, sizeof(*p));
+	/* a tunnel's outer addresses only when there is a tunnel */
+	if (__builtin_expect(p->tunnel_depth != 0, 0))
+		blk_copy(&m->p, p, sizeof(*p));
+	else
+		blk_copy(&m->p, p, PKT_COPY_PLAIN);
 	blk_copy_var(m + 1, p->data, p->caplen);
 	ring_commit(&pl->w[wi].in, need);
 	return true;
@@ -634,6 +654,7 @@ static void sink_ring_cap(struct pipeline *pl, const struct rec_key *key, const 
 	m->severity = info->severity;
 	msg_set_alert(m, info);
 	m->has_pre = false;
+	m->fact = false;
 	memcpy(m->json, json, len);
 	ring_commit(&pl->cap_out, need);
 }
@@ -657,6 +678,11 @@ static void write_stats(struct pipeline *pl, struct source *src, struct decoder 
 		.bl_dedup = pl->pc->bl_dedup,
 		.baseline = pl->pc->wcfg->baseline,
 	};
+	struct assets_stats as;
+	if (pl->pc->assets) {
+		assets_get_stats(pl->pc->assets, &as);
+		si.assets = &as;
+	}
 	source_get_stats(src, &si.capture);
 	si.decoder = dec->st;
 	defrag_get_stats(dec->defrag, &si.defrag);
@@ -695,11 +721,15 @@ int pipeline_run(const struct pipeline_config *pc, struct source *src,
 		fprintf(stderr, "vigil: out of memory\n");
 		return -1;
 	}
+	if (pc->tcfg)
+		decoder_set_tunnel(&dec, pc->tcfg);
 	pl.w = calloc((size_t)pl.n, sizeof(*pl.w));
 	if (!pl.w) {
 		fprintf(stderr, "vigil: out of memory\n");
 		goto err_dec;
 	}
+	if (pc->assets)
+		assets_set_emit(pc->assets, out_asset, &pl);
 	/* each worker gets an equal share of the memcaps */
 	struct worker_config wcfg = *pc->wcfg;
 	wcfg.flow.memcap /= (uint64_t)pl.n;
@@ -1164,6 +1194,11 @@ static void xdp_stats(struct xdp_run *run, uint64_t ts, bool to_ring)
 	si.capture.packets = si.decoder.pkts;
 	si.capture.bytes = si.decoder.bytes;
 	si.capture.kernel_received = vals[VXDP_SEEN];
+	struct assets_stats as;
+	if (pl->pc->assets) {
+		assets_get_stats(pl->pc->assets, &as);
+		si.assets = &as;
+	}
 	struct jb jb;
 	jb_init(&jb, 1 << 20);
 	stats_record(&jb, &si);
@@ -1200,6 +1235,8 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 		fprintf(stderr, "vigil: out of memory\n");
 		goto out_free;
 	}
+	if (pc->assets)
+		assets_set_emit(pc->assets, out_asset, &pl);
 	struct worker_config wcfg = *pc->wcfg;
 	wcfg.flow.memcap /= (uint64_t)pl.n;
 	wcfg.flow.stream_memcap /= (uint64_t)pl.n;
@@ -1209,6 +1246,8 @@ int pipeline_run_xdp(const struct pipeline_config *pc, struct afxdp *x,
 		if (decoder_init(&run.dec[i], pc->dcfg) < 0)
 			goto out_free;
 		ndec++;
+		if (pc->tcfg)
+			decoder_set_tunnel(&run.dec[i], pc->tcfg);
 	}
 	for (int i = 0; i < pl.n; i++) {
 		struct wthread *wt = &pl.w[i];

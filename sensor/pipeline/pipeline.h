@@ -55,6 +55,7 @@ struct pipeline_config {
 	int workers;
 	const struct worker_config *wcfg;
 	const struct defrag_config *dcfg;
+	const struct tunnel_config *tcfg;     /* NULL: the defaults */
 	size_t ring_bytes;            /* per worker */
 	size_t record_ring_bytes;     /* per worker */
 	uint32_t stats_interval;      /* live: seconds; 0 = only at the end */
@@ -65,6 +66,9 @@ struct pipeline_config {
 	volatile sig_atomic_t *reload;          /* set by SIGHUP: rebuild the rules */
 	struct detect_engine *(*reload_fn)(void *user); /* NULL: keep the old one */
 	void *reload_user;
+	/* the asset inventory, applied by the output stage (its records go
+	 * to out), or NULL */
+	struct assets *assets;
 };
 
 struct pipeline_result {

@@ -123,6 +123,10 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "profinet", d->profinet);
 	jb_set_uint(jb, "ethercat", d->ethercat);
 	jb_set_uint(jb, "other_l2", d->other_l2);
+	jb_set_uint(jb, "gre", d->gre);
+	jb_set_uint(jb, "erspan", d->erspan);
+	jb_set_uint(jb, "vxlan", d->vxlan);
+	jb_set_uint(jb, "mpls", d->mpls);
 	jb_set_uint(jb, "ipv4_csum_bad", d->ipv4_csum_bad);
 	jb_open_object(jb, "event");
 	for (int e = 0; e < DEC__COUNT; e++)
@@ -138,6 +142,9 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "overlaps", df->overlaps);
 	jb_set_uint(jb, "too_large", df->too_large);
 	jb_set_uint(jb, "memcap_drops", df->memcap_drops);
+	/* only when there were any: the expected records of captures without
+	 * a fragment flood stay as they were */
+	put_nonzero(jb, "memcap_evictions", df->memcap_evictions);
 	jb_set_uint(jb, "tracker_drops", df->tracker_drops);
 	jb_close(jb);
 
@@ -191,6 +198,31 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 		if (app_parsers[p])
 			jb_set_uint(jb, app_parsers[p]->name, per[p].events);
 	jb_close(jb);
+	/* counters of the layer-2 parsers that saw frames (see app.h) */
+	for (size_t p = 0; p < app_n_parsers && p < APP_MAX_PROTOS; p++) {
+		const struct proto_parser *pp = app_parsers[p];
+		if (!pp || !pp->stats || !pp->n_stats || !pp->stats_names)
+			continue;
+		uint64_t sum[32] = { 0 }, v[32];
+		size_t n = pp->n_stats < 32 ? pp->n_stats : 32;
+		bool any = false;
+		for (int i = 0; i < in->n_workers; i++) {
+			const void *st = in->workers[i]->al.l2_state[p];
+			if (!st)
+				continue;
+			any = true;
+			memset(v, 0, sizeof(v));
+			pp->stats(st, v, n);
+			for (size_t k = 0; k < n; k++)
+				sum[k] += v[k];
+		}
+		if (!any)
+			continue;
+		jb_open_object(jb, pp->name);
+		for (size_t k = 0; k < n; k++)
+			jb_set_uint(jb, pp->stats_names[k], sum[k]);
+		jb_close(jb);
+	}
 	jb_set_uint(jb, "resyncs", frame.resyncs);
 	jb_set_uint(jb, "pdu_too_large", frame.too_large);
 	jb_set_uint(jb, "gaps", frame.gaps);
@@ -217,7 +249,7 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_open_object(jb, "memcap");
 	jb_set_uint(jb, "flow_hits", fs.memcap_evictions + fs.memcap_failures);
 	jb_set_uint(jb, "stream_hits", fs.stream_memcap_hits);
-	jb_set_uint(jb, "defrag_hits", df->memcap_drops);
+	jb_set_uint(jb, "defrag_hits", df->memcap_drops + df->memcap_evictions);
 	jb_set_uint(jb, "app_hits", app_memcap_hits);
 	if (in->live) /* depends on how flows spread over workers */
 		jb_set_uint(jb, "flow_mem_peak", fs.mem_peak);
@@ -259,6 +291,9 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "flow", ws.flow_records);
 	jb_set_uint(jb, "anomaly_events", ws.anomalies);
 	jb_close(jb);
+
+	if (in->assets)
+		assets_stats_json(jb, in->assets);
 
 	jb_close(jb);
 	jb_close(jb);

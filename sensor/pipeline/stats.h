@@ -35,6 +35,8 @@ struct stats_input {
 	const uint64_t *xdp_vals;
 	int n_xdp;
 	bool xdp_zerocopy;
+	/* the asset inventory's counters, or NULL (no "assets" object) */
+	const struct assets_stats *assets;
 };
 
 /* Adds b's counters to a's. */

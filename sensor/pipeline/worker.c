@@ -21,6 +21,7 @@ void worker_config_defaults(struct worker_config *cfg)
 	cfg->log_anomaly = true;
 	cfg->log_flow = true;
 	cfg->ndpi = true;
+	assets_config_defaults(&cfg->assets);
 }
 
 static void emit_alert(struct worker *w, const char *event_type, uint8_t severity, uint64_t ts,
@@ -110,6 +111,48 @@ static uint64_t rec_ts(const struct worker *w)
 	return w->cur ? w->cur->ts : w->now;
 }
 
+/* A fact of tx for the asset inventory, queued with the records (keyed
+ * like them, so that the output stage applies the facts of every worker
+ * in capture order). */
+static __attribute__((noinline)) void asset_emit(struct worker *w, const struct asset_fact *fa)
+{
+	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
+	struct rec_info info = { "asset_fact", 0, rec_ts(w), NULL, NULL, NULL, 0, true };
+	if (w->sink.emit)
+		w->sink.emit(w->sink.user, w->id, &k, (const char *)fa, asset_fact_len(fa), &info);
+}
+
+/* The fact of a tx that has something to say. */
+static __attribute__((noinline)) void asset_fact(struct worker *w, struct flow *f,
+						 const struct app_tx *tx, bool first, bool id)
+{
+	asset_emit(w, asset_tap_make(w->assets, w->cur, f, tx, first, id));
+}
+
+/* Called last in on_app_tx (a tail call: the callback keeps its registers
+ * for the common path), for every tx: the flow's memory and the parser's
+ * hook, a few dozen instructions when there is nothing to say. */
+static __attribute__((noinline)) void asset_tx(struct worker *w, struct flow *f,
+					       const struct app_tx *tx)
+{
+	bool (*hook)(const struct app_tx *, bool, struct app_identity *);
+	hook = tx->proto->identity;
+	if (asset_tap_first(f, tx, w->now)) {
+		asset_fact(w, f, tx, true, hook && hook(tx, true, &w->assets->fact.id));
+		return;
+	}
+	if (hook && hook(tx, false, &w->assets->fact.id))
+		asset_fact(w, f, tx, false, true);
+}
+
+/* The same for a frame without IP. */
+static __attribute__((noinline)) void asset_l2_tx(struct worker *w, const struct app_tx *tx)
+{
+	const struct asset_fact *fa = asset_tap_l2(w->assets, w->cur, tx);
+	if (fa)
+		asset_emit(w, fa);
+}
+
 /* ---- detection ---------------------------------------------------------- */
 
 static void on_alert(void *user, const struct detect_alert *a)
@@ -188,12 +231,41 @@ static void on_flow_ending(void *user, struct flow *f)
 	w->cur_flow = f;
 }
 
+/* nDPI's per-flow state is counted in the flow memcap. How room is made
+ * depends on where nDPI is called from:
+ *   EVICT      a packet of the flow (ndpi_offer): the least recently
+ *              active flows other than this one are given up if need be;
+ *   CAP        held packets offered once the context is there (the backlog
+ *              holds flow pointers: no flow may end): beyond the memcap
+ *              nDPI gives the flow up;
+ *   TRANSIENT  a flow ending (nDPI's final guess; its state is freed
+ *              before the call returns, and no other flow may end): taken
+ *              whatever the memcap. */
+enum { NDPI_MEM_CAP, NDPI_MEM_EVICT, NDPI_MEM_TRANSIENT };
+
+static bool on_ndpi_mem(void *user, const struct flow *f, int64_t delta)
+{
+	struct worker *w = user;
+	if (delta <= 0) {
+		flow_mem_adjust(w->ft, delta);
+		return true;
+	}
+	bool fits = flow_mem_take(w->ft, f, (uint64_t)delta, w->ndpi_mem == NDPI_MEM_EVICT, w->now);
+	return fits || w->ndpi_mem == NDPI_MEM_TRANSIENT;
+}
+
 /* Waits for nDPI's context and offers it the held packets. */
 static void ndpi_settle(struct worker *w)
 {
 	w->ndpi = ndpi_maker_finish(w->ndpi_mk);
 	w->ndpi_mk = NULL;
+	if (w->ndpi)
+		ndpi_ctx_set_mem(w->ndpi, on_ndpi_mem, w);
+	/* the backlog holds flow pointers: no flow may end while it drains */
+	uint8_t mode = w->ndpi_mem;
+	w->ndpi_mem = NDPI_MEM_CAP;
 	ndpi_backlog_drain(&w->ndpi_bl, w->ndpi);
+	w->ndpi_mem = mode;
 	ndpi_backlog_free(&w->ndpi_bl);
 	int none = 0; /* the first worker to find it out is named */
 	if (!w->ndpi && w->ndpi_failed)
@@ -203,16 +275,22 @@ static void ndpi_settle(struct worker *w)
 /* p of flow f, for nDPI: offered, or held while the context is made. */
 static inline void ndpi_offer(struct worker *w, struct flow *f, const struct packet *p)
 {
-	if (w->ndpi) {
-		ndpi_flow_packet(w->ndpi, f, p);
+	/* nDPI has decided: nothing more to offer (most packets; one compare) */
+	if (f->app.ndpi_status > NDPI_STATUS_PROBING)
 		return;
+	if (!w->ndpi) {
+		if (!w->ndpi_mk)
+			return;
+		if (!ndpi_maker_done(w->ndpi_mk) && ndpi_backlog_add(&w->ndpi_bl, f, p))
+			return;
+		ndpi_settle(w);
 	}
-	if (!w->ndpi_mk)
-		return;
-	if (!ndpi_maker_done(w->ndpi_mk) && ndpi_backlog_add(&w->ndpi_bl, f, p))
-		return;
-	ndpi_settle(w);
+	/* room for f's nDPI state may be made by giving up other flows (whose
+	 * end makes them current for a while) */
+	w->ndpi_mem = NDPI_MEM_EVICT;
 	ndpi_flow_packet(w->ndpi, f, p);
+	w->ndpi_mem = NDPI_MEM_CAP;
+	w->cur_flow = f;
 }
 
 static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, uint64_t now)
@@ -224,7 +302,10 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, ui
 	if (w->ndpi_mk) /* nDPI's verdict is needed now */
 		ndpi_settle(w);
 	if (w->ndpi) {
+		uint8_t mode = w->ndpi_mem;
+		w->ndpi_mem = NDPI_MEM_TRANSIENT;
 		ndpi_flow_end(w->ndpi, f);
+		w->ndpi_mem = mode;
 		nproto = ndpi_flow_proto_name(w->ndpi, f, nbuf, sizeof(nbuf));
 		ncat = ndpi_flow_category_name(w->ndpi, f, cbuf, sizeof(cbuf));
 	}
@@ -236,6 +317,7 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, ui
 	app_flow_free(&w->al, f);
 	if (f->baseline)
 		flow_mem_adjust(w->ft, -(int64_t)bl_flow_end(w->bl, f));
+	detect_flow_free(f); /* flowint values, thresholds by flow */
 }
 
 static bool on_server_port(void *user, uint8_t proto, uint16_t port)
@@ -260,6 +342,8 @@ static void on_l2_tx(struct worker *w, const struct app_tx *tx)
 	}
 	if (__builtin_expect(w->bl != NULL, 0))
 		bl_on_tx(w, NULL, tx);
+	if (w->assets)
+		asset_l2_tx(w, tx);
 }
 
 static void on_l2_event(struct worker *w, const struct proto_parser *p, uint16_t ev)
@@ -296,6 +380,8 @@ static void on_app_tx(void *user, const struct app_tx *tx)
 	}
 	if (__builtin_expect(w->bl != NULL, 0))
 		bl_on_tx(w, f, tx);
+	if (w->assets)
+		asset_tx(w, f, tx);
 }
 
 static void on_app_event(void *user, const struct proto_parser *p, uint16_t ev)
@@ -347,7 +433,10 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		.end = on_flow_end,
 		.server_port = on_server_port,
 	};
-	w->ft = flow_table_new(&cfg->flow, &cb);
+	struct flow_config fc = cfg->flow;
+	if (cfg->ndpi)
+		fc.new_flow_extra = (uint32_t)ndpi_flow_state_size();
+	w->ft = flow_table_new(&fc, &cb);
 	if (!w->ft)
 		return -ENOMEM;
 	if (cfg->bl_cfg && (cfg->baseline || cfg->learner)) {
@@ -356,6 +445,8 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 		if (!w->bl)
 			return -ENOMEM;
 	}
+	if (cfg->assets.enabled && !(w->assets = asset_tap_new()))
+		return -ENOMEM;
 	if (cfg->detect)
 		detect_sync(w);
 	return 0;
@@ -392,6 +483,8 @@ void worker_fini(struct worker *w)
 	w->dt = NULL;
 	bl_worker_free(w->bl); /* after the flows: their baseline state is gone */
 	w->bl = NULL;
+	asset_tap_free(w->assets);
+	w->assets = NULL;
 	jb_free(&w->jb);
 }
 
@@ -442,7 +535,10 @@ void worker_packet(struct worker *w, struct packet *p)
 		w->st.anomalies += p->n_events;
 		if (w->cfg->log_anomaly) {
 			for (unsigned i = 0; i < p->n_events; i++) {
-				eve_anomaly_decode(&w->jb, p, decode_event_names[p->events[i]]);
+				if (p->events[i] == DEC_FRAG_MEMCAP_HIT)
+					eve_anomaly_defrag(&w->jb, p);
+				else
+					eve_anomaly_decode(&w->jb, p, decode_event_names[p->events[i]]);
 				emit(w, "anomaly", 0, p->ts);
 			}
 		}

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "anomaly/assets.h"
 #include "decode/decode.h"
 #include "flow/flow.h"
 #include "proto/ndpi.h"
@@ -57,6 +58,9 @@ struct rec_info {
 	/* learned-baseline alerts: the output stage writes one per key per
 	 * realert interval (anomaly/baseline.h); 0 for every other record */
 	uint64_t dedup;
+	/* not a record: an asset fact (anomaly/assets.h) for the output
+	 * stage's inventory, json its bytes */
+	bool fact;
 };
 
 /* Where records go. emit() gets a complete JSON object (no newline). */
@@ -83,6 +87,7 @@ struct worker_config {
 	bool log_anomaly;   /* decoder/stream/app events as anomaly records */
 	bool log_flow;      /* a flow record when a flow ends */
 	bool ndpi;          /* offer flows to nDPI (worker_start_ndpi) */
+	struct assets_config assets; /* enabled: facts for the asset inventory */
 	struct detect_holder *detect; /* NULL: no detection */
 	/* the learned baseline: compare with model, or learn into learner
 	 * (both NULL: off, and it costs nothing) */
@@ -114,6 +119,9 @@ struct worker {
 	struct ndpi_maker *ndpi_mk;
 	struct ndpi_backlog ndpi_bl;
 	_Atomic int *ndpi_failed;
+	/* how nDPI's per-flow memory is taken from the flow memcap now
+	 * (worker.c: NDPI_MEM_*) */
+	uint8_t ndpi_mem;
 	struct jb jb;
 	struct rec_sink sink;
 	struct worker_stats st;
@@ -125,6 +133,7 @@ struct worker {
 	uint32_t key_phase;
 	uint32_t seq;
 	uint64_t now;
+	struct asset_tap *assets;    /* facts for the inventory, or NULL */
 	/* detection */
 	struct detect_thread *dt;
 	uint64_t de_gen;

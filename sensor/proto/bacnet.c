@@ -105,6 +105,7 @@
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 #include "vigil/proto/bacnet.h"
 
@@ -2560,6 +2561,124 @@ static void b_log(const struct app_tx *t, struct jb *jb)
 	}
 }
 
+/* ---- asset inventory ---------------------------------------------------------- */
+
+/* A CharacterString value (20.2.9) into field f: ANSI X3.4 / UTF-8 and
+ * ISO 8859-1 as they are, UCS-2 by its low bytes where the high is 0. */
+static void id_string(struct app_identity *id, int f, const char *ext,
+		      const struct bacnet_value *v)
+{
+	char b[APP_ID_EXT_STR];
+	size_t k = 0;
+	if (v->charset == 4) {
+		struct cursor c = cur_make(v->data, v->len);
+		while (cur_left(&c) >= 2 && k + 1 < sizeof(b)) {
+			uint16_t u = cur_be16(&c);
+			b[k++] = u < 0x100 ? (char)u : '?';
+		}
+	} else if (v->charset == 0 || v->charset == 5) {
+		k = v->len < sizeof(b) - 1 ? v->len : sizeof(b) - 1;
+		memcpy(b, v->data, k);
+	} else {
+		return;
+	}
+	if (ext)
+		app_identity_ext(id, ext, b, k);
+	else
+		app_identity_set(id, (enum app_id_field)f, b, k);
+}
+
+/* Who the device is (I-Am: 16.10; the device object's properties,
+ * 12.11, in a ReadProperty-ACK or ReadPropertyMultiple-ACK). A device
+ * behind a BACnet router (the NPDU names its source network and address)
+ * is a component of the router's address; a Forwarded-NPDU (J.2.9) is
+ * about the B/IP address it names. ReinitializeDevice,
+ * DeviceCommunicationControl, file transfers and object creation or
+ * deletion are what an engineering workstation sends. */
+static bool b_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct bacnet_tx *tx = t->data;
+	if (!tx->has_apdu || tx->service < 0)
+		return false;
+	int s = tx->service;
+	if (tx->pdu_type == BACNET_PDU_CONFIRMED_REQUEST) {
+		if (s != SC_REINITIALIZE_DEVICE && s != SC_DEVICE_COMMUNICATION_CONTROL &&
+		    s != SC_ATOMIC_WRITE_FILE && s != SC_ATOMIC_READ_FILE &&
+		    s != SC_CREATE_OBJECT && s != SC_DELETE_OBJECT)
+			return false;
+		app_identity_init(id);
+		id->role[0] = APP_ROLE_ENGINEERING;
+		id->role[1] = APP_ROLE_FIELD;
+		return true;
+	}
+	bool i_am = tx->pdu_type == BACNET_PDU_UNCONFIRMED_REQUEST && s == SU_I_AM;
+	bool ack = tx->pdu_type == BACNET_PDU_COMPLEX_ACK &&
+		   (s == SC_READ_PROPERTY || s == SC_READ_PROPERTY_MULTIPLE);
+	if ((!i_am && !ack) || !tx->n_refs || tx->refs[0].object_type != OBJ_DEVICE)
+		return false;
+	app_identity_init(id);
+	if (tx->bvlc_function == 0x04 && tx->has_address) {
+		id->about = APP_ID_IPV4;
+		memcpy(id->about_ip, tx->address, 4);
+	}
+	if (tx->has_snet && tx->slen) {
+		char a[2 * 7 + 1] = "";
+		struct cursor c = cur_make(tx->sadr, tx->slen);
+		for (unsigned i = 0; i < 7 && cur_left(&c); i++)
+			snprintf(a + 2 * i, 3, "%02x", cur_u8(&c));
+		snprintf(id->component, sizeof(id->component), "net %u mac %s", tx->snet, a);
+	}
+	uint8_t side = id->about == APP_ID_SENDER ? APP_ID_SENDER : id->about;
+	if (i_am) {
+		/* the registry's spelling of the vendor only fills in: the
+		 * device's own vendor-name property is not a change of it */
+		id->weak = true;
+		const char *vn = vendor_name(tx->vendor_id);
+		if (vn)
+			app_identity_set_str(id, APP_IDF_VENDOR, vn);
+		if (tx->refs[0].instance != 4194303) /* the wildcard: "this device" */
+			app_identity_num(id, "device_instance", tx->refs[0].instance, side);
+		app_identity_num(id, "vendor_id", tx->vendor_id, side);
+	} else {
+		uint32_t inst = tx->refs[0].instance;
+		if (inst != BACNET_NO_INSTANCE && inst != 4194303)
+			app_identity_num(id, "device_instance", inst, side);
+		for (unsigned i = 0; i < tx->n_refs && i < BACNET_MAX_REFS; i++) {
+			const struct bacnet_ref *r = &tx->refs[i];
+			const struct bacnet_value *v = &r->value;
+			if (r->object_type != OBJ_DEVICE || r->instance != inst ||
+			    !r->has_property || !v->present || v->constructed)
+				continue;
+			bool str = v->tag == 7;
+			switch (r->property) {
+			case 121: if (str) id_string(id, APP_IDF_VENDOR, NULL, v); break;
+			case 70: if (str) id_string(id, APP_IDF_MODEL, NULL, v); break;
+			case 44: if (str) id_string(id, APP_IDF_FIRMWARE, NULL, v); break;
+			case 77: if (str) id_string(id, APP_IDF_NAME, NULL, v); break;
+			case 372: if (str) id_string(id, APP_IDF_SERIAL, NULL, v); break;
+			case 12:
+				if (str)
+					id_string(id, 0, "application_software_version", v);
+				break;
+			case 120:
+				if (v->tag == 2 && v->u <= UINT16_MAX) {
+					const char *vn = vendor_name((uint16_t)v->u);
+					if (vn && !(id->have & (1u << APP_IDF_VENDOR)))
+						app_identity_set_str(id, APP_IDF_VENDOR, vn);
+					app_identity_num(id, "vendor_id", (uint32_t)v->u, side);
+				}
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	if (id->about == APP_ID_SENDER && !id->component[0])
+		id->role[0] = APP_ROLE_FIELD;
+	return true;
+}
+
 /* Service index for rules: confirmed services 0-255, unconfirmed 256-511. */
 #define FN_UNCONFIRMED 256
 
@@ -3059,6 +3178,7 @@ const struct proto_parser proto_bacnet = {
 	.state_new = b_new,
 	.state_free = b_free,
 	.log_tx = b_log,
+	.identity = b_identity,
 	.events = events,
 	.n_events = BACNET_EV__COUNT,
 	.max_pdu = 65535,

@@ -35,6 +35,7 @@
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 #include "vigil/proto/dnp3.h"
 
@@ -693,6 +694,36 @@ static void d_log(const struct app_tx *t, struct jb *jb)
 	jb_close(jb);
 }
 
+/* ---- asset inventory ---------------------------------------------------------- */
+
+/* The link addresses of both ends (IEEE 1815-2012, 9.2.4.1.3: DIR set on
+ * frames from the master), on the first message of each direction of a
+ * flow; and the requests of an engineering tool rather than of a polling
+ * master: cold and warm restart (13, 14), initialize, start and stop an
+ * application (16-18), file transfer (25-30). */
+static bool d_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	const struct dnp3_tx *tx = t->data;
+	uint8_t f = tx->function;
+	bool eng = tx->type == DNP3_REQUEST && ((f >= 13 && f <= 14) || (f >= 16 && f <= 18) ||
+						(f >= 25 && f <= 30));
+	if (!first && !eng)
+		return false;
+	app_identity_init(id);
+	if (first) {
+		bool from_master = tx->link_ctrl & 0x80;
+		app_identity_num(id, from_master ? "master_address" : "outstation_address", tx->src,
+				 APP_ID_SENDER);
+		app_identity_num(id, from_master ? "outstation_address" : "master_address", tx->dst,
+				 APP_ID_RECEIVER);
+	}
+	if (eng) {
+		id->role[0] = APP_ROLE_ENGINEERING;
+		id->role[1] = APP_ROLE_FIELD;
+	}
+	return true;
+}
+
 static int d_tx_function(const struct app_tx *t)
 {
 	return ((const struct dnp3_tx *)t->data)->function;
@@ -741,50 +772,47 @@ static bool func_set(const void *data, uint8_t *set)
 	return du_set(data, 255, set);
 }
 
+/* dnp3_ind as Suricata reads it: a 16-bit integer (IIN1 high byte, IIN2
+ * low, so device_restart is 0x8000) with its operators, or flag names with
+ * an optional modifier and negations, any of them set by default
+ * ("device_restart,need_time", "+device_restart,!need_time", "0x8000"). */
+struct ind_arg {
+	struct du_match m; /* on IIN1 << 8 | IIN2, Suricata's numbering */
+	bool any;          /* names, any of them: the usual form ... */
+	uint16_t raw;      /* ... tested on tx->iin as read (IIN1 the low byte) */
+};
+
 static int ind_setup(const char *arg, void **data, char *err, size_t errlen)
 {
-	if (!arg || !*arg) {
-		snprintf(err, errlen, "missing value");
-		return -1;
+	struct du_name names[16];
+	for (int b = 0; b < 16; b++) {
+		names[b].name = iin_names[b];
+		names[b].value = b < 8 ? 0x100u << b : 1u << (b - 8);
 	}
-	uint16_t mask = 0;
-	char *buf = strdup(arg), *save;
-	if (!buf) {
+	struct ind_arg *im = malloc(sizeof(*im));
+	if (!im) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		while (isspace((unsigned char)*t))
-			t++;
-		char *e = t + strlen(t);
-		while (e > t && isspace((unsigned char)e[-1]))
-			*--e = 0;
-		int b;
-		for (b = 0; b < 16; b++)
-			if (strcmp(iin_names[b], t) == 0)
-				break;
-		if (b == 16) {
-			snprintf(err, errlen, "unknown indicator '%s'", t);
-			free(buf);
-			return -1;
-		}
-		mask |= (uint16_t)(1u << b);
-	}
-	free(buf);
-	uint16_t *m = malloc(sizeof(*m));
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
+	if (du_parse_flags(arg, 0xffff, names, 16, '*', &im->m, err, errlen) < 0) {
+		free(im);
 		return -1;
 	}
-	*m = mask;
-	*data = m;
+	im->any = im->m.op == DU_MASK_ANY;
+	im->raw = (uint16_t)((im->m.a & 0xff) << 8 | (im->m.a >> 8 & 0xff));
+	*data = im;
 	return 0;
 }
 
 static bool ind_match(const void *data, const struct app_tx *t)
 {
 	const struct dnp3_tx *tx = t->data;
-	return tx->has_iin && (tx->iin & *(const uint16_t *)data);
+	const struct ind_arg *im = data;
+	if (!tx->has_iin)
+		return false;
+	if (im->any)
+		return (tx->iin & im->raw) != 0;
+	return du_match(&im->m, (uint16_t)((tx->iin & 0xff) << 8 | tx->iin >> 8));
 }
 
 static int obj_setup(const char *arg, void **data, char *err, size_t errlen)
@@ -970,6 +998,7 @@ const struct proto_parser proto_dnp3 = {
 	.state_new = d_new,
 	.state_free = d_free,
 	.log_tx = d_log,
+	.identity = d_identity,
 	.events = dnp3_events,
 	.n_events = DNP3_EV__COUNT,
 	.max_pdu = DNP3_MAX_FRAME,

@@ -29,6 +29,7 @@
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 #include "vigil/proto/enip.h"
 
@@ -45,14 +46,24 @@ static const char *const events[ENIP_EV__COUNT] = {
 	[ENIP_EV_UNSOLICITED_RESPONSE] = "enip.unsolicited_response",
 };
 
+/* A request waiting for its reply. */
+struct enip_pending {
+	uint8_t ctx[8];
+	uint16_t command;
+	bool used;
+	/* its CIP request (inside an Unconnected Send: the one sent on), so
+	 * that an identity reply can be read */
+	uint8_t cip_service;
+	bool routed;
+	uint8_t route_port;
+	uint16_t cip_class;
+	uint16_t route_link;
+};
+
 struct enip_state {
 	bool io;
 	bool udp;
-	struct {
-		uint8_t ctx[8];
-		uint16_t command;
-		bool used;
-	} pend[PENDING];
+	struct enip_pending pend[PENDING];
 	uint8_t pend_next;
 };
 
@@ -318,6 +329,26 @@ static void parse_cip_request(struct app_ctx *ctx, struct cursor *m, struct enip
 		struct cursor sub = cur_sub(m, sz);
 		if (cur_ok(m))
 			parse_cip(ctx, &sub, tx, depth + 1);
+		/* the route path (CIP Vol 1, 3-5.5.1.1): pad, size in words,
+		 * reserved, then port segments; the first names the module */
+		if (sz & 1)
+			cur_u8(m);
+		uint8_t rwords = cur_u8(m);
+		cur_u8(m);
+		struct cursor rp = cur_sub(m, (size_t)rwords * 2);
+		uint8_t seg = cur_u8(&rp);
+		if (cur_ok(m) && cur_ok(&rp) && rwords && (seg & 0xe0) == 0 && !tx->routed) {
+			uint16_t port = seg & 0x0f, link;
+			uint8_t ll = (seg & 0x10) ? cur_u8(&rp) : 1;
+			if (port == 15)
+				port = cur_le16(&rp);
+			link = ll == 1 ? cur_u8(&rp) : ll >= 2 ? cur_le16(&rp) : 0;
+			if (cur_ok(&rp) && port <= 0xff) {
+				tx->routed = true;
+				tx->route_port = (uint8_t)port;
+				tx->route_link = link;
+			}
+		}
 	}
 }
 
@@ -339,6 +370,10 @@ static void parse_cip_reply(struct app_ctx *ctx, struct cursor *m, struct enip_t
 	if (!cur_ok(m)) {
 		ev(ctx, ENIP_EV_INVALID_LENGTH);
 		return;
+	}
+	if (tx->n_cip == 1) {
+		tx->reply_data = m->p;
+		tx->reply_len = (uint16_t)cur_left(m);
 	}
 	if (c->service == 0x0a && depth <= 2) {
 		tx->multiple = true;
@@ -450,6 +485,58 @@ static bool parse_cpf(struct app_ctx *ctx, struct cursor *c, struct enip_tx *tx)
 	return true;
 }
 
+/* A request's CIP service and class (the one an Unconnected Send carries,
+ * when it is one) and route, for reading its reply. */
+static void remember_cip(struct enip_pending *q, const struct enip_tx *tx)
+{
+	const struct enip_cip *c = NULL;
+	for (unsigned i = 0; i < tx->n_cip && !c; i++)
+		if (tx->cip[i].has_class &&
+		    !(tx->cip[i].service == 0x52 && tx->cip[i].class_id == 6))
+			c = &tx->cip[i];
+	if (!c || tx->multiple)
+		return;
+	q->cip_service = c->service;
+	q->cip_class = (uint16_t)(c->class_id > 0xffff ? 0xffff : c->class_id);
+	q->routed = tx->routed;
+	q->route_port = tx->route_port;
+	q->route_link = tx->route_link;
+}
+
+/* The identity object's Get_Attributes_All reply (CIP Vol 1, 5A-2.2):
+ * vendor:2 device_type:2 product_code:2 revision:1+1 status:2 serial:4
+ * product_name:SHORT_STRING [state:1 ...], little-endian. */
+static void cip_identity(const struct enip_pending *q, struct enip_tx *tx)
+{
+	if (tx->n_cip != 1 || !tx->cip[0].reply || tx->cip[0].service != 0x01 ||
+	    tx->cip[0].status != 0 || !tx->reply_data)
+		return;
+	struct cursor c = cur_make(tx->reply_data, tx->reply_len);
+	uint16_t vendor = cur_le16(&c), type = cur_le16(&c), code = cur_le16(&c);
+	uint8_t major = cur_u8(&c), minor = cur_u8(&c);
+	uint16_t status = cur_le16(&c);
+	uint32_t serial = cur_le32(&c);
+	uint8_t nl = cur_u8(&c);
+	const uint8_t *name = cur_ptr(&c, nl);
+	if (!cur_ok(&c))
+		return;
+	tx->has_cip_identity = true;
+	tx->vendor_id = vendor;
+	tx->device_type = type;
+	tx->product_code = code;
+	tx->rev_major = major;
+	tx->rev_minor = minor;
+	tx->identity_status = status;
+	tx->serial = serial;
+	size_t k = nl < sizeof(tx->product_name) - 1 ? nl : sizeof(tx->product_name) - 1;
+	memcpy(tx->product_name, name, k);
+	tx->product_name[k] = 0;
+	tx->product_name_len = (uint8_t)k;
+	tx->routed = q->routed;
+	tx->route_port = q->route_port;
+	tx->route_link = q->route_link;
+}
+
 static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *pdu, size_t len)
 {
 	struct enip_state *s = state;
@@ -478,6 +565,7 @@ static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 		ev(ctx, ENIP_EV_INVALID_LENGTH);
 		return -1;
 	}
+	int req_slot = -1, resp_slot = -1;
 	if (!cmd_name(tx->command)) {
 		ev(ctx, ENIP_EV_UNSUPPORTED_COMMAND);
 	} else if (!resp) {
@@ -492,6 +580,8 @@ static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 		s->pend[slot].used = true;
 		memcpy(s->pend[slot].ctx, sctx, 8);
 		s->pend[slot].command = tx->command;
+		s->pend[slot].cip_service = 0;
+		req_slot = slot;
 	} else {
 		bool found = false;
 		for (int i = 0; i < PENDING && !found; i++)
@@ -500,6 +590,7 @@ static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 				tx->request_command = s->pend[i].command;
 				s->pend[i].used = false;
 				found = true;
+				resp_slot = i;
 			}
 		/* UDP ListIdentity answers come from many devices to one request */
 		/* connected messages (SendUnitData) are paired by connection
@@ -533,6 +624,11 @@ static int e_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 	default:
 		break;
 	}
+	if (req_slot >= 0)
+		remember_cip(&s->pend[req_slot], tx);
+	else if (resp_slot >= 0 && s->pend[resp_slot].cip_service == 0x01 &&
+		 s->pend[resp_slot].cip_class == 1)
+		cip_identity(&s->pend[resp_slot], tx);
 	struct app_tx t = { &proto_enip, dir, resp, tx };
 	app_emit_tx(ctx, &t);
 	return 0;
@@ -650,6 +746,129 @@ static void e_log(const struct app_tx *t, struct jb *jb)
 		jb_set_uint(jb, "state", tx->state);
 		jb_close(jb);
 	}
+}
+
+/* ---- asset inventory ---------------------------------------------------------- */
+
+/* CIP vendor ids (ODVA's registry; a selection of industrial vendors). */
+static const struct {
+	uint16_t id;
+	const char *name;
+} vendors[] = {
+	{ 1, "Rockwell Automation/Allen-Bradley" }, { 2, "Namco Controls Corp." },
+	{ 3, "Honeywell Inc." }, { 5, "Rockwell Automation/Reliance Elec." },
+	{ 7, "SMC Corporation" }, { 8, "Molex Incorporated" }, { 12, "Banner Engineering Corp." },
+	{ 13, "Belden Wire & Cable Company" }, { 26, "Festo Corporation" },
+	{ 40, "Wago Corporation" }, { 43, "BALLUFF, Inc." },
+	{ 44, "Yaskawa Electric America, Inc." },
+	{ 46, "ABB Industrial Systems" }, { 47, "Omron Corporation" }, { 48, "TURCk, Inc." },
+	{ 50, "Real Time Automation (C&ID)" }, { 56, "Softing GmbH" }, { 57, "Pepperl + Fuchs" },
+	{ 68, "Eaton Electrical" }, { 71, "Toshiba International Corp." }, { 74, "Hitachi, Ltd." },
+	{ 75, "ABB Robotics Products AB" }, { 77, "Rockwell Software, Inc." },
+	{ 82, "Mitsubishi Electric Automation, Inc." }, { 90, "HMS Industrial Networks AB" },
+	{ 94, "Advantech Co. Ltd." }, { 97, "Danfoss" }, { 108, "Beckhoff Automation GmbH" },
+	{ 109, "National Instruments" }, { 121, "KUKA Roboter GmbH" },
+	{ 143, "GE Industrial Systems" }, { 145, "Siemens Energy & Automation/Drives" },
+	{ 161, "Mitsubishi Electric Corporation" }, { 176, "Red Lion Controls" },
+	{ 181, "Pilz GmbH & Co" }, { 243, "Schneider Automation, Inc." },
+	{ 250, "Yokogawa Electric Corporation" }, { 255, "Bosch Rexroth" }, { 256, "Turck" },
+	{ 283, "Hilscher GmbH" }, { 309, "Prosoft Technology" }, { 315, "SEW Eurodrive GmbH" },
+	{ 319, "Fuji Electric Co., Ltd." }, { 322, "ifm efector, inc." },
+	{ 326, "GE Fanuc Automation North America, Inc." }, { 344, "KEBA AG" },
+	{ 345, "Endress + Hauser" }, { 356, "Fanuc Robotics America" },
+	{ 367, "Keyence Corporation" }, { 445, "Lenze Drive Systems GmbH" },
+	{ 482, "Koyo Electronics" }, { 511, "SICK Stegmann GmbH" }, { 562, "Phoenix Contact" },
+};
+
+/* CIP device profiles (CIP Vol 1, 6-7). */
+static const struct {
+	uint16_t id;
+	const char *name;
+} device_types[] = {
+	{ 0, "Generic Device (deprecated)" }, { 2, "AC Drive" }, { 3, "Motor Overload" },
+	{ 4, "Limit Switch" }, { 5, "Inductive Proximity Switch" }, { 6, "Photoelectric Sensor" },
+	{ 7, "General Purpose Discrete I/O" }, { 9, "Resolver" }, { 12, "Communications Adapter" },
+	{ 14, "Programmable Logic Controller" }, { 16, "Position Controller" }, { 19, "DC Drive" },
+	{ 21, "Contactor" }, { 22, "Motor Starter" }, { 23, "Soft Start" },
+	{ 24, "Human-Machine Interface" }, { 26, "Mass Flow Controller" },
+	{ 27, "Pneumatic Valve" }, { 28, "Vacuum Pressure Gauge" }, { 29, "Process Control Value" },
+	{ 30, "Residual Gas Analyzer" }, { 31, "DC Power Generator" }, { 32, "RF Power Generator" },
+	{ 33, "Turbomolecular Vacuum Pump" }, { 34, "Encoder" },
+	{ 35, "Safety Discrete I/O Device" }, { 36, "Fluid Flow Controller" },
+	{ 37, "CIP Motion Drive" }, { 38, "CompoNet Repeater" },
+	{ 39, "Mass Flow Controller, Enhanced" }, { 40, "CIP Modbus Device" },
+	{ 41, "CIP Modbus Translator" }, { 42, "Safety Analog I/O Device" },
+	{ 43, "Generic Device (keyable)" }, { 44, "Managed Ethernet Switch" },
+	{ 45, "CIP Motion Safety Drive Device" }, { 46, "Safety Drive Device" },
+	{ 47, "CIP Motion Encoder" }, { 48, "CIP Motion Converter" }, { 49, "CIP Motion I/O" },
+	{ 50, "ControlNet Physical Layer Component" }, { 51, "Circuit Breaker" },
+	{ 52, "HART Device" }, { 53, "CIP-HART Translator" }, { 200, "Embedded Component" },
+};
+
+/* Requests an engineering tool sends: Reset, Start, Stop (of the
+ * identity object or a program), and anything to the non-volatile
+ * storage object (0xa1: firmware updates, ControlFLASH). */
+static bool engineering_request(const struct enip_tx *tx)
+{
+	for (unsigned i = 0; i < tx->n_cip; i++) {
+		const struct enip_cip *c = &tx->cip[i];
+		if (c->reply)
+			continue;
+		if ((c->service >= 0x05 && c->service <= 0x07) ||
+		    (c->has_class && c->class_id == 0xa1))
+			return true;
+	}
+	return false;
+}
+
+/* ListIdentity replies (CIP Vol 2, 2-4.3) and identity object replies:
+ * about the device that answered, or (an Unconnected Send's reply) about
+ * the module of the chassis the request was routed to. */
+static __attribute__((noinline)) bool e_identity_of(const struct enip_tx *tx,
+						    struct app_identity *id)
+{
+	app_identity_init(id);
+	for (size_t i = 0; i < sizeof(vendors) / sizeof(vendors[0]); i++)
+		if (vendors[i].id == tx->vendor_id)
+			app_identity_set_str(id, APP_IDF_VENDOR, vendors[i].name);
+	for (size_t i = 0; i < sizeof(device_types) / sizeof(device_types[0]); i++)
+		if (device_types[i].id == tx->device_type)
+			app_identity_set_str(id, APP_IDF_DEVICE_TYPE, device_types[i].name);
+	app_identity_set(id, APP_IDF_PRODUCT, tx->product_name, tx->product_name_len);
+	char b[24];
+	snprintf(b, sizeof(b), "%u.%u", tx->rev_major, tx->rev_minor);
+	app_identity_set_str(id, APP_IDF_FIRMWARE, b);
+	snprintf(b, sizeof(b), "0x%08x", tx->serial);
+	app_identity_set_str(id, APP_IDF_SERIAL, b);
+	app_identity_num(id, "vendor_id", tx->vendor_id, APP_ID_SENDER);
+	app_identity_num(id, "device_type_id", tx->device_type, APP_ID_SENDER);
+	app_identity_num(id, "product_code", tx->product_code, APP_ID_SENDER);
+	if (tx->has_cip_identity && tx->routed) {
+		if (tx->route_port == 1)
+			snprintf(id->component, sizeof(id->component), "backplane slot %u",
+				 tx->route_link);
+		else
+			snprintf(id->component, sizeof(id->component), "port %u link %u",
+				 tx->route_port, tx->route_link);
+	} else {
+		id->role[0] = APP_ROLE_FIELD;
+	}
+	return true;
+}
+
+/* called for every tx: a reply without identity is out at once */
+static bool e_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct enip_tx *tx = t->data;
+	if (t->is_response)
+		return (tx->has_identity || tx->has_cip_identity) && e_identity_of(tx, id);
+	if (tx->io || !tx->n_cip || !engineering_request(tx))
+		return false;
+	app_identity_init(id);
+	id->role[0] = APP_ROLE_ENGINEERING;
+	id->role[1] = APP_ROLE_FIELD;
+	return true;
 }
 
 static int e_tx_function(const struct app_tx *t)
@@ -963,6 +1182,7 @@ const struct proto_parser proto_enip = {
 	.state_new = e_new,
 	.state_free = e_free,
 	.log_tx = e_log,
+	.identity = e_identity,
 	.events = events,
 	.n_events = ENIP_EV__COUNT,
 	.max_pdu = 24 + 65535,

@@ -90,6 +90,7 @@
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 #include "vigil/proto/goose.h"
 
@@ -1220,6 +1221,30 @@ static void g_log(const struct app_tx *t, struct jb *jb)
 	}
 }
 
+/* ---- asset inventory ---------------------------------------------------------- */
+
+/* A publisher's first frame: its sender publishes GOOSE, and its gocbRef
+ * ("<LDName>/LLN0$GO$<name>", IEC 61850-8-1 8.1.3.2) names the logical
+ * device that publishes, whose name begins with the IED's. One IED
+ * publishes for several logical devices: the first name heard stays. */
+static bool g_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct goose_tx *tx = t->data;
+	if (!tx->new_publisher || !(tx->have & GOOSE_HAVE_GOCBREF) || !tx->gocbref_len)
+		return false;
+	app_identity_init(id);
+	id->weak = true;
+	id->role[0] = APP_ROLE_PUBLISHER;
+	size_t ld = 0;
+	while (ld < tx->gocbref_len && tx->gocbref[ld] != '/')
+		ld++;
+	app_identity_set(id, APP_IDF_NAME, tx->gocbref, ld);
+	app_identity_ext(id, "gocbref", tx->gocbref, tx->gocbref_len);
+	app_identity_num(id, "appid", tx->appid, APP_ID_SENDER);
+	return true;
+}
+
 static int g_tx_function(const struct app_tx *t)
 {
 	const struct goose_tx *tx = t->data;
@@ -1403,6 +1428,7 @@ const struct proto_parser proto_goose = {
 	.state_new = g_new,
 	.state_free = g_free,
 	.log_tx = g_log,
+	.identity = g_identity,
 	.events = events,
 	.n_events = GOOSE_EV__COUNT,
 	.max_pdu = 65535,

@@ -32,6 +32,7 @@
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 #include "vigil/proto/modbus.h"
 
@@ -429,6 +430,8 @@ static bool parse_response(struct app_ctx *ctx, struct cursor *c, struct modbus_
 			cur_u8(c); /* more follows */
 			cur_u8(c); /* next object id */
 			uint8_t nobj = cur_u8(c);
+			m->objects = c->p;
+			m->objects_len = (uint16_t)cur_left(c);
 			for (unsigned i = 0; i < nobj; i++) {
 				uint8_t id = cur_u8(c);
 				uint8_t l = cur_u8(c);
@@ -685,6 +688,77 @@ static void mb_log(const struct app_tx *t, struct jb *jb)
 		log_pdu(jb, "request", &tx->req, false);
 	if (tx->has_resp)
 		log_pdu(jb, "response", &tx->resp, true);
+}
+
+/* ---- asset inventory ---------------------------------------------------------- */
+
+/* Read Device Identification (MB Application Protocol 1.1b3, 6.21): the
+ * answering device's basic objects (0x00 VendorName, 0x01 ProductCode,
+ * 0x02 MajorMinorRevision), regular ones (0x03 VendorUrl, 0x04
+ * ProductName, 0x05 ModelName, 0x06 UserApplicationName) and extended
+ * ones (0x80-0xff, vendor-defined: not interpreted). The unit id names
+ * the device (a gateway answers for the devices behind it, one unit
+ * each): the first unit a device answers for is taken as the device
+ * itself. File record reads and writes (20, 21) are what engineering tools
+ * do (configuration, firmware). */
+static __attribute__((noinline)) bool mb_identity_of(const struct modbus_pdu *m,
+						     struct app_identity *id)
+{
+	app_identity_init(id);
+	const uint8_t *obj[7] = { 0 };
+	uint8_t len[7] = { 0 };
+	struct cursor c = cur_make(m->objects, m->objects_len);
+	while (cur_left(&c) >= 2) {
+		uint8_t oid = cur_u8(&c), l = cur_u8(&c);
+		const uint8_t *v = cur_ptr(&c, l);
+		if (!v)
+			break;
+		if (oid < 7 && !obj[oid]) {
+			obj[oid] = v;
+			len[oid] = l;
+		}
+	}
+	if (obj[0])
+		app_identity_set(id, APP_IDF_VENDOR, obj[0], len[0]);
+	/* the product by name, else by code; the model by name, else the
+	 * code when the name took the product */
+	if (obj[4])
+		app_identity_set(id, APP_IDF_PRODUCT, obj[4], len[4]);
+	else if (obj[1])
+		app_identity_set(id, APP_IDF_PRODUCT, obj[1], len[1]);
+	if (obj[5])
+		app_identity_set(id, APP_IDF_MODEL, obj[5], len[5]);
+	else if (obj[1] && obj[4])
+		app_identity_set(id, APP_IDF_MODEL, obj[1], len[1]);
+	if (obj[2])
+		app_identity_set(id, APP_IDF_FIRMWARE, obj[2], len[2]);
+	if (obj[6])
+		app_identity_set(id, APP_IDF_NAME, obj[6], len[6]);
+	if (obj[3])
+		app_identity_ext(id, "vendor_url", obj[3], len[3]);
+	snprintf(id->component, sizeof(id->component), "unit %u", m->unit);
+	id->may_be_self = true;
+	app_identity_num(id, "unit", m->unit, APP_ID_SENDER);
+	id->role[0] = APP_ROLE_FIELD;
+	return true;
+}
+
+/* called for every tx: two compares for a poll */
+static bool mb_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct modbus_tx *tx = t->data;
+	if (t->is_response) {
+		const struct modbus_pdu *m = &tx->resp;
+		if (m->fc != 43 || m->mei != 14 || m->exception || !m->objects)
+			return false;
+		return mb_identity_of(m, id);
+	}
+	if (tx->req.fc != 20 && tx->req.fc != 21)
+		return false;
+	app_identity_init(id);
+	id->role[0] = APP_ROLE_ENGINEERING;
+	return true;
 }
 
 static int mb_tx_function(const struct app_tx *t)
@@ -1049,6 +1123,7 @@ const struct proto_parser proto_modbus = {
 	.state_new = mb_new,
 	.state_free = mb_free,
 	.log_tx = mb_log,
+	.identity = mb_identity,
 	.events = mb_events,
 	.n_events = MODBUS_EV__COUNT,
 	.max_pdu = MB_MAX_PDU,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "proto/ndpi.h"
 
+#include <malloc.h>
 #include <ndpi_api.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -14,6 +16,36 @@ struct ndpi_ctx {
 	size_t flow_size;
 	int arena;             /* its slot in arenas[], or -1 */
 	struct ndpi_ctx *next; /* in kept, once given up */
+	/* per-flow bytes taken (room made first) or given back */
+	bool (*mem)(void *user, const struct flow *f, int64_t delta);
+	void *mem_user;
+};
+
+/* nDPI's state of one flow (what flow_app.ndpi points to while the status
+ * is PROBING): nDPI's flow struct, after the bytes it is accounted for: the
+ * allocation itself and what nDPI allocated for the flow while looking at
+ * its packets (hook_malloc counts those per thread). */
+struct ndpi_state {
+	int64_t held;
+	_Alignas(max_align_t) unsigned char flow[];
+};
+
+/* Until a TCP flow carries a byte of payload, nDPI has nothing to look at
+ * but its handshake: those segments' headers are kept (flow_app.ndpi while
+ * the status is WAITING), about 100 bytes instead of nDPI's 700, and
+ * replayed into a state made when the first payload comes, when more
+ * arrive than are kept, or when the flow ends (for nDPI's guess). nDPI
+ * sees the same packets in the same order at the same times, so it
+ * decides the same; a flow that never carries a byte (a SYN flood) costs
+ * the headers, not nDPI's state. */
+#define WAIT_PKTS 4
+#define WAIT_LEN 128 /* IPv4 or IPv6 + TCP headers with options */
+struct ndpi_wait {
+	int64_t held;               /* bytes accounted: this allocation */
+	uint64_t ts[WAIT_PKTS];
+	uint16_t len[WAIT_PKTS];
+	uint8_t n;
+	uint8_t bytes[];            /* the datagrams, one after the other */
 };
 
 /* nDPI 4.2 counts its Patricia trees in a global without a lock: contexts
@@ -50,6 +82,9 @@ static struct arena arenas[ARENA_SLOTS];
 static _Atomic int arenas_used; /* slots [0, arenas_used) may be live */
 static _Thread_local struct arena *making;
 static bool hooks_set;
+/* Bytes nDPI holds from malloc, allocated minus freed on this thread: the
+ * difference across a call into nDPI for one flow is what that flow cost. */
+static _Thread_local int64_t heap_held;
 
 static void *hook_malloc(size_t n)
 {
@@ -63,7 +98,10 @@ static void *hook_malloc(size_t n)
 			return p;
 		}
 	}
-	return malloc(n);
+	void *p = malloc(n);
+	if (p)
+		heap_held += (int64_t)malloc_usable_size(p);
+	return p;
 }
 
 static void hook_free(void *p)
@@ -73,6 +111,8 @@ static void hook_free(void *p)
 	for (int i = 0; i < used; i++)
 		if (u >= atomic_load(&arenas[i].lo) && u < atomic_load(&arenas[i].hi))
 			return;
+	if (p)
+		heap_held -= (int64_t)malloc_usable_size(p);
 	free(p);
 }
 
@@ -259,15 +299,47 @@ size_t ndpi_ctx_arena_bytes(const struct ndpi_ctx *n)
 
 size_t ndpi_flow_state_size(void)
 {
-	return ndpi_detection_get_sizeof_ndpi_flow_struct();
+	return sizeof(struct ndpi_state) + ndpi_detection_get_sizeof_ndpi_flow_struct();
 }
 
-static void release(struct flow *f)
+void ndpi_ctx_set_mem(struct ndpi_ctx *n,
+		      bool (*mem)(void *user, const struct flow *f, int64_t delta), void *user)
 {
-	if (f->app.ndpi) {
-		ndpi_free_flow(f->app.ndpi);
-		f->app.ndpi = NULL;
+	n->mem = mem;
+	n->mem_user = user;
+}
+
+/* delta bytes of f's state taken (> 0; false: they did not fit under the
+ * memcap, accounted all the same) or given back. */
+static inline bool account(struct ndpi_ctx *n, const struct flow *f, int64_t delta)
+{
+	if (n && n->mem && delta)
+		return n->mem(n->mem_user, f, delta);
+	return true;
+}
+
+static inline struct ndpi_flow_struct *flow_of(struct ndpi_state *st)
+{
+	return (struct ndpi_flow_struct *)(void *)st->flow;
+}
+
+/* Frees what f holds for nDPI (headers kept or nDPI's state) and gives
+ * back what it was accounted for. */
+static void release(struct ndpi_ctx *n, struct flow *f)
+{
+	if (!f->app.ndpi)
+		return;
+	if (f->app.ndpi_status == NDPI_STATUS_WAITING) {
+		struct ndpi_wait *wt = f->app.ndpi;
+		account(n, f, -wt->held);
+		free(wt);
+	} else {
+		struct ndpi_state *st = f->app.ndpi;
+		ndpi_free_flow_data(flow_of(st));
+		account(n, f, -st->held);
+		free(st);
 	}
+	f->app.ndpi = NULL;
 }
 
 static void keep(struct flow *f, ndpi_protocol pr, uint8_t status)
@@ -278,28 +350,108 @@ static void keep(struct flow *f, ndpi_protocol pr, uint8_t status)
 	f->app.ndpi_status = status;
 }
 
-/* One packet of f (its IP datagram, l3 bytes, at ts microseconds) to nDPI. */
-static void feed(struct ndpi_ctx *n, struct flow *f, const uint8_t *l3, uint32_t len, uint64_t ts)
+/* One packet of f to nDPI's state (which f has). */
+static void process(struct ndpi_ctx *n, struct flow *f, const uint8_t *l3, uint32_t len,
+		    uint64_t ts)
 {
-	if (f->app.ndpi_status > NDPI_STATUS_PROBING)
-		return;
-	if (!f->app.ndpi) {
-		f->app.ndpi = calloc(1, n->flow_size);
-		if (!f->app.ndpi) {
-			f->app.ndpi_status = NDPI_STATUS_UNKNOWN;
-			return;
-		}
-		f->app.ndpi_status = NDPI_STATUS_PROBING;
-	}
-	ndpi_protocol pr = ndpi_detection_process_packet(n->mod, f->app.ndpi, l3,
+	struct ndpi_state *st = f->app.ndpi;
+	int64_t before = heap_held;
+	ndpi_protocol pr = ndpi_detection_process_packet(n->mod, flow_of(st), l3,
 							 (unsigned short)len, ts / 1000u);
+	int64_t grew = heap_held - before;
+	st->held += grew;
+	account(n, f, grew);
 	if (pr.app_protocol != NDPI_PROTOCOL_UNKNOWN || pr.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
 		keep(f, pr, NDPI_STATUS_DETECTED);
-		release(f);
+		release(n, f);
 		return;
 	}
 	if (++f->app.ndpi_pkts >= NDPI_MAX_PKTS)
 		ndpi_flow_end(n, f);
+}
+
+/* Makes nDPI's state for f and replays the headers f kept, if any. False
+ * when nDPI has no state for f afterwards (decided while replaying, or no
+ * room: given up, status UNKNOWN). */
+static bool state_make(struct ndpi_ctx *n, struct flow *f)
+{
+	struct ndpi_wait *wt = f->app.ndpi_status == NDPI_STATUS_WAITING ? f->app.ndpi : NULL;
+	size_t sz = sizeof(struct ndpi_state) + n->flow_size;
+	struct ndpi_state *st = NULL;
+	if (account(n, f, (int64_t)sz))
+		st = calloc(1, sz);
+	if (!st) {
+		account(n, f, -(int64_t)sz);
+		release(n, f);
+		f->app.ndpi_status = NDPI_STATUS_UNKNOWN;
+		return false;
+	}
+	st->held = (int64_t)sz;
+	f->app.ndpi = st;
+	f->app.ndpi_status = NDPI_STATUS_PROBING;
+	if (wt) {
+		const uint8_t *b = wt->bytes;
+		for (uint8_t i = 0; i < wt->n && f->app.ndpi_status == NDPI_STATUS_PROBING; i++) {
+			process(n, f, b, wt->len[i], wt->ts[i]);
+			b += wt->len[i];
+		}
+		account(n, f, -wt->held);
+		free(wt);
+	}
+	return f->app.ndpi_status == NDPI_STATUS_PROBING;
+}
+
+/* Keeps a TCP segment without payload (l3, len <= WAIT_LEN) for later.
+ * False when it cannot be kept (no room left in what f keeps). */
+static bool wait_add(struct ndpi_ctx *n, struct flow *f, const uint8_t *l3, uint32_t len,
+		     uint64_t ts)
+{
+	struct ndpi_wait *wt = f->app.ndpi;
+	size_t used = 0;
+	if (wt) {
+		if (wt->n == WAIT_PKTS)
+			return false;
+		for (uint8_t i = 0; i < wt->n; i++)
+			used += wt->len[i];
+	}
+	size_t sz = sizeof(*wt) + used + len;
+	int64_t more = (int64_t)sz - (wt ? wt->held : 0);
+	if (!account(n, f, more)) {
+		account(n, f, -more);
+		return false;
+	}
+	struct ndpi_wait *nw = realloc(wt, sz);
+	if (!nw) {
+		account(n, f, -more);
+		return false;
+	}
+	if (!wt)
+		memset(nw, 0, sizeof(*nw));
+	memcpy(nw->bytes + used, l3, len);
+	nw->ts[nw->n] = ts;
+	nw->len[nw->n] = (uint16_t)len;
+	nw->n++;
+	nw->held = (int64_t)sz;
+	f->app.ndpi = nw;
+	f->app.ndpi_status = NDPI_STATUS_WAITING;
+	return true;
+}
+
+/* One packet of f (its IP datagram, l3 bytes, at ts microseconds; bare: a
+ * TCP segment without payload) to nDPI. */
+static void feed(struct ndpi_ctx *n, struct flow *f, const uint8_t *l3, uint32_t len, uint64_t ts,
+		 bool bare)
+{
+	uint8_t status = f->app.ndpi_status;
+	if (status > NDPI_STATUS_PROBING)
+		return;
+	if (status != NDPI_STATUS_PROBING) {
+		if (bare && len <= WAIT_LEN && wait_add(n, f, l3, len, ts))
+			return;
+		if (!state_make(n, f))
+			return;
+	}
+	process(n, f, l3, len, ts);
 }
 
 static inline uint32_t l3_len(const struct packet *p)
@@ -307,11 +459,16 @@ static inline uint32_t l3_len(const struct packet *p)
 	return p->l3_len > 65535 ? 65535 : p->l3_len;
 }
 
+static inline bool bare_tcp(const struct packet *p)
+{
+	return p->l4proto == IPPROTO_TCP && p->payload_len == 0;
+}
+
 void ndpi_flow_packet(struct ndpi_ctx *n, struct flow *f, const struct packet *p)
 {
 	if (!n || !p->l3)
 		return;
-	feed(n, f, p->l3, l3_len(p), p->ts);
+	feed(n, f, p->l3, l3_len(p), p->ts, bare_tcp(p));
 }
 
 /* ---- packets kept until the context is there ------------------------------ */
@@ -320,7 +477,7 @@ struct held {
 	struct flow *f;
 	uint64_t ts;
 	uint32_t len;
-	uint32_t pad;
+	uint32_t bare;  /* a TCP segment without payload */
 	/* len bytes of IP datagram follow, then padding to 8 */
 };
 
@@ -346,7 +503,7 @@ bool ndpi_backlog_add(struct ndpi_backlog *b, struct flow *f, const struct packe
 		if (!b->buf)
 			return false;
 	}
-	struct held h = { f, p->ts, len, 0 };
+	struct held h = { f, p->ts, len, bare_tcp(p) };
 	memcpy(b->buf + b->len, &h, sizeof(h));
 	memcpy(b->buf + b->len + sizeof(h), p->l3, len);
 	b->len += need;
@@ -361,7 +518,7 @@ void ndpi_backlog_drain(struct ndpi_backlog *b, struct ndpi_ctx *n)
 		memcpy(&h, b->buf + off, sizeof(h));
 		h.f->app.ndpi_held = 0;
 		if (n)
-			feed(n, h.f, b->buf + off + sizeof(h), h.len, h.ts);
+			feed(n, h.f, b->buf + off + sizeof(h), h.len, h.ts, h.bare);
 		off += held_size(h.len);
 	}
 	b->len = 0;
@@ -375,17 +532,20 @@ void ndpi_backlog_free(struct ndpi_backlog *b)
 
 void ndpi_flow_end(struct ndpi_ctx *n, struct flow *f)
 {
+	/* headers kept and nothing else: nDPI looks at them now, for its guess */
+	if (n && f->app.ndpi_status == NDPI_STATUS_WAITING && !state_make(n, f))
+		return;
 	if (!n || f->app.ndpi_status != NDPI_STATUS_PROBING || !f->app.ndpi) {
-		release(f);
+		release(n, f);
 		return;
 	}
 	uint8_t guessed = 0;
-	ndpi_protocol pr = ndpi_detection_giveup(n->mod, f->app.ndpi, 1, &guessed);
+	ndpi_protocol pr = ndpi_detection_giveup(n->mod, flow_of(f->app.ndpi), 1, &guessed);
 	bool known = pr.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
 		     pr.master_protocol != NDPI_PROTOCOL_UNKNOWN;
 	keep(f, pr, known ? (guessed ? NDPI_STATUS_GUESSED : NDPI_STATUS_DETECTED)
 			  : NDPI_STATUS_UNKNOWN);
-	release(f);
+	release(n, f);
 }
 
 /* Appends s to buf (cap bytes, k used) as far as it fits; NUL-terminated.
@@ -403,8 +563,7 @@ static size_t put(char *buf, size_t cap, size_t k, const char *s)
 
 const char *ndpi_flow_proto_name(struct ndpi_ctx *n, const struct flow *f, char *buf, size_t cap)
 {
-	if (!n || !cap || f->app.ndpi_status == NDPI_STATUS_NONE ||
-	    f->app.ndpi_status == NDPI_STATUS_PROBING)
+	if (!n || !cap || f->app.ndpi_status <= NDPI_STATUS_PROBING)
 		return NULL;
 	/* what ndpi_protocol2name writes ("Master.App", or the one that is
 	 * known), without its snprintf calls (600 instructions a flow) */
@@ -425,8 +584,7 @@ const char *ndpi_flow_proto_name(struct ndpi_ctx *n, const struct flow *f, char 
 const char *ndpi_flow_category_name(struct ndpi_ctx *n, const struct flow *f, char *buf,
 				    size_t cap)
 {
-	if (!n || !cap || f->app.ndpi_status == NDPI_STATUS_NONE ||
-	    f->app.ndpi_status == NDPI_STATUS_PROBING)
+	if (!n || !cap || f->app.ndpi_status <= NDPI_STATUS_PROBING)
 		return NULL;
 	const char *c = ndpi_category_get_name(n->mod, (ndpi_protocol_category_t)f->app.ndpi_category);
 	put(buf, cap, 0, c ? c : "Unknown");

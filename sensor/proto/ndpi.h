@@ -6,8 +6,10 @@
  * nDPI as a second opinion on each flow's protocol. Every flow is offered
  * to nDPI, packet by packet, until nDPI decides (or NDPI_MAX_PKTS packets
  * went by, when we ask for its final guess); its per-flow state (about
- * 700 bytes) is freed as soon as it has decided. The verdict is kept in
- * struct flow_app and shown in the flow record next to our own.
+ * 700 bytes) is made at a TCP flow's first byte of payload (the handshake's
+ * headers wait for it: ndpi.c), freed as soon as nDPI has decided, and
+ * counted in the flow memcap while it lives (ndpi_ctx_set_mem). The verdict is kept in struct
+ * flow_app and shown in the flow record next to our own.
  */
 
 #include <stdbool.h>
@@ -21,6 +23,7 @@
 
 enum ndpi_status {
 	NDPI_STATUS_NONE,
+	NDPI_STATUS_WAITING,   /* TCP without payload yet: its headers kept */
 	NDPI_STATUS_PROBING,
 	NDPI_STATUS_DETECTED,
 	NDPI_STATUS_GUESSED,   /* gave up; verdict is nDPI's guess (e.g. by port) */
@@ -86,7 +89,19 @@ const char *ndpi_flow_proto_name(struct ndpi_ctx *n, const struct flow *f, char 
 const char *ndpi_flow_category_name(struct ndpi_ctx *n, const struct flow *f, char *buf,
 				    size_t cap);
 
-/* Bytes of nDPI flow state (for memory reports). */
+/* Bytes of nDPI's state of a flow when it is made (for memory reports, and
+ * the room a new flow needs under the flow memcap). */
 size_t ndpi_flow_state_size(void);
+
+/* Every byte of per-flow state n takes or gives back (the headers a TCP
+ * flow keeps until its first payload, nDPI's flow struct, what nDPI
+ * allocates for a flow while it looks at its packets) is reported to
+ * mem(user, f, delta), from the thread using n, so that the owner counts it
+ * in its flow memcap: for delta > 0 the owner makes room first if it can
+ * (never giving up f itself) and says whether the bytes fit (they are
+ * accounted either way); nDPI gives up a flow whose state does not fit.
+ * Optional; set before n sees a packet. */
+void ndpi_ctx_set_mem(struct ndpi_ctx *n,
+		      bool (*mem)(void *user, const struct flow *f, int64_t delta), void *user);
 
 #endif

@@ -78,6 +78,7 @@
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 #include "vigil/proto/opcua.h"
 
@@ -1119,9 +1120,48 @@ static void rd_activate(struct dec *d, struct opcua_tx *tx)
 	}
 }
 
+/* An ApplicationDescription's first four fields (OPC 10000-4, 7.2):
+ * applicationUri, productUri, applicationName (LocalizedText: mask, [locale],
+ * [text]) and applicationType, into tx's app_* fields. */
+static void rd_app_head(struct dec *d, struct opcua_tx *tx)
+{
+	rd_str(d, &tx->app_uri);
+	rd_str(d, &tx->app_product_uri);
+	uint8_t mask = cur_u8(&d->c);
+	if (mask & 1)
+		skip_str(d);
+	if (mask & 2)
+		rd_str(d, &tx->app_name);
+	tx->app_type = cur_le32(&d->c);
+	tx->has_app = cur_ok(&d->c) && (tx->app_uri.p || tx->app_product_uri.p || tx->app_name.p);
+}
+
+/* The server's description in a GetEndpointsResponse (its first
+ * EndpointDescription: endpointUrl, server) or a CreateSessionResponse
+ * (sessionId, authenticationToken, revisedSessionTimeout, serverNonce,
+ * serverCertificate, then serverEndpoints), read on a copy of the decoder:
+ * whatever it finds, the message is judged as before. */
+static void rd_server_app(const struct dec *d0, struct opcua_tx *tx, bool create_session)
+{
+	struct dec d = *d0;
+	if (create_session) {
+		skip_nodeid(&d, false);
+		skip_nodeid(&d, false);
+		cur_skip(&d.c, 8);
+		skip_str(&d);
+		skip_str(&d);
+	}
+	if (rd_count(&d, 1) < 1 || !cur_ok(&d.c))
+		return;
+	skip_str(&d); /* endpointUrl */
+	rd_app_head(&d, tx);
+}
+
 static void rd_create_session(struct dec *d, struct opcua_tx *tx)
 {
 	/* clientDescription: ApplicationDescription (OPC 10000-4, 7.2) */
+	struct dec head = *d;
+	rd_app_head(&head, tx);
 	rd_str(d, &tx->application_uri);
 	skip_str(d); /* productUri */
 	skip_scalar(d, 21, 0); /* applicationName */
@@ -1286,6 +1326,8 @@ static void parse_body(struct opcua_state *s, struct app_ctx *ctx, struct dec *d
 		rd_response_header(d, tx);
 		if (cur_ok(&d->c) && services[idx].body == B_OPN)
 			rd_open_response(d, tx);
+		else if (cur_ok(&d->c) && (services[idx].req == 428 || services[idx].req == 461))
+			rd_server_app(d, tx, services[idx].req == 461);
 		tx->request_idx = (int8_t)pend_take(s, tx->request_id);
 	} else {
 		rd_request(ctx, d, tx);
@@ -1804,6 +1846,42 @@ static void o_log(const struct app_tx *t, struct jb *jb)
 	}
 }
 
+/* ---- asset inventory ---------------------------------------------------------- */
+
+/* The application descriptions (OPC 10000-4, 7.2) an OPC UA exchange
+ * carries: the client's in its CreateSession request, the server's in a
+ * GetEndpoints or CreateSession response. Each is about its sender. */
+static bool o_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct opcua_tx *tx = t->data;
+	if (!tx->has_app)
+		return false;
+	app_identity_init(id);
+	if (tx->app_name.p)
+		app_identity_set(id, APP_IDF_PRODUCT, tx->app_name.p, tx->app_name.n);
+	if (tx->app_uri.p)
+		app_identity_ext(id, "application_uri", tx->app_uri.p, tx->app_uri.n);
+	if (tx->app_product_uri.p)
+		app_identity_ext(id, "product_uri", tx->app_product_uri.p, tx->app_product_uri.n);
+	static const char *const types[] = { "OPC UA server", "OPC UA client",
+					     "OPC UA client and server",
+					     "OPC UA discovery server" };
+	if (tx->app_type < 4)
+		app_identity_set_str(id, APP_IDF_DEVICE_TYPE, types[tx->app_type]);
+	/* one host may run several applications (a SCADA server is an OPC
+	 * UA client and a server): each is its own, by its URI; the first
+	 * seen is taken as the device */
+	if (tx->app_uri.p && tx->app_uri.n) {
+		app_identity_set(id, APP_IDF_NAME, tx->app_uri.p, tx->app_uri.n);
+		memcpy(id->component, id->str[APP_IDF_NAME], APP_ID_COMPONENT - 1);
+		id->component[APP_ID_COMPONENT - 1] = 0;
+		id->have &= (uint8_t)~(1u << APP_IDF_NAME);
+		id->may_be_self = true;
+	}
+	return true;
+}
+
 /* tx_function: the service's index (request and response alike), on the
  * chunk where it was decoded */
 static int o_tx_function(const struct app_tx *t)
@@ -2059,6 +2137,7 @@ const struct proto_parser proto_opcua = {
 	.state_new = o_new,
 	.state_free = o_free,
 	.log_tx = o_log,
+	.identity = o_identity,
 	.events = events,
 	.n_events = OPCUA_EV__COUNT,
 	.max_pdu = OPCUA_MAX_PDU,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * S7comm (ISO-on-TCP, port 102): TPKT framing, COTP connection and data
- * TPDUs (segmented DT reassembled), the S7 header (job, ack, ack_data,
+ * TPDUs (segmented DT reassembled, up to 8 KiB; proto/tpkt.c, shared with
+ * MMS), the S7 header (job, ack, ack_data,
  * userdata), functions with their items (read/write var), block transfer,
  * PLC control and stop, userdata groups with SZL reads (module order number
  * and serial kept for the asset inventory), and S7comm-plus recognised with
@@ -25,9 +26,11 @@
 #include <string.h>
 
 #include "detect/uint.h"
+#include "proto/tpkt.h"
 #include "util/cursor.h"
 #include "util/jb.h"
 #include "vigil/app.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 #include "vigil/proto/s7comm.h"
 
@@ -46,14 +49,8 @@ static const char *const events[S7_EV__COUNT] = {
 	[S7_EV_ERROR_RESPONSE] = "s7comm.error_response",
 };
 
-struct s7_reasm {
-	uint8_t *buf;
-	uint16_t len;
-	bool active;
-};
-
 struct s7_state {
-	struct s7_reasm r[2];
+	struct tpkt_reasm r[2];
 	struct {
 		uint16_t ref;
 		uint8_t fc;
@@ -121,32 +118,61 @@ static const char *group_name(uint8_t g)
 	return g < 8 ? n[g] : g == 0xf ? "nc_programming" : "unknown";
 }
 
-/* ---- framing -------------------------------------------------------------------- */
+/* ---- framing (TPKT and COTP: proto/tpkt.c) ------------------------------------ */
 
-static bool cotp_type_ok(uint8_t t)
+/* Siemens' TSAPs: the calling TSAP's first byte is a connection type (1 PG,
+ * 2 OP, 3 S7 basic, 6 TIA, ...), never 0 as in the TSAPs of the ISO stacks
+ * that MMS runs on (0001, 0002); S7-1200/1500 name the called one
+ * "SIMATIC-ROOT-...". */
+static bool s7_tsaps(const struct cotp *h)
 {
-	switch (t & 0xf0) {
-	case 0xe0: case 0xd0: case 0x80: case 0xc0: case 0xf0: case 0x70: case 0x50: case 0x60:
-	case 0x10: case 0x20: case 0x40:
-		return true;
-	default:
-		return false;
+	static const char simatic[] = "SIMATIC";
+	if (h->calling_tsap && h->calling_tsap_len == 2) {
+		struct cursor t = cur_make(h->calling_tsap, 2);
+		if (cur_u8(&t) != 0)
+			return true;
 	}
+	return h->called_tsap && h->called_tsap_len >= sizeof(simatic) - 1 &&
+	       memcmp(h->called_tsap, simatic, sizeof(simatic) - 1) == 0;
 }
 
+/* A COTP CR or CC with S7 TSAPs, or a DT carrying an S7 PDU (0x32, or 0x72
+ * for S7comm-plus): yes. A CR/CC with other TSAPs (MMS shares port 102) is
+ * looked past, at the first DT. */
 static int s_probe(const uint8_t *b, size_t len, uint8_t dir)
 {
 	(void)dir;
-	if (len >= 1 && b[0] != 3)
-		return APP_PROBE_NO;
-	if (len >= 2 && b[1] != 0)
-		return APP_PROBE_NO;
-	if (len < 6)
-		return APP_PROBE_MORE;
-	uint16_t l = (uint16_t)(b[2] << 8 | b[3]);
-	if (l < 7 || b[4] + 5u > l || !cotp_type_ok(b[5]))
-		return APP_PROBE_NO;
-	return APP_PROBE_YES;
+	struct cursor c = cur_make(b, len);
+	for (unsigned k = 0; k < 4; k++) {
+		int version = cur_peek_u8(&c, 0), reserved = cur_peek_u8(&c, 1);
+		if ((version >= 0 && version != 3) || reserved > 0)
+			return APP_PROBE_NO;
+		if (cur_left(&c) < 6)
+			return APP_PROBE_MORE;
+		size_t l = (size_t)cur_peek_be16(&c, 2);
+		int li = cur_peek_u8(&c, 4), code = cur_peek_u8(&c, 5) & 0xf0;
+		if (l < TPKT_MIN_LEN || (size_t)li + 5u > l || !cotp_code_name((uint8_t)code))
+			return APP_PROBE_NO;
+		if (code == COTP_DT) {
+			if ((size_t)li + 5u >= l)
+				return APP_PROBE_NO; /* no user data */
+			int pid = cur_peek_u8(&c, (size_t)li + 5u);
+			if (pid < 0)
+				return APP_PROBE_MORE;
+			return pid == 0x32 || pid == 0x72 ? APP_PROBE_YES : APP_PROBE_NO;
+		}
+		if (code != COTP_CR && code != COTP_CC)
+			return APP_PROBE_YES;
+		if (cur_left(&c) < l)
+			return APP_PROBE_MORE;
+		struct cotp h;
+		if (cotp_parse(c.p, l, &h) < 0)
+			return APP_PROBE_NO;
+		if (s7_tsaps(&h))
+			return APP_PROBE_YES;
+		cur_skip(&c, l);
+	}
+	return APP_PROBE_NO;
 }
 
 static int s_pdu_len(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *b, size_t len,
@@ -154,17 +180,17 @@ static int s_pdu_len(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_
 {
 	(void)state;
 	(void)dir;
-	if (len >= 1 && b[0] != 3)
-		return APP_FRAME_BAD;
-	if (len < 4)
+	switch (tpkt_frame(b, len, pdu_len)) {
+	case TPKT_FRAME_OK:
+		return APP_FRAME_OK;
+	case TPKT_FRAME_MORE:
 		return APP_FRAME_MORE;
-	uint16_t l = (uint16_t)(b[2] << 8 | b[3]);
-	if (b[1] != 0 || l < 7) {
+	case TPKT_FRAME_BAD:
 		ev(ctx, S7_EV_INVALID_TPKT);
 		return APP_FRAME_BAD;
+	default:
+		return APP_FRAME_BAD;
 	}
-	*pdu_len = l;
-	return APP_FRAME_OK;
 }
 
 /* ---- S7 ----------------------------------------------------------------------- */
@@ -252,6 +278,12 @@ static void parse_userdata(struct app_ctx *ctx, struct cursor *par, struct curso
 	if (tx->ud_type != 8 || dlen < 8) /* request, or no list */
 		return;
 	uint16_t rlen = cur_be16(dat), rcount = cur_be16(dat);
+	if (cur_ok(dat)) {
+		tx->szl_records = dat->p;
+		tx->szl_len = (uint16_t)(cur_left(dat) > UINT16_MAX ? UINT16_MAX : cur_left(dat));
+		tx->szl_rlen = rlen;
+		tx->szl_count = rcount;
+	}
 	for (unsigned i = 0; i < rcount && cur_ok(dat); i++) {
 		struct cursor rec = cur_sub(dat, rlen);
 		if (!cur_ok(dat))
@@ -394,83 +426,44 @@ static void emit(struct app_ctx *ctx, uint8_t dir, struct s7_tx *tx)
 static int s_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t *pdu, size_t len)
 {
 	struct s7_state *s = state;
-	if (pdu[0] != 3) {
-		ev(ctx, S7_EV_INVALID_TPKT);
-		return -1;
-	}
-	struct cursor c = cur_make(pdu + 4, len - 4);
-	uint8_t li = cur_u8(&c);
-	if (li == 0 || li > cur_left(&c)) {
+	struct cotp h;
+	if (cotp_parse(pdu, len, &h) < 0) {
 		ev(ctx, S7_EV_INVALID_COTP);
 		return -1;
 	}
-	uint8_t type = cur_u8(&c);
 	/* on the stack: the tx lives for the callback only */
 	struct s7_tx txs;
 	struct s7_tx *tx = &txs;
 	memset(tx, 0, sizeof(*tx));
-	tx->cotp_type = type & 0xf0;
+	tx->cotp_type = h.code;
 	tx->request_function = -1;
-	if (!cotp_type_ok(type)) {
-		ev(ctx, S7_EV_INVALID_COTP);
-		return -1;
-	}
-	if (tx->cotp_type == 0xe0 || tx->cotp_type == 0xd0) {
-		struct cursor v = cur_sub(&c, li - 1);
-		cur_skip(&v, 5); /* dst ref, src ref, class */
-		while (cur_left(&v) >= 2) {
-			uint8_t code = cur_u8(&v), pl = cur_u8(&v);
-			struct cursor pv = cur_sub(&v, pl);
-			if (code == 0xc1 && pl == 2) {
-				tx->src_tsap = cur_be16(&pv);
-				tx->has_tsap = true;
-			} else if (code == 0xc2 && pl == 2) {
-				tx->dst_tsap = cur_be16(&pv);
-				tx->has_tsap = true;
-			}
+	if (h.code == COTP_CR || h.code == COTP_CC) {
+		if (h.calling_tsap && h.calling_tsap_len == 2) {
+			struct cursor t = cur_make(h.calling_tsap, 2);
+			tx->src_tsap = cur_be16(&t);
+			tx->has_tsap = true;
+		}
+		if (h.called_tsap && h.called_tsap_len == 2) {
+			struct cursor t = cur_make(h.called_tsap, 2);
+			tx->dst_tsap = cur_be16(&t);
+			tx->has_tsap = true;
 		}
 		emit(ctx, dir, tx);
 		return 0;
 	}
-	if (tx->cotp_type != 0xf0) {
+	if (h.code != COTP_DT) {
 		emit(ctx, dir, tx);
 		return 0;
 	}
-	uint8_t nr = cur_u8(&c);
-	cur_skip(&c, li - 2);
-	if (!cur_ok(&c)) {
+	const uint8_t *p;
+	size_t n;
+	int r = tpkt_reasm_add(&s->r[dir & 1], ctx, h.eot, h.data, h.data_len, S7_REASM_MAX, &p, &n);
+	if (r & TPKT_TSDU_CROSSED) {
 		ev(ctx, S7_EV_INVALID_COTP);
 		return -1;
 	}
-	bool eot = nr & 0x80;
-	struct s7_reasm *r = &s->r[dir & 1];
-	const uint8_t *p = c.p;
-	size_t n = cur_left(&c);
-	if (!eot || r->active) {
-		if (!r->buf) {
-			r->buf = malloc(S7_REASM_MAX);
-			if (!r->buf) {
-				return -1;
-			}
-		}
-		if (!r->active) {
-			r->len = 0;
-			r->active = true;
-		}
-		if ((size_t)r->len + n > S7_REASM_MAX) {
-			ev(ctx, S7_EV_INVALID_COTP);
-			r->active = false;
-			return -1;
-		}
-		memcpy(r->buf + r->len, p, n);
-		r->len = (uint16_t)(r->len + n);
-		if (!eot) {
-			return 0;
-		}
-		r->active = false;
-		p = r->buf;
-		n = r->len;
-	}
+	if (!(r & TPKT_TSDU_READY) || (r & TPKT_TSDU_CUT))
+		return 0; /* a segment, or the rest of a TSDU over 8 KiB */
 	if (n)
 		parse_s7(s, ctx, dir, p, n, tx);
 	emit(ctx, dir, tx);
@@ -480,7 +473,7 @@ static int s_parse(void *state, struct app_ctx *ctx, uint8_t dir, const uint8_t 
 static void s_gap(void *state, uint8_t dir)
 {
 	struct s7_state *s = state;
-	s->r[dir & 1].active = false;
+	tpkt_reasm_reset(&s->r[dir & 1]);
 }
 
 static void *s_new(const struct app_flow_info *fi)
@@ -494,8 +487,8 @@ static void s_free(void *p)
 	struct s7_state *s = p;
 	if (!s)
 		return;
-	free(s->r[0].buf);
-	free(s->r[1].buf);
+	tpkt_reasm_free(&s->r[0]);
+	tpkt_reasm_free(&s->r[1]);
 	free(s);
 }
 
@@ -593,6 +586,113 @@ static void s_log(const struct app_tx *t, struct jb *jb)
 		jb_set_uint(jb, "code", tx->error_code);
 		jb_close(jb);
 	}
+}
+
+/* ---- asset inventory ---------------------------------------------------------- */
+
+/* Siemens order numbers (MLFB) begin 6ES7 (S7 modules), 6ES5, 6AV (HMI),
+ * 6GK (communication), 6ED (LOGO!), 6EP (power). */
+static bool siemens_mlfb(const char *s)
+{
+	static const char *const prefixes[] = { "6ES", "6AV", "6GK", "6ED", "6EP" };
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(s, prefixes[i], 3) == 0)
+			return true;
+	return false;
+}
+
+/* SZL answers (System Software for S7-300/400, System and Standard
+ * Functions, ch. 33): 0x0011 module identification, records of 28 bytes:
+ * index:2 MlfB:20 BGTyp:2 Ausbg:2 Ausbe:2; index 1 the module (its order
+ * number), index 7 the basic firmware ('V' and the version in Ausbg's low
+ * byte and Ausbe's two bytes). 0x001C component identification, records of
+ * 34 bytes: index:2 then a string: 1 the automation system's name, 2 the
+ * module's name, 4 the copyright, 5 the module's serial number, 7 the module
+ * type name. Jobs that download or upload blocks, start or stop the PLC,
+ * and userdata of the programmer and block-function groups and SZL reads
+ * of the identification lists are what an engineering station sends (in a
+ * download, the PLC's jobs to it). */
+static __attribute__((noinline)) bool s_identity_of(const struct s7_tx *tx,
+						    struct app_identity *id)
+{
+	if (tx->rosctr == 1 && tx->has_function &&
+	    ((tx->function >= 0x1a && tx->function <= 0x1f) || tx->function == 0x28 ||
+	     tx->function == 0x29)) {
+		/* in a download the PLC fetches the blocks: download_block and
+		 * download_ended are its jobs to the engineering station */
+		bool plc = tx->function == 0x1b || tx->function == 0x1c;
+		app_identity_init(id);
+		id->role[plc ? 1 : 0] = APP_ROLE_ENGINEERING;
+		id->role[plc ? 0 : 1] = APP_ROLE_FIELD;
+		return true;
+	}
+	if (tx->rosctr != 7)
+		return false;
+	if (tx->ud_type == 4) { /* a request */
+		uint8_t list = tx->szl_id & 0xff;
+		if (tx->ud_group != 1 && tx->ud_group != 3 &&
+		    !(tx->has_szl && (list == 0x00 || list == 0x11 || list == 0x1c)))
+			return false;
+		app_identity_init(id);
+		id->role[0] = APP_ROLE_ENGINEERING;
+		return true;
+	}
+	if (tx->ud_type != 8 || !tx->has_szl || !tx->szl_records)
+		return false;
+	uint8_t list = tx->szl_id & 0xff;
+	if (list != 0x11 && list != 0x1c)
+		return false;
+	app_identity_init(id);
+	id->role[0] = APP_ROLE_FIELD;
+	bool siemens = false;
+	struct cursor c = cur_make(tx->szl_records, tx->szl_len);
+	for (unsigned i = 0; i < tx->szl_count && tx->szl_rlen >= 2; i++) {
+		struct cursor r = cur_sub(&c, tx->szl_rlen);
+		if (!cur_ok(&c))
+			break;
+		uint16_t idx = cur_be16(&r);
+		if (list == 0x11 && tx->szl_rlen >= 28) {
+			const uint8_t *mlfb = cur_ptr(&r, 20);
+			cur_skip(&r, 2);
+			uint16_t ausbg = cur_be16(&r), ausbe = cur_be16(&r);
+			if (idx == 1 && mlfb) {
+				app_identity_set(id, APP_IDF_MODEL, mlfb, 20);
+				siemens |= siemens_mlfb(id->str[APP_IDF_MODEL]);
+			} else if (idx == 7 && (ausbg >> 8) == 'V') {
+				char fw[16];
+				snprintf(fw, sizeof(fw), "V%u.%u.%u", ausbg & 0xff, ausbe >> 8,
+					 ausbe & 0xff);
+				app_identity_set_str(id, APP_IDF_FIRMWARE, fw);
+			}
+		} else if (list == 0x1c && tx->szl_rlen >= 34) {
+			size_t n = cur_left(&r) < 32 ? cur_left(&r) : 32;
+			const uint8_t *v = cur_ptr(&r, n);
+			if (!v)
+				continue;
+			switch (idx) {
+			case 1: app_identity_ext(id, "station", v, n); break;
+			case 2: app_identity_set(id, APP_IDF_NAME, v, n); break;
+			case 4: siemens |= memmem(v, n, "Siemens", 7) != NULL; break;
+			case 5: app_identity_set(id, APP_IDF_SERIAL, v, n); break;
+			case 7: app_identity_set(id, APP_IDF_PRODUCT, v, n); break;
+			default: break;
+			}
+		}
+	}
+	if (siemens)
+		app_identity_set_str(id, APP_IDF_VENDOR, "Siemens");
+	return true;
+}
+
+/* called for every tx: a read or write job is out in two compares */
+static bool s_identity(const struct app_tx *t, bool first, struct app_identity *id)
+{
+	(void)first;
+	const struct s7_tx *tx = t->data;
+	if (!tx->has_s7 || tx->plus || (tx->rosctr != 7 && (tx->function == 0x04 ||
+							     tx->function == 0x05)))
+		return false;
+	return s_identity_of(tx, id);
 }
 
 static int s_tx_function(const struct app_tx *t)
@@ -791,6 +891,7 @@ const struct proto_parser proto_s7comm = {
 	.state_new = s_new,
 	.state_free = s_free,
 	.log_tx = s_log,
+	.identity = s_identity,
 	.events = events,
 	.n_events = S7_EV__COUNT,
 	.max_pdu = 65535,

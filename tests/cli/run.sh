@@ -103,6 +103,42 @@ if [ -d "$SHARED/pcaps" ]; then
 	check "-r DIR --recursive: subfolders too" 0 0 $?
 fi
 
+# a capture whose header names the wrong link type: one warning with the
+# file name and what its first packets look like (and how to fix it); the
+# records are still written; -q keeps it (a warning)
+editcap -T rawip pcaps/modbus.pcap "$tmp/wrong-raw.pcap"
+"$VIGIL" -q -r "$tmp/wrong-raw.pcap" -o "$tmp/o.json" --workers 1 2> "$tmp/err"
+check "Ethernet capture labelled raw IP: one warning naming the file and what it looks like" 0 $? \
+	"$(one_line 'wrong-raw.pcap: the header says link type RAW (12), but the first 8 packets look like Ethernet (8 of 8).*editcap -T ether')"
+editcap -C 14 -T ether pcaps/modbus.pcap "$tmp/wrong-eth.pcap"
+"$VIGIL" -q -r "$tmp/wrong-eth.pcap" -o "$tmp/o.json" --workers 1 2> "$tmp/err"
+check "raw IP labelled Ethernet: one warning" 0 $? \
+	"$(one_line 'wrong-eth.pcap: the header says link type EN10MB (1), but the first 8 packets look like raw IP (8 of 8).*editcap -T rawip')"
+editcap -T linux-sll pcaps/dnp3.pcap "$tmp/wrong-sll.pcap"
+"$VIGIL" -q -r "$tmp/wrong-sll.pcap" -o "$tmp/o.json" --workers 1 2> "$tmp/err"
+check "Ethernet labelled Linux cooked: one warning" 0 $? "$(one_line 'wrong-sll.pcap: .* LINUX_SLL (113).* like Ethernet')"
+editcap -T ieee-802-11 pcaps/modbus.pcap "$tmp/wifi.pcap"
+"$VIGIL" -q -r "$tmp/wifi.pcap" -o "$tmp/o.json" --workers 1 2> "$tmp/err"
+check "a link type Vigil does not decode: one warning" 0 $? "$(one_line 'wifi.pcap: link type IEEE802_11 (105) is not one Vigil decodes')"
+# a capture of three packets, right as labelled: nothing said
+editcap -r pcaps/modbus.pcap "$tmp/three.pcap" 1-3
+"$VIGIL" -q -r "$tmp/three.pcap" -o "$tmp/o.json" --workers 1 2> "$tmp/err"
+check "a short capture labelled right: nothing on stderr" 0 $? "$([ ! -s "$tmp/err" ]; echo $?)"
+
+# -q prints only errors and warnings: nothing for a clean replay, where
+# without it the rules' summary is printed; a rule that fails is named
+# with the summary under -q too
+"$VIGIL" -q -r pcaps/modbus.pcap -c tests/pcap/vigil.yaml -o "$tmp/o.json" 2> "$tmp/err"
+check "-q, a clean replay: nothing on stderr" 0 $? "$([ ! -s "$tmp/err" ]; echo $?)"
+"$VIGIL" -r pcaps/modbus.pcap -c tests/pcap/vigil.yaml -o "$tmp/o.json" 2> "$tmp/err"
+check "without -q: the rules' summary" 0 $? "$(one_line '^vigil: rules: [0-9]* loaded, 0 failed, 0 unsupported, from [0-9]* files$')"
+printf 'alert tcp any any -> any 502 (msg:"x"; frobnicate; sid:1;)\nalert tcp any any -> any 502 (msg:"y"; content:"a"; sid:2;)\n' > "$tmp/bad.rules"
+"$VIGIL" -q -r pcaps/modbus.pcap -S "$tmp/bad.rules" -o "$tmp/o.json" 2> "$tmp/err"
+st=$?
+[ "$(wc -l < "$tmp/err")" = 2 ] && grep -q "bad.rules:1: sid 1: unknown option 'frobnicate'" "$tmp/err" &&
+	grep -q "rules: 1 loaded, 1 failed" "$tmp/err"
+check "-q with a rule that fails: the rule and the summary" 0 $st $?
+
 # nDPI cannot make its context (here its init returns NULL, through a
 # library preloaded before it): the run stops with one line naming the
 # worker and exit 2, with one worker inline (one CPU) or threaded, and two

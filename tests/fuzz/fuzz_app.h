@@ -19,6 +19,7 @@
 
 #include "proto/framing.h"
 #include "util/jb.h"
+#include "vigil/asset.h"
 #include "vigil/detect_kw.h"
 
 struct fz {
@@ -39,6 +40,18 @@ static void fz_tx(void *user, const struct app_tx *tx)
 		__builtin_trap();
 	if (z->p->tx_function)
 		(void)z->p->tx_function(tx);
+	/* the asset inventory's hook, as a worker calls it */
+	for (int first = 0; z->p->identity && first < 2; first++) {
+		struct app_identity id;
+		if (!z->p->identity(tx, first, &id))
+			continue;
+		for (int f = 0; f < APP_IDF__COUNT; f++)
+			if ((id.have & (1u << f)) && !memchr(id.str[f], 0, APP_ID_STR))
+				__builtin_trap();
+		if (id.n_num > APP_ID_MAX_NUM || id.n_ext > APP_ID_MAX_EXT ||
+		    !memchr(id.component, 0, APP_ID_COMPONENT))
+			__builtin_trap();
+	}
 	unsigned k = 0;
 	for (uint16_t i = 0; i < z->p->n_keywords; i++) {
 		const struct app_keyword *kw = &z->p->keywords[i];
@@ -76,6 +89,8 @@ static const char *fz_kw_arg(const char *name)
 		return "i";
 	if (strcmp(name, "cip_service") == 0)
 		return "14,1,7";
+	if (strcmp(name, "pn_dcp.requester") == 0)
+		return "02:00:00:00:00:01";
 	return "1";
 }
 

@@ -76,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct detect_alert_sink sink = { &n, on_alert };
 		detect_packet(dt, &p, &f, &sink);
 		detect_packet(dt, &p, NULL, &sink);
+		detect_flow_free(&f); /* the flow's flowints and thresholds by flow */
 		detect_thread_free(dt);
 	}
 	detect_engine_free(de);

@@ -46,10 +46,32 @@ for c in pcaps/demo.pcap pcaps/modbus.pcap pcaps/dnp3.pcap pcaps/iec104.pcap \
 	[ -f "$c" ] && caps+=("$c")
 done
 [ ${#caps[@]} -gt 0 ] || { echo "xdp: SKIP: no captures to send"; exit 77; }
+# Tunnels (pcaps/tunnel.pcap, one copy of the intrusion at a time: live, the
+# two hours between copies are gone): GRE, GRE over IPv6 with checksum, key
+# and sequence, ERSPAN II and III, VXLAN, an MPLS stack and pseudowire,
+# VXLAN in GRE, fragments inside GRE, the hostile headers. The program keeps
+# them whatever they carry (to the fallback socket, which routes the inner
+# packet); every address at every layer is moved into 169.254/16 first.
+# The plant's addresses moved too, so that the intrusion still alerts (its
+# copies take a few milliseconds: no threshold window differs when live).
+sed -e 's|^    ICS_NET: "\[|    ICS_NET: "[169.254.0.0/24,|' \
+	-e 's|^    ICS_MASTERS: "\[|    ICS_MASTERS: "[169.254.0.2,169.254.0.3,169.254.0.4,|' \
+	"$TMPD/v.yaml" > "$TMPD/vt.yaml"
+grep -q '169.254.0.0/24' "$TMPD/vt.yaml" || { echo "xdp: FAIL: could not move the plant in the configuration"; exit 1; }
+if [ -f pcaps/tunnel.pcap ]; then
+	parts="2 4 7 9 10 12 13 14 15 17"
+	if python3 tests/netns/tunnel_rewrite.py pcaps/tunnel.pcap "$TMPD" $parts; then
+		for i in $parts; do caps+=("$TMPD/tunnel-$i.pcap"); done
+	else
+		echo "  FAIL  tunnel_rewrite.py"
+		fail=1
+	fi
+fi
 
 # industrial = a flow with an industrial port on one side (the ports of
-# every parser, as the XDP program keeps them)
-ICS_PORTS=502,5020,20000,2404,102,44818,2222
+# every parser, as the XDP program keeps them), or VXLAN's (tunnels are kept
+# whatever they carry: a VXLAN datagram that cannot be opened is a flow)
+ICS_PORTS=502,5020,20000,2404,102,44818,2222,4789
 cat > "$TMPD/filter.py" <<'PY'
 import json, sys
 ports = set(int(p) for p in sys.argv[1].split(","))
@@ -64,10 +86,12 @@ PY
 for mode in skb native; do
 	for cap in "${caps[@]}"; do
 		name=$(basename "$cap" .pcap)
+		cfg=$TMPD/v.yaml
+		[ "${name#tunnel-}" != "$name" ] && cfg=$TMPD/vt.yaml
 		[ -f "$TMPD/$name.pcap" ] || netns_rewrite "$cap" "$TMPD/$name.pcap" ||
 			{ echo "  FAIL  tcprewrite $cap"; fail=1; continue; }
 		rm -f "$TMPD/xdp.json"
-		netns_bg_b "$VIGIL" -q --xdp "$IF_B" --xdp-mode $mode -c "$TMPD/v.yaml" \
+		netns_bg_b "$VIGIL" -q --xdp "$IF_B" --xdp-mode $mode -c "$cfg" \
 			--workers 2 -o "$TMPD/xdp.json"
 		pid=$LAST_PID
 		sleep 1.5
@@ -83,9 +107,15 @@ for mode in skb native; do
 		st=$?
 		# the reference: a replay of the same capture, industrial flows only
 		rm -f "$TMPD/ref.json"
-		"$VIGIL" -q -c "$TMPD/v.yaml" -r "$TMPD/$name.pcap" -o "$TMPD/ref.json" 2> /dev/null
+		"$VIGIL" -q -c "$cfg" -r "$TMPD/$name.pcap" -o "$TMPD/ref.json" 2> /dev/null
 		python3 tests/netns/normalize.py "$TMPD/xdp.json" "$(cat tests/netns/compare_types)" > "$TMPD/x.norm"
 		python3 tests/netns/normalize.py "$TMPD/ref.json" "$(cat tests/netns/compare_types)" > "$TMPD/r.norm"
+		if [ "$cfg" = "$TMPD/vt.yaml" ]; then
+			# the identity sweep (a threshold over the source's packets, which
+			# live reach two workers in no fixed order) may fire on another
+			# of its packets
+			sed -i '/"signature_id": 9104026}/d' "$TMPD/x.norm" "$TMPD/r.norm"
+		fi
 		leaked=$(python3 "$TMPD/filter.py" "$ICS_PORTS" < "$TMPD/xdp.json" | wc -l)
 		kept=$(tail -1 "$TMPD/xdp.json" | python3 -c 'import json,sys; s=json.load(sys.stdin)["stats"]; print(s["xdp"]["kept"] + s["xdp"]["kept_fallback"], s["decoder"]["pkts"])')
 		if [ $st -ne 0 ]; then

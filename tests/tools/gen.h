@@ -202,9 +202,12 @@ int sc_enip(struct gen *g);
 int sc_transport(struct gen *g);
 int sc_background(struct gen *g);
 int sc_malformed(struct gen *g);
+int sc_assets(struct gen *g); /* tests/tools/gen_assets.c */
 int sc_quiet_plant(struct gen *g);
 int sc_alert_storm(struct gen *g);
 int sc_flow_flood(struct gen *g);
+int sc_syn_flood(struct gen *g);
+int sc_frag_flood(struct gen *g);
 int sc_xdp_mix(struct gen *g);
 /* one file each: tests/tools/gen_<name>.c */
 int sc_bacnet(struct gen *g);

@@ -828,7 +828,7 @@ int gen_seeds(const char *dir)
 		int (*run)(struct gen *);
 	} sc[] = { { "modbus", sc_modbus }, { "dnp3", sc_dnp3 },     { "iec104", sc_iec104 },
 		   { "s7comm", sc_s7comm }, { "enip", sc_enip },     { "transport", sc_transport },
-		   { "malformed", sc_malformed }, { "demo", sc_demo } };
+		   { "malformed", sc_malformed }, { "demo", sc_demo }, { "tunnel", sc_tunnel } };
 	seed_dir = dir;
 	for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
 		struct gen g = { 0 };

@@ -66,7 +66,9 @@ static void test_values(void **s)
 		      "      enabled: yes\n"
 		      "      log: no\n"
 		      "      ports: {tcp: [5020]}\n"
-		      "logging: {anomaly: no}\n",
+		      "logging: {anomaly: no}\n"
+		      "defrag: {report-interval: 60}\n"
+		      "run-as: {user: vigil, group: adm}\n",
 		      err, sizeof(err));
 	if (rc != 0)
 		fail_msg("%s", err);
@@ -84,6 +86,9 @@ static void test_values(void **s)
 	assert_int_equal(c.worker.flow.to[FPC_UDP].new_sec, 30); /* default kept */
 	assert_int_equal(c.worker.flow.stream_max_ooo_segs, 7);
 	assert_false(c.worker.log_anomaly);
+	assert_int_equal(c.defrag.report_sec, 60);
+	assert_string_equal(c.run_as_user, "vigil");
+	assert_string_equal(c.run_as_group, "adm");
 	int mi = app_parser_index("modbus");
 	if (mi >= 0) {
 		assert_false(c.worker.app.proto[mi].log_tx);
@@ -117,6 +122,9 @@ static void test_errors(void **s)
 		     ":3: BAD-NAME: variable names use A-Z, 0-9 and _");
 	expect_error("flow: [1, 2\n", ":2: did not find expected ',' or ']' while parsing a flow sequence");
 	expect_error("- 1\n- 2\n", ":1: the configuration must be a map of settings");
+	expect_error("run-as:\n  uid: 5\n", ":2: run-as.uid: unknown key");
+	expect_error("run-as: vigil\n", ":1: run-as: expected a map of settings");
+	expect_error("defrag:\n  report-interval: 0\n", ":2: report-interval: 0 is out of range 1..86400");
 }
 
 static void test_empty_and_missing(void **s)
@@ -130,6 +138,8 @@ static void test_empty_and_missing(void **s)
 	 * libpcap's 2 MiB (which dropped packets at 20 000/s) */
 	assert_false(c.immediate);
 	assert_int_equal(c.buffer_mb, 64);
+	assert_int_equal(c.defrag.report_sec, 10);
+	assert_null(c.run_as_user); /* stays as started */
 	config_free(&c);
 	assert_int_equal(load(&c, "capture:\n  immediate: yes\n  buffer-mb: 0\n", err, sizeof(err)), 0);
 	assert_true(c.immediate);
@@ -141,12 +151,41 @@ static void test_empty_and_missing(void **s)
 	config_free(&c);
 }
 
+/* The signing block as the shipped vigil.yaml writes it, uncommented:
+ * previous-key "" and state "" mean none (the key's own state file), not a
+ * file named after the configuration's folder. */
+static void test_signing_block(void **s)
+{
+	(void)s;
+	struct vigil_config c;
+	char err[512];
+	assert_int_equal(load(&c,
+			      "signing:\n"
+			      "  key: /etc/vigil/vigil.key\n"
+			      "  previous-key: \"\"\n"
+			      "  state: \"\"\n"
+			      "  mode: block\n",
+			      err, sizeof(err)),
+			 0);
+	assert_string_equal(c.signing_key, "/etc/vigil/vigil.key");
+	assert_null(c.signing_prev_key);
+	assert_null(c.signing_state);
+	config_free(&c);
+	assert_int_equal(load(&c, "signing:\n  key: k.key\n  state: /var/lib/vigil/vigil.state\n",
+			      err, sizeof(err)),
+			 0);
+	assert_string_equal(c.signing_key, "/tmp/k.key");
+	assert_string_equal(c.signing_state, "/var/lib/vigil/vigil.state");
+	config_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_empty_and_missing),
+		cmocka_unit_test(test_signing_block),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

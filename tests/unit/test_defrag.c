@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* IPv4 and IPv6 fragment reassembly: orders, overlaps (first wins),
- * bounds, timeouts, memcap. */
+ * bounds, timeouts, memcap (eviction of the oldest, rate-limited reports). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -193,31 +193,146 @@ static void test_ipv6(void **s)
 	assert_true(packet_has_event(&p, DEC_IPV6_FRAG_OVERLAP));
 }
 
-static void test_memcap(void **s)
+/* A decoder of its own with the given memcap (the shared one is put back
+ * by small_end). */
+static struct decoder saved_dec;
+static void small_begin(uint64_t memcap)
 {
-	(void)s;
-	struct decoder small;
 	struct defrag_config c;
 	defrag_config_defaults(&c);
-	c.memcap = 4096;
-	assert_int_equal(decoder_init(&small, &c), 0);
-	struct decoder saved = dec;
-	dec = small;
-	make_udp_payload(1000);
-	struct packet p;
-	bool hit = false;
-	for (uint16_t id = 100; id < 200 && !hit; id++) {
-		frag4(&p, id, 0, 512, true, NULL, 1);
-		hit = packet_has_event(&p, DEC_FRAG_MEMCAP);
-	}
-	assert_true(hit);
+	c.memcap = memcap;
+	saved_dec = dec;
+	assert_int_equal(decoder_init(&dec, &c), 0);
+}
+
+static void small_end(void)
+{
+	decoder_fini(&dec);
+	dec = saved_dec;
+}
+
+static struct defrag_stats stats(void)
+{
 	struct defrag_stats st;
 	defrag_get_stats(dec.defrag, &st);
-	assert_true(st.memcap_drops > 0);
-	assert_true(st.bytes_in_use <= 4096);
-	small = dec;
-	dec = saved;
-	decoder_fini(&small);
+	return st;
+}
+
+/* At the memcap the least recently active datagram is given up, never the
+ * one that is arriving; the first eviction is reported at once, with its
+ * count. */
+static void test_memcap_evicts_oldest(void **s)
+{
+	(void)s;
+	small_begin(1 << 16);
+	make_udp_payload(1500);
+	struct packet p;
+	unsigned reports = 0, first_report_id = 0;
+	for (uint16_t id = 1; id <= 200; id++) {
+		assert_int_equal(frag4(&p, id, 0, 1000, true, NULL, id), DECODE_HELD);
+		assert_true(stats().bytes_in_use <= 1 << 16);
+		if (packet_has_event(&p, DEC_FRAG_MEMCAP_HIT)) {
+			if (!reports++)
+				first_report_id = id;
+			assert_int_equal(p.frag_evicted, 1);
+			assert_int_equal(p.frag_dropped, 0);
+		}
+		/* never the old per-fragment event */
+		assert_false(packet_has_event(&p, DEC_FRAG_MEMCAP));
+	}
+	struct defrag_stats st = stats();
+	assert_true(st.memcap_evictions > 100);
+	assert_int_equal(st.memcap_drops, 0);
+	/* one report: the others fell within the same report interval */
+	assert_int_equal(reports, 1);
+	assert_true(first_report_id > 1);
+	/* the newest datagram is still there and completes */
+	assert_int_equal(frag4(&p, 200, 1000, dgram_len - 1000, false, NULL, 300), DECODE_OK);
+	assert_whole(&p, 1500);
+	/* the oldest was given up: its rest starts a datagram of its own */
+	assert_int_equal(frag4(&p, 1, 1000, dgram_len - 1000, false, NULL, 301), DECODE_HELD);
+	assert_false(p.flags & PKT_REASSEMBLED);
+	small_end();
+}
+
+/* A flood of first fragments that never complete, then datagrams whose
+ * fragments arrive together: each of those is reassembled; the evictions
+ * are reported once per interval, with counts that add up to the stats. */
+static void test_flood_then_legit(void **s)
+{
+	(void)s;
+	small_begin(1 << 16);
+	struct packet p;
+	uint64_t ts = 1000000, reported = 0;
+	unsigned reports = 0;
+	make_udp_payload(600);
+	for (unsigned i = 0; i < 5000; i++, ts += 100) {
+		assert_int_equal(frag4(&p, (uint16_t)(i + 1), 0, 512, true, NULL, ts), DECODE_HELD);
+		if (packet_has_event(&p, DEC_FRAG_MEMCAP_HIT)) {
+			reports++;
+			reported += p.frag_evicted;
+		}
+	}
+	/* 0.5 s of flood, a 10 s report interval: one record */
+	assert_int_equal(reports, 1);
+	for (uint16_t k = 0; k < 10; k++, ts += 1000) {
+		make_udp_payload(300 + k);
+		uint16_t id = (uint16_t)(60000 + k);
+		assert_int_equal(frag4(&p, id, 0, 104, true, NULL, ts), DECODE_HELD);
+		assert_int_equal(frag4(&p, id, 104, 104, true, NULL, ts + 10), DECODE_HELD);
+		assert_int_equal(frag4(&p, id, 208, dgram_len - 208, false, NULL, ts + 20), DECODE_OK);
+		assert_whole(&p, 300 + k);
+		assert_false(packet_has_event(&p, DEC_FRAG_MEMCAP_HIT));
+	}
+	/* 11 s later, the next fragment carries what was not reported yet */
+	make_udp_payload(600);
+	frag4(&p, 7, 0, 512, true, NULL, ts + 11000000);
+	assert_true(packet_has_event(&p, DEC_FRAG_MEMCAP_HIT));
+	reported += p.frag_evicted;
+	struct defrag_stats st = stats();
+	assert_int_equal(reported, st.memcap_evictions);
+	assert_int_equal(st.reassembled, 10);
+	assert_int_equal(st.memcap_drops, 0);
+	small_end();
+}
+
+/* A datagram larger than the whole memcap is dropped (and counted), without
+ * evicting anyone for it once that is clear. */
+static void test_datagram_beyond_memcap(void **s)
+{
+	(void)s;
+	small_begin(4096);
+	make_udp_payload(3800);
+	struct packet p;
+	assert_int_equal(frag4(&p, 9, 0, 1600, true, NULL, 1), DECODE_HELD);
+	assert_int_equal(frag4(&p, 9, 1600, 1600, true, NULL, 2), DECODE_HELD);
+	assert_false(packet_has_event(&p, DEC_FRAG_MEMCAP_HIT));
+	/* a third would need more than 4096 bytes for this datagram alone */
+	assert_int_equal(frag4(&p, 9, 3200, 600, true, NULL, 3), DECODE_HELD);
+	assert_true(packet_has_event(&p, DEC_FRAG_MEMCAP_HIT));
+	assert_int_equal(p.frag_dropped, 1);
+	assert_int_equal(p.frag_evicted, 0);
+	struct defrag_stats st = stats();
+	assert_int_equal(st.memcap_drops, 1);
+	assert_int_equal(st.memcap_evictions, 0);
+	assert_int_equal(st.bytes_in_use, 0);
+	small_end();
+}
+
+/* Packet time going backwards does not make a report per packet. */
+static void test_report_time_backwards(void **s)
+{
+	(void)s;
+	small_begin(1 << 16);
+	make_udp_payload(1500);
+	struct packet p;
+	unsigned reports = 0;
+	for (uint16_t id = 1; id <= 300; id++) {
+		frag4(&p, id, 0, 1000, true, NULL, 50000000 - (uint64_t)id * 1000);
+		reports += packet_has_event(&p, DEC_FRAG_MEMCAP_HIT);
+	}
+	assert_int_equal(reports, 1);
+	small_end();
 }
 
 int main(void)
@@ -230,7 +345,10 @@ int main(void)
 		cmocka_unit_test(test_too_many_fragments),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_ipv6),
-		cmocka_unit_test(test_memcap),
+		cmocka_unit_test(test_memcap_evicts_oldest),
+		cmocka_unit_test(test_flood_then_legit),
+		cmocka_unit_test(test_datagram_beyond_memcap),
+		cmocka_unit_test(test_report_time_backwards),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

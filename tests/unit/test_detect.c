@@ -12,11 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decode/decode.h"
 #include "detect/rule.h"
 #include "detect/uint.h"
+#include "flow/flow.h"
+#include "pktbuild.h"
+#include "proto/registry.h"
 #include "vigil/detect.h"
 #include "vigil/flow.h"
 #include "vigil/packet.h"
+#include "vigil/proto/dnp3.h"
 
 static const struct detect_var addr_vars[] = {
 	{ "HOME_NET", "[10.0.0.0/8,192.168.0.0/16]" },
@@ -624,6 +629,870 @@ static void test_address_prefixes(void **s)
 	}
 }
 
+/* A line longer than the reader's buffer (64 KiB) is one rule, rejected
+ * whole: its tail beyond 64 KiB is never parsed as a rule of its own. */
+static void test_overlong_line(void **s)
+{
+	(void)s;
+	const char *head = "alert tcp any any -> any any (msg:\"";
+	const char *tail = "alert tcp any any -> any any (msg:\"tail\"; sid:99;)";
+	size_t cap = 100 * 1024 + 256, o = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	o += (size_t)snprintf(text + o, cap - o, "alert tcp any any -> any any (sid:1;)\n");
+	size_t line0 = o;
+	o += (size_t)snprintf(text + o, cap - o, "%s", head);
+	/* the tail starts exactly where the buffer's first chunk ends */
+	while (o - line0 < 65535)
+		text[o++] = 'a';
+	o += (size_t)snprintf(text + o, cap - o, "%s", tail);
+	while (o - line0 < 100 * 1024)
+		text[o++] = ' ';
+	o += (size_t)snprintf(text + o, cap - o, "\nalert tcp any any -> any any (sid:2;)\n");
+	struct loaded l;
+	load(&l, text, NULL);
+	free(text);
+	assert_non_null(l.de);
+	assert_string_equal(l.msgs, "2: rule longer than 65536 bytes: skipped\n");
+	assert_int_equal(l.rep.loaded, 2);
+	assert_int_equal(l.rep.failed, 1);
+	/* the tail's sid 99 did not load: a packet meets only sids 1 and 2 */
+	struct packet p;
+	mkpkt(&p, "1.1.1.1", "2.2.2.2", IPPROTO_TCP, 1, 2, "x", 1);
+	struct hits h = run_pkt(l.de, &p, NULL);
+	assert_int_equal(h.n, 2);
+	assert_true(h.sid[0] != 99 && h.sid[1] != 99);
+	detect_engine_free(l.de);
+
+	/* a comment line of 100 KiB is skipped whole, silently */
+	text = malloc(cap);
+	assert_non_null(text);
+	o = 0;
+	text[o++] = '#';
+	while (o < 65535)
+		text[o++] = ' ';
+	o += (size_t)snprintf(text + o, cap - o, "%s\n", tail);
+	load(&l, text, NULL);
+	free(text);
+	assert_non_null(l.de);
+	assert_string_equal(l.msgs, "");
+	assert_int_equal(l.rep.loaded + l.rep.failed + l.rep.unsupported, 0);
+	detect_engine_free(l.de);
+}
+
+/* ---- Suricata's event names: loaded, unsupported (with the reason), broken ------ */
+
+/* Loads one rule; 'l' loaded, 'u' unsupported, 'f' failed; the message. */
+static char load_one(const char *rule, char *msg, size_t len)
+{
+	struct loaded l;
+	load(&l, rule, NULL);
+	assert_non_null(l.de);
+	size_t ml = strlen(l.msgs) < len - 1 ? strlen(l.msgs) : len - 1;
+	memcpy(msg, l.msgs, ml);
+	msg[ml] = 0;
+	char r = l.rep.loaded ? 'l' : l.rep.unsupported ? 'u' : 'f';
+	assert_int_equal(l.rep.loaded + l.rep.unsupported + l.rep.failed, 1);
+	detect_engine_free(l.de);
+	return r;
+}
+
+static void test_event_names(void **s)
+{
+	(void)s;
+	char m[512], rule[256];
+	static const struct {
+		const char *opt;
+		char want;
+		const char *msg; /* expected message, "" for none */
+	} cases[] = {
+		/* decoder events Vigil raises, under Suricata's names */
+		{ "decode-event:ipv4.icmpv6", 'l', "" },
+		{ "decode-event:decoder.ipv6.rh_type_0", 'l', "" },
+		{ "decode-event:ltnull.pkt_too_small", 'l', "" },
+		{ "decode-event:null.pkt_too_small", 'l', "" },          /* Vigil's old name */
+		{ "decode-event:udp.hlen_too_small", 'l', "" },
+		{ "decode-event:icmpv6.mld_message_with_invalid_hl", 'l', "" },
+		{ "decode-event:stream.pkt_retransmission", 'l', "" },  /* as Suricata allows */
+		{ "decode-event:ppp.pkt_too_small", 'u',
+		  "1: sid 1: decode-event: unsupported event 'ppp.pkt_too_small' (Vigil does not "
+		  "decode PPP)\n" },
+		{ "decode-event:gre.version1_route", 'u', NULL },
+		{ "decode-event:ipv4.nonsense", 'f',
+		  "1: sid 1: decode-event: unknown event 'ipv4.nonsense'\n" },
+		/* stream events */
+		{ "stream-event:3whs_synack_with_wrong_ack", 'l', "" },
+		{ "stream-event:stream.est_syn_resend", 'l', "" },
+		{ "stream-event:3whs_synack_resend_with_different_ack", 'l', "" },
+		{ "stream-event:est_synack_resend_with_different_ack", 'l', "" },
+		{ "stream-event:reassembly_overlap_different_data", 'l', "" },
+		{ "stream-event:est_packet_out_of_window", 'u', NULL },
+		{ "stream-event:3whs_ack_in_wrong_dir", 'u',
+		  "1: sid 1: stream-event: unsupported event '3whs_ack_in_wrong_dir' (Suricata raises "
+		  "it in IPS (inline) mode only)\n" },
+		{ "stream-event:nonsense", 'f', "1: sid 1: stream-event: unknown event 'nonsense'\n" },
+		/* application-layer events */
+		{ "app-layer-event:dnp3.bad_link_crc", 'l', "" },
+		{ "app-layer-event:modbus.flooded", 'l', "" },
+		{ "app-layer-event:enip.invalid_pdu", 'l', "" },        /* an alias */
+		{ "app-layer-event:enip.too_many_transactions", 'u', NULL },
+		{ "app-layer-event:applayer_mismatch_protocol_both_directions", 'u', NULL },
+		{ "app-layer-event:http.request_field_too_long", 'u',
+		  "1: sid 1: app-layer-event: unsupported event 'http.request_field_too_long' (Vigil "
+		  "does not parse this protocol)\n" },
+		{ "app-layer-event:dnp3.nonsense", 'f',
+		  "1: sid 1: app-layer-event: dnp3 has no event 'nonsense'\n" },
+		/* checksums, headers */
+		{ "tcpv4-csum:invalid", 'l', "" },
+		{ "udpv6-csum:\"valid\"", 'l', "" },
+		{ "icmpv4-csum:maybe", 'f', "1: sid 1: icmpv4-csum: expected valid or invalid\n" },
+		/* thresholds */
+		{ "threshold:type backoff, track by_flow, count 1, multiplier 10", 'l', "" },
+		{ "threshold:type backoff, track by_src, count 1, multiplier 10", 'f',
+		  "1: sid 1: threshold: backoff is tracked by_flow only\n" },
+		{ "threshold:type backoff, track by_flow, count 1, seconds 10", 'f',
+		  "1: sid 1: threshold: backoff needs track, count and multiplier (no seconds)\n" },
+		{ "threshold:type limit, track by_flow, count 1, seconds 60", 'l', "" },
+		{ "detection_filter:track by_flow, count 3, seconds 60", 'l', "" },
+		/* flowint */
+		{ "flowint:c,+,1", 'l', "" },
+		{ "flowint:c,>=,other", 'l', "" },
+		{ "flowint:c,isset", 'l', "" },
+		{ "flowint:c,<<,1", 'f', "1: sid 1: flowint: unknown operator '<<'\n" },
+		{ "flowint:c,isset,3", 'f', "1: sid 1: flowint: 'isset' takes no a value\n" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(rule, sizeof(rule), "alert tcp any any -> any any (%s; sid:1;)\n", cases[i].opt);
+		char got = load_one(rule, m, sizeof(m));
+		if (got != cases[i].want || (cases[i].msg && strcmp(m, cases[i].msg) != 0))
+			fail_msg("%s: got %c '%s', want %c '%s'", cases[i].opt, got, m, cases[i].want,
+				 cases[i].msg ? cases[i].msg : "(any)");
+	}
+	/* ipv4 / ipv6 headers */
+	assert_int_equal(load_one("alert ipv6 any any -> any any (sid:1;)\n", m, sizeof(m)), 'l');
+	assert_int_equal(load_one("alert ip4 any any -> any any (sid:1;)\n", m, sizeof(m)), 'l');
+}
+
+/* ---- events raised on real frames meet their rules ------------------------------ */
+
+static struct decoder t_dec;
+static struct pb t_b;
+static struct flow_table *t_ft;
+static uint64_t t_cnt;
+static const uint8_t A4[4] = { 10, 0, 0, 5 }, B4[4] = { 10, 0, 0, 10 };
+static const uint8_t A6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5 };
+static const uint8_t B6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10 };
+
+struct pipe {
+	struct loaded l;
+	struct detect_thread *dt;
+	struct hits h;
+	bool held[64];
+};
+
+static void on_alert_held(void *user, const struct detect_alert *a)
+{
+	struct pipe *pp = user;
+	if (pp->h.n < 64) {
+		pp->held[pp->h.n] = a->held;
+		pp->h.sid[pp->h.n++] = detect_rule_sid(a->rule);
+	}
+}
+
+/* as the worker: a flow that ends frees its detection state */
+static void pipe_flow_end(void *user, struct flow *f, enum flow_end_reason why, uint64_t now)
+{
+	(void)user;
+	(void)why;
+	(void)now;
+	detect_flow_free(f);
+}
+
+static void pipe_open(struct pipe *pp, const char *rules)
+{
+	memset(pp, 0, sizeof(*pp));
+	load(&pp->l, rules, NULL);
+	if (!pp->l.de || pp->l.rep.failed || pp->l.rep.unsupported)
+		fail_msg("rules did not load: %s%s", pp->l.msgs, pp->l.err);
+	pp->dt = detect_thread_new(pp->l.de);
+	assert_non_null(pp->dt);
+	assert_int_equal(decoder_init(&t_dec, NULL), 0);
+	struct flow_config c;
+	flow_config_defaults(&c);
+	struct flow_callbacks cb = { .end = pipe_flow_end };
+	t_ft = flow_table_new(&c, &cb);
+	assert_non_null(t_ft);
+	t_cnt = 0;
+}
+
+static void pipe_close(struct pipe *pp)
+{
+	flow_flush_all(t_ft, 1000000 + (t_cnt + 1) * 1000);
+	flow_table_free(t_ft);
+	decoder_fini(&t_dec);
+	detect_thread_free(pp->dt);
+	detect_engine_free(pp->l.de);
+}
+
+/* The frame in t_b through decode, the flow table and TCP reassembly, then
+ * the packet rules (as the worker does); the sids that alerted. */
+static struct hits pipe_frame(struct pipe *pp, int linktype)
+{
+	struct packet p;
+	t_cnt++;
+	pb_packet(&t_b, &p, linktype, t_cnt, 1000000 + t_cnt * 1000);
+	pp->h.n = 0;
+	if (decode_packet(&t_dec, &p) != DECODE_OK)
+		return pp->h;
+	struct flow *f = NULL;
+	if ((p.flags & PKT_HAS_FLOW_KEY) && !(p.flags & PKT_FRAGMENT)) {
+		f = flow_lookup(t_ft, &p);
+		if (f && p.l4proto == IPPROTO_TCP)
+			stream_packet(t_ft, f, &p);
+	}
+	struct detect_alert_sink sink = { pp, on_alert_held };
+	detect_packet(pp->dt, &p, f, &sink);
+	return pp->h;
+}
+
+static bool has_sid(const struct hits *h, uint32_t sid)
+{
+	for (int i = 0; i < h->n; i++)
+		if (h->sid[i] == sid)
+			return true;
+	return false;
+}
+
+/* RFC 1071 checksum of the transport header at l4 (pseudo-header of the IP
+ * header at ip), written at its place (or spoiled by xor). */
+static void fix_l4(size_t ip, size_t l4, int ver, uint8_t proto, uint16_t xor)
+{
+	size_t len = t_b.len - l4;
+	size_t at = l4 + (proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 2);
+	pb_put16(&t_b, at, 0);
+	uint32_t sum = 0;
+	if (proto != IPPROTO_ICMP) {
+		if (ver == 4)
+			sum = pb_sum(t_b.buf + ip + 12, 8, 0);
+		else
+			sum = pb_sum(t_b.buf + ip + 8, 32, 0);
+		sum += proto + (uint32_t)len;
+	}
+	sum = pb_sum(t_b.buf + l4, len, sum);
+	uint16_t c = pb_fold(sum);
+	if (proto == IPPROTO_UDP && c == 0)
+		c = 0xffff;
+	pb_put16(&t_b, at, (uint16_t)(c ^ xor));
+}
+
+static void frame4(uint8_t proto, const uint8_t *l4, size_t n)
+{
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV4);
+	size_t ip = pb_ip4(&t_b, A4, B4, proto, 1, 0);
+	pb_bytes(&t_b, l4, n);
+	pb_ip4_finish(&t_b, ip);
+}
+
+static void test_decoder_events_alert(void **s)
+{
+	(void)s;
+	struct pipe pp;
+	pipe_open(&pp,
+		  "alert ip any any -> any any (decode-event:ipv4.icmpv6; sid:1;)\n"
+		  "alert ip any any -> any any (decode-event:ipv4.opt_duplicate; sid:2;)\n"
+		  "alert ipv6 any any -> any any (decode-event:ipv6.rh_type_0; sid:3;)\n"
+		  "alert ipv6 any any -> any any (decode-event:ipv6.exthdr_dupl_hh; sid:4;)\n"
+		  "alert ipv6 any any -> any any (decode-event:ipv6.dstopts_only_padding; sid:5;)\n"
+		  "alert ip any any -> any any (decode-event:icmpv4.unknown_code; sid:6;)\n"
+		  "alert ip any any -> any any (decode-event:icmpv4.ipv4_unknown_ver; sid:7;)\n"
+		  "alert ip any any -> any any (decode-event:icmpv4.unknown_type; sid:8;)\n"
+		  "alert ip any any -> any any (decode-event:icmpv6.mld_message_with_invalid_hl; sid:9;)\n"
+		  "alert ip any any -> any any (decode-event:icmpv6.experimentation_type; sid:10;)\n"
+		  "alert tcp any any -> any any (decode-event:tcp.opt_duplicate; sid:11;)\n"
+		  "alert udp any any -> any any (decode-event:udp.hlen_invalid; sid:12;)\n"
+		  "alert udp any any -> any any (decode-event:udp.pkt_too_small; sid:13;)\n"
+		  "alert ip any any -> any any (decode-event:ipv6.data_after_none_header; sid:14;)\n"
+		  "alert ip any any -> any any (decode-event:ipv6.icmpv4; sid:15;)\n"
+		  "alert ip any any -> any any (decode-event:ipv6.exthdr_useless_fh; sid:16;)\n"
+		  "alert ip any any -> any any (decode-event:ipv6.fh_non_zero_reserved_field; sid:17;)\n"
+		  "alert ip any any -> any any (decode-event:ipv6.exthdr_ah_res_not_null; sid:18;)\n"
+		  "alert ip any any -> any any (decode-event:ipv6.hopopts_unknown_opt; sid:19;)\n"
+		  "alert ip any any -> any any (decode-event:ipv6.exthdr_invalid_optlen; sid:20;)\n"
+		  "alert ip any any -> any any (decode-event:ipv4.opt_invalid; sid:21;)\n");
+	struct hits h;
+	/* an ICMPv6 header inside IPv4 */
+	const uint8_t icmp6[8] = { 128, 0, 0, 0, 0, 1, 0, 1 };
+	frame4(IPPROTO_ICMPV6, icmp6, sizeof(icmp6));
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 1));
+	/* IPv4 options: timestamp (68) twice, then an unknown option 0x9e */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV4);
+	size_t ip = pb_ip4(&t_b, A4, B4, IPPROTO_UDP, 1, 0);
+	t_b.buf[ip] = 0x48; /* 12 bytes of options */
+	const uint8_t opts[12] = { 68, 4, 5, 0, 68, 4, 5, 0, 0x9e, 2, 1, 0 };
+	pb_bytes(&t_b, opts, sizeof(opts));
+	pb_udp(&t_b, 1000, 2000, "x", 1);
+	pb_ip4_finish(&t_b, ip);
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 2) && has_sid(&h, 21));
+	/* IPv6: routing type 0; two hop-by-hop headers; destination options of
+	 * padding only */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV6);
+	ip = pb_ip6(&t_b, A6, B6, 0);
+	pb_u8(&t_b, 0); pb_u8(&t_b, 0); pb_be32(&t_b, 0x05020000); pb_be16(&t_b, 0);   /* HBH */
+	pb_u8(&t_b, 60); pb_u8(&t_b, 0); pb_be32(&t_b, 0x05020000); pb_be16(&t_b, 0);  /* HBH again */
+	pb_u8(&t_b, 43); pb_u8(&t_b, 0); pb_be32(&t_b, 0x01040000); pb_be16(&t_b, 0);  /* DST: PadN */
+	pb_u8(&t_b, IPPROTO_UDP); pb_u8(&t_b, 0); pb_u8(&t_b, 0); pb_u8(&t_b, 0); pb_be32(&t_b, 0);
+	pb_udp(&t_b, 1000, 2000, "x", 1);
+	pb_ip6_finish(&t_b, ip);
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 3) && has_sid(&h, 4) && has_sid(&h, 5));
+	/* echo reply with a code; an error carrying an IPv6 header in ICMPv4;
+	 * a type ICMPv4 does not define */
+	const uint8_t echo[8] = { 0, 7, 0, 0, 0, 1, 0, 1 };
+	frame4(IPPROTO_ICMP, echo, sizeof(echo));
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 6));
+	uint8_t unreach[8 + 20] = { 3, 1, 0, 0, 0, 0, 0, 0, 0x65 };
+	frame4(IPPROTO_ICMP, unreach, sizeof(unreach));
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 7));
+	const uint8_t t42[8] = { 42, 0, 0, 0, 0, 0, 0, 0 };
+	frame4(IPPROTO_ICMP, t42, sizeof(t42));
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 8));
+	/* MLD query with hop limit 64; an experimental ICMPv6 type */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV6);
+	ip = pb_ip6(&t_b, A6, B6, IPPROTO_ICMPV6);
+	const uint8_t mld[24] = { 130, 0 };
+	pb_bytes(&t_b, mld, sizeof(mld));
+	pb_ip6_finish(&t_b, ip);
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 9));
+	t_b.buf[14 + 40] = 200;
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 10));
+	/* TCP with two MSS options */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV4);
+	ip = pb_ip4(&t_b, A4, B4, IPPROTO_TCP, 1, 0);
+	size_t tcp = pb_tcp(&t_b, 40000, 502, 1, 0, TCPF_SYN, NULL, 0);
+	t_b.buf[tcp + 12] = 0x70;
+	const uint8_t mss2[8] = { 2, 4, 5, 0xb4, 2, 4, 5, 0xb4 };
+	pb_bytes(&t_b, mss2, sizeof(mss2));
+	pb_ip4_finish(&t_b, ip);
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 11));
+	/* UDP: bytes after the datagram; a length beyond the packet */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV4);
+	ip = pb_ip4(&t_b, A4, B4, IPPROTO_UDP, 1, 0);
+	size_t udp = pb_udp(&t_b, 1000, 2000, "xyz", 3);
+	pb_put16(&t_b, udp + 4, 9);
+	pb_ip4_finish(&t_b, ip);
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 12) && !has_sid(&h, 13));
+	pb_put16(&t_b, udp + 4, 40);
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 13) && !has_sid(&h, 12));
+	/* IPv6: bytes after "no next header"; ICMPv4 in IPv6 */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV6);
+	ip = pb_ip6(&t_b, A6, B6, 59);
+	pb_be32(&t_b, 0xdeadbeef);
+	pb_ip6_finish(&t_b, ip);
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 14));
+	t_b.buf[14 + 6] = IPPROTO_ICMP;
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 15));
+	/* an atomic fragment header with its reserved byte set */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV6);
+	ip = pb_ip6(&t_b, A6, B6, 44);
+	pb_u8(&t_b, IPPROTO_UDP); pb_u8(&t_b, 1); pb_be16(&t_b, 0); pb_be32(&t_b, 7);
+	pb_udp(&t_b, 1000, 2000, "x", 1);
+	pb_ip6_finish(&t_b, ip);
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 16) && has_sid(&h, 17));
+	/* AH with its reserved field set; an unknown hop-by-hop option; an
+	 * option running past its header */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV6);
+	ip = pb_ip6(&t_b, A6, B6, 0);
+	pb_u8(&t_b, 51); pb_u8(&t_b, 0); pb_be32(&t_b, 0x3e010000); pb_be16(&t_b, 0);   /* HBH: opt 0x3e */
+	pb_u8(&t_b, 60); pb_u8(&t_b, 1); pb_be16(&t_b, 0xffff); pb_be32(&t_b, 1); pb_be32(&t_b, 2);
+	pb_u8(&t_b, IPPROTO_UDP); pb_u8(&t_b, 0); pb_be32(&t_b, 0x01090000); pb_be16(&t_b, 0); /* DST */
+	pb_udp(&t_b, 1000, 2000, "x", 1);
+	pb_ip6_finish(&t_b, ip);
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_true(has_sid(&h, 18) && has_sid(&h, 19) && has_sid(&h, 20));
+	pipe_close(&pp);
+}
+
+/* A TCP segment of the conversation 10.0.0.5:40000 <-> 10.0.0.10:502. */
+static struct hits seg(struct pipe *pp, int dir, uint32_t seq, uint32_t ack, uint8_t flags,
+		       const char *data)
+{
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV4);
+	size_t ip = pb_ip4(&t_b, dir ? B4 : A4, dir ? A4 : B4, IPPROTO_TCP, 1, 0);
+	size_t n = data ? strlen(data) : 0;
+	size_t l4 = pb_tcp(&t_b, dir ? 502 : 40000, dir ? 40000 : 502, seq, ack, flags, data, n);
+	pb_ip4_finish(&t_b, ip);
+	fix_l4(ip, l4, 4, IPPROTO_TCP, 0);
+	return pipe_frame(pp, LINK_ETHERNET);
+}
+
+static void test_stream_events_alert(void **s)
+{
+	(void)s;
+	struct pipe pp;
+	static const char rules[] =
+		"alert tcp any any -> any any (stream-event:3whs_synack_with_wrong_ack; sid:1;)\n"
+		"alert tcp any any -> any any (stream-event:3whs_synack_in_wrong_direction; sid:2;)\n"
+		"alert tcp any any -> any any (stream-event:est_syn_resend; sid:3;)\n"
+		"alert tcp any any -> any any (stream-event:est_syn_resend_diff_seq; sid:4;)\n"
+		"alert tcp any any -> any any (stream-event:est_synack_resend_with_different_ack; sid:5;)\n"
+		"alert tcp any any -> any any (stream-event:3whs_right_seq_wrong_ack_evasion; sid:6;)\n"
+		"alert tcp any any -> any any (stream-event:3whs_wrong_seq_wrong_ack; sid:7;)\n"
+		"alert tcp any any -> any any (stream-event:rst_but_no_session; sid:8;)\n"
+		"alert tcp any any -> any any (stream-event:pkt_broken_ack; sid:9;)\n"
+		"alert tcp any any -> any any (stream-event:reassembly_overlap_different_data; sid:10;)\n"
+		"alert tcp any any -> any any (stream-event:shutdown_syn_resend; sid:11;)\n"
+		"alert tcp any any -> any any (stream-event:3whs_syn_resend_diff_seq_on_syn_recv; sid:12;)\n"
+		"alert tcp any any -> any any (stream-event:4whs_synack_with_wrong_ack; sid:13;)\n"
+		"alert tcp any any -> any any (stream-event:est_synack_resend; sid:14;)\n";
+	struct hits h;
+	/* a clean handshake and data: nothing */
+	pipe_open(&pp, rules);
+	assert_int_equal(seg(&pp, 0, 1000, 0, TCPF_SYN, NULL).n, 0);
+	assert_int_equal(seg(&pp, 1, 5000, 1001, TCPF_SYN | TCPF_ACK, NULL).n, 0);
+	assert_int_equal(seg(&pp, 0, 1001, 5001, TCPF_ACK, NULL).n, 0);
+	assert_int_equal(seg(&pp, 0, 1001, 5001, TCPF_ACK | TCPF_PUSH, "abcd").n, 0);
+	assert_int_equal(seg(&pp, 1, 5001, 1005, TCPF_ACK, NULL).n, 0);
+	/* the client's SYN again: a resend; with another ISN; the server's
+	 * SYN/ACK again acknowledging something else */
+	h = seg(&pp, 0, 1000, 0, TCPF_SYN, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 3);
+	h = seg(&pp, 0, 7777, 0, TCPF_SYN, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 4);
+	h = seg(&pp, 1, 5000, 1234, TCPF_SYN | TCPF_ACK, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 5);
+	h = seg(&pp, 1, 5000, 1001, TCPF_SYN | TCPF_ACK, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 14); /* the server had acknowledged since */
+	/* different bytes where bytes were: the overlap */
+	h = seg(&pp, 0, 1001, 5001, TCPF_ACK | TCPF_PUSH, "abXd");
+	assert_true(has_sid(&h, 10));
+	/* one FIN: closing; a SYN now */
+	seg(&pp, 0, 1005, 5001, TCPF_ACK | TCPF_FIN, NULL);
+	h = seg(&pp, 0, 1000, 0, TCPF_SYN, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 11);
+	pipe_close(&pp);
+
+	/* the SYN/ACK acknowledges the wrong number; the client's ACK then
+	 * has the right sequence and a wrong ACK */
+	pipe_open(&pp, rules);
+	seg(&pp, 0, 1000, 0, TCPF_SYN, NULL);
+	h = seg(&pp, 1, 5000, 4242, TCPF_SYN | TCPF_ACK, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 1);
+	h = seg(&pp, 0, 1001, 9999, TCPF_ACK, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 6);
+	pipe_close(&pp);
+
+	/* both wrong; a SYN resent with another ISN once the SYN/ACK is seen */
+	pipe_open(&pp, rules);
+	seg(&pp, 0, 1000, 0, TCPF_SYN, NULL);
+	seg(&pp, 1, 5000, 1001, TCPF_SYN | TCPF_ACK, NULL);
+	h = seg(&pp, 0, 3000, 0, TCPF_SYN, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 12);
+	h = seg(&pp, 0, 900, 9999, TCPF_ACK, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 7);
+	pipe_close(&pp);
+
+	/* a SYN/ACK from the client: the wrong direction; then the 4-way case
+	 * (the server sent its own SYN) with a wrong ACK */
+	pipe_open(&pp, rules);
+	seg(&pp, 0, 1000, 0, TCPF_SYN, NULL);
+	h = seg(&pp, 0, 1000, 77, TCPF_SYN | TCPF_ACK, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 2);
+	seg(&pp, 1, 5000, 0, TCPF_SYN, NULL);
+	h = seg(&pp, 0, 1000, 77, TCPF_SYN | TCPF_ACK, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 13);
+	pipe_close(&pp);
+
+	/* a flow that begins with a RST; an ACK number without the ACK flag */
+	pipe_open(&pp, rules);
+	h = seg(&pp, 0, 1000, 0, TCPF_RST, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 8);
+	h = seg(&pp, 0, 1000, 55, TCPF_RST, NULL);
+	assert_true(h.n == 1 && h.sid[0] == 9);
+	pipe_close(&pp);
+}
+
+/* Suricata's retransmission rules: flowint counts, noalert, one alert at 10. */
+static void test_flowint_retransmissions(void **s)
+{
+	(void)s;
+	struct pipe pp;
+	pipe_open(&pp,
+		  "alert tcp any any -> any any (stream-event:pkt_retransmission; "
+		  "flowint:tcp.retransmission.count,+,1; noalert; sid:2210053;)\n"
+		  "alert tcp any any -> any any (flowbits:isnotset,tcp.retransmission.alerted; "
+		  "flowint:tcp.retransmission.count,>=,10; flowbits:set,tcp.retransmission.alerted; "
+		  "sid:2210054;)\n"
+		  "alert tcp any any -> any any (flowint:tcp.retransmission.count,isset; "
+		  "flowint:tcp.retransmission.count,==,limit; sid:3;)\n"
+		  "alert tcp any any -> any any (content:\"LIMIT\"; flowint:limit,=,4; noalert; sid:4;)\n");
+	seg(&pp, 0, 1000, 0, TCPF_SYN, NULL);
+	seg(&pp, 1, 5000, 1001, TCPF_SYN | TCPF_ACK, NULL);
+	seg(&pp, 0, 1001, 5001, TCPF_ACK, NULL);
+	assert_int_equal(seg(&pp, 0, 1001, 5001, TCPF_ACK | TCPF_PUSH, "LIMIT").n, 0);
+	int alerts_54 = 0, alerts_3 = 0;
+	for (int i = 0; i < 15; i++) {
+		struct hits h = seg(&pp, 0, 1001, 5001, TCPF_ACK | TCPF_PUSH, "LIMIT");
+		alerts_54 += has_sid(&h, 2210054);
+		alerts_3 += has_sid(&h, 3);
+		assert_false(has_sid(&h, 2210053)); /* noalert */
+		if (i == 9)
+			assert_true(has_sid(&h, 2210054)); /* the 10th retransmission */
+	}
+	assert_int_equal(alerts_54, 1);
+	assert_int_equal(alerts_3, 1); /* the 4th: count == limit */
+	pipe_close(&pp);
+}
+
+/* Thresholds tracked by flow, backoff: counted per flow by the engine; an
+ * alert held back is marked, and the output stage counts it suppressed. */
+static void test_backoff_by_flow(void **s)
+{
+	(void)s;
+	struct pipe pp;
+	pipe_open(&pp,
+		  "alert tcp any any -> any any (content:\"ping\"; threshold:type backoff, track by_flow, "
+		  "count 1, multiplier 3; sid:1;)\n"
+		  "alert tcp any any -> any any (content:\"ping\"; threshold:type limit, track by_flow, "
+		  "count 2, seconds 3600; sid:2;)\n");
+	struct detect_threshold_ctx *tc = detect_threshold_new(pp.l.de);
+	assert_non_null(tc);
+	seg(&pp, 0, 1000, 0, TCPF_SYN, NULL);
+	seg(&pp, 1, 5000, 1001, TCPF_SYN | TCPF_ACK, NULL);
+	seg(&pp, 0, 1001, 5001, TCPF_ACK, NULL);
+	char emitted1[64] = "", emitted2[64] = "";
+	uint32_t seq = 1001;
+	for (int i = 1; i <= 30; i++, seq += 4) {
+		struct hits h = seg(&pp, 0, seq, 5001, TCPF_ACK | TCPF_PUSH, "ping");
+		assert_int_equal(h.n, 2); /* both matched, some held */
+		for (int k = 0; k < 2; k++) {
+			struct detect_alert_meta m = { .gid = 1, .sid = h.sid[k], .held = pp.held[k] };
+			if (detect_threshold_pass(tc, &m, 0)) {
+				char *e = h.sid[k] == 1 ? emitted1 : emitted2;
+				snprintf(e + strlen(e), 64 - strlen(e), "%d ", i);
+			}
+		}
+	}
+	assert_string_equal(emitted1, "1 3 9 27 ");
+	assert_string_equal(emitted2, "1 2 ");
+	uint64_t supp, full;
+	detect_threshold_counts(tc, &supp, &full);
+	assert_int_equal(supp, 60 - 6);
+	detect_threshold_free(tc);
+	pipe_close(&pp);
+}
+
+static void test_checksums(void **s)
+{
+	(void)s;
+	struct pipe pp;
+	pipe_open(&pp,
+		  "alert ip any any -> any any (ipv4-csum:valid; sid:1;)\n"
+		  "alert ip any any -> any any (ipv4-csum:invalid; sid:2;)\n"
+		  "alert tcp any any -> any any (tcpv4-csum:valid; sid:3;)\n"
+		  "alert tcp any any -> any any (tcpv4-csum:invalid; sid:4;)\n"
+		  "alert udp any any -> any any (udpv4-csum:valid; sid:5;)\n"
+		  "alert udp any any -> any any (udpv4-csum:invalid; sid:6;)\n"
+		  "alert udp any any -> any any (udpv6-csum:valid; sid:7;)\n"
+		  "alert udp any any -> any any (udpv6-csum:invalid; sid:8;)\n"
+		  "alert icmp any any -> any any (icmpv4-csum:valid; sid:9;)\n"
+		  "alert icmp any any -> any any (icmpv4-csum:invalid; sid:10;)\n"
+		  "alert icmp any any -> any any (icmpv6-csum:valid; sid:11;)\n"
+		  "alert icmp any any -> any any (icmpv6-csum:invalid; sid:12;)\n"
+		  "alert tcp any any -> any any (tcpv6-csum:valid; sid:13;)\n"
+		  "alert tcp any any -> any any (tcpv6-csum:invalid; sid:14;)\n");
+	struct hits h;
+#define EXPECT(...)                                                                     \
+	do {                                                                            \
+		const uint32_t want[] = { __VA_ARGS__ };                                \
+		h = pipe_frame(&pp, LINK_ETHERNET);                                     \
+		if (h.n != (int)(sizeof(want) / sizeof(want[0])))                      \
+			fail_msg("line %d: %d alerts", __LINE__, h.n);                  \
+		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)             \
+			if (!has_sid(&h, want[k]))                                      \
+				fail_msg("line %d: no sid %u", __LINE__, want[k]);      \
+	} while (0)
+	/* TCP over IPv4: right, then wrong; the IPv4 header spoiled */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV4);
+	size_t ip = pb_ip4(&t_b, A4, B4, IPPROTO_TCP, 1, 0);
+	size_t l4 = pb_tcp(&t_b, 40000, 502, 1, 0, TCPF_SYN, "odd", 3);
+	pb_ip4_finish(&t_b, ip);
+	fix_l4(ip, l4, 4, IPPROTO_TCP, 0);
+	EXPECT(1, 3);
+	fix_l4(ip, l4, 4, IPPROTO_TCP, 0x0100);
+	EXPECT(1, 4);
+	t_b.buf[ip + 10] ^= 1;
+	EXPECT(2, 4);
+	/* cut by the capture (snap length): the TCP checksum is neither */
+	fix_l4(ip, l4, 4, IPPROTO_TCP, 0);
+	t_b.buf[ip + 10] ^= 1;
+	t_b.len -= 2;
+	h = pipe_frame(&pp, LINK_ETHERNET);
+	assert_false(has_sid(&h, 3) || has_sid(&h, 4));
+	/* UDP over IPv4: right, wrong, none (0: neither) */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV4);
+	ip = pb_ip4(&t_b, A4, B4, IPPROTO_UDP, 1, 0);
+	l4 = pb_udp(&t_b, 1000, 2000, "hello", 5);
+	pb_ip4_finish(&t_b, ip);
+	fix_l4(ip, l4, 4, IPPROTO_UDP, 0);
+	EXPECT(1, 5);
+	fix_l4(ip, l4, 4, IPPROTO_UDP, 0x8000);
+	EXPECT(1, 6);
+	pb_put16(&t_b, l4 + 6, 0);
+	EXPECT(1);
+	/* UDP over IPv6: a zero checksum is invalid there */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV6);
+	ip = pb_ip6(&t_b, A6, B6, IPPROTO_UDP);
+	l4 = pb_udp(&t_b, 1000, 2000, "hello", 5);
+	pb_ip6_finish(&t_b, ip);
+	fix_l4(ip, l4, 6, IPPROTO_UDP, 0);
+	EXPECT(7);
+	pb_put16(&t_b, l4 + 6, 0);
+	EXPECT(8);
+	/* TCP over IPv6 */
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV6);
+	ip = pb_ip6(&t_b, A6, B6, IPPROTO_TCP);
+	l4 = pb_tcp(&t_b, 40000, 502, 1, 0, TCPF_SYN, NULL, 0);
+	pb_ip6_finish(&t_b, ip);
+	fix_l4(ip, l4, 6, IPPROTO_TCP, 0);
+	EXPECT(13);
+	fix_l4(ip, l4, 6, IPPROTO_TCP, 1);
+	EXPECT(14);
+	/* ICMPv4 (no pseudo-header) and ICMPv6 (with one) */
+	const uint8_t echo[9] = { 8, 0, 0, 0, 0, 1, 0, 1, 'x' };
+	frame4(IPPROTO_ICMP, echo, sizeof(echo));
+	fix_l4(14, 34, 4, IPPROTO_ICMP, 0);
+	EXPECT(1, 9);
+	fix_l4(14, 34, 4, IPPROTO_ICMP, 0x0404);
+	EXPECT(1, 10);
+	pb_reset(&t_b);
+	pb_eth(&t_b, ETHERTYPE_IPV6);
+	ip = pb_ip6(&t_b, A6, B6, IPPROTO_ICMPV6);
+	l4 = t_b.len;
+	pb_bytes(&t_b, echo, sizeof(echo));
+	t_b.buf[l4] = 128;
+	pb_ip6_finish(&t_b, ip);
+	fix_l4(ip, l4, 6, IPPROTO_ICMPV6, 0);
+	EXPECT(11);
+	fix_l4(ip, l4, 6, IPPROTO_ICMPV6, 2);
+	EXPECT(12);
+#undef EXPECT
+	pipe_close(&pp);
+}
+
+/* app-layer-event aliases: a rule on Suricata's enip.invalid_pdu meets
+ * Vigil's malformed-PDU events of ENIP, not its others. */
+static void test_app_event_alias(void **s)
+{
+	(void)s;
+	struct loaded l;
+	load(&l, "alert enip any any -> any any (app-layer-event:enip.invalid_pdu; sid:1;)\n", NULL);
+	assert_int_equal(l.rep.loaded, 1);
+	const struct proto_parser *enip = app_parser_by_name("enip");
+	assert_non_null(enip);
+	struct detect_thread *dt = detect_thread_new(l.de);
+	struct packet p;
+	mkpkt(&p, "10.0.0.2", "10.0.0.9", IPPROTO_TCP, 40000, 44818, "x", 1);
+	struct flow f;
+	memset(&f, 0, sizeof(f));
+	for (uint16_t e = 0; e < enip->n_events; e++) {
+		struct hits h = { { 0 }, 0 };
+		struct detect_alert_sink sink = { &h, on_alert };
+		detect_app_event(dt, &p, &f, enip, e, &sink);
+		bool want = strcmp(enip->events[e], "enip.invalid_length") == 0 ||
+			    strcmp(enip->events[e], "enip.invalid_cpf") == 0 ||
+			    strcmp(enip->events[e], "enip.invalid_cip_path") == 0;
+		if (h.n != (want ? 1 : 0))
+			fail_msg("%s: %d alerts", enip->events[e], h.n);
+	}
+	detect_thread_free(dt);
+	detect_engine_free(l.de);
+
+	/* later Suricata's DNP3 names: each one Vigil event; the names of
+	 * what Vigil does not detect are unsupported, not failed */
+	load(&l,
+	     "alert dnp3 any any -> any any (app-layer-event:dnp3.max_points_per_object; sid:1;)\n"
+	     "alert dnp3 any any -> any any (app-layer-event:dnp3.too_long_reassembly; sid:2;)\n"
+	     "alert dnp3 any any -> any any (app-layer-event:dnp3.too_many_objects; sid:3;)\n"
+	     "alert dnp3 any any -> any any (app-layer-event:dnp3.bad_start_bytes; sid:4;)\n",
+	     NULL);
+	assert_int_equal(l.rep.loaded, 2);
+	assert_int_equal(l.rep.failed, 0);
+	assert_int_equal(l.rep.unsupported, 2);
+	const struct proto_parser *dnp3 = app_parser_by_name("dnp3");
+	assert_non_null(dnp3);
+	dt = detect_thread_new(l.de);
+	for (uint16_t e = 0; e < dnp3->n_events; e++) {
+		struct hits h = { { 0 }, 0 };
+		struct detect_alert_sink sink = { &h, on_alert };
+		detect_app_event(dt, &p, &f, dnp3, e, &sink);
+		uint32_t want = 0;
+		if (strcmp(dnp3->events[e], "dnp3.too_many_points") == 0)
+			want = 1;
+		else if (strcmp(dnp3->events[e], "dnp3.message_too_large") == 0)
+			want = 2;
+		if (h.n != (want ? 1 : 0) || (want && h.sid[0] != want))
+			fail_msg("%s: %d alerts", dnp3->events[e], h.n);
+	}
+	detect_thread_free(dt);
+	detect_engine_free(l.de);
+}
+
+/* dnp3_ind as Suricata reads it: names (any of them by default), modifiers,
+ * negated flags, numbers (IIN1 is the high byte: device_restart 0x8000). */
+static bool ind(const char *arg, uint16_t iin_le)
+{
+	const struct proto_parser *p = app_parser_by_name("dnp3");
+	const struct app_keyword *kw = NULL;
+	for (uint16_t i = 0; i < p->n_keywords; i++)
+		if (strcmp(p->keywords[i].name, "dnp3.ind") == 0)
+			kw = &p->keywords[i];
+	assert_non_null(kw);
+	void *data = NULL;
+	char err[128];
+	if (kw->setup(arg, &data, err, sizeof(err)) < 0)
+		fail_msg("dnp3.ind:%s: %s", arg, err);
+	struct dnp3_tx tx = { .has_iin = true, .iin = iin_le };
+	struct app_tx t = { p, 1, true, &tx };
+	bool r = kw->match(data, &t);
+	free(data);
+	return r;
+}
+
+static void test_dnp3_ind_forms(void **s)
+{
+	(void)s;
+	/* Vigil keeps IIN1 in the low byte: device_restart is bit 7, need_time
+	 * bit 4, object_unknown bit 9 */
+	const uint16_t restart = 0x0080, need_time = 0x0010, obj_unknown = 0x0200;
+	assert_true(ind("device_restart", restart));
+	assert_true(ind("device_restart,need_time", need_time));
+	assert_false(ind("device_restart", need_time));
+	assert_true(ind("+device_restart,!need_time", restart));
+	assert_false(ind("+device_restart,!need_time", restart | need_time));
+	assert_true(ind("-device_restart", need_time));
+	assert_false(ind("-device_restart", restart));
+	assert_true(ind("=device_restart,need_time", restart | need_time));
+	assert_false(ind("=device_restart", restart | need_time));
+	assert_true(ind("0x8000", restart));
+	assert_true(ind("&0x8000=0x8000", restart | obj_unknown));
+	assert_true(ind("&0x0002!=0", obj_unknown));
+	assert_true(ind("!0", need_time));
+	assert_false(ind("!0", 0));
+	assert_true(ind(">0x0fff", need_time));
+	assert_true(ind("OBJECT_UNKNOWN", obj_unknown));
+	char err[128];
+	struct du_match m;
+	static const struct du_name f[] = { { "a", 1 }, { "b", 2 } };
+	assert_int_equal(du_parse_flags("a,c", 3, f, 2, '*', &m, err, sizeof(err)), -1);
+	assert_string_equal(err, "unknown flag 'c'");
+	assert_int_equal(du_parse_flags("a,!a", 3, f, 2, '*', &m, err, sizeof(err)), -1);
+	assert_string_equal(err, "flag 'a' given twice");
+}
+
+/* --list-keywords comes from the parser's own table: every keyword listed
+ * as supported is one the parser takes (never "unknown option"), every one
+ * listed as unsupported is reported as such, and the origins are right. */
+struct kw_seen {
+	unsigned n, bad;
+	bool dnp3_ind_suricata, iec104_vigil, stream_event, csum, ttl_unsup;
+};
+
+static void kw_check(void *user, const struct detect_keyword_info *k)
+{
+	struct kw_seen *ks = user;
+	ks->n++;
+	assert_non_null(k->desc);
+	assert_true(strlen(k->desc) > 0);
+	char rule[256], m[512];
+	snprintf(rule, sizeof(rule), "alert tcp any any -> any any (%s; sid:1;)\n", k->name);
+	char r = load_one(rule, m, sizeof(m));
+	bool unknown = strstr(m, "unknown option") != NULL;
+	if (k->supported ? unknown : (r != 'u' || !strstr(m, "unsupported option"))) {
+		fprintf(stderr, "keyword %s: %s", k->name, m);
+		ks->bad++;
+	}
+	if (strcmp(k->name, "dnp3_ind") == 0)
+		ks->dnp3_ind_suricata = k->suricata && k->proto && strcmp(k->proto, "dnp3") == 0;
+	if (strcmp(k->name, "iec104.typeid") == 0)
+		ks->iec104_vigil = !k->suricata;
+	if (strcmp(k->name, "stream-event") == 0)
+		ks->stream_event = k->supported && k->suricata;
+	if (strcmp(k->name, "tcpv6-csum") == 0)
+		ks->csum = k->supported;
+	if (strcmp(k->name, "ttl") == 0)
+		ks->ttl_unsup = !k->supported;
+}
+
+static void test_list_keywords(void **s)
+{
+	(void)s;
+	struct kw_seen ks = { 0 };
+	detect_keywords_foreach(kw_check, &ks);
+	assert_true(ks.n > 150);
+	assert_int_equal(ks.bad, 0);
+	assert_true(ks.dnp3_ind_suricata && ks.iec104_vigil && ks.stream_event && ks.csum &&
+		    ks.ttl_unsup);
+}
+
+static void test_vars_check(void **s)
+{
+	(void)s;
+	const struct detect_var av[] = { { "A", "[10.0.0.0/8]" }, { "B", "!$A" },
+					 { "C", "[$B,10.0.0.300]" } };
+	const struct detect_var pv[] = { { "P", "[502,5020]" }, { "Q", "70000" } };
+	struct detect_config cfg = { .address_vars = av, .n_address_vars = 2,
+				     .port_vars = pv, .n_port_vars = 1 };
+	size_t idx = 99;
+	bool is_port = true;
+	char err[128];
+	assert_int_equal(detect_vars_check(&cfg, &idx, &is_port, err, sizeof(err)), 0);
+	cfg.n_address_vars = 3;
+	assert_int_equal(detect_vars_check(&cfg, &idx, &is_port, err, sizeof(err)), -1);
+	assert_int_equal(idx, 2);
+	assert_false(is_port);
+	assert_string_equal(err, "invalid address '10.0.0.300'");
+	cfg.n_address_vars = 2;
+	cfg.n_port_vars = 2;
+	assert_int_equal(detect_vars_check(&cfg, &idx, &is_port, err, sizeof(err)), -1);
+	assert_int_equal(idx, 1);
+	assert_true(is_port);
+	/* the load's summary names undefined variables */
+	struct loaded l;
+	load(&l, "alert tcp $NOPE any -> any any (sid:1;)\nalert tcp $NOPE any -> $NADA any (sid:2;)\n",
+	     NULL);
+	assert_int_equal(l.rep.failed, 2);
+	assert_int_equal(l.rep.var_failed, 2);
+	assert_string_equal(l.rep.vars, "$NOPE");
+	detect_engine_free(l.de);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +1506,17 @@ int main(void)
 		cmocka_unit_test(test_prefilter_limits_evaluation),
 		cmocka_unit_test(test_flowbits_and_pass),
 		cmocka_unit_test(test_thresholds),
+		cmocka_unit_test(test_overlong_line),
+		cmocka_unit_test(test_event_names),
+		cmocka_unit_test(test_decoder_events_alert),
+		cmocka_unit_test(test_stream_events_alert),
+		cmocka_unit_test(test_flowint_retransmissions),
+		cmocka_unit_test(test_backoff_by_flow),
+		cmocka_unit_test(test_checksums),
+		cmocka_unit_test(test_app_event_alias),
+		cmocka_unit_test(test_dnp3_ind_forms),
+		cmocka_unit_test(test_list_keywords),
+		cmocka_unit_test(test_vars_check),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,11 +21,16 @@ struct ended {
 	int n;
 };
 static struct ended ended;
+/* what an owner gives back when a flow ends (state it took for it) */
+static struct flow_table *give_ft;
+static int64_t give_back;
 
 static void on_end(void *user, struct flow *f, enum flow_end_reason why, uint64_t now)
 {
 	(void)user;
 	(void)now;
+	if (give_ft && give_back)
+		flow_mem_adjust(give_ft, -give_back);
 	if (ended.n < 64) {
 		ended.first[ended.n] = f->first_pcap_cnt;
 		ended.reason[ended.n] = why;
@@ -213,6 +218,79 @@ static void test_memcap_evicts_oldest(void **s)
 	flow_table_free(ft);
 }
 
+/* flow_mem_take: room is made by giving up the least recently active flows
+ * other than the one the bytes are for; without eviction the bytes are
+ * accounted and the answer says they do not fit. A new flow leaves room
+ * for what it takes at once besides (new_flow_extra). */
+static void test_mem_take(void **s)
+{
+	(void)s;
+	uint64_t cap = 1024 * sizeof(void *) + 4 * 400;
+	struct flow_table *ft = table(cap);
+	struct packet p;
+	struct flow *fl[4];
+	for (int i = 0; i < 4; i++) {
+		udp4(&p, "10.0.0.1", (uint16_t)(4000 + i), "10.0.0.2", 9, (uint64_t)(i + 1),
+		     (uint64_t)(i + 1) * 1000000);
+		fl[i] = flow_lookup(ft, &p);
+		assert_non_null(fl[i]);
+	}
+	struct flow_stats st;
+	flow_get_stats(ft, &st);
+	assert_int_equal(st.memcap_evictions, 0);
+	/* 1000 bytes for the oldest flow (736 are free; a UDP flow is 216):
+	 * the next two oldest go, not it */
+	assert_true(flow_mem_take(ft, fl[0], 1000, true, 5000000));
+	flow_get_stats(ft, &st);
+	assert_true(st.memcap_evictions >= 1);
+	assert_true(st.mem_used <= cap);
+	assert_int_equal(ended.n, 2);
+	assert_int_equal(ended.first[0], 2);
+	assert_int_equal(ended.first[1], 3);
+	for (int i = 0; i < ended.n; i++)
+		assert_true(ended.first[i] != 1);
+	/* no eviction allowed: accounted, and said not to fit */
+	uint64_t used = st.mem_used;
+	int n_ended = ended.n;
+	assert_false(flow_mem_take(ft, fl[0], cap, false, 5000000));
+	flow_get_stats(ft, &st);
+	assert_int_equal(st.mem_used, used + cap);
+	assert_int_equal(ended.n, n_ended);
+	flow_mem_adjust(ft, -(int64_t)cap - 1000);
+	flow_table_free(ft);
+
+	/* a new flow makes room for new_flow_extra as well */
+	struct flow_config c;
+	flow_config_defaults(&c);
+	c.memcap = cap;
+	c.hash_size = 1024;
+	c.new_flow_extra = 700;
+	struct flow_callbacks cb = { .end = on_end, .server_port = server_port };
+	memset(&ended, 0, sizeof(ended));
+	ft = flow_table_new(&c, &cb);
+	assert_non_null(ft);
+	give_ft = ft;
+	give_back = 700;
+	for (int i = 0; i < 20; i++) {
+		udp4(&p, "10.0.0.1", (uint16_t)(5000 + i), "10.0.0.2", 9, (uint64_t)(i + 1),
+		     (uint64_t)(i + 1) * 1000);
+		struct flow *f = flow_lookup(ft, &p);
+		assert_non_null(f);
+		/* what its owner takes at once fits without evicting */
+		flow_get_stats(ft, &st);
+		uint64_t ev = st.memcap_evictions;
+		assert_true(flow_mem_take(ft, f, 700, false, 0));
+		flow_get_stats(ft, &st);
+		assert_int_equal(st.memcap_evictions, ev);
+		assert_true(st.mem_used <= cap);
+	}
+	flow_get_stats(ft, &st);
+	assert_true(st.memcap_evictions > 0);
+	flow_table_free(ft);
+	give_ft = NULL;
+	give_back = 0;
+}
+
 static void test_ids_deterministic(void **s)
 {
 	(void)s;
@@ -270,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_timeouts_packet_time),
 		cmocka_unit_test(test_expiry_order_is_first_packet),
 		cmocka_unit_test(test_memcap_evicts_oldest),
+		cmocka_unit_test(test_mem_take),
 		cmocka_unit_test(test_ids_deterministic),
 		cmocka_unit_test(test_community_id),
 	};

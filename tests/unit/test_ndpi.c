@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* nDPI glue: a flow identified, its state freed once nDPI decides, packets
- * held while a context is made give the same verdicts, and the protocol and
- * category names against nDPI's own ndpi_protocol2name. */
+ * held while a context is made give the same verdicts, the protocol and
+ * category names against nDPI's own ndpi_protocol2name, and every byte of
+ * per-flow state accounted (headers kept until a TCP flow's first payload,
+ * nDPI's state, nDPI's own allocations for a flow). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -271,6 +273,192 @@ static void test_names_match_ndpi(void **s)
 	ndpi_ctx_free(n);
 }
 
+/* ---- memory: every byte of per-flow state accounted ------------------------ */
+
+struct acct {
+	int64_t sum, peak;
+	int64_t grew;      /* positive deltas other than whole allocations */
+	bool refuse;       /* say that nothing fits */
+	const struct flow *last;
+};
+
+static bool acct_mem(void *user, const struct flow *f, int64_t delta)
+{
+	struct acct *a = user;
+	a->sum += delta;
+	if (a->sum > a->peak)
+		a->peak = a->sum;
+	a->last = f;
+	if (delta > 0 && delta != (int64_t)ndpi_flow_state_size())
+		a->grew += delta; /* (in a flow whose first packet carries payload) */
+	return !a->refuse || delta <= 0;
+}
+
+/* nDPI itself, without our glue, on the same packets: its verdict. */
+static ndpi_protocol raw_verdict(struct packet *pk, size_t n)
+{
+	struct ndpi_detection_module_struct *mod = ndpi_init_detection_module(ndpi_no_prefs);
+	assert_non_null(mod);
+	NDPI_PROTOCOL_BITMASK all;
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(mod, &all);
+	ndpi_finalize_initialization(mod);
+	struct ndpi_flow_struct *fl = calloc(1, ndpi_detection_get_sizeof_ndpi_flow_struct());
+	assert_non_null(fl);
+	ndpi_protocol pr = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		pr = ndpi_detection_process_packet(mod, fl, pk[i].l3, (unsigned short)pk[i].l3_len,
+						   pk[i].ts / 1000u);
+		if (pr.app_protocol || pr.master_protocol)
+			break;
+	}
+	if (!pr.app_protocol && !pr.master_protocol) {
+		uint8_t guessed = 0;
+		pr = ndpi_detection_giveup(mod, fl, 1, &guessed);
+	}
+	ndpi_free_flow_data(fl);
+	free(fl);
+	ndpi_exit_detection_module(mod);
+	return pr;
+}
+
+/* The Modbus exchange's segments, decoded into pk[] (frames in fr[]). */
+static void modbus_packets(struct decoder *dec, struct pb fr[MB_SEGMENTS],
+			   struct packet pk[MB_SEGMENTS])
+{
+	for (size_t i = 0; i < MB_SEGMENTS; i++) {
+		modbus_segment(&fr[i], i, (uint16_t)i);
+		pb_packet(&fr[i], &pk[i], LINK_ETHERNET, i + 1, 1000000u * (i + 1));
+		assert_int_equal(decode_packet(dec, &pk[i]), DECODE_OK);
+	}
+}
+
+/* Until its first payload a TCP flow keeps its handshake's headers (some
+ * 100 bytes a segment, accounted), not nDPI's 700-byte state; the state is
+ * made, accounted and freed once nDPI decides; nDPI decides as it does on
+ * the same packets without our glue; the accounting comes back to zero. */
+static void test_memory_accounted(void **s)
+{
+	(void)s;
+	struct ndpi_ctx *n = ndpi_ctx_new();
+	assert_non_null(n);
+	struct acct a = { 0 };
+	ndpi_ctx_set_mem(n, acct_mem, &a);
+	struct decoder dec;
+	assert_int_equal(decoder_init(&dec, NULL), 0);
+	struct pb fr[MB_SEGMENTS];
+	struct packet pk[MB_SEGMENTS];
+	modbus_packets(&dec, fr, pk);
+	struct flow f;
+	memset(&f, 0, sizeof(f));
+	int64_t before = 0;
+	for (size_t i = 0; i < 3; i++) { /* SYN, SYN-ACK, ACK */
+		ndpi_flow_packet(n, &f, &pk[i]);
+		assert_int_equal(f.app.ndpi_status, NDPI_STATUS_WAITING);
+		assert_true(a.sum > before + (int64_t)pk[i].l3_len - 1);
+		before = a.sum;
+		assert_ptr_equal(a.last, &f);
+	}
+	assert_true(a.sum < 250);
+	assert_true(a.peak < (int64_t)ndpi_flow_state_size());
+	ndpi_flow_packet(n, &f, &pk[3]); /* the request: nDPI decides */
+	assert_int_equal(f.app.ndpi_status, NDPI_STATUS_DETECTED);
+	assert_null(f.app.ndpi);
+	assert_int_equal(a.sum, 0);
+	assert_true(a.peak >= (int64_t)ndpi_flow_state_size());
+	ndpi_protocol raw = raw_verdict(pk, MB_SEGMENTS);
+	assert_int_equal(f.app.ndpi_proto, raw.master_protocol);
+	assert_int_equal(f.app.ndpi_app, raw.app_protocol);
+	assert_int_equal(raw.app_protocol, NDPI_PROTOCOL_MODBUS);
+
+	/* a SYN and nothing else: headers kept; at the end nDPI guesses from
+	 * them as it would have from its own state */
+	struct flow g;
+	memset(&g, 0, sizeof(g));
+	ndpi_flow_packet(n, &g, &pk[0]);
+	assert_int_equal(g.app.ndpi_status, NDPI_STATUS_WAITING);
+	assert_true(a.sum > 0 && a.sum < 150);
+	ndpi_flow_end(n, &g);
+	assert_int_equal(a.sum, 0);
+	assert_null(g.app.ndpi);
+	raw = raw_verdict(pk, 1);
+	assert_int_equal(g.app.ndpi_status, NDPI_STATUS_GUESSED);
+	assert_int_equal(g.app.ndpi_proto, raw.master_protocol);
+	assert_int_equal(g.app.ndpi_app, raw.app_protocol);
+	assert_int_equal(raw.app_protocol, NDPI_PROTOCOL_MODBUS); /* by its port */
+
+	/* more segments without payload than are kept: nDPI's state is made
+	 * and they are replayed into it in order */
+	struct flow h;
+	memset(&h, 0, sizeof(h));
+	for (int k = 0; k < 6; k++)
+		ndpi_flow_packet(n, &h, &pk[k % 3]);
+	assert_int_equal(h.app.ndpi_status, NDPI_STATUS_PROBING);
+	assert_int_equal(h.app.ndpi_pkts, 6);
+	assert_true(a.sum >= (int64_t)ndpi_flow_state_size());
+	ndpi_flow_end(n, &h);
+	assert_int_equal(a.sum, 0);
+
+	/* no room for the state: nDPI gives the flow up, nothing is held */
+	struct flow r;
+	memset(&r, 0, sizeof(r));
+	a.refuse = true;
+	ndpi_flow_packet(n, &r, &pk[3]);
+	assert_int_equal(r.app.ndpi_status, NDPI_STATUS_UNKNOWN);
+	assert_null(r.app.ndpi);
+	assert_int_equal(a.sum, 0);
+	ndpi_flow_packet(n, &r, &pk[4]); /* and it stays given up */
+	assert_int_equal(a.sum, 0);
+	ndpi_flow_end(n, &r);
+	assert_int_equal(r.app.ndpi_status, NDPI_STATUS_UNKNOWN);
+	/* nor room for headers: the state is refused as well */
+	struct flow q;
+	memset(&q, 0, sizeof(q));
+	ndpi_flow_packet(n, &q, &pk[0]);
+	assert_int_equal(q.app.ndpi_status, NDPI_STATUS_UNKNOWN);
+	assert_int_equal(a.sum, 0);
+	decoder_fini(&dec);
+	ndpi_ctx_free(n);
+}
+
+/* What nDPI allocates for a flow while it looks at it (here the URL and
+ * headers of an HTTP request) is counted too, and given back with the
+ * state. */
+static void test_memory_ndpi_allocations(void **s)
+{
+	(void)s;
+	struct ndpi_ctx *n = ndpi_ctx_new();
+	assert_non_null(n);
+	struct acct a = { 0 };
+	ndpi_ctx_set_mem(n, acct_mem, &a);
+	struct decoder dec;
+	assert_int_equal(decoder_init(&dec, NULL), 0);
+	static const uint8_t cli[4] = { 10, 0, 0, 1 }, srv[4] = { 10, 0, 0, 2 };
+	static const char req[] = "GET /scada/trend?point=analog_input_17&range=3600 HTTP/1.1\r\n"
+				  "Host: historian.plant.example\r\n"
+				  "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Engineering/7.2\r\n"
+				  "Accept: */*\r\n\r\n";
+	struct pb b;
+	pb_reset(&b);
+	pb_eth(&b, 0x0800);
+	size_t ip = pb_ip4(&b, cli, srv, 6, 1, 0);
+	pb_tcp(&b, 40000, 80, 1000, 2000, 0x18, req, sizeof(req) - 1);
+	pb_ip4_finish(&b, ip);
+	struct packet pk;
+	pb_packet(&b, &pk, LINK_ETHERNET, 1, 1000000);
+	assert_int_equal(decode_packet(&dec, &pk), DECODE_OK);
+	struct flow f;
+	memset(&f, 0, sizeof(f));
+	ndpi_flow_packet(n, &f, &pk);
+	assert_true(f.app.ndpi_status >= NDPI_STATUS_PROBING);
+	ndpi_flow_end(n, &f);
+	assert_true(a.grew > 0);
+	assert_true(a.peak > (int64_t)ndpi_flow_state_size());
+	assert_int_equal(a.sum, 0);
+	decoder_fini(&dec);
+	ndpi_ctx_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +467,8 @@ int main(void)
 		cmocka_unit_test(test_backlog_bounded),
 		cmocka_unit_test(test_names_match_ndpi),
 		cmocka_unit_test(test_context_arenas),
+		cmocka_unit_test(test_memory_accounted),
+		cmocka_unit_test(test_memory_ndpi_allocations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Record integrity and delivery: the hash chain and Ed25519 signature
  * blocks, every tamper case `vigil verify` must catch, per-record mode,
- * seq across restarts, key rotation; CEF and LEEF escaping; RFC 5424 and
- * RFC 3164 headers; octet-counting framing and the spool over a real TCP
+ * seq across restarts, key rotation; CEF and LEEF: escaping and flattening
+ * of hostile values, bounds, verifying CEF and LEEF files and what a SIEM
+ * wrote; RFC 5424 (SD-IDs) and RFC 3164 headers; octet-counting framing and the spool over a real TCP
  * connection on loopback. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,8 @@
 #include "output/eve.h"
 #include "output/outputs.h"
 #include "output/sink.h"
+
+static char *slurp(const char *path, size_t *n);
 
 static char dir[256];
 static char keyp[300], pubp[300];
@@ -323,30 +326,339 @@ static void test_per_record_restart_rotation(void **s)
 	assert_int_equal(verify1(path2, false), 1);
 }
 
+/* ---- CEF and LEEF ---------------------------------------------------------------- */
+
+static char render_buf[1 << 21];
+
+static size_t render(enum sink_format fmt, const char *rec, size_t len)
+{
+	assert_true(sink_render_cap(len) <= sizeof(render_buf));
+	size_t n = sink_render(fmt, rec, len, render_buf, sizeof(render_buf));
+	assert_true(n > 0);
+	assert_int_equal(render_buf[n], 0);
+	return n;
+}
+
+/* The invariants of a rendered line: no raw line end anywhere, no control
+ * character outside the record, valid UTF-8 before it; CEF: seven header
+ * fields with only \\ and \| escapes, every unescaped '=' after a key of
+ * [A-Za-z0-9_.] that follows an unescaped space, only \\ \= \n \r escapes
+ * in the extension; LEEF: '^'-separated key=value attributes; the record
+ * read back is the input, and the line is its rendering. */
+static void check_line(enum sink_format fmt, const char *l, size_t n, const char *rec, size_t len)
+{
+	const char *vr = fmt == SINK_CEF ? strstr(l, " vigilRecord=") : strstr(l, "^vigilRecord=");
+	if (!vr)
+		vr = strstr(l, "vigilRecord=");
+	assert_non_null(vr);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)l[i];
+		assert_true(c != '\n' && c != '\r');
+		if (l + i < vr)
+			assert_true(c >= 0x20 && c != 0x7f);
+	}
+	/* UTF-8 before the record */
+	for (const uint8_t *p = (const uint8_t *)l; p < (const uint8_t *)vr;) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		int k = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : 1;
+		assert_true(*p >= 0xc2 && *p <= 0xf4);
+		for (int j = 1; j <= k; j++)
+			assert_int_equal(p[j] & 0xc0, 0x80);
+		p += k + 1;
+	}
+	size_t off;
+	assert_int_equal(sink_line_find(l, n, true, &off), (int)fmt);
+	assert_int_equal(off, 0);
+	if (fmt == SINK_CEF) {
+		int pipes = 0;
+		size_t i = 0;
+		for (; i < n && pipes < 7; i++) {
+			if (l[i] == '\\') {
+				assert_true(l[i + 1] == '\\' || l[i + 1] == '|');
+				i++;
+			} else if (l[i] == '|') {
+				pipes++;
+			}
+		}
+		assert_int_equal(pipes, 7);
+		size_t ks = i; /* where a key may begin */
+		for (; i < n; i++) {
+			if (l[i] == '\\') {
+				assert_non_null(strchr("\\=nr", l[i + 1]));
+				i++;
+			} else if (l[i] == ' ') {
+				ks = i + 1;
+			} else if (l[i] == '=') {
+				assert_true(i > ks);
+				for (size_t k = ks; k < i; k++)
+					assert_non_null(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+							       "0123456789_.", l[k]));
+				ks = n; /* no key until the next space */
+			}
+		}
+	} else {
+		int pipes = 0;
+		size_t i = 0;
+		for (; i < n && pipes < 6; i++)
+			pipes += l[i] == '|';
+		assert_int_equal(pipes, 6);
+		assert_memory_equal(l + i - 3, "|^|", 3);
+		while (i < n) {
+			const char *e = memchr(l + i, '^', n - i);
+			size_t an = e ? (size_t)(e - l) - i : n - i;
+			const char *eq = memchr(l + i, '=', an);
+			assert_non_null(eq);
+			assert_true(eq > l + i);
+			for (const char *k = l + i; k < eq; k++)
+				assert_non_null(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						       "0123456789_.", *k));
+			i += an + 1;
+		}
+	}
+	char *back = malloc(len + 1);
+	assert_non_null(back);
+	assert_int_equal(sink_line_record(fmt, l, n, back, len + 1), (long)len);
+	assert_memory_equal(back, rec, len);
+	free(back);
+	char *scratch = malloc(sink_render_cap(len));
+	assert_non_null(scratch);
+	assert_true(sink_line_matches(fmt, l, n, rec, len, scratch, sink_render_cap(len)));
+	free(scratch);
+}
+
+static const char *render_checked(enum sink_format fmt, const char *rec, size_t len)
+{
+	size_t n = render(fmt, rec, len);
+	check_line(fmt, render_buf, n, rec, len);
+	return render_buf;
+}
+
+/* The hostile characters of a record's values, and where they end up. */
 static void test_cef_leef(void **s)
 {
 	(void)s;
-	const char *j = "{\"timestamp\":\"2023-11-14T22:13:20.000000+0000\",\"event_type\":\"alert\","
-			"\"src_ip\":\"10.0.1.66\",\"src_port\":51000,\"dest_ip\":\"10.0.0.10\",\"dest_port\":502,"
-			"\"proto\":\"TCP\",\"app_proto\":\"modbus\",\"alert\":{\"signature_id\":9100011,"
-			"\"signature\":\"a|b=c\\\\d^e\\nf\",\"category\":\"x=y\",\"severity\":1},\"seq\":42,"
-			"\"prev\":\"00\"}";
-	struct sink_rec r = { j, strlen(j), "alert", 1, 1700000000123456ull, 42 };
-	char out[2048];
-	size_t n = sink_render(SINK_CEF, &r, out, sizeof(out));
-	assert_true(n > 0);
-	assert_string_equal(out,
-			    "CEF:0|Vigil|Vigil|0.1|9100011|a\\|b=c\\\\d^e f|10|rt=1700000000123 "
-			    "src=10.0.1.66 spt=51000 dst=10.0.0.10 dpt=502 proto=TCP app=modbus "
-			    "cat=x\\=y cs1Label=seq cs1=42 cs2Label=event_type cs2=alert");
-	n = sink_render(SINK_LEEF, &r, out, sizeof(out));
-	assert_true(n > 0);
-	assert_string_equal(out,
-			    "LEEF:2.0|Vigil|Vigil|0.1|9100011|^|devTime=1700000000123^src=10.0.1.66"
-			    "^srcPort=51000^dst=10.0.0.10^dstPort=502^proto=TCP^sev=10^cat=x=y"
-			    "^name=a|b=c\\\\d\\^e\\nf^app=modbus^seq=42");
-	/* too small a buffer: nothing, not a cut record */
-	assert_int_equal(sink_render(SINK_CEF, &r, out, 40), 0);
+	/* \u0000, U+00DC, a surrogate pair (U+1F600), a lone surrogate, raw
+	 * invalid UTF-8 (0xff), \r, a key that is a CEF dictionary key */
+	static const char j[] =
+		"{\"timestamp\":\"2023-11-14T22:13:20.123456+0000\",\"event_type\":\"alert\","
+		"\"src_ip\":\"10.0.1.66\",\"src_port\":51000,\"dest_ip\":\"fd00::1\",\"dest_port\":502,"
+		"\"proto\":\"TCP\",\"app_proto\":\"modbus\",\"alert\":{\"signature_id\":9100011,"
+		"\"signature\":\"a|b=c\\\\d^e\\nf\",\"category\":\"x=y\",\"severity\":1},"
+		"\"modbus\":{\"s\":\"p|q\\\\r=s^t\\u0000\\u00dc\\ud83d\\ude00\\ud800 z\\r\xff\","
+		"\"v\":[1,-2.5e3,true,null]},\"rt\":5,\"seq\":42,\"prev\":\"00\"}";
+	const char *l = render_checked(SINK_CEF, j, sizeof(j) - 1);
+	/* header: | and \ escaped, the newline a space, severity 1 -> 10; the
+	 * name had a control character: it is also among the members */
+	const char *want_cef =
+		"CEF:0|Vigil|Vigil|0.1|9100011|a\\|b=c\\\\d^e f|10|rt=1700000000123 cat=x\\=y "
+		"src=10.0.1.66 spt=51000 c6a3Label=Destination IPv6 Address c6a3=fd00::1 dpt=502 "
+		"proto=TCP app=modbus cn1Label=seq cn1=42 cs1Label=prev cs1=00 cs2Label=event_type "
+		"cs2=alert timestamp=2023-11-14T22:13:20.123456+0000 alert.signature=a|b\\=c\\\\d^e\\nf "
+		"alert.severity=1 modbus.s=p|q\\\\r\\=s^t\\\\u0000\xc3\x9c\xf0\x9f\x98\x80\xef\xbf\xbd z\\r"
+		"\xef\xbf\xbd modbus.v.0=1 modbus.v.1=-2.5e3 modbus.v.2=true modbus.v.3=null eve.rt=5 "
+		"vigilRecord=";
+	assert_memory_equal(l, want_cef, strlen(want_cef));
+	/* then the record, \ and = escaped */
+	const char *rec = l + strlen(want_cef);
+	assert_memory_equal(rec, "{\"timestamp\":\"2023-11-14T22:13:20.123456+0000\"", 46);
+	assert_non_null(strstr(rec, "\"signature\":\"a|b\\=c\\\\\\\\d^e\\\\nf\""));
+
+	l = render_checked(SINK_LEEF, j, sizeof(j) - 1);
+	const char *want_leef =
+		"LEEF:2.0|Vigil|Vigil|0.1|9100011|^|devTime=2023-11-14T22:13:20.123+0000^"
+		"devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ^cat=x=y^sev=10^src=10.0.1.66^srcPort=51000^"
+		"dst=fd00::1^dstPort=502^proto=TCP^timestamp=2023-11-14T22:13:20.123456+0000^"
+		"event_type=alert^app_proto=modbus^alert.signature=a|b=c\\d\\u005ee\\nf^alert.severity=1^"
+		"modbus.s=p|q\\r=s\\u005et\\u0000\xc3\x9c\xf0\x9f\x98\x80\xef\xbf\xbd z\\r\xef\xbf\xbd^"
+		"modbus.v.0=1^modbus.v.1=-2.5e3^modbus.v.2=true^modbus.v.3=null^rt=5^seq=42^prev=00^"
+		"vigilRecord=";
+	assert_memory_equal(l, want_leef, strlen(want_leef));
+
+	/* too small a buffer: nothing, not a cut line */
+	assert_int_equal(sink_render(SINK_CEF, j, sizeof(j) - 1, render_buf, 40), 0);
+	assert_int_equal(sink_render(SINK_LEEF, j, sizeof(j) - 1, render_buf, 200), 0);
+}
+
+/* Records that do not fit: a long value is cut (vigilCut), members past the
+ * line's budget are counted (vigilOmitted), deep nesting and long keys; a
+ * record that is not JSON still travels whole. */
+static void test_cef_leef_bounds(void **s)
+{
+	(void)s;
+	size_t cap = 1 << 20;
+	char *j = malloc(cap);
+	assert_non_null(j);
+	/* a 100 000-byte value: cut at 1023 bytes, on a character's border */
+	size_t n = (size_t)snprintf(j, cap, "{\"event_type\":\"mqtt\",\"mqtt\":{\"topic\":\"");
+	for (int i = 0; i < 50000; i++) {
+		memcpy(j + n, "\xc3\x9c", 2); /* U+00DC */
+		n += 2;
+	}
+	n += (size_t)snprintf(j + n, cap - n, "\"}}");
+	for (int f = SINK_CEF; f <= SINK_LEEF; f++) {
+		const char *l = render_checked((enum sink_format)f, j, n);
+		const char *v = strstr(l, "mqtt.topic=");
+		assert_non_null(v);
+		v += 11;
+		const char *end = strchr(v, f == SINK_CEF ? ' ' : '^');
+		assert_int_equal(end - v, 1022); /* 511 whole characters */
+		assert_non_null(strstr(l, f == SINK_CEF ? " vigilCut=1 " : "^vigilCut=1^"));
+		assert_null(strstr(l, "vigilOmitted"));
+	}
+	/* 3000 members: the first ones up to the budget, the rest counted */
+	n = (size_t)snprintf(j, cap, "{\"event_type\":\"stats\",\"stats\":{");
+	for (int i = 0; i < 3000; i++)
+		n += (size_t)snprintf(j + n, cap - n, "%s\"counter_%d\":%d", i ? "," : "", i, i);
+	n += (size_t)snprintf(j + n, cap - n, "}}");
+	for (int f = SINK_CEF; f <= SINK_LEEF; f++) {
+		const char *l = render_checked((enum sink_format)f, j, n);
+		assert_non_null(strstr(l, "stats.counter_0=0"));
+		const char *om = strstr(l, "vigilOmitted=");
+		assert_non_null(om);
+		unsigned long omitted = strtoul(om + 13, NULL, 10);
+		/* every member is either written or counted */
+		unsigned long written = 0;
+		for (const char *p = l; (p = strstr(p, "stats.counter_")); p++)
+			written++;
+		assert_int_equal(written + omitted, 3000);
+		assert_true(omitted > 1000 && omitted < 3000);
+		const char *rec = strstr(l, "vigilRecord=");
+		assert_true((size_t)(rec - l) < 4096 + 1024);
+	}
+	/* 31 nested objects are flattened, 40 are not (no fields, still the record) */
+	for (int depth = 31; depth <= 40; depth += 9) {
+		n = 0;
+		for (int i = 0; i < depth; i++)
+			n += (size_t)snprintf(j + n, cap - n, "{\"k\":");
+		n += (size_t)snprintf(j + n, cap - n, "1");
+		for (int i = 0; i < depth; i++)
+			j[n++] = '}';
+		for (int f = SINK_CEF; f <= SINK_LEEF; f++) {
+			const char *l = render_checked((enum sink_format)f, j, n);
+			if (depth == 31)
+				assert_non_null(strstr(l, "k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k.k=1"));
+			else
+				assert_null(strstr(l, "k.k="));
+		}
+	}
+	/* a rule's name of 400 bytes is the CEF Name; one of 600 is cut there
+	 * (512 bytes, CEF's Name length) and written whole among the members */
+	for (int len = 400; len <= 600; len += 200) {
+		n = (size_t)snprintf(j, cap, "{\"event_type\":\"alert\",\"alert\":{\"signature\":\"");
+		memset(j + n, 'n', (size_t)len);
+		n += (size_t)len;
+		n += (size_t)snprintf(j + n, cap - n, "\"}}");
+		const char *l = render_checked(SINK_CEF, j, n);
+		const char *name = l;
+		for (int p = 0; p < 5; p++)
+			name = strchr(name, '|') + 1;
+		assert_int_equal(strchr(name, '|') - name, len < 512 ? len : 512);
+		if (len < 512)
+			assert_null(strstr(l, "alert.signature="));
+		else
+			assert_non_null(strstr(l, "alert.signature=nnnn"));
+	}
+	/* a key longer than a key may be: left out and counted */
+	n = (size_t)snprintf(j, cap, "{\"event_type\":\"x\",\"");
+	memset(j + n, 'k', 300);
+	n += 300;
+	n += (size_t)snprintf(j + n, cap - n, "\":1,\"ok\":2}");
+	for (int f = SINK_CEF; f <= SINK_LEEF; f++) {
+		const char *l = render_checked((enum sink_format)f, j, n);
+		assert_non_null(strstr(l, "ok=2"));
+		assert_non_null(strstr(l, "vigilOmitted=1"));
+		assert_null(strstr(l, "kkkkkkkk="));
+	}
+	/* not JSON, or JSON with bad escapes: no fields; the line still carries
+	 * every byte, and reads back */
+	static const char *const bad[] = {
+		"{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":1", "{\"a\":01}", "[1,2]", "",
+		"{\"a\":1} x", "{\"a\":\"raw\nnewline\"}", "{\"a\":tru}", "\xff\xfe|=\\^\r\n",
+		"{\"a\":\"\\ud800\\u0041\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		for (int f = SINK_CEF; f <= SINK_LEEF; f++) {
+			const char *l = render_checked((enum sink_format)f, bad[i], strlen(bad[i]));
+			if (i < sizeof(bad) / sizeof(*bad) - 1)
+				assert_null(strstr(l, "a="));
+		}
+	}
+	/* DEL is allowed raw in a JSON string; not in a field */
+	const char *l = render_checked(SINK_CEF, "{\"a\":\"x\x7fy\"}", 11);
+	assert_non_null(strstr(l, " a=x\\\\u007fy vigilRecord="));
+	l = render_checked(SINK_LEEF, "{\"a\":\"x\x7fy\"}", 11);
+	assert_non_null(strstr(l, "^a=x\\u007fy^vigilRecord="));
+	/* a lone high surrogate before another escape: U+FFFD, then 'A' */
+	l = render_checked(SINK_CEF, "{\"a\":\"\\ud800\\u0041\"}", 20);
+	assert_non_null(strstr(l, " a=\xef\xbf\xbd" "A vigilRecord="));
+	free(j);
+}
+
+/* CEF and LEEF files verify as EVE files do; a field altered beside the
+ * record it carries, the record altered, a line removed: each refused. A
+ * SIEM's file, syslog headers first, other products' lines among them, is
+ * read too; each line's format is its own. */
+static void test_verify_cef_leef(void **s)
+{
+	(void)s;
+	char eve[400], st[400], conv[400], bad[400];
+	snprintf(eve, sizeof(eve), "%s/siem.json", dir);
+	snprintf(st, sizeof(st), "%s/siem.state", dir);
+	snprintf(conv, sizeof(conv), "%s/siem.out", dir);
+	snprintf(bad, sizeof(bad), "%s/siem.bad", dir);
+	unlink(st);
+	write_signed(eve, keyp, st, NULL, 30, 8, "w");
+	assert_int_equal(verify1(eve, false), 0);
+	size_t en;
+	char *e = slurp(eve, &en);
+	for (int f = SINK_CEF; f <= SINK_LEEF; f++) {
+		for (int siem = 0; siem < 3; siem++) {
+			FILE *o = fopen(conv, "w");
+			assert_non_null(o);
+			int i = 0;
+			for (char *p = e, *q; p < e + en; p = q + 1, i++) {
+				q = memchr(p, '\n', (size_t)(e + en - p));
+				size_t n = render((enum sink_format)f, p, (size_t)(q - p));
+				if (siem == 1)
+					fprintf(o, "<134>1 2023-11-14T22:13:20Z host vigil 1 alert - ");
+				if (siem == 2 && i % 2)
+					fwrite(p, 1, (size_t)(q - p), o); /* EVE and CEF/LEEF lines mixed */
+				else
+					fwrite(render_buf, 1, n, o);
+				fputc('\n', o);
+				if (siem == 1 && i == 3)
+					fprintf(o, "<134>1 2023-11-14T22:13:20Z fw fw - - - CEF:0|Other|FW|1|1|x|1|"
+						   "msg={\"seq\":1}\nplain text, no record\n");
+			}
+			fclose(o);
+			print_message("  %s, %s\n", f == SINK_CEF ? "CEF" : "LEEF",
+				      siem == 1 ? "as a SIEM wrote it" : siem == 2 ? "mixed with EVE" : "a file");
+			assert_int_equal(verify1(conv, false), 0);
+			if (siem)
+				continue;
+			/* a flattened field altered: the record inside is intact */
+			tamper(conv, bad, f == SINK_CEF ? "sed '5s/alert.signature_id=/alert.signature_id=1/;"
+							  "5s/|9100/|19100/'"
+							: "sed '5s/sev=5/sev=9/'");
+			assert_int_equal(verify1(bad, false), 1);
+			tamper(conv, bad, f == SINK_CEF ? "sed '5s/cs2=alert/cs2=flow/'"
+							: "sed '5s/event_type=alert/event_type=flow/'");
+			assert_int_equal(verify1(bad, false), 1);
+			/* the record inside altered */
+			tamper(conv, bad, f == SINK_CEF ? "sed '5s/\"signature_id\":9100/\"signature_id\":9200/'"
+							: "sed '5s/vigilRecord=eyJ0/vigilRecord=eyJ1/'");
+			assert_int_equal(verify1(bad, false), 1);
+			/* a line removed, a line cut */
+			tamper(conv, bad, "sed '7d'");
+			assert_int_equal(verify1(bad, false), 1);
+			tamper(conv, bad, "sed '7s/.\\{20\\}$//'");
+			assert_int_equal(verify1(bad, false), 1);
+		}
+	}
+	free(e);
 }
 
 static void test_syslog_headers(void **s)
@@ -355,18 +667,42 @@ static void test_syslog_headers(void **s)
 	struct syslog_config c;
 	memset(&c, 0, sizeof(c));
 	c.facility = 16;
-	snprintf(c.sensor_id, sizeof(c.sensor_id), "plant-a");
+	snprintf(c.sensor_id, sizeof(c.sensor_id), "plant \"a\" [1]\\");
 	struct sink_rec r = { "{\"x\":1}", 7, "alert", 2, 1700000000123456ull, 7 };
 	char out[512];
+	/* no SD-ID configured: no structured data */
 	size_t n = sink_syslog_frame(&c, "sensor1", 99, &r, r.line, r.len, out, sizeof(out));
 	assert_true(n > 0);
 	/* PRI 16*8 + 3 (err, for an alert of severity 2) */
+	assert_string_equal(out, "<131>1 2023-11-14T22:13:20.123456Z sensor1 vigil 99 alert - {\"x\":1}");
+	/* with one: seq and the sensor id, " \ ] escaped (RFC 5424 6.3.3); the
+	 * number of RFC 5612, for documentation: a test may use it, a
+	 * configuration may not (below) */
+	snprintf(c.sd_id, sizeof(c.sd_id), "vigil@32473");
+	n = sink_syslog_frame(&c, "sensor1", 99, &r, r.line, r.len, out, sizeof(out));
 	assert_string_equal(out, "<131>1 2023-11-14T22:13:20.123456Z sensor1 vigil 99 alert "
-				 "[vigil@32473 seq=\"7\" sensor=\"plant-a\"] {\"x\":1}");
+				 "[vigil@32473 seq=\"7\" sensor=\"plant \\\"a\\\" [1\\]\\\\\"] {\"x\":1}");
 	c.rfc3164 = true;
 	r.severity = 0;
 	n = sink_syslog_frame(&c, "sensor1", 99, &r, r.line, r.len, out, sizeof(out));
 	assert_string_equal(out, "<134>Nov 14 22:13:20 sensor1 vigil[99]: {\"x\":1}");
+
+	/* SD-IDs (RFC 5424 6.3.2, 7.2.2) */
+	static const char *const good[] = { "vigil@12345", "x@1", "a.b-c_d@9.1.2", "v@4294967295" };
+	static const char *const badid[] = {
+		"", "vigil", "vigil@", "@123", "a b@1", "a=b@1", "a]@1", "a\"@1", "vigil@32473",
+		"vigil@32473.1", "vigil@0123", "vigil@0", "vigil@12a", "a@1@2", "vigil@1..2", "vigil@1.",
+		"abcdefghijklmnopqrstuvwxyz@123456", "v\xc3\x9c@1", "v\t@1",
+	};
+	char why[160];
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+		assert_int_equal(sink_sd_id_check(good[i], why, sizeof(why)), 0);
+	for (size_t i = 0; i < sizeof(badid) / sizeof(*badid); i++) {
+		why[0] = 0;
+		assert_int_equal(sink_sd_id_check(badid[i], why, sizeof(why)), -1);
+		assert_true(why[0] != 0);
+	}
+	assert_non_null(strstr((sink_sd_id_check("vigil@32473", why, sizeof(why)), why), "RFC 5612"));
 }
 
 /* a TCP listener on 127.0.0.1, an ephemeral port */
@@ -435,6 +771,7 @@ static void test_tcp_octet_counting_and_spool(void **s)
 	snprintf(c.spool_dir, sizeof(c.spool_dir), "%s/spool", dir);
 	c.facility = 16;
 	c.drain_ms = 3000;
+	snprintf(c.sd_id, sizeof(c.sd_id), "vigil@32473"); /* RFC 5612's, for tests */
 	char err[256];
 	struct sink *sk = sink_syslog_open(&c, err, sizeof(err));
 	if (!sk)
@@ -694,6 +1031,8 @@ int main(void)
 		cmocka_unit_test(test_resent_duplicates),
 		cmocka_unit_test(test_per_record_restart_rotation),
 		cmocka_unit_test(test_cef_leef),
+		cmocka_unit_test(test_cef_leef_bounds),
+		cmocka_unit_test(test_verify_cef_leef),
 		cmocka_unit_test(test_syslog_headers),
 		cmocka_unit_test(test_tcp_octet_counting_and_spool),
 		cmocka_unit_test(test_spool_full),

@@ -55,6 +55,17 @@ struct enip_tx {
 	uint16_t capabilities;
 	char service_name[18];
 	uint8_t service_name_len;
+	/* a reply of the identity object (class 1) to Get_Attributes_All,
+	 * matched to its request: vendor_id ... product_name above hold it;
+	 * routed: the request went through an Unconnected Send to the module
+	 * at route_port / route_link (port 1: the backplane, link: the slot) */
+	bool has_cip_identity;
+	bool routed;
+	uint8_t route_port;
+	uint16_t route_link;
+	/* the first CIP reply's data (after its status), while parsing */
+	const uint8_t *reply_data;
+	uint16_t reply_len;
 	/* last: only the first n_cip entries are initialised (the parser
 	 * zeroes the fields above and each entry it adds) */
 	struct enip_cip cip[ENIP_MAX_CIP];

@@ -44,6 +44,10 @@ struct modbus_pdu {
 		uint8_t len;
 		const uint8_t *val;
 	} devid[MODBUS_DEVID_MAX];
+	/* 43/14 response: the whole object list (id:1 len:1 value:len ...,
+	 * regular 0x03-0x06 and extended 0x80-0xff objects included) */
+	const uint8_t *objects;
+	uint16_t objects_len;
 	uint16_t and_mask, or_mask; /* 22 */
 	uint8_t file_records;  /* 20/21 sub-requests */
 };

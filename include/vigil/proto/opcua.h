@@ -113,6 +113,12 @@ struct opcua_tx {
 	uint32_t opn_channel, opn_token;
 	/* CreateSession */
 	struct opcua_str session_name, application_uri;
+	/* an ApplicationDescription (OPC 10000-4, 7.2): the client's of a
+	 * CreateSession request, the server's of the first endpoint of a
+	 * GetEndpoints or CreateSession response */
+	bool has_app;
+	uint32_t app_type;      /* 0 server, 1 client, 2 both, 3 discovery server */
+	struct opcua_str app_uri, app_product_uri, app_name;
 	/* ActivateSession: never the password */
 	uint8_t identity;       /* enum opcua_identity, 0 none */
 	struct opcua_str user;

@@ -51,6 +51,10 @@ struct s7_tx {
 	char order_number[24];
 	char serial[36];
 	char module_name[36];
+	/* an SZL answer's records (valid while the tx is): szl_count records
+	 * of szl_rlen bytes each as announced, szl_len bytes of them there */
+	const uint8_t *szl_records;
+	uint16_t szl_rlen, szl_count, szl_len;
 	/* block transfer and PLC control */
 	char filename[40];
 	char service[40];

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* libFuzzer target: the mms parser behind the framing core (see fuzz_app.h). */
+#include <stdlib.h>
+
+#include "fuzz_app.h"
+
+FUZZ_PARSER(proto_mms)

@@ -117,7 +117,8 @@ static uint64_t rec_ts(const struct worker *w)
 static __attribute__((noinline)) void asset_emit(struct worker *w, const struct asset_fact *fa)
 {
 	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
-	struct rec_info info = { "asset_fact", 0, rec_ts(w), NULL, NULL, NULL, 0, true };
+	struct rec_info info = { "asset_fact", 0, rec_ts(w), NULL };
+	info.fact = true;
 	if (w->sink.emit)
 		w->sink.emit(w->sink.user, w->id, &k, (const char *)fa, asset_fact_len(fa), &info);
 }

@@ -472,7 +472,7 @@ static void outputs_flush_(void *user)
 
 /* What one flow costs (flow + TCP + parser state, no payload buffers):
  * the sizes, and the flow table's own accounting at its peak. */
-static void memory_report(const struct pipeline_result *res)
+static void memory_report(const struct pipeline_result *res, bool baseline)
 {
 	size_t parser_max = 0;
 	const char *parser_name = "none";
@@ -487,6 +487,9 @@ static void memory_report(const struct pipeline_result *res)
 		parser_max, parser_name, sizeof(struct flow) + sizeof(struct tcp_session) + parser_max);
 	fprintf(stderr, "memory: nDPI state %zu B per flow until nDPI decides (a TCP flow keeps "
 		"its handshake's headers instead until its first payload)\n", ndpi_flow_state_size());
+	if (baseline)
+		fprintf(stderr, "memory: learned-baseline state %zu B per flow with a transaction "
+			"(charged to the flow memcap)\n", bl_flow_state_size());
 	const struct flow_stats *f = &res->flows;
 	if (f->active_peak)
 		fprintf(stderr, "memory: flow table peak %llu B for at most %llu flows at once "
@@ -883,7 +886,7 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	else if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
 		rc = 2;
 	else if (o->memory_report)
-		memory_report(&res);
+		memory_report(&res, g_bl.model != NULL);
 	rules_stop(&g_rules, cfg);
 	baseline_stop(cfg);
 	assets_free(pc.assets);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anomaly/baseline.h"
 #include "anomaly/assets.h"
 #include "anomaly/inventory.h"
 #include "capture/afxdp.h"
@@ -56,6 +57,7 @@ struct opts {
 	bool quiet;
 	bool no_progress;
 	bool memory_report;
+	const char *baseline;
 	const char *list_keywords;   /* --list-keywords[=all|csv|NAME] */
 	bool list_protos;            /* --list-app-layer-protos */
 	const char *user;   /* --user, --group: run-as */
@@ -91,6 +93,9 @@ static void usage(FILE *f)
 		"                                             live, XDP pre-filter + AF_XDP\n"
 		"       vigil --test-rules -S RULES...        load rules, report, exit 0/1\n"
 		"       vigil -T -c vigil.yaml               check the configuration\n"
+		"       vigil learn -r CAPTURE... -o baseline.json [-c vigil.yaml] [--workers N]\n"
+		"       vigil learn -i IFACE --learn DURATION -o baseline.json [-c vigil.yaml]\n"
+		"                                             learn the plant's normal behaviour\n"
 		"       vigil inventory [--json] -r CAPTURE... | EVE.json...\n"
 		"                                             the devices seen: replays captures, or\n"
 		"                                             reads the asset records of EVE files\n"
@@ -131,6 +136,8 @@ static void usage(FILE *f)
 		"      --group GROUP   and as GROUP (default: USER's primary group)\n"
 		"  -q, --quiet         print only errors and warnings\n"
 		"      --memory-report per-flow memory figures on stderr at the end\n"
+		"      --baseline FILE a baseline written by vigil learn: deviations from it\n"
+		"                      raise alerts (category baseline)\n"
 		"  -T                  check the configuration (and load its rules), exit\n"
 		"      --test-rules    load the rules, report, exit\n"
 		"      --list-keywords[=all|csv|NAME]\n"
@@ -157,6 +164,7 @@ enum {
 	OPT_SYSLOG,
 	OPT_SPOOL_DIR,
 	OPT_FORMAT,
+	OPT_BASELINE,
 	OPT_LIST_KEYWORDS,
 	OPT_LIST_PROTOS,
 	OPT_USER,
@@ -200,6 +208,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "syslog", required_argument, NULL, OPT_SYSLOG },
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "list-keywords", optional_argument, NULL, OPT_LIST_KEYWORDS },
 		{ "list-app-layer-protos", no_argument, NULL, OPT_LIST_PROTOS },
 		{ "user", required_argument, NULL, OPT_USER },
@@ -273,6 +282,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			o->out_format = optarg;
 			break;
+		case OPT_BASELINE: o->baseline = optarg; break;
 		case OPT_LIST_KEYWORDS: o->list_keywords = optarg ? optarg : "all"; break;
 		case OPT_LIST_PROTOS: o->list_protos = true; break;
 		case OPT_USER: o->user = optarg; break;
@@ -462,7 +472,7 @@ static void outputs_flush_(void *user)
 
 /* What one flow costs (flow + TCP + parser state, no payload buffers):
  * the sizes, and the flow table's own accounting at its peak. */
-static void memory_report(const struct pipeline_result *res)
+static void memory_report(const struct pipeline_result *res, bool baseline)
 {
 	size_t parser_max = 0;
 	const char *parser_name = "none";
@@ -477,6 +487,9 @@ static void memory_report(const struct pipeline_result *res)
 		parser_max, parser_name, sizeof(struct flow) + sizeof(struct tcp_session) + parser_max);
 	fprintf(stderr, "memory: nDPI state %zu B per flow until nDPI decides (a TCP flow keeps "
 		"its handshake's headers instead until its first payload)\n", ndpi_flow_state_size());
+	if (baseline)
+		fprintf(stderr, "memory: learned-baseline state %zu B per flow with a transaction "
+			"(charged to the flow memcap)\n", bl_flow_state_size());
 	const struct flow_stats *f = &res->flows;
 	if (f->active_peak)
 		fprintf(stderr, "memory: flow table peak %llu B for at most %llu flows at once "
@@ -695,6 +708,53 @@ static void live_hash_key(struct vigil_config *cfg)
 					      (uint64_t)getpid();
 }
 
+/* ---- the learned baseline -------------------------------------------------- */
+
+struct bl_run {
+	struct bl_model *model;
+	struct bl_dedup *dedup;
+};
+
+static struct bl_run g_bl;
+
+/* Loads the baseline (--baseline wins over baseline.file) and wires it in.
+ * -1 (reason printed) when it cannot be read: a baseline asked for and not
+ * there is not something to run without. */
+static int baseline_start(const struct opts *o, struct vigil_config *cfg, struct pipeline_config *pc)
+{
+	const char *path = o->baseline ? o->baseline : cfg->baseline_file;
+	if (!path)
+		return 0;
+	char err[1024];
+	g_bl.model = bl_load(path, &cfg->baseline, err, sizeof(err));
+	if (!g_bl.model) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -1;
+	}
+	g_bl.dedup = bl_dedup_new(&cfg->baseline);
+	if (!g_bl.dedup) {
+		fprintf(stderr, "vigil: out of memory\n");
+		bl_model_free(g_bl.model);
+		g_bl.model = NULL;
+		return -1;
+	}
+	cfg->worker.bl_cfg = &cfg->baseline;
+	cfg->worker.baseline = g_bl.model;
+	pc->bl_dedup = g_bl.dedup;
+	if (!o->quiet)
+		fprintf(stderr, "vigil: baseline %s: %zu conversations\n", path,
+			bl_model_conversations(g_bl.model));
+	return 0;
+}
+
+static void baseline_stop(struct vigil_config *cfg)
+{
+	cfg->worker.baseline = NULL;
+	bl_dedup_free(g_bl.dedup);
+	bl_model_free(g_bl.model);
+	memset(&g_bl, 0, sizeof(g_bl));
+}
+
 /* run-as (--user/--group): resolved at start, taken once the capture is
  * open, before anything else is opened */
 static struct privs g_privs;
@@ -759,11 +819,12 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 	rules_setup(&g_rules, o, cfg);
 	if (assets_start(cfg, &pc) < 0)
 		rc = 2;
-	else if (rules_start(&g_rules, cfg, &pc) < 0)
+	else if (baseline_start(o, cfg, &pc) < 0 || rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
 		rc = 2;
 	rules_stop(&g_rules, cfg);
+	baseline_stop(cfg);
 	assets_free(pc.assets);
 	afxdp_close(x);
 	if (outputs_close(wr) < 0 && rc == 0)
@@ -820,13 +881,14 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	rules_setup(&g_rules, o, cfg);
 	if (assets_start(cfg, &pc) < 0)
 		rc = 2;
-	else if (rules_start(&g_rules, cfg, &pc) < 0)
+	else if (baseline_start(o, cfg, &pc) < 0 || rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
 		rc = 2;
 	else if (o->memory_report)
-		memory_report(&res);
+		memory_report(&res, g_bl.model != NULL);
 	rules_stop(&g_rules, cfg);
+	baseline_stop(cfg);
 	assets_free(pc.assets);
 
 	if (outputs_close(wr) < 0 && rc == 0) {
@@ -894,6 +956,65 @@ static int verify_main(int argc, char **argv)
 	return rc;
 }
 
+/* ---- vigil learn ----------------------------------------------------------------- */
+
+static void discard_rec(void *user, const char *json, size_t len, const struct rec_info *info)
+{
+	(void)user;
+	(void)json;
+	(void)len;
+	(void)info;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+	if (g_src)
+		source_stop(g_src);
+}
+
+/* "90", "90s", "15m", "8h", "7d" -> seconds; -1 when not that */
+static long parse_duration(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -1;
+	long mul = 1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm')
+		mul = 60, end++;
+	else if (*end == 'h')
+		mul = 3600, end++;
+	else if (*end == 'd')
+		mul = 86400, end++;
+	if (*end || v > 400L * 86400 / mul)
+		return -1;
+	return v * mul;
+}
+
+/* Writes text to path (through path.tmp and a rename), or to stdout for "-". */
+static int write_file(const char *path, const char *text, size_t n)
+{
+	if (strcmp(path, "-") == 0)
+		return fwrite(text, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : -1;
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%.4000s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	bool ok = fwrite(text, 1, n, f) == n;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- --list-keywords, --list-app-layer-protos ---------------------------- */
 
 struct kw_list {
@@ -948,6 +1069,189 @@ static int list_keywords(const char *mode)
 		return 1;
 	}
 	return 0;
+}
+
+/* vigil learn: the pipeline with every worker learning, no records out;
+ * the workers' tables merged and written as the baseline file. */
+static int learn_main(int argc, char **argv)
+{
+	static const char usage_line[] =
+		"usage: vigil learn -r CAPTURE|DIR|- [-r ...] [CAPTURE...] -o baseline.json\n"
+		"                   [-c vigil.yaml] [--workers N] [--recursive] [-q]\n"
+		"       vigil learn -i IFACE --learn DURATION -o baseline.json [-c vigil.yaml]\n"
+		"                   [-f BPF] [--workers N]\n"
+		"  DURATION: seconds, or with s, m, h or d (15m, 8h, 7d); live learning also\n"
+		"  stops (and writes what it learned) on SIGINT or SIGTERM\n";
+	const char *paths[256];
+	int n_paths = 0;
+	const char *iface = NULL, *out = NULL, *config = NULL, *bpf = NULL;
+	long duration = 0;
+	int workers = 0;
+	bool quiet = false, recursive = false;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if ((!strcmp(a, "-r") || !strcmp(a, "--read")) && v) {
+			if (n_paths >= 256)
+				goto usage;
+			paths[n_paths++] = v;
+			i++;
+		} else if ((!strcmp(a, "-i") || !strcmp(a, "--interface")) && v) {
+			iface = v;
+			i++;
+		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) {
+			out = v;
+			i++;
+		} else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && v) {
+			config = v;
+			i++;
+		} else if ((!strcmp(a, "-f") || !strcmp(a, "--bpf")) && v) {
+			bpf = v;
+			i++;
+		} else if (!strcmp(a, "--learn") && v) {
+			duration = parse_duration(v);
+			if (duration < 0) {
+				fprintf(stderr, "vigil learn: --learn: expected a duration (90, 15m, 8h, 7d), "
+						"got \"%s\"\n", v);
+				return 2;
+			}
+			i++;
+		} else if (!strcmp(a, "--workers") && v) {
+			if (parse_int(v, 1, 256, &workers) < 0) {
+				fprintf(stderr, "vigil learn: --workers: expected 1..256, got \"%s\"\n", v);
+				return 2;
+			}
+			i++;
+		} else if (!strcmp(a, "--recursive")) {
+			recursive = true;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = true;
+		} else if (a[0] != '-' || !strcmp(a, "-")) {
+			if (n_paths >= 256)
+				goto usage;
+			paths[n_paths++] = a; /* more captures after -r */
+		} else {
+			fprintf(stderr, "vigil learn: unknown option %s\n", a);
+			goto usage;
+		}
+	}
+	if (!out || (!n_paths == !iface) || (iface && !duration) || (n_paths && duration)) {
+		if (n_paths && duration)
+			fprintf(stderr, "vigil learn: --learn DURATION is for live capture (-i); to learn "
+					"from part of a capture, cut it (editcap -r, -A, -B)\n");
+		goto usage;
+	}
+
+	struct vigil_config cfg;
+	config_defaults(&cfg);
+	if (config) {
+		char err[1024];
+		if (config_load(&cfg, config, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil learn: %s\n", err);
+			config_free(&cfg);
+			return 2;
+		}
+	}
+	if (workers)
+		cfg.workers = workers;
+	if (bpf)
+		cfg.bpf = bpf;
+	/* learning writes no records: none are made */
+	cfg.worker.log_flow = false;
+	cfg.worker.log_anomaly = false;
+	cfg.worker.ndpi = false;
+	cfg.worker.assets.enabled = false;
+	for (size_t p = 0; p < APP_MAX_PROTOS; p++)
+		cfg.worker.app.proto[p].log_tx = false;
+	struct bl_learner *learner = bl_learner_new(&cfg.baseline);
+	if (!learner) {
+		fprintf(stderr, "vigil learn: out of memory\n");
+		config_free(&cfg);
+		return 1;
+	}
+	cfg.worker.bl_cfg = &cfg.baseline;
+	cfg.worker.learner = learner;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int rc = 0;
+	uint64_t packets = 0;
+	struct pipeline_out po = { NULL, discard_rec, NULL, NULL, false };
+	for (int k = 0; k < (iface ? 1 : n_paths) && rc == 0 && !g_stop; k++) {
+		char err[1024];
+		struct source *src;
+		if (iface) {
+			struct live_opts lo = {
+				.iface = iface, .bpf = cfg.bpf, .snaplen = cfg.snaplen,
+				.promisc = cfg.promisc, .immediate = cfg.immediate,
+				.buffer_mb = cfg.buffer_mb,
+			};
+			src = source_open_live(&lo, err, sizeof(err));
+			live_hash_key(&cfg);
+		} else {
+			src = source_open_files(paths[k], recursive, err, sizeof(err));
+		}
+		if (!src) {
+			fprintf(stderr, "vigil learn: %s\n", err);
+			rc = 2;
+			break;
+		}
+		g_src = src;
+		bl_learner_next_run(learner);
+		if (iface) {
+			alarm((unsigned)duration);
+			if (!quiet)
+				fprintf(stderr, "vigil learn: learning from %s for %ld s\n", iface, duration);
+		}
+		struct pipeline_config pc = {
+			.workers = cfg.workers ? cfg.workers : pipeline_cpus(),
+			.wcfg = &cfg.worker,
+			.dcfg = &cfg.defrag,
+			.ring_bytes = (size_t)cfg.ring_size * 2048,
+			.record_ring_bytes = 1u << 20,
+			.stats_interval = 0,
+			.progress = !quiet && !iface && isatty(STDERR_FILENO),
+		};
+		struct pipeline_result res;
+		if (pipeline_run(&pc, src, &po, &g_stop, &res) < 0)
+			rc = 2;
+		else
+			packets += res.packets;
+		alarm(0);
+		g_src = NULL;
+		source_close(src);
+	}
+	if (rc == 0) {
+		struct bl_model *m = bl_learner_model(learner, stderr);
+		char *text = NULL;
+		long n = m ? bl_model_text(m, &text) : -1;
+		if (n < 0) {
+			fprintf(stderr, "vigil learn: out of memory\n");
+			rc = 1;
+		} else if (write_file(out, text, (size_t)n) < 0) {
+			fprintf(stderr, "vigil learn: %s: %s\n", out, strerror(errno));
+			rc = 1;
+		} else if (!quiet) {
+			fprintf(stderr, "vigil learn: %zu conversations from %llu packets written to %s\n",
+				bl_model_conversations(m), (unsigned long long)packets, out);
+		}
+		free(text);
+		bl_model_free(m);
+	}
+	bl_learner_free(learner);
+	config_free(&cfg);
+	return rc;
+usage:
+	fputs(usage_line, stderr);
+	return 2;
 }
 
 /* Like suricata --list-app-layer-protos: the parsers, by the name rules use
@@ -1113,6 +1417,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "verify") == 0)
 		return verify_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "learn") == 0)
+		return learn_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "inventory") == 0)
 		return inventory_main(argc, argv);
 	struct opts o;
@@ -1163,6 +1469,20 @@ int main(int argc, char **argv)
 		g_drop = true;
 	}
 	if (o.check_config) {
+		/* the baseline when one is named: it must load */
+		const char *bp = o.baseline ? o.baseline : cfg.baseline_file;
+		if (bp) {
+			char err[1024];
+			struct bl_model *bm = bl_load(bp, &cfg.baseline, err, sizeof(err));
+			if (!bm) {
+				fprintf(stderr, "vigil: %s\n", err);
+				config_free(&cfg);
+				return 1;
+			}
+			printf("vigil: baseline %s is valid (%zu conversations)\n", bp,
+			       bl_model_conversations(bm));
+			bl_model_free(bm);
+		}
 		/* the configuration, then its rules: every file there, none broken
 		 * (a rule Vigil does not support is reported, not an error) */
 		rules_setup(&g_rules, &o, &cfg);

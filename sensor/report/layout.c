@@ -117,15 +117,15 @@ static int edge_pair_cmp(const void *pa, const void *pb)
 	return strcmp(r->protos[a->proto], r->protos[b->proto]);
 }
 
-/* drawing priority of a host: attackers, targets, known devices, busy */
+/* drawing priority of a host: in most alerts (caused or suffered), then
+ * known devices, then the busiest */
 static int node_prio_cmp(const void *pa, const void *pb)
 {
 	const struct rp_node *a = &g_r->nodes[*(const uint32_t *)pa];
 	const struct rp_node *b = &g_r->nodes[*(const uint32_t *)pb];
-	if ((a->alerts_src > 0) != (b->alerts_src > 0))
-		return a->alerts_src > 0 ? -1 : 1;
-	if ((a->alerts_dst > 0) != (b->alerts_dst > 0))
-		return a->alerts_dst > 0 ? -1 : 1;
+	uint64_t xa = a->alerts_src + a->alerts_dst, xb = b->alerts_src + b->alerts_dst;
+	if (xa != xb)
+		return xa > xb ? -1 : 1;
 	bool ra = a->roles != 0, rb = b->roles != 0;
 	if (ra != rb)
 		return ra ? -1 : 1;

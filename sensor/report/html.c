@@ -418,7 +418,8 @@ static void map(FILE *f, struct report *r)
 	fputs("<defs>\n", f);
 	for (size_t i = 0; i < sizeof(ecol) / sizeof(ecol[0]); i++)
 		fprintf(f, "<marker id=\"a%zu\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
-			"markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">"
+			"markerUnits=\"userSpaceOnUse\" markerWidth=\"11\" markerHeight=\"11\" "
+			"orient=\"auto\">"
 			"<path d=\"M0,0L10,5L0,10z\" fill=\"%s\"/></marker>\n", i, ecol[i]);
 	fputs("</defs>\n", f);
 	fprintf(f, "<rect width=\"%.0f\" height=\"%.0f\" fill=\"#fbfcfd\"/>\n", W, H);

@@ -882,21 +882,11 @@ static void add_line(struct report *r, char *line, size_t n)
 	report_add(r, brace, n - (size_t)(brace - line));
 }
 
-int report_read_file(struct report *r, const char *path, char *err, size_t errlen)
+int report_read_stream(struct report *r, FILE *f)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	char *buf = malloc(r->lim.line_max + 1);
+	if (!buf)
 		return -1;
-	}
-	size_t cap = r->lim.line_max + 2;
-	char *buf = malloc(cap);
-	if (!buf) {
-		if (f != stdin)
-			fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
 	/* lines of up to line_max bytes (the newline not counted), read with
 	 * getc into one buffer: a NUL byte in a line does not cut it */
 	size_t n = 0;
@@ -924,20 +914,28 @@ int report_read_file(struct report *r, const char *path, char *err, size_t errle
 		}
 		buf[n++] = (char)c;
 	}
-	if (n && !skipping) { /* a last line without its newline: cut short? */
+	if (n && !skipping) { /* a last line without its newline (cut short?) */
 		r->c.lines++;
 		buf[n] = 0;
 		add_line(r, buf, n);
 	}
-	bool bad = ferror(f);
 	free(buf);
-	if (f != stdin)
-		fclose(f);
-	if (bad) {
-		snprintf(err, errlen, "%s: read error", path);
+	return ferror(f) ? -1 : 0;
+}
+
+int report_read_file(struct report *r, const char *path, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	return 0;
+	int rc = report_read_stream(r, f);
+	if (f != stdin)
+		fclose(f);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", path, errno ? strerror(errno) : "read error");
+	return rc;
 }
 
 void report_add_source(struct report *r, const char *kind, const char *name)

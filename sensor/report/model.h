@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "report/report.h"
 
@@ -182,6 +183,11 @@ struct report {
 };
 
 /* model.c */
+/* The lines of f, as report_read_file does. 0, or -1 on a read error (or
+ * out of memory). */
+int report_read_stream(struct report *r, FILE *f);
+/* layout.c: what the map draws and where; runs again only after records
+ * were added (report_write_html and report_summary call it) */
 void report_finish(struct report *r);
 /* "2023-11-14T22:13:20.001460+0000" (also Z, +HH:MM, no fraction) to usec
  * since the epoch; 0 when it is not such a time. */

@@ -210,8 +210,8 @@ static const char *const css =
 	".scroll{overflow-x:auto}\n"
 	"table{border-collapse:collapse;margin:8px 0;font-size:13px}\n"
 	"th,td{border:1px solid #e2e8f0;padding:3px 7px;text-align:left;vertical-align:top;"
-	"max-width:28em;overflow-wrap:anywhere}\n"
-	"th{background:#f7fafc;position:sticky;top:36px}\ntd.n{text-align:right}\n"
+	"max-width:28em;overflow-wrap:break-word}\n"
+	"th{background:#f7fafc}\ntd.n{text-align:right}\n.nw{white-space:nowrap}\n"
 	"tr.atk td{background:#fff5f5}\ntr.atk td:first-child{border-left:4px solid #e53e3e}\n"
 	".sev1{color:#c53030;font-weight:bold}\n.sev2{color:#dd6b20;font-weight:bold}\n"
 	".note{color:#4a5568}\n.warn{color:#c53030}\ncode{font-size:12px}\n"
@@ -576,9 +576,16 @@ static void td_num(FILE *f, uint64_t v)
 	fprintf(f, "<td class=\"n\">%llu</td>", (unsigned long long)v);
 }
 
+static void td_addr(FILE *f, const char *s)
+{
+	fputs("<td class=\"nw\">", f);
+	esc(f, s);
+	fputs("</td>", f);
+}
+
 static void td_time(FILE *f, uint64_t t)
 {
-	fputs("<td>", f);
+	fputs("<td class=\"nw\">", f);
 	put_time(f, t);
 	fputs("</td>", f);
 }
@@ -608,8 +615,8 @@ static void host_table(FILE *f, const struct report *r, uint32_t *idx)
 	for (size_t i = 0; i < n && i < TABLE_ROWS_MAX; i++) {
 		const struct rp_node *d = &r->nodes[idx[i]];
 		fprintf(f, "<tr%s>", d->alerts_src ? " class=\"atk\"" : "");
-		td_str(f, d->key);
-		td_str(f, d->mac);
+		td_addr(f, d->key);
+		td_addr(f, d->mac);
 		fputs("<td>", f);
 		if (d->vendor[0]) {
 			esc(f, d->vendor);
@@ -662,8 +669,8 @@ static void pair_table(FILE *f, const struct report *r)
 	for (size_t i = 0; i < r->n_edges && rows < TABLE_ROWS_MAX; i++, rows++) {
 		const struct rp_edge *e = &r->edges[r->edge_order ? r->edge_order[i] : i];
 		fprintf(f, "<tr%s>", e->alerts ? " class=\"atk\"" : "");
-		td_str(f, r->nodes[res(r, e->src)].key);
-		td_str(f, r->nodes[res(r, e->dst)].key);
+		td_addr(f, r->nodes[res(r, e->src)].key);
+		td_addr(f, r->nodes[res(r, e->dst)].key);
 		fputs("<td>", f);
 		esc(f, r->protos[e->proto]);
 		for (uint8_t k = 0; k < e->n_ports; k++)
@@ -706,7 +713,7 @@ static void timeline(FILE *f, const struct report *r)
 	fputs("<p class=\"note\">Alerts per ", f);
 	put_duration(f, h->width);
 	fputs(", stacked by severity (1 highest at the bottom).</p>\n", f);
-	const float W = 1000, H = 240, L = 60, B = 40, T = 14, PW = W - L - 20, PH = H - B - T;
+	const float W = 1000, H = 260, L = 60, B = 60, T = 14, PW = W - L - 20, PH = H - B - T;
 	fprintf(f, "<div class=\"scroll\"><svg id=\"timeline-svg\" xmlns=\"http://www.w3.org/2000/svg\" "
 		"width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
 		"aria-label=\"alert timeline\" data-bars=\"%zu\">\n", W, H, W, H, nb);
@@ -719,7 +726,7 @@ static void timeline(FILE *f, const struct report *r)
 		L - 6, T + 10, (unsigned long long)top);
 	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"end\">0</text>\n",
 		L - 6, T + PH);
-	float bw = PW / (float)nb;
+	float bw = PW / (float)(nb < 24 ? 24 : nb); /* a few bars stay bars */
 	for (size_t i = 0; i < nb; i++) {
 		float y = T + PH;
 		uint64_t t0 = h->base + i * h->width;
@@ -744,16 +751,17 @@ static void timeline(FILE *f, const struct report *r)
 					(unsigned long long)h->n[i][s], h->n[i][s] == 1 ? "" : "s");
 		}
 	}
-	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">", L, H - 12);
+	/* the times of the first bar's start and of the last bar's end */
+	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">", L, T + PH + 16);
 	put_time(f, h->base);
 	fprintf(f, "</text><text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" text-anchor=\"end\">",
-		L + PW, H - 12);
+		L + bw * (float)nb < L + 400 ? L + 400 : L + bw * (float)nb, T + PH + 32);
 	put_time(f, h->base + nb * h->width);
 	fputs("</text>\n", f);
 	for (int s = 0; s < RP_SEV; s++)
 		fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"10\" height=\"10\" fill=\"%s\"/>"
 			"<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">%s%.0d</text>\n",
-			L + 330 + (float)s * 90, H - 22, sev_colour[s], L + 344 + (float)s * 90, H - 12,
+			L + 480 + (float)s * 90, H - 20, sev_colour[s], L + 494 + (float)s * 90, H - 10,
 			s < 4 ? "severity " : "other", s < 4 ? s + 1 : 0);
 	fputs("</svg></div>\n</section>\n", f);
 }
@@ -768,7 +776,7 @@ static int alert_cmp(const void *pa, const void *pb)
 
 static void put_endpoint(FILE *f, const char *a, uint16_t port)
 {
-	fputs("<td>", f);
+	fputs("<td class=\"nw\">", f);
 	esc(f, a);
 	if (port)
 		fprintf(f, strchr(a, ':') && !strchr(a, '.') ? " port %u" : ":%u", port);

@@ -98,7 +98,7 @@ else
 	echo "  note  unshare -n not permitted: Chromium runs with --host-resolver-rules only"
 fi
 browse() {
-	local page=$1 name=$2
+	local page=$1 name=$2 expect_requests=${3:-0}
 	if [ $netns = 1 ]; then
 		unshare -n bash "$T/browse.sh" "$T" "$page" "$name" "$CHROMIUM" 1 &
 	else
@@ -113,13 +113,21 @@ browse() {
 		bad "$name: chromium failed (rc $rc): $(grep -v -i 'dbus\|gpu\|sandbox' "$T/$name.err1" | head -3)"
 		return 1
 	fi
-	if [ -s "$T/$name.requests" ]; then
+	if [ "$expect_requests" = 1 ]; then
+		[ -s "$T/$name.requests" ] && ok "$name: the listener sees the requests of a page that makes them" ||
+			bad "$name: a page with an image on the listener: no request seen (the check is blind)"
+	elif [ -s "$T/$name.requests" ]; then
 		bad "$name: the page made network requests: $(head -3 "$T/$name.requests" | tr '\n' ' ')"
 	else
 		ok "$name: loaded and drawn by Chromium, no network request"
 	fi
 	return 0
 }
+
+# the check can see a request: a page of our own that makes one
+printf '<!DOCTYPE html><html><body><svg id="map-svg"></svg><img src="http://127.0.0.1:8765/control"></body></html>\n' \
+	> "$T/control.html"
+browse "$T/control.html" control 1
 
 # ---- pages from captures ----------------------------------------------------
 # page NAME CAPTURE [ATTACKER]: -r with 1 and 2 workers (same bytes), the

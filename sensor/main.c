@@ -25,6 +25,7 @@
 #include "pipeline/worker.h"
 #include "privs.h"
 #include "proto/ndpi.h"
+#include "report/report.h"
 #include "vigil/detect.h"
 
 #define VIGIL_VERSION "0.1.0"
@@ -99,6 +100,9 @@ static void usage(FILE *f)
 		"       vigil inventory [--json] -r CAPTURE... | EVE.json...\n"
 		"                                             the devices seen: replays captures, or\n"
 		"                                             reads the asset records of EVE files\n"
+		"       vigil report -r CAPTURE... | -e EVE.json... -o REPORT.html\n"
+		"                                             one HTML page: communication map,\n"
+		"                                             hosts, alert timeline, rule counts\n"
 		"       vigil keygen DIR                      Ed25519 key pair for signed records\n"
 		"       vigil verify --key vigil.pub [--open] [--from-seq N | --continues FILE] FILE...\n"
 		"                                             check signatures and the hash chain:\n"
@@ -1399,6 +1403,234 @@ static int inventory_main(int argc, char **argv)
 	return rc;
 }
 
+/* ---- vigil report ---------------------------------------------------------- */
+
+/* `report -r`: every record of the replay goes to the model (output thread). */
+static void report_rec(void *user, const char *json, size_t len, const struct rec_info *info)
+{
+	(void)info;
+	report_add(user, json, len);
+}
+
+/* Replays one capture into the model, with the rules and the inventory of
+ * tmpl (shared by the captures). 0, or 2 (reason printed). */
+static int report_replay(const char *path, const struct pipeline_config *tmpl,
+			 struct report *rep)
+{
+	char err[1024];
+	struct source *src = source_open_files(path, false, err, sizeof(err));
+	if (!src) {
+		fprintf(stderr, "vigil report: %s\n", err);
+		return 2;
+	}
+	g_src = src;
+	struct pipeline_config pc = *tmpl;
+	struct pipeline_out out = { rep, report_rec, NULL, NULL, false };
+	int rc = pipeline_run(&pc, src, &out, &g_stop, NULL) < 0 ? 2 : 0;
+	g_src = NULL;
+	source_close(src);
+	return rc;
+}
+
+/* Writes the page to path ("-": stdout) through a temporary file renamed
+ * into place, so that a failed run leaves no half page. 0, or 1. */
+static int report_output(struct report *rep, const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return report_write_html(rep, stdout) < 0 || fflush(stdout) != 0 ? 1 : 0;
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return 1;
+	snprintf(tmp, n, "%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		fprintf(stderr, "vigil report: %s: %s\n", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		free(tmp);
+		return 1;
+	}
+	fchmod(fd, 0644);
+	int rc = report_write_html(rep, f);
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc < 0) {
+		fprintf(stderr, "vigil report: %s: %s\n", path, strerror(errno ? errno : EIO));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc < 0 ? 1 : 0;
+}
+
+/* vigil report -r CAPTURE... [-c CONFIG] [-S RULES]... [--workers N] -o FILE
+ * vigil report -e EVE.json... -o FILE */
+static int report_main(int argc, char **argv)
+{
+	static const char usage_line[] =
+		"usage: vigil report -r CAPTURE... [-c vigil.yaml] [-S RULES]... [--workers N] -o REPORT.html\n"
+		"       vigil report -e EVE.json... -o REPORT.html\n"
+		"  -r CAPTURE   replay captures (files, directories, or -): the configuration's\n"
+		"               rules, or those of -S; the records stay in memory\n"
+		"  -e EVE.json  read EVE files (- for stdin); lines that are not EVE JSON are counted\n"
+		"  -o FILE      the page to write (- for stdout)\n"
+		"  -c FILE      the configuration (with -r)\n"
+		"  -S FILE|DIR  rule file or folder (with -r; repeatable; instead of the configuration's)\n"
+		"  --workers N  worker threads (with -r; the page is the same for any number)\n"
+		"  --title TEXT the page's title (default: Vigil report)\n";
+	bool replay = false, eve = false;
+	const char *config = NULL, *out = NULL, *title = NULL;
+	struct opts o;
+	memset(&o, 0, sizeof(o));
+	int workers = 0, n_in = 0;
+	char **in = calloc((size_t)argc, sizeof(*in));
+	if (!in)
+		return 2;
+	int rc = 2;
+	bool opts_done = false;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		bool more = i + 1 < argc;
+		if (opts_done || a[0] != '-' || !a[1]) {
+			in[n_in++] = argv[i];
+		} else if (strcmp(a, "--") == 0) {
+			opts_done = true;
+		} else if (strcmp(a, "-r") == 0) {
+			replay = true;
+		} else if (strcmp(a, "-e") == 0) {
+			eve = true;
+		} else if (strcmp(a, "-o") == 0 && more) {
+			out = argv[++i];
+		} else if (strcmp(a, "-c") == 0 && more) {
+			config = argv[++i];
+		} else if (strcmp(a, "-S") == 0 && more) {
+			if (o.n_rule_files >= MAX_RULE_FILES) {
+				fprintf(stderr, "vigil report: at most %d -S\n", MAX_RULE_FILES);
+				goto out;
+			}
+			o.rule_files[o.n_rule_files++] = argv[++i];
+		} else if (strcmp(a, "--title") == 0 && more) {
+			title = argv[++i];
+		} else if (strcmp(a, "--workers") == 0 && more) {
+			if (parse_int(argv[++i], 1, 256, &workers) < 0) {
+				fprintf(stderr, "vigil report: --workers: expected 1..256, got \"%s\"\n",
+					argv[i]);
+				goto out;
+			}
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_line, stdout);
+			rc = 0;
+			goto out;
+		} else {
+			fprintf(stderr, "vigil report: %s %s\n", a,
+				more ? "is an unknown option" : "is an unknown option or needs an argument");
+			fputs(usage_line, stderr);
+			goto out;
+		}
+	}
+	if (replay == eve || !n_in || !out || (eve && (config || workers || o.n_rule_files))) {
+		if (argc > 2) {
+			fprintf(stderr, "vigil report: %s\n",
+				replay && eve ? "-r or -e, not both"
+				: !replay && !eve ? "-r CAPTURE... or -e EVE.json... needed"
+				: !n_in	? "no input named"
+				: !out	? "-o FILE needed"
+					: "-c, -S and --workers go with -r");
+		}
+		fputs(usage_line, stderr);
+		goto out;
+	}
+	struct report *rep = report_new(NULL);
+	if (!rep) {
+		fprintf(stderr, "vigil report: out of memory\n");
+		goto out;
+	}
+	if (title)
+		report_set_title(rep, title);
+	rc = 0;
+	if (replay) {
+		struct vigil_config cfg;
+		config_defaults(&cfg);
+		char err[1024];
+		if (config && config_load(&cfg, config, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil report: %s\n", err);
+			config_free(&cfg);
+			report_free(rep);
+			rc = 2;
+			goto out;
+		}
+		if (workers)
+			cfg.workers = workers;
+		/* everything the page uses, whatever the configuration logs */
+		cfg.worker.assets.enabled = true;
+		cfg.worker.log_flow = true;
+		cfg.worker.log_anomaly = true;
+		for (size_t k = 0; k < APP_MAX_PROTOS; k++)
+			cfg.worker.app.proto[k].log_tx = true;
+		rules_setup(&g_rules, &o, &cfg);
+		if (!g_rules.n_paths)
+			fprintf(stderr, "vigil report: no rules (-S, or rule-files in the configuration "
+				"of -c): the page will show no alert\n");
+		if (config)
+			report_add_source(rep, "configuration", config);
+		for (size_t k = 0; k < g_rules.n_paths; k++)
+			report_add_source(rep, "rules", g_rules.paths[k]);
+		struct pipeline_config pc = {
+			.workers = cfg.workers ? cfg.workers : pipeline_cpus(),
+			.wcfg = &cfg.worker,
+			.dcfg = &cfg.defrag,
+			.tcfg = &cfg.tunnel,
+			.ring_bytes = (size_t)cfg.ring_size * 2048,
+			.record_ring_bytes = 8u << 20,
+		};
+		if (assets_start(&cfg, &pc) < 0 || rules_start(&g_rules, &cfg, &pc) < 0)
+			rc = 2;
+		pc.reload = NULL; /* no SIGHUP reload in a one-shot run */
+		for (int k = 0; k < n_in && rc == 0 && !g_stop; k++) {
+			report_add_source(rep, "capture", in[k]);
+			rc = report_replay(in[k], &pc, rep);
+		}
+		rules_stop(&g_rules, &cfg);
+		assets_free(pc.assets);
+		config_free(&cfg);
+	} else {
+		for (int k = 0; k < n_in && rc == 0; k++) {
+			char err[1024];
+			report_add_source(rep, "EVE file", in[k]);
+			if (report_read_file(rep, in[k], err, sizeof(err)) < 0) {
+				fprintf(stderr, "vigil report: %s\n", err);
+				rc = 2;
+			}
+		}
+	}
+	if (rc == 0 && g_stop)
+		rc = 1;
+	if (rc == 0)
+		rc = report_output(rep, out);
+	if (rc == 0) {
+		struct report_summary s;
+		report_summary(rep, &s);
+		fprintf(stderr, "vigil report: %s: %zu hosts (%zu caused alerts), %llu alerts of %zu "
+			"rules, %llu records",
+			out, s.hosts, s.attackers, (unsigned long long)s.alerts, s.rules,
+			(unsigned long long)s.records);
+		if (s.not_json || s.malformed || s.oversized)
+			fprintf(stderr, "; skipped: %llu lines not JSON, %llu malformed, %llu oversized",
+				(unsigned long long)s.not_json, (unsigned long long)s.malformed,
+				(unsigned long long)s.oversized);
+		fputc('\n', stderr);
+	}
+	report_free(rep);
+out:
+	free(in);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
@@ -1421,6 +1653,8 @@ int main(int argc, char **argv)
 		return learn_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "inventory") == 0)
 		return inventory_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc, argv);
 	struct opts o;
 	int rc = parse_args(argc, argv, &o);
 	if (rc)

@@ -42,7 +42,7 @@ BUILD_PKGS := gcc make pkg-config libpcap-dev libndpi-dev libhyperscan-dev \
 	libcmocka-dev libyaml-dev libpcre2-dev libjansson-dev ieee-data
 TEST_PKGS := tshark wireshark-common tcpreplay rsyslog rsyslog-openssl \
 	libclang-rt-14-dev iproute2 openssl python3 python3-jsonschema procps bc time linux-perf \
-	logrotate groff-base man-db util-linux libseccomp2
+	logrotate groff-base man-db util-linux libseccomp2 chromium
 
 LIBS_PC := libpcap libndpi libhs yaml-0.1 libpcre2-8 openssl libbpf libxdp jansson
 # Recursive on purpose: evaluated in recipes, after `deps` has installed pkg-config files.

@@ -27,6 +27,7 @@ void config_defaults(struct vigil_config *c)
 	c->eve_rotate_keep = 5;
 	c->sign_block_records = 1024;
 	c->sign_block_ms = 1000;
+	bl_config_defaults(&c->baseline);
 }
 
 static int read_format(struct ydoc *d, struct ynode *m, enum sink_format *out)
@@ -182,6 +183,66 @@ static int read_outputs(struct ydoc *d, struct ynode *root, struct vigil_config 
 		if (mode && strcmp(mode, "record") == 0)
 			c->sign_block_records = 1;
 	}
+	return 0;
+}
+
+/* A fraction: "10%" or 0.1; lo..hi as fractions. */
+static int read_fraction(struct ydoc *d, struct ynode *m, const char *key, double lo, double hi,
+			 double *out)
+{
+	const char *v = NULL;
+	int r = ynode_str(d, m, key, &v);
+	if (r <= 0)
+		return r;
+	char *end;
+	double x = strtod(v, &end);
+	if (end != v && *end == '%' && end[1] == 0)
+		x /= 100;
+	else if (end == v || *end)
+		x = -1;
+	if (!(x >= lo && x <= hi))
+		return ydoc_error(d, ynode_get(m, key), key, "expected a number %g..%g or a percentage, got \"%s\"",
+				  lo, hi, v);
+	*out = x;
+	return 1;
+}
+
+static int read_baseline(struct ydoc *d, struct ynode *root, struct vigil_config *c)
+{
+	struct ynode *m = NULL;
+	if (ynode_map(d, root, "baseline", &m) < 0)
+		return -1;
+	if (!m)
+		return 0;
+	struct bl_config *b = &c->baseline;
+	const char *file = NULL;
+	uint64_t ms = b->reported_interval_us / 1000u;
+	if (ynode_str(d, m, "file", &file) < 0 ||
+	    ynode_u32(d, m, "realert", 0, 86400 * 365, &b->realert_sec) < 0 ||
+	    read_fraction(d, m, "value-tolerance", 0, 1000, &b->value_tolerance) < 0 ||
+	    read_fraction(d, m, "reported-value-tolerance", 0, 1000, &b->reported_tolerance) < 0 ||
+	    read_fraction(d, m, "value-margin", 0, 1e15, &b->value_margin) < 0 ||
+	    ynode_u64(d, m, "reported-value-interval", 0, 86400000, &ms) < 0 ||
+	    read_fraction(d, m, "period-k", 0, 1000, &b->period_k) < 0 ||
+	    read_fraction(d, m, "period-tolerance", 0, 1000, &b->period_tolerance) < 0 ||
+	    ynode_u32(d, m, "period-min-samples", 1, 1u << 30, &b->period_min_samples) < 0 ||
+	    read_fraction(d, m, "period-max-variation", 0, 1000, &b->period_max_variation) < 0 ||
+	    ynode_u32(d, m, "period-max-interval", 1, 86400 * 30, &b->period_max_sec) < 0 ||
+	    ynode_u32(d, m, "dedup-entries", 64, 1u << 26, &b->dedup_entries) < 0 ||
+	    ynode_u32(d, m, "max-conversations", 1, 1u << 24, &b->max_conversations) < 0 ||
+	    ynode_u32(d, m, "max-functions", 1, 1u << 16, &b->max_functions) < 0 ||
+	    ynode_u32(d, m, "max-ranges", 1, 1u << 20, &b->max_ranges) < 0 ||
+	    ynode_u32(d, m, "max-names", 1, 1u << 20, &b->max_names) < 0 ||
+	    ynode_u32(d, m, "max-values", 1, 1u << 24, &b->max_values) < 0 ||
+	    ynode_u32(d, m, "max-identities", 1, 1u << 24, &b->max_identities) < 0 ||
+	    ynode_u32(d, m, "l2-conversations", 1, 1u << 20, &b->l2_conversations) < 0 ||
+	    ynode_u32(d, m, "max-connection-starts", 1, 1u << 30, &b->max_starts) < 0 ||
+	    ynode_u32(d, m, "conn-entries", 1, 1u << 24, &b->conn_entries) < 0 ||
+	    ynode_size(d, m, "max-file-size", 1024, 1ull << 34, &b->max_file_bytes) < 0)
+		return -1;
+	if (file && *file)
+		c->baseline_file = file;
+	b->reported_interval_us = ms * 1000u;
 	return 0;
 }
 
@@ -364,6 +425,7 @@ static int resolve_paths(struct vigil_config *c)
 	c->signing_key = resolve_plain(c, c->signing_key);
 	c->signing_prev_key = resolve_plain(c, c->signing_prev_key);
 	c->signing_state = resolve_plain(c, c->signing_state);
+	c->baseline_file = resolve_plain(c, c->baseline_file);
 	if (c->worker.assets.oui_file && c->worker.assets.oui_file[0])
 		c->worker.assets.oui_file = resolve_plain(c, c->worker.assets.oui_file);
 	return 0;
@@ -581,6 +643,8 @@ int config_load(struct vigil_config *c, const char *path, char *err, size_t errl
 	}
 
 	if (read_outputs(d, root, c) < 0)
+		goto fail;
+	if (read_baseline(d, root, c) < 0)
 		goto fail;
 	if (resolve_paths(c) < 0)
 		goto fail;

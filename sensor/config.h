@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "anomaly/baseline.h"
 #include "decode/decode.h"
 #include "output/sink.h"
 #include "pipeline/worker.h"
@@ -75,6 +76,9 @@ struct vigil_config {
 	const char *signing_state;
 	uint32_t sign_block_records;
 	uint32_t sign_block_ms;
+	/* the learned baseline (baseline:) */
+	struct bl_config baseline;
+	const char *baseline_file;    /* resolved relative to the config file, or NULL */
 	/* run-as: who the sensor becomes once the capture is open (NULL: stays) */
 	const char *run_as_user;
 	const char *run_as_group;

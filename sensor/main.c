@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anomaly/baseline.h"
 #include "anomaly/assets.h"
 #include "anomaly/inventory.h"
 #include "capture/afxdp.h"
@@ -25,6 +26,7 @@
 #include "pipeline/worker.h"
 #include "privs.h"
 #include "proto/ndpi.h"
+#include "report/report.h"
 #include "vigil/detect.h"
 
 #define VIGIL_VERSION "0.1.0"
@@ -57,6 +59,7 @@ struct opts {
 	bool quiet;
 	bool no_progress;
 	bool memory_report;
+	const char *baseline;
 	const char *list_keywords;   /* --list-keywords[=all|csv|NAME] */
 	bool list_protos;            /* --list-app-layer-protos */
 	const char *user;   /* --user, --group: run-as */
@@ -92,9 +95,15 @@ static void usage(FILE *f)
 		"                                             live, XDP pre-filter + AF_XDP\n"
 		"       vigil --test-rules -S RULES...        load rules, report, exit 0/1\n"
 		"       vigil -T -c vigil.yaml               check the configuration\n"
+		"       vigil learn -r CAPTURE... -o baseline.json [-c vigil.yaml] [--workers N]\n"
+		"       vigil learn -i IFACE --learn DURATION -o baseline.json [-c vigil.yaml]\n"
+		"                                             learn the plant's normal behaviour\n"
 		"       vigil inventory [--json] -r CAPTURE... | EVE.json...\n"
 		"                                             the devices seen: replays captures, or\n"
 		"                                             reads the asset records of EVE files\n"
+		"       vigil report -r CAPTURE... | -e EVE.json... -o REPORT.html\n"
+		"                                             one HTML page: communication map,\n"
+		"                                             hosts, alert timeline, rule counts\n"
 		"       vigil keygen DIR                      Ed25519 key pair for signed records\n"
 		"       vigil verify --key vigil.pub [--open] [--from-seq N | --continues FILE] FILE...\n"
 		"                                             check signatures and the hash chain:\n"
@@ -132,6 +141,8 @@ static void usage(FILE *f)
 		"      --group GROUP   and as GROUP (default: USER's primary group)\n"
 		"  -q, --quiet         print only errors and warnings\n"
 		"      --memory-report per-flow memory figures on stderr at the end\n"
+		"      --baseline FILE a baseline written by vigil learn: deviations from it\n"
+		"                      raise alerts (category baseline)\n"
 		"  -T                  check the configuration (and load its rules), exit\n"
 		"      --test-rules    load the rules, report, exit\n"
 		"      --list-keywords[=all|csv|NAME]\n"
@@ -158,6 +169,7 @@ enum {
 	OPT_SYSLOG,
 	OPT_SPOOL_DIR,
 	OPT_FORMAT,
+	OPT_BASELINE,
 	OPT_LIST_KEYWORDS,
 	OPT_LIST_PROTOS,
 	OPT_USER,
@@ -201,6 +213,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "syslog", required_argument, NULL, OPT_SYSLOG },
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "list-keywords", optional_argument, NULL, OPT_LIST_KEYWORDS },
 		{ "list-app-layer-protos", no_argument, NULL, OPT_LIST_PROTOS },
 		{ "user", required_argument, NULL, OPT_USER },
@@ -274,6 +287,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			o->out_format = optarg;
 			break;
+		case OPT_BASELINE: o->baseline = optarg; break;
 		case OPT_LIST_KEYWORDS: o->list_keywords = optarg ? optarg : "all"; break;
 		case OPT_LIST_PROTOS: o->list_protos = true; break;
 		case OPT_USER: o->user = optarg; break;
@@ -463,7 +477,7 @@ static void outputs_flush_(void *user)
 
 /* What one flow costs (flow + TCP + parser state, no payload buffers):
  * the sizes, and the flow table's own accounting at its peak. */
-static void memory_report(const struct pipeline_result *res)
+static void memory_report(const struct pipeline_result *res, bool baseline)
 {
 	size_t parser_max = 0;
 	const char *parser_name = "none";
@@ -478,6 +492,9 @@ static void memory_report(const struct pipeline_result *res)
 		parser_max, parser_name, sizeof(struct flow) + sizeof(struct tcp_session) + parser_max);
 	fprintf(stderr, "memory: nDPI state %zu B per flow until nDPI decides (a TCP flow keeps "
 		"its handshake's headers instead until its first payload)\n", ndpi_flow_state_size());
+	if (baseline)
+		fprintf(stderr, "memory: learned-baseline state %zu B per flow with a transaction "
+			"(charged to the flow memcap)\n", bl_flow_state_size());
 	const struct flow_stats *f = &res->flows;
 	if (f->active_peak)
 		fprintf(stderr, "memory: flow table peak %llu B for at most %llu flows at once "
@@ -696,6 +713,53 @@ static void live_hash_key(struct vigil_config *cfg)
 					      (uint64_t)getpid();
 }
 
+/* ---- the learned baseline -------------------------------------------------- */
+
+struct bl_run {
+	struct bl_model *model;
+	struct bl_dedup *dedup;
+};
+
+static struct bl_run g_bl;
+
+/* Loads the baseline (--baseline wins over baseline.file) and wires it in.
+ * -1 (reason printed) when it cannot be read: a baseline asked for and not
+ * there is not something to run without. */
+static int baseline_start(const struct opts *o, struct vigil_config *cfg, struct pipeline_config *pc)
+{
+	const char *path = o->baseline ? o->baseline : cfg->baseline_file;
+	if (!path)
+		return 0;
+	char err[1024];
+	g_bl.model = bl_load(path, &cfg->baseline, err, sizeof(err));
+	if (!g_bl.model) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -1;
+	}
+	g_bl.dedup = bl_dedup_new(&cfg->baseline);
+	if (!g_bl.dedup) {
+		fprintf(stderr, "vigil: out of memory\n");
+		bl_model_free(g_bl.model);
+		g_bl.model = NULL;
+		return -1;
+	}
+	cfg->worker.bl_cfg = &cfg->baseline;
+	cfg->worker.baseline = g_bl.model;
+	pc->bl_dedup = g_bl.dedup;
+	if (!o->quiet)
+		fprintf(stderr, "vigil: baseline %s: %zu conversations\n", path,
+			bl_model_conversations(g_bl.model));
+	return 0;
+}
+
+static void baseline_stop(struct vigil_config *cfg)
+{
+	cfg->worker.baseline = NULL;
+	bl_dedup_free(g_bl.dedup);
+	bl_model_free(g_bl.model);
+	memset(&g_bl, 0, sizeof(g_bl));
+}
+
 /* run-as (--user/--group): resolved at start, taken once the capture is
  * open, before anything else is opened */
 static struct privs g_privs;
@@ -760,11 +824,12 @@ static int run_xdp(const struct opts *o, struct vigil_config *cfg)
 	rules_setup(&g_rules, o, cfg);
 	if (assets_start(cfg, &pc) < 0)
 		rc = 2;
-	else if (rules_start(&g_rules, cfg, &pc) < 0)
+	else if (baseline_start(o, cfg, &pc) < 0 || rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run_xdp(&pc, x, &out, &g_stop, NULL) < 0)
 		rc = 2;
 	rules_stop(&g_rules, cfg);
+	baseline_stop(cfg);
 	assets_free(pc.assets);
 	afxdp_close(x);
 	if (outputs_close(wr) < 0 && rc == 0)
@@ -821,13 +886,14 @@ static int run(const struct opts *o, struct vigil_config *cfg)
 	rules_setup(&g_rules, o, cfg);
 	if (assets_start(cfg, &pc) < 0)
 		rc = 2;
-	else if (rules_start(&g_rules, cfg, &pc) < 0)
+	else if (baseline_start(o, cfg, &pc) < 0 || rules_start(&g_rules, cfg, &pc) < 0)
 		rc = 2;
 	else if (pipeline_run(&pc, src, &out, &g_stop, &res) < 0)
 		rc = 2;
 	else if (o->memory_report)
-		memory_report(&res);
+		memory_report(&res, g_bl.model != NULL);
 	rules_stop(&g_rules, cfg);
+	baseline_stop(cfg);
 	assets_free(pc.assets);
 
 	if (outputs_close(wr) < 0 && rc == 0) {
@@ -895,6 +961,65 @@ static int verify_main(int argc, char **argv)
 	return rc;
 }
 
+/* ---- vigil learn ----------------------------------------------------------------- */
+
+static void discard_rec(void *user, const char *json, size_t len, const struct rec_info *info)
+{
+	(void)user;
+	(void)json;
+	(void)len;
+	(void)info;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+	if (g_src)
+		source_stop(g_src);
+}
+
+/* "90", "90s", "15m", "8h", "7d" -> seconds; -1 when not that */
+static long parse_duration(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -1;
+	long mul = 1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm')
+		mul = 60, end++;
+	else if (*end == 'h')
+		mul = 3600, end++;
+	else if (*end == 'd')
+		mul = 86400, end++;
+	if (*end || v > 400L * 86400 / mul)
+		return -1;
+	return v * mul;
+}
+
+/* Writes text to path (through path.tmp and a rename), or to stdout for "-". */
+static int write_file(const char *path, const char *text, size_t n)
+{
+	if (strcmp(path, "-") == 0)
+		return fwrite(text, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : -1;
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%.4000s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	bool ok = fwrite(text, 1, n, f) == n;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- --list-keywords, --list-app-layer-protos ---------------------------- */
 
 struct kw_list {
@@ -949,6 +1074,189 @@ static int list_keywords(const char *mode)
 		return 1;
 	}
 	return 0;
+}
+
+/* vigil learn: the pipeline with every worker learning, no records out;
+ * the workers' tables merged and written as the baseline file. */
+static int learn_main(int argc, char **argv)
+{
+	static const char usage_line[] =
+		"usage: vigil learn -r CAPTURE|DIR|- [-r ...] [CAPTURE...] -o baseline.json\n"
+		"                   [-c vigil.yaml] [--workers N] [--recursive] [-q]\n"
+		"       vigil learn -i IFACE --learn DURATION -o baseline.json [-c vigil.yaml]\n"
+		"                   [-f BPF] [--workers N]\n"
+		"  DURATION: seconds, or with s, m, h or d (15m, 8h, 7d); live learning also\n"
+		"  stops (and writes what it learned) on SIGINT or SIGTERM\n";
+	const char *paths[256];
+	int n_paths = 0;
+	const char *iface = NULL, *out = NULL, *config = NULL, *bpf = NULL;
+	long duration = 0;
+	int workers = 0;
+	bool quiet = false, recursive = false;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if ((!strcmp(a, "-r") || !strcmp(a, "--read")) && v) {
+			if (n_paths >= 256)
+				goto usage;
+			paths[n_paths++] = v;
+			i++;
+		} else if ((!strcmp(a, "-i") || !strcmp(a, "--interface")) && v) {
+			iface = v;
+			i++;
+		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && v) {
+			out = v;
+			i++;
+		} else if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && v) {
+			config = v;
+			i++;
+		} else if ((!strcmp(a, "-f") || !strcmp(a, "--bpf")) && v) {
+			bpf = v;
+			i++;
+		} else if (!strcmp(a, "--learn") && v) {
+			duration = parse_duration(v);
+			if (duration < 0) {
+				fprintf(stderr, "vigil learn: --learn: expected a duration (90, 15m, 8h, 7d), "
+						"got \"%s\"\n", v);
+				return 2;
+			}
+			i++;
+		} else if (!strcmp(a, "--workers") && v) {
+			if (parse_int(v, 1, 256, &workers) < 0) {
+				fprintf(stderr, "vigil learn: --workers: expected 1..256, got \"%s\"\n", v);
+				return 2;
+			}
+			i++;
+		} else if (!strcmp(a, "--recursive")) {
+			recursive = true;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = true;
+		} else if (a[0] != '-' || !strcmp(a, "-")) {
+			if (n_paths >= 256)
+				goto usage;
+			paths[n_paths++] = a; /* more captures after -r */
+		} else {
+			fprintf(stderr, "vigil learn: unknown option %s\n", a);
+			goto usage;
+		}
+	}
+	if (!out || (!n_paths == !iface) || (iface && !duration) || (n_paths && duration)) {
+		if (n_paths && duration)
+			fprintf(stderr, "vigil learn: --learn DURATION is for live capture (-i); to learn "
+					"from part of a capture, cut it (editcap -r, -A, -B)\n");
+		goto usage;
+	}
+
+	struct vigil_config cfg;
+	config_defaults(&cfg);
+	if (config) {
+		char err[1024];
+		if (config_load(&cfg, config, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil learn: %s\n", err);
+			config_free(&cfg);
+			return 2;
+		}
+	}
+	if (workers)
+		cfg.workers = workers;
+	if (bpf)
+		cfg.bpf = bpf;
+	/* learning writes no records: none are made */
+	cfg.worker.log_flow = false;
+	cfg.worker.log_anomaly = false;
+	cfg.worker.ndpi = false;
+	cfg.worker.assets.enabled = false;
+	for (size_t p = 0; p < APP_MAX_PROTOS; p++)
+		cfg.worker.app.proto[p].log_tx = false;
+	struct bl_learner *learner = bl_learner_new(&cfg.baseline);
+	if (!learner) {
+		fprintf(stderr, "vigil learn: out of memory\n");
+		config_free(&cfg);
+		return 1;
+	}
+	cfg.worker.bl_cfg = &cfg.baseline;
+	cfg.worker.learner = learner;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int rc = 0;
+	uint64_t packets = 0;
+	struct pipeline_out po = { NULL, discard_rec, NULL, NULL, false };
+	for (int k = 0; k < (iface ? 1 : n_paths) && rc == 0 && !g_stop; k++) {
+		char err[1024];
+		struct source *src;
+		if (iface) {
+			struct live_opts lo = {
+				.iface = iface, .bpf = cfg.bpf, .snaplen = cfg.snaplen,
+				.promisc = cfg.promisc, .immediate = cfg.immediate,
+				.buffer_mb = cfg.buffer_mb,
+			};
+			src = source_open_live(&lo, err, sizeof(err));
+			live_hash_key(&cfg);
+		} else {
+			src = source_open_files(paths[k], recursive, err, sizeof(err));
+		}
+		if (!src) {
+			fprintf(stderr, "vigil learn: %s\n", err);
+			rc = 2;
+			break;
+		}
+		g_src = src;
+		bl_learner_next_run(learner);
+		if (iface) {
+			alarm((unsigned)duration);
+			if (!quiet)
+				fprintf(stderr, "vigil learn: learning from %s for %ld s\n", iface, duration);
+		}
+		struct pipeline_config pc = {
+			.workers = cfg.workers ? cfg.workers : pipeline_cpus(),
+			.wcfg = &cfg.worker,
+			.dcfg = &cfg.defrag,
+			.ring_bytes = (size_t)cfg.ring_size * 2048,
+			.record_ring_bytes = 1u << 20,
+			.stats_interval = 0,
+			.progress = !quiet && !iface && isatty(STDERR_FILENO),
+		};
+		struct pipeline_result res;
+		if (pipeline_run(&pc, src, &po, &g_stop, &res) < 0)
+			rc = 2;
+		else
+			packets += res.packets;
+		alarm(0);
+		g_src = NULL;
+		source_close(src);
+	}
+	if (rc == 0) {
+		struct bl_model *m = bl_learner_model(learner, stderr);
+		char *text = NULL;
+		long n = m ? bl_model_text(m, &text) : -1;
+		if (n < 0) {
+			fprintf(stderr, "vigil learn: out of memory\n");
+			rc = 1;
+		} else if (write_file(out, text, (size_t)n) < 0) {
+			fprintf(stderr, "vigil learn: %s: %s\n", out, strerror(errno));
+			rc = 1;
+		} else if (!quiet) {
+			fprintf(stderr, "vigil learn: %zu conversations from %llu packets written to %s\n",
+				bl_model_conversations(m), (unsigned long long)packets, out);
+		}
+		free(text);
+		bl_model_free(m);
+	}
+	bl_learner_free(learner);
+	config_free(&cfg);
+	return rc;
+usage:
+	fputs(usage_line, stderr);
+	return 2;
 }
 
 /* Like suricata --list-app-layer-protos: the parsers, by the name rules use
@@ -1096,6 +1404,234 @@ static int inventory_main(int argc, char **argv)
 	return rc;
 }
 
+/* ---- vigil report ---------------------------------------------------------- */
+
+/* `report -r`: every record of the replay goes to the model (output thread). */
+static void report_rec(void *user, const char *json, size_t len, const struct rec_info *info)
+{
+	(void)info;
+	report_add(user, json, len);
+}
+
+/* Replays one capture into the model, with the rules and the inventory of
+ * tmpl (shared by the captures). 0, or 2 (reason printed). */
+static int report_replay(const char *path, const struct pipeline_config *tmpl,
+			 struct report *rep)
+{
+	char err[1024];
+	struct source *src = source_open_files(path, false, err, sizeof(err));
+	if (!src) {
+		fprintf(stderr, "vigil report: %s\n", err);
+		return 2;
+	}
+	g_src = src;
+	struct pipeline_config pc = *tmpl;
+	struct pipeline_out out = { rep, report_rec, NULL, NULL, false };
+	int rc = pipeline_run(&pc, src, &out, &g_stop, NULL) < 0 ? 2 : 0;
+	g_src = NULL;
+	source_close(src);
+	return rc;
+}
+
+/* Writes the page to path ("-": stdout) through a temporary file renamed
+ * into place, so that a failed run leaves no half page. 0, or 1. */
+static int report_output(struct report *rep, const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return report_write_html(rep, stdout) < 0 || fflush(stdout) != 0 ? 1 : 0;
+	size_t n = strlen(path) + 16;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return 1;
+	snprintf(tmp, n, "%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		fprintf(stderr, "vigil report: %s: %s\n", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		free(tmp);
+		return 1;
+	}
+	fchmod(fd, 0644);
+	int rc = report_write_html(rep, f);
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc < 0) {
+		fprintf(stderr, "vigil report: %s: %s\n", path, strerror(errno ? errno : EIO));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc < 0 ? 1 : 0;
+}
+
+/* vigil report -r CAPTURE... [-c CONFIG] [-S RULES]... [--workers N] -o FILE
+ * vigil report -e EVE.json... -o FILE */
+static int report_main(int argc, char **argv)
+{
+	static const char usage_line[] =
+		"usage: vigil report -r CAPTURE... [-c vigil.yaml] [-S RULES]... [--workers N] -o REPORT.html\n"
+		"       vigil report -e EVE.json... -o REPORT.html\n"
+		"  -r CAPTURE   replay captures (files, directories, or -): the configuration's\n"
+		"               rules, or those of -S; the records stay in memory\n"
+		"  -e EVE.json  read EVE files (- for stdin); lines that are not EVE JSON are counted\n"
+		"  -o FILE      the page to write (- for stdout)\n"
+		"  -c FILE      the configuration (with -r)\n"
+		"  -S FILE|DIR  rule file or folder (with -r; repeatable; instead of the configuration's)\n"
+		"  --workers N  worker threads (with -r; the page is the same for any number)\n"
+		"  --title TEXT the page's title (default: Vigil report)\n";
+	bool replay = false, eve = false;
+	const char *config = NULL, *out = NULL, *title = NULL;
+	struct opts o;
+	memset(&o, 0, sizeof(o));
+	int workers = 0, n_in = 0;
+	char **in = calloc((size_t)argc, sizeof(*in));
+	if (!in)
+		return 2;
+	int rc = 2;
+	bool opts_done = false;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		bool more = i + 1 < argc;
+		if (opts_done || a[0] != '-' || !a[1]) {
+			in[n_in++] = argv[i];
+		} else if (strcmp(a, "--") == 0) {
+			opts_done = true;
+		} else if (strcmp(a, "-r") == 0) {
+			replay = true;
+		} else if (strcmp(a, "-e") == 0) {
+			eve = true;
+		} else if (strcmp(a, "-o") == 0 && more) {
+			out = argv[++i];
+		} else if (strcmp(a, "-c") == 0 && more) {
+			config = argv[++i];
+		} else if (strcmp(a, "-S") == 0 && more) {
+			if (o.n_rule_files >= MAX_RULE_FILES) {
+				fprintf(stderr, "vigil report: at most %d -S\n", MAX_RULE_FILES);
+				goto out;
+			}
+			o.rule_files[o.n_rule_files++] = argv[++i];
+		} else if (strcmp(a, "--title") == 0 && more) {
+			title = argv[++i];
+		} else if (strcmp(a, "--workers") == 0 && more) {
+			if (parse_int(argv[++i], 1, 256, &workers) < 0) {
+				fprintf(stderr, "vigil report: --workers: expected 1..256, got \"%s\"\n",
+					argv[i]);
+				goto out;
+			}
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_line, stdout);
+			rc = 0;
+			goto out;
+		} else {
+			fprintf(stderr, "vigil report: %s %s\n", a,
+				more ? "is an unknown option" : "is an unknown option or needs an argument");
+			fputs(usage_line, stderr);
+			goto out;
+		}
+	}
+	if (replay == eve || !n_in || !out || (eve && (config || workers || o.n_rule_files))) {
+		if (argc > 2) {
+			fprintf(stderr, "vigil report: %s\n",
+				replay && eve ? "-r or -e, not both"
+				: !replay && !eve ? "-r CAPTURE... or -e EVE.json... needed"
+				: !n_in	? "no input named"
+				: !out	? "-o FILE needed"
+					: "-c, -S and --workers go with -r");
+		}
+		fputs(usage_line, stderr);
+		goto out;
+	}
+	struct report *rep = report_new(NULL);
+	if (!rep) {
+		fprintf(stderr, "vigil report: out of memory\n");
+		goto out;
+	}
+	if (title)
+		report_set_title(rep, title);
+	rc = 0;
+	if (replay) {
+		struct vigil_config cfg;
+		config_defaults(&cfg);
+		char err[1024];
+		if (config && config_load(&cfg, config, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vigil report: %s\n", err);
+			config_free(&cfg);
+			report_free(rep);
+			rc = 2;
+			goto out;
+		}
+		if (workers)
+			cfg.workers = workers;
+		/* everything the page uses, whatever the configuration logs */
+		cfg.worker.assets.enabled = true;
+		cfg.worker.log_flow = true;
+		cfg.worker.log_anomaly = true;
+		for (size_t k = 0; k < APP_MAX_PROTOS; k++)
+			cfg.worker.app.proto[k].log_tx = true;
+		rules_setup(&g_rules, &o, &cfg);
+		if (!g_rules.n_paths)
+			fprintf(stderr, "vigil report: no rules (-S, or rule-files in the configuration "
+				"of -c): the page will show no alert\n");
+		if (config)
+			report_add_source(rep, "configuration", config);
+		for (size_t k = 0; k < g_rules.n_paths; k++)
+			report_add_source(rep, "rules", g_rules.paths[k]);
+		struct pipeline_config pc = {
+			.workers = cfg.workers ? cfg.workers : pipeline_cpus(),
+			.wcfg = &cfg.worker,
+			.dcfg = &cfg.defrag,
+			.tcfg = &cfg.tunnel,
+			.ring_bytes = (size_t)cfg.ring_size * 2048,
+			.record_ring_bytes = 8u << 20,
+		};
+		if (assets_start(&cfg, &pc) < 0 || rules_start(&g_rules, &cfg, &pc) < 0)
+			rc = 2;
+		pc.reload = NULL; /* no SIGHUP reload in a one-shot run */
+		for (int k = 0; k < n_in && rc == 0 && !g_stop; k++) {
+			report_add_source(rep, "capture", in[k]);
+			rc = report_replay(in[k], &pc, rep);
+		}
+		rules_stop(&g_rules, &cfg);
+		assets_free(pc.assets);
+		config_free(&cfg);
+	} else {
+		for (int k = 0; k < n_in && rc == 0; k++) {
+			char err[1024];
+			report_add_source(rep, "EVE file", in[k]);
+			if (report_read_file(rep, in[k], err, sizeof(err)) < 0) {
+				fprintf(stderr, "vigil report: %s\n", err);
+				rc = 2;
+			}
+		}
+	}
+	if (rc == 0 && g_stop)
+		rc = 1;
+	if (rc == 0)
+		rc = report_output(rep, out);
+	if (rc == 0) {
+		struct report_summary s;
+		report_summary(rep, &s);
+		fprintf(stderr, "vigil report: %s: %zu hosts (%zu caused alerts), %llu alerts of %zu "
+			"rules, %llu records",
+			out, s.hosts, s.attackers, (unsigned long long)s.alerts, s.rules,
+			(unsigned long long)s.records);
+		if (s.not_json || s.malformed || s.oversized)
+			fprintf(stderr, "; skipped: %llu lines not JSON, %llu malformed, %llu oversized",
+				(unsigned long long)s.not_json, (unsigned long long)s.malformed,
+				(unsigned long long)s.oversized);
+		fputc('\n', stderr);
+	}
+	report_free(rep);
+out:
+	free(in);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
@@ -1114,8 +1650,12 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "verify") == 0)
 		return verify_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "learn") == 0)
+		return learn_main(argc, argv);
 	if (argc > 1 && strcmp(argv[1], "inventory") == 0)
 		return inventory_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "report") == 0)
+		return report_main(argc, argv);
 	struct opts o;
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
@@ -1170,6 +1710,20 @@ int main(int argc, char **argv)
 		g_drop = true;
 	}
 	if (o.check_config) {
+		/* the baseline when one is named: it must load */
+		const char *bp = o.baseline ? o.baseline : cfg.baseline_file;
+		if (bp) {
+			char err[1024];
+			struct bl_model *bm = bl_load(bp, &cfg.baseline, err, sizeof(err));
+			if (!bm) {
+				fprintf(stderr, "vigil: %s\n", err);
+				config_free(&cfg);
+				return 1;
+			}
+			printf("vigil: baseline %s is valid (%zu conversations)\n", bp,
+			       bl_model_conversations(bm));
+			bl_model_free(bm);
+		}
 		/* the configuration, then its rules: every file there, none broken
 		 * (a rule Vigil does not support is reported, not an error) */
 		rules_setup(&g_rules, &o, &cfg);

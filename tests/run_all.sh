@@ -28,8 +28,8 @@ run pcap tests/pcap/run.sh
 run shared tests/pcap/shared.sh
 for s in tests/pcap/community_id.sh tests/pcap/tunnel.sh tests/pcap/flood.sh tests/pcap/frag_flood.sh \
 	tests/schema/run.sh tests/tools/gen_selftest.sh tests/oracle/run.sh tests/anomaly/inventory.sh \
-	tests/rules/run.sh tests/syslog/run.sh tests/chain/mutate.sh tests/chain/crash.sh tests/netns/run.sh tests/cli/run.sh \
-	tests/service/run.sh; do
+	tests/rules/run.sh tests/syslog/run.sh tests/chain/mutate.sh tests/chain/crash.sh tests/netns/run.sh \
+	tests/cli/run.sh tests/service/run.sh tests/anomaly/baseline.sh tests/report/report.sh; do
 	[ -x "$s" ] && run "$(basename "$(dirname "$s")")/$(basename "$s" .sh)" "$s"
 done
 echo

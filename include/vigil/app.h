@@ -31,6 +31,7 @@ struct jb;
 struct app_ctx;
 struct proto_parser;
 struct app_keyword;
+struct app_facts;
 struct app_identity;
 
 #define APP_TCP 0x1
@@ -143,6 +144,10 @@ struct proto_parser {
 	 * the tx carries several (a CIP Multiple Service Packet): then every
 	 * rule pinned to a function is a candidate. May be NULL. */
 	int (*tx_function)(const struct app_tx *tx);
+	/* The facts of a tx for the learned baseline (struct app_facts below):
+	 * out arrives empty (app_facts_init); fill what the protocol has. May
+	 * be NULL: the baseline then knows the conversation and protocol only. */
+	void (*facts)(const struct app_tx *tx, struct app_facts *out);
 
 	/* APP_L2 parsers, optional: counters kept in the per-worker state
 	 * (frames of the EtherType that make no transaction, table
@@ -154,6 +159,174 @@ struct proto_parser {
 	uint16_t n_stats;
 	void (*stats)(const void *state, uint64_t *vals, size_t n);
 };
+
+/* ---- facts: a protocol-neutral view of a transaction ----------------------
+ *
+ * What the learned baseline (sensor/anomaly/baseline.c) knows of a tx,
+ * whatever its protocol: the function and its class, whether it is a
+ * request, a response or a report (unsolicited, spontaneous, published),
+ * the sub-device it is for, the address ranges it touches (each in a named
+ * address space of the protocol), the names it uses (node ids, tags,
+ * control blocks), the values it writes or reports, and what the sender
+ * says about its own identity. Each parser fills it from its own tables
+ * (proto_parser.facts); names and strings point into the tx and live as
+ * long as the tx callback. Lists are bounded: *_total counts what was
+ * there, n_* what was kept. */
+
+enum app_fclass {
+	APP_FCLASS_OTHER, APP_FCLASS_READ, APP_FCLASS_WRITE, APP_FCLASS_CONTROL,
+	APP_FCLASS_PROGRAM, APP_FCLASS_DIAGNOSTIC, APP_FCLASS_DISCOVERY, APP_FCLASS_FILE,
+	APP_FCLASS_SESSION, APP_FCLASS_REPORT, APP_FCLASS__COUNT
+};
+
+enum app_role { APP_ROLE_REQUEST, APP_ROLE_RESPONSE, APP_ROLE_REPORT };
+
+#define APP_FACTS_RANGES 8
+#define APP_FACTS_VALUES 16
+#define APP_FACTS_NAMES 4
+#define APP_FACTS_IDENTS 8
+
+/* An address space: the parser's number for it (unique within the
+ * protocol), its name from the parser's tables, and a qualifier where the
+ * space is one of a family (an S7 data block's number, a CIP class). */
+struct app_space {
+	const char *name;
+	uint16_t id;
+	uint32_t qual;
+};
+
+struct app_fact_range {
+	struct app_space sp;
+	uint32_t lo, hi;
+};
+
+struct app_fact_value {
+	struct app_space sp;
+	uint32_t addr;
+	bool written;   /* written or commanded by the sender; false: reported */
+	double v;
+};
+
+struct app_fact_name {
+	struct app_space sp;
+	const uint8_t *s;
+	uint16_t len;
+};
+
+/* Something the sender says about itself (vendor, product, revision...). */
+struct app_fact_ident {
+	const char *key;  /* from the parser's tables: "vendor_name" */
+	const uint8_t *s;
+	uint16_t len;
+};
+
+struct app_facts {
+	int32_t function;          /* the protocol's function/service/type code; -1 none */
+	const char *function_name; /* from the parser's tables, or NULL */
+	uint8_t fclass;            /* enum app_fclass */
+	uint8_t role;              /* enum app_role */
+	bool want_values;          /* in: false when the caller will not look at values
+				    * this time (the parser may skip decoding them) */
+	bool has_unit;             /* the sub-device addressed (or reporting) */
+	uint32_t unit;
+	const char *unit_name;     /* "unit_id", "dnp3_address", "common_address"... */
+	uint8_t n_ranges, n_values, n_names, n_idents;
+	uint32_t ranges_total, values_total, names_total;
+	uint8_t buf_used;
+	struct app_fact_range ranges[APP_FACTS_RANGES];
+	struct app_fact_value values[APP_FACTS_VALUES];
+	struct app_fact_name names[APP_FACTS_NAMES];
+	struct app_fact_ident idents[APP_FACTS_IDENTS];
+	char buf[96];              /* identity values the parser formats (numbers) */
+};
+
+/* Empties f (the arrays are not touched: only the counts say what is set). */
+static inline void app_facts_init(struct app_facts *f, uint8_t role)
+{
+	f->function = -1;
+	f->function_name = NULL;
+	f->fclass = APP_FCLASS_OTHER;
+	f->role = role;
+	f->want_values = true;
+	f->has_unit = false;
+	f->unit = 0;
+	f->unit_name = NULL;
+	f->n_ranges = f->n_values = f->n_names = f->n_idents = 0;
+	f->ranges_total = f->values_total = f->names_total = 0;
+	f->buf_used = 0;
+}
+
+static inline void app_facts_range(struct app_facts *f, const char *space, uint16_t id,
+				   uint32_t qual, uint32_t lo, uint32_t hi)
+{
+	f->ranges_total++;
+	if (f->n_ranges < APP_FACTS_RANGES) {
+		struct app_fact_range *r = &f->ranges[f->n_ranges++];
+		r->sp.name = space;
+		r->sp.id = id;
+		r->sp.qual = qual;
+		r->lo = lo <= hi ? lo : hi;
+		r->hi = lo <= hi ? hi : lo;
+	}
+}
+
+static inline void app_facts_value(struct app_facts *f, const char *space, uint16_t id,
+				   uint32_t qual, uint32_t addr, bool written, double v)
+{
+	f->values_total++;
+	if (f->n_values < APP_FACTS_VALUES && v == v) { /* NaN has no range */
+		struct app_fact_value *x = &f->values[f->n_values++];
+		x->sp.name = space;
+		x->sp.id = id;
+		x->sp.qual = qual;
+		x->addr = addr;
+		x->written = written;
+		x->v = v;
+	}
+}
+
+static inline void app_facts_name(struct app_facts *f, const char *space, uint16_t id,
+				  const void *s, size_t len)
+{
+	f->names_total++;
+	if (f->n_names < APP_FACTS_NAMES && s) {
+		struct app_fact_name *x = &f->names[f->n_names++];
+		x->sp.name = space;
+		x->sp.id = id;
+		x->sp.qual = 0;
+		x->s = (const uint8_t *)s;
+		x->len = (uint16_t)(len > 0xffff ? 0xffff : len);
+	}
+}
+
+static inline void app_facts_ident(struct app_facts *f, const char *key, const void *s,
+				   size_t len)
+{
+	if (f->n_idents < APP_FACTS_IDENTS && s) {
+		struct app_fact_ident *x = &f->idents[f->n_idents++];
+		x->key = key;
+		x->s = (const uint8_t *)s;
+		x->len = (uint16_t)(len > 0xffff ? 0xffff : len);
+	}
+}
+
+/* An identity value that is a number: written in decimal into f->buf. */
+static inline void app_facts_ident_uint(struct app_facts *f, const char *key, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (f->buf_used + n > sizeof(f->buf))
+		return;
+	char *o = f->buf + f->buf_used;
+	for (size_t i = 0; i < n; i++)
+		o[i] = tmp[n - 1 - i];
+	f->buf_used = (uint8_t)(f->buf_used + n);
+	app_facts_ident(f, key, o, n);
+}
 
 /* Implemented by the core, called by parsers from pdu_len/parse_pdu. */
 void app_emit_tx(struct app_ctx *ctx, const struct app_tx *tx);

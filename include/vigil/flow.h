@@ -137,6 +137,7 @@ struct flow {
 	struct flow_app app;
 	uint64_t flowbits;     /* detection: up to 64 flowbits per flow */
 	void *detect;          /* detection state beyond flowbits, or NULL */
+	void *baseline;        /* the learned baseline's state (anomaly/baseline.c), or NULL */
 };
 
 #endif

@@ -528,16 +528,18 @@ void eve_tx(struct jb *jb, const struct packet *p, const struct flow *f,
 	eve_close(jb);
 }
 
-void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
+/* The record of an alert: the packet's (or, at flow end, the flow's)
+ * header, the members members() writes, the transaction, flow counters. */
+static void alert_record(struct jb *jb, const struct packet *p, const struct flow *f,
+			 const struct app_tx *tx, uint8_t dir, uint64_t ts,
+			 void (*members)(const void *arg, struct jb *jb), const void *arg)
 {
-	const struct packet *p = a->p;
-	const struct flow *f = a->f;
 	bool cid = false; /* the flow's community_id written */
 	if (p && (p->ip_ver || (p->flags & PKT_IS_L2_ICS))) {
 		cid = f && p->flow == f;
 		open_packet(jb, p, "alert", cid);
-		if (!f && a->tx)
-			jb_set_str(jb, "app_proto", a->tx->proto->name);
+		if (!f && tx)
+			jb_set_str(jb, "app_proto", tx->proto->name);
 	} else if (f) {
 		eve_open_flow(jb, f, ts, 0, "alert");
 	} else {
@@ -554,14 +556,14 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 		const char *ap = app_flow_proto_name(f);
 		if (ap)
 			jb_set_ascii(jb, "app_proto", ap);
-		jb_set_ascii(jb, "direction", a->dir == 0 ? "to_server" : "to_client");
+		jb_set_ascii(jb, "direction", dir == 0 ? "to_server" : "to_client");
 	}
-	detect_alert_json(a->rule, jb);
+	members(arg, jb);
 	if (p && p->tunnel_depth)
 		put_tunnel(jb, p);
-	if (a->tx && a->tx->proto->log_tx) {
-		jb_open_object(jb, a->tx->proto->name);
-		a->tx->proto->log_tx(a->tx, jb);
+	if (tx && tx->proto->log_tx) {
+		jb_open_object(jb, tx->proto->name);
+		tx->proto->log_tx(tx, jb);
 		jb_close(jb);
 	}
 	if (f) {
@@ -574,4 +576,21 @@ void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
 		jb_close(jb);
 	}
 	eve_close(jb);
+}
+
+static void rule_members(const void *arg, struct jb *jb)
+{
+	detect_alert_json(((const struct detect_alert *)arg)->rule, jb);
+}
+
+void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts)
+{
+	alert_record(jb, a->p, a->f, a->tx, a->dir, ts, rule_members, a);
+}
+
+void eve_alert_with(struct jb *jb, const struct packet *p, const struct flow *f,
+		    const struct app_tx *tx, uint8_t dir, uint64_t ts,
+		    void (*members)(const void *arg, struct jb *jb), const void *arg)
+{
+	alert_record(jb, p, f, tx, dir, ts, members, arg);
 }

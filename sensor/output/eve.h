@@ -81,5 +81,10 @@ struct detect_alert;
 /* An alert record: the packet's (or, at flow end, the flow's) header, the
  * alert object, the transaction that matched, and flow counters. */
 void eve_alert(struct jb *jb, const struct detect_alert *a, uint64_t ts);
+/* The same record for an alert that is not a rule's (the learned
+ * baseline): members(arg, jb) writes its "alert" member and any of its own. */
+void eve_alert_with(struct jb *jb, const struct packet *p, const struct flow *f,
+		    const struct app_tx *tx, uint8_t dir, uint64_t ts,
+		    void (*members)(const void *arg, struct jb *jb), const void *arg);
 
 #endif

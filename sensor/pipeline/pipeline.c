@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anomaly/baseline.h"
 #include "flow/flow.h"
 #include "output/chain.h"
 #include "pipeline/ring.h"
@@ -44,6 +45,7 @@ struct rec_msg {
 	uint8_t severity;
 	bool has_alert;
 	bool has_pre;                    /* a struct chain_prehash follows json */
+	uint64_t dedup;                  /* learned-baseline alerts (rec_info.dedup) */
 	bool fact;                       /* json holds an asset fact, not a record */
 	struct detect_alert_meta alert;  /* when has_alert: for thresholds */
 	char json[];
@@ -64,7 +66,7 @@ static inline struct rec_info msg_info(const struct rec_msg *m)
 				 m->has_alert ? &m->alert : NULL,
 				 m->has_pre ? (const struct chain_prehash *)(const void *)((const char *)m + pre_off(m->room))
 					    : NULL,
-				 (char *)(uintptr_t)m->json, m->room, m->fact };
+				 (char *)(uintptr_t)m->json, m->room, m->dedup, m->fact };
 	return info;
 }
 
@@ -73,6 +75,7 @@ static inline void msg_set_alert(struct rec_msg *m, const struct rec_info *info)
 	m->has_alert = info->alert != NULL;
 	if (info->alert)
 		m->alert = *info->alert;
+	m->dedup = info->dedup;
 }
 
 struct wthread {
@@ -214,6 +217,25 @@ static void reload_end(struct pipeline *pl)
 
 /* ---- output stage ------------------------------------------------------- */
 
+static void out_write(struct pipeline *pl, const char *json, size_t len, const struct rec_info *info);
+
+/* An alert the baseline's output-stage part made (the connections of a
+ * conversation): on through realert and thresholds like any other. */
+static void out_bl_record(void *user, const char *json, size_t len, uint64_t ts, uint32_t sid,
+			  uint8_t severity, uint64_t dedup, const struct bl_event *ev)
+{
+	struct detect_alert_meta meta;
+	memset(&meta, 0, sizeof(meta));
+	meta.gid = 1;
+	meta.sid = sid;
+	meta.src = ev->client;
+	meta.dst = ev->server;
+	meta.ip_ver = ev->ip_ver;
+	struct rec_info info = { "alert", severity, ts, &meta };
+	info.dedup = dedup;
+	out_write(user, json, len, &info);
+}
+
 /* An asset record, from the inventory (called inside out_write). */
 static void out_asset(void *user, const char *json, size_t len, uint64_t ts)
 {
@@ -242,6 +264,20 @@ static void out_write(struct pipeline *pl, const char *json, size_t len, const s
 			atomic_store_explicit(&pl->out_ack, g, memory_order_release);
 		}
 	}
+	if (pl->pc->bl_dedup) {
+		/* the baseline's timing of connections, in capture order */
+		bl_out_tick(pl->pc->bl_dedup, info->ts, out_bl_record, pl);
+		if (info->event_type == bl_event_type) {
+			bl_out_event(pl->pc->bl_dedup, json, len, out_bl_record, pl);
+			return;
+		}
+	} else if (info->event_type == bl_event_type) {
+		return;
+	}
+	/* the learned baseline: once per thing per conversation (in capture
+	 * order, so the same for any worker count), before thresholds */
+	if (info->dedup && pl->pc->bl_dedup && !bl_dedup_pass(pl->pc->bl_dedup, info->dedup, info->ts))
+		return;
 	if (info->alert && tc && !detect_threshold_pass(tc, info->alert, info->ts)) {
 		atomic_fetch_add_explicit(&pl->alerts_suppressed, 1, memory_order_relaxed);
 		return;
@@ -639,6 +675,8 @@ static void write_stats(struct pipeline *pl, struct source *src, struct decoder 
 		.ring_used = used, .ring_size = size, .worker_ring_drops = drops,
 		.ring_drops = pl->ring_drops,
 		.alerts_suppressed = atomic_load_explicit(&pl->alerts_suppressed, memory_order_relaxed),
+		.bl_dedup = pl->pc->bl_dedup,
+		.baseline = pl->pc->wcfg->baseline,
 	};
 	struct assets_stats as;
 	if (pl->pc->assets) {

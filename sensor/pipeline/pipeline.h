@@ -34,6 +34,7 @@
 
 struct detect_engine;
 struct detect_threshold_ctx;
+struct bl_dedup;
 
 /* The output stage's writer (runs in one thread at a time). */
 struct pipeline_out {
@@ -61,6 +62,7 @@ struct pipeline_config {
 	bool progress;                /* progress line on stderr */
 	/* detection (wcfg->detect holds the engine in use) */
 	struct detect_threshold_ctx *threshold; /* output-stage thresholds, or NULL */
+	struct bl_dedup *bl_dedup;              /* learned baseline: repeats held back, or NULL */
 	volatile sig_atomic_t *reload;          /* set by SIGHUP: rebuild the rules */
 	struct detect_engine *(*reload_fn)(void *user); /* NULL: keep the old one */
 	void *reload_user;

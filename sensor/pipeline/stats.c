@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "anomaly/baseline.h"
 #include "output/eve.h"
 
 static void put_nonzero(struct jb *jb, const char *key, uint64_t v)
@@ -334,6 +335,18 @@ void stats_record(struct jb *jb, const struct stats_input *in)
 	jb_set_uint(jb, "alert", ws.alerts);
 	jb_set_uint(jb, "alerts_suppressed", in->alerts_suppressed);
 	jb_close(jb);
+
+	if (in->baseline) {
+		struct bl_worker_stats bs, one;
+		memset(&bs, 0, sizeof(bs));
+		for (int i = 0; i < in->n_workers; i++) {
+			bl_worker_stats_get(in->workers[i]->bl, &one);
+			bl_worker_stats_add(&bs, &one);
+		}
+		struct bl_dedup_stats ds;
+		bl_dedup_stats_get(in->bl_dedup, &ds);
+		bl_stats_json(jb, &bs, &ds, bl_model_conversations(in->baseline));
+	}
 
 	jb_open_object(jb, "memcap");
 	jb_set_uint(jb, "flow_hits", fs.memcap_evictions + fs.memcap_failures);

@@ -10,6 +10,9 @@
 #include "pipeline/worker.h"
 #include "util/jb.h"
 
+struct bl_model;
+struct bl_dedup;
+
 struct stats_input {
 	uint64_t ts;                  /* packet time of the record */
 	bool live;
@@ -20,6 +23,9 @@ struct stats_input {
 	int n_workers;
 	uint64_t ring_drops;
 	uint64_t alerts_suppressed;   /* by thresholds and suppression */
+	/* the learned baseline (its "baseline" member only when one is loaded) */
+	const struct bl_model *baseline;
+	const struct bl_dedup *bl_dedup;
 	/* live: per worker packet ring occupancy and drops (n_workers each) */
 	const uint64_t *ring_used;
 	const uint64_t *ring_size;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anomaly/baseline.h"
 #include "output/eve.h"
 #include "proto/ndpi.h"
 #include "vigil/detect.h"
@@ -42,6 +43,69 @@ static void emit(struct worker *w, const char *event_type, uint8_t severity, uin
 	emit_alert(w, event_type, severity, ts, NULL);
 }
 
+/* ---- the learned baseline ------------------------------------------------- */
+
+static void bl_members(const void *arg, struct jb *jb)
+{
+	bl_alert_json(arg, jb);
+}
+
+/* A deviation from the baseline: an alert record, written by the output
+ * stage once per v->dedup per realert interval. */
+static void on_bl_alert(void *user, const struct bl_alert_view *v)
+{
+	struct worker *w = user;
+	/* found without a packet, ordered by the flow (its first packet): at
+	 * a flow's end, with the flow's other records; at a tick, after the
+	 * tick's expiries (whose ties are below the tick's packet) */
+	if (!v->p)
+		w->key_tie = v->tick ? w->key_cnt + v->tie : v->tie;
+	if (v->f) /* the flow record says it alerted, as after a rule's alert */
+		((struct flow *)(uintptr_t)v->f)->alerted = 1;
+	eve_alert_with(&w->jb, v->p, v->f, v->tx, v->dir, v->ts, bl_members, v->a);
+	if (!jb_ok(&w->jb)) {
+		w->st.records_truncated++;
+		return;
+	}
+	struct detect_alert_meta meta;
+	memset(&meta, 0, sizeof(meta));
+	meta.gid = 1;
+	meta.sid = v->sid;
+	if (v->src) {
+		meta.src = *v->src;
+		meta.dst = *v->dst;
+		meta.ip_ver = v->ip_ver;
+	}
+	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
+	struct rec_info info = { "alert", v->severity, v->ts, &meta };
+	info.dedup = v->dedup;
+	w->st.records++;
+	if (w->sink.emit)
+		w->sink.emit(w->sink.user, w->id, &k, w->jb.buf, w->jb.len, &info);
+}
+
+/* A connection's first request of a timed function: a message (not a
+ * record) to the output stage, which times connections in capture order. */
+static void on_bl_event(void *user, const struct bl_event *ev)
+{
+	struct worker *w = user;
+	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
+	struct rec_info info = { bl_event_type, 0, ev->ts, NULL };
+	if (w->sink.emit)
+		w->sink.emit(w->sink.user, w->id, &k, (const char *)ev, sizeof(*ev), &info);
+}
+
+/* tx of flow f (NULL: a frame without IP) to the baseline: out of the way
+ * of the transaction path when there is no baseline */
+static __attribute__((noinline)) void bl_on_tx(struct worker *w, struct flow *f,
+					       const struct app_tx *tx)
+{
+	bool had = f && f->baseline;
+	bl_tx(w->bl, w->cur, f, tx);
+	if (f && !had && f->baseline)
+		flow_mem_adjust(w->ft, (int64_t)bl_flow_state_size());
+}
+
 static uint64_t rec_ts(const struct worker *w)
 {
 	return w->cur ? w->cur->ts : w->now;
@@ -53,7 +117,8 @@ static uint64_t rec_ts(const struct worker *w)
 static __attribute__((noinline)) void asset_emit(struct worker *w, const struct asset_fact *fa)
 {
 	struct rec_key k = { w->key_cnt, w->key_tie, w->key_phase, w->seq++ };
-	struct rec_info info = { "asset_fact", 0, rec_ts(w), NULL, NULL, NULL, 0, true };
+	struct rec_info info = { "asset_fact", 0, rec_ts(w), NULL };
+	info.fact = true;
 	if (w->sink.emit)
 		w->sink.emit(w->sink.user, w->id, &k, (const char *)fa, asset_fact_len(fa), &info);
 }
@@ -251,6 +316,8 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why, ui
 		emit(w, "flow", 0, f->last_ts);
 	}
 	app_flow_free(&w->al, f);
+	if (f->baseline)
+		flow_mem_adjust(w->ft, -(int64_t)bl_flow_end(w->bl, f));
 	detect_flow_free(f); /* flowint values, thresholds by flow */
 }
 
@@ -274,6 +341,8 @@ static void on_l2_tx(struct worker *w, const struct app_tx *tx)
 		struct detect_alert_sink sink = { w, on_alert };
 		detect_tx(w->dt, w->cur, NULL, tx, &sink);
 	}
+	if (__builtin_expect(w->bl != NULL, 0))
+		bl_on_tx(w, NULL, tx);
 	if (w->assets)
 		asset_l2_tx(w, tx);
 }
@@ -310,6 +379,8 @@ static void on_app_tx(void *user, const struct app_tx *tx)
 		detect_tx(w->dt, w->cur, f, tx, &sink);
 		w->cur_flow = f;
 	}
+	if (__builtin_expect(w->bl != NULL, 0))
+		bl_on_tx(w, f, tx);
 	if (w->assets)
 		asset_tx(w, f, tx);
 }
@@ -369,6 +440,12 @@ int worker_init(struct worker *w, int id, const struct worker_config *cfg,
 	w->ft = flow_table_new(&fc, &cb);
 	if (!w->ft)
 		return -ENOMEM;
+	if (cfg->bl_cfg && (cfg->baseline || cfg->learner)) {
+		w->bl = bl_worker_new(cfg->bl_cfg, cfg->baseline, cfg->learner, id, on_bl_alert,
+				      on_bl_event, w);
+		if (!w->bl)
+			return -ENOMEM;
+	}
 	if (cfg->assets.enabled && !(w->assets = asset_tap_new()))
 		return -ENOMEM;
 	if (cfg->detect)
@@ -405,6 +482,8 @@ void worker_fini(struct worker *w)
 	w->ndpi = NULL;
 	detect_thread_free(w->dt);
 	w->dt = NULL;
+	bl_worker_free(w->bl); /* after the flows: their baseline state is gone */
+	w->bl = NULL;
 	asset_tap_free(w->assets);
 	w->assets = NULL;
 	jb_free(&w->jb);
@@ -420,6 +499,16 @@ void worker_tick(struct worker *w, uint64_t now, uint64_t pcap_cnt)
 	w->key_cnt = pcap_cnt;
 	w->key_phase = 0;
 	flow_timeout(w->ft, now);
+	if (w->bl) {
+		bl_tick(w->bl, now);
+		if (bl_wants_ticks(w->bl) && w->sink.emit) {
+			/* time passes for the output stage's timing of connections,
+			 * after everything else of this tick */
+			struct rec_key k = { w->key_cnt, UINT64_MAX, 0, w->seq++ };
+			struct rec_info info = { bl_event_type, 0, now, NULL };
+			w->sink.emit(w->sink.user, w->id, &k, "", 0, &info);
+		}
+	}
 }
 
 void worker_finish(struct worker *w, uint64_t now)

@@ -40,6 +40,10 @@ struct rec_key {
 
 struct detect_alert_meta;
 struct chain_prehash;
+struct bl_config;
+struct bl_model;
+struct bl_learner;
+struct bl_worker;
 
 struct rec_info {
 	const char *event_type;
@@ -51,6 +55,9 @@ struct rec_info {
 	 * place (seal it): json itself, writable up to room bytes; or NULL */
 	char *own;
 	size_t room;
+	/* learned-baseline alerts: the output stage writes one per key per
+	 * realert interval (anomaly/baseline.h); 0 for every other record */
+	uint64_t dedup;
 	/* not a record: an asset fact (anomaly/assets.h) for the output
 	 * stage's inventory, json its bytes */
 	bool fact;
@@ -82,6 +89,11 @@ struct worker_config {
 	bool ndpi;          /* offer flows to nDPI (worker_start_ndpi) */
 	struct assets_config assets; /* enabled: facts for the asset inventory */
 	struct detect_holder *detect; /* NULL: no detection */
+	/* the learned baseline: compare with model, or learn into learner
+	 * (both NULL: off, and it costs nothing) */
+	const struct bl_config *bl_cfg;
+	const struct bl_model *baseline;
+	struct bl_learner *learner;
 };
 
 struct worker_stats {
@@ -126,6 +138,8 @@ struct worker {
 	struct detect_thread *dt;
 	uint64_t de_gen;
 	_Atomic uint64_t de_ack;
+	/* the learned baseline, or NULL */
+	struct bl_worker *bl;
 };
 
 void worker_config_defaults(struct worker_config *cfg);

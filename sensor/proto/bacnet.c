@@ -2698,6 +2698,120 @@ static int b_tx_function(const struct app_tx *t)
 							      : tx->service;
 }
 
+/* ---- facts (the learned baseline) -------------------------------------------
+ *
+ * function: the service (confirmed 0-255, unconfirmed 256 + service, as
+ * b_tx_function); without an APDU, a network layer message 1024 + its type,
+ * or a BVLC function without an NPDU 512 + its code. Sub-device: the
+ * device instance an I-Am announces. Address spaces: each object type
+ * (id = type, addresses = instances), the properties read or written (id
+ * 1024 "property", the object type as qualifier), the device range of a
+ * Who-Is (id 1025 "device_instance"). Values: numeric property values
+ * (boolean, unsigned, signed, real, double, enumerated) at (object type,
+ * instance) with the property as qualifier: written by WriteProperty(-
+ * Multiple), reported by acknowledgements and notifications. Names: the
+ * object name of Who-Has / I-Have. Identity: an I-Am's vendor. */
+
+static uint8_t service_class(bool unconf, int16_t svc)
+{
+	if (unconf) {
+		switch (svc) {
+		case SU_I_AM: case SU_I_HAVE: case SU_WHO_HAS: case SU_WHO_IS: return APP_FCLASS_DISCOVERY;
+		case SU_UNCONFIRMED_COV_NOTIFICATION: case 3: case 11: case 12: return APP_FCLASS_REPORT;
+		case SU_TIME_SYNCHRONIZATION: case SU_UTC_TIME_SYNCHRONIZATION: return APP_FCLASS_SESSION;
+		case 10: return APP_FCLASS_WRITE;
+		default: return APP_FCLASS_OTHER;
+		}
+	}
+	switch (svc) {
+	case 0: case 3: case 4: case SC_READ_PROPERTY: case 13: case SC_READ_PROPERTY_MULTIPLE:
+	case 26: case 29:
+		return APP_FCLASS_READ;
+	case 8: case 9: case SC_CREATE_OBJECT: case SC_DELETE_OBJECT: case SC_WRITE_PROPERTY:
+	case SC_WRITE_PROPERTY_MULTIPLE:
+		return APP_FCLASS_WRITE;
+	case SC_DEVICE_COMMUNICATION_CONTROL: case SC_REINITIALIZE_DEVICE: case 27:
+		return APP_FCLASS_CONTROL;
+	case SC_ATOMIC_READ_FILE: case SC_ATOMIC_WRITE_FILE:
+		return APP_FCLASS_FILE;
+	case SC_CONFIRMED_COV_NOTIFICATION: case 2: case 31: case 32:
+		return APP_FCLASS_REPORT;
+	case 5: case 21: case 22: case 23: case 24: case 25: case 28: case 30:
+		return APP_FCLASS_SESSION;
+	default:
+		return APP_FCLASS_OTHER;
+	}
+}
+
+static void b_facts(const struct app_tx *t, struct app_facts *f)
+{
+	const struct bacnet_tx *tx = t->data;
+	if (tx->has_apdu && tx->service >= 0) {
+		bool unconf = tx->pdu_type == BACNET_PDU_UNCONFIRMED_REQUEST;
+		f->function = unconf ? FN_UNCONFIRMED + tx->service : tx->service;
+		uint8_t pt = unconf ? BACNET_PDU_UNCONFIRMED_REQUEST : BACNET_PDU_CONFIRMED_REQUEST;
+		f->function_name = service_known(pt, tx->service) ? service_name(pt, tx->service) : NULL;
+		f->fclass = service_class(unconf, tx->service);
+		if (tx->pdu_type == BACNET_PDU_CONFIRMED_REQUEST || unconf)
+			f->role = f->fclass == APP_FCLASS_REPORT ||
+					  (unconf && (tx->service == SU_I_AM || tx->service == SU_I_HAVE))
+				  ? APP_ROLE_REPORT : APP_ROLE_REQUEST;
+		else
+			f->role = APP_ROLE_RESPONSE;
+	} else if (tx->has_npdu && tx->is_network_message) {
+		f->function = 1024 + tx->nl_type;
+		f->function_name = tname(nl_messages, N_OF(nl_messages), tx->nl_type);
+		f->fclass = tx->nl_type == 6 ? APP_FCLASS_WRITE : APP_FCLASS_DISCOVERY;
+	} else if (!tx->has_npdu) {
+		f->function = 512 + tx->bvlc_function;
+		f->function_name = tname(bvlc_functions, N_OF(bvlc_functions), tx->bvlc_function);
+		f->fclass = tx->bvlc_function == 1 || tx->bvlc_function == 5 ||
+					    tx->bvlc_function == 8
+				    ? APP_FCLASS_WRITE : APP_FCLASS_DISCOVERY;
+		if (tx->bvlc_function == 0 || tx->bvlc_function == 3 || tx->bvlc_function == 7)
+			f->role = APP_ROLE_RESPONSE;
+		return;
+	} else {
+		return;
+	}
+	bool iam = tx->pdu_type == BACNET_PDU_UNCONFIRMED_REQUEST && tx->service == SU_I_AM;
+	bool written = tx->pdu_type == BACNET_PDU_CONFIRMED_REQUEST &&
+		       (tx->service == SC_WRITE_PROPERTY || tx->service == SC_WRITE_PROPERTY_MULTIPLE);
+	if (iam && tx->n_refs) {
+		f->has_unit = true;
+		f->unit = tx->refs[0].instance;
+		f->unit_name = "device_instance";
+		app_facts_ident_uint(f, "vendor_id", tx->vendor_id);
+		const char *vn = vendor_name(tx->vendor_id);
+		if (vn)
+			app_facts_ident(f, "vendor_name", vn, strlen(vn));
+	}
+	if (tx->has_low && tx->has_high)
+		app_facts_range(f, "device_instance", 1025, 0, tx->low, tx->high);
+	for (unsigned i = 0; i < tx->n_refs; i++) {
+		const struct bacnet_ref *r = &tx->refs[i];
+		const char *on = object_type_name(r->object_type);
+		if (r->instance != BACNET_NO_INSTANCE && !iam)
+			app_facts_range(f, on, r->object_type, 0, r->instance, r->instance);
+		if (r->has_property)
+			app_facts_range(f, "property", 1024, r->object_type, r->property, r->property);
+		const struct bacnet_value *v = &r->value;
+		if (!f->want_values || !v->present || v->constructed || !r->has_property ||
+		    r->instance == BACNET_NO_INSTANCE)
+			continue;
+		double x;
+		switch (v->tag) {
+		case 1: case 2: case 9: x = (double)v->u; break;
+		case 3: x = (double)v->i; break;
+		case 4: case 5: x = v->d; break;
+		default: continue;
+		}
+		app_facts_value(f, on, r->object_type, r->property, r->instance, written, x);
+	}
+	if (tx->name && tx->name_len)
+		app_facts_name(f, "object_name", 1, tx->name, tx->name_len);
+}
+
 /* ---- keywords ------------------------------------------------------------------------- */
 
 /* Name lists for du_parse, made from the tables above at start-up. */
@@ -3079,4 +3193,5 @@ const struct proto_parser proto_bacnet = {
 	.keywords = kws,
 	.n_keywords = N_OF(kws),
 	.tx_function = b_tx_function,
+	.facts = b_facts,
 };

@@ -865,6 +865,128 @@ static const struct app_keyword dnp3_keywords[] = {
 	{ "dnp3.data", NULL, NULL, NULL, NULL, data_buffer },
 };
 
+/* ---- facts (the learned baseline) -------------------------------------------
+ *
+ * function: the application function code (129 for every response, 130 for
+ * unsolicited ones); sub-device: the outstation's link address. Address
+ * spaces: the object group (id = group number), addresses the point
+ * indexes ([start, stop] of a range qualifier, or each prefixed index);
+ * "all points" (qualifier 0x06) is the whole space [0, 4294967295]; class
+ * reads (group 60) are the class numbers 0-3. Values: the points of the
+ * decoded groups, written by requests that write or operate, reported by
+ * responses. */
+
+static const char *group_space_name(uint8_t g)
+{
+	switch (g) {
+	case 0: return "device_attributes";
+	case 1: return "binary_input";
+	case 2: return "binary_input_event";
+	case 3: return "double_bit_input";
+	case 4: return "double_bit_input_event";
+	case 10: return "binary_output";
+	case 11: return "binary_output_event";
+	case 12: return "binary_output_command";
+	case 13: return "binary_output_command_event";
+	case 20: return "counter";
+	case 21: return "frozen_counter";
+	case 22: return "counter_event";
+	case 23: return "frozen_counter_event";
+	case 30: return "analog_input";
+	case 31: return "frozen_analog_input";
+	case 32: return "analog_input_event";
+	case 33: return "frozen_analog_input_event";
+	case 34: return "analog_input_deadband";
+	case 40: return "analog_output_status";
+	case 41: return "analog_output";
+	case 42: return "analog_output_event";
+	case 43: return "analog_output_command_event";
+	case 50: return "time";
+	case 51: return "time_cto";
+	case 52: return "time_delay";
+	case 60: return "class";
+	case 70: return "file";
+	case 80: return "internal_indications";
+	case 110: return "octet_string";
+	case 111: return "octet_string_event";
+	case 112: return "virtual_terminal_output";
+	case 113: return "virtual_terminal_event";
+	case 120: return "authentication";
+	default: return "group";
+	}
+}
+
+static uint8_t func_class(uint8_t fc)
+{
+	switch (fc) {
+	case 1: return APP_FCLASS_READ;
+	case 2: return APP_FCLASS_WRITE;
+	case 3: case 4: case 5: case 6: case 7: case 8: case 9: case 10: case 11: case 12:
+	case 13: case 14:
+		return APP_FCLASS_CONTROL;
+	case 15: case 16: case 17: case 18: case 19: case 31:
+		return APP_FCLASS_PROGRAM;
+	case 23: case 24:
+		return APP_FCLASS_DIAGNOSTIC;
+	case 25: case 26: case 27: case 28: case 29: case 30:
+		return APP_FCLASS_FILE;
+	case 0: case 20: case 21: case 22: case 32: case 33: case 131:
+		return APP_FCLASS_SESSION;
+	case 130:
+		return APP_FCLASS_REPORT;
+	default:
+		return APP_FCLASS_OTHER;
+	}
+}
+
+/* func_names holds 0-33 then 129-131, in order */
+static const char *func_name(uint8_t fc)
+{
+	size_t i = fc <= 33 ? fc : fc >= 129 && fc <= 131 ? 34u + (fc - 129u) : SIZE_MAX;
+	return i < sizeof(func_names) / sizeof(func_names[0]) && func_names[i].value == fc
+		       ? func_names[i].name : NULL;
+}
+
+static void d_facts(const struct app_tx *t, struct app_facts *f)
+{
+	const struct dnp3_tx *tx = t->data;
+	f->function = tx->function;
+	f->function_name = func_name(tx->function);
+	f->fclass = func_class(tx->function);
+	if (tx->type == DNP3_UNSOLICITED)
+		f->role = APP_ROLE_REPORT;
+	f->has_unit = true;
+	f->unit = tx->type == DNP3_REQUEST ? tx->dst : tx->src;
+	f->unit_name = "dnp3_address";
+	bool written = tx->type == DNP3_REQUEST && tx->function >= 2 && tx->function <= 6;
+	struct dnp3_point pts[APP_FACTS_VALUES];
+	for (unsigned i = 0; i < tx->n_objects; i++) {
+		const struct dnp3_object *o = &tx->objects[i];
+		const char *sp = group_space_name(o->group);
+		unsigned np = 0;
+		bool prefixed = o->prefix_code >= 1 && o->prefix_code <= 3;
+		if (o->data_len && f->n_values < APP_FACTS_VALUES && (f->want_values || prefixed))
+			np = object_points(tx, o, pts, APP_FACTS_VALUES - f->n_values);
+		if (o->group == 60)
+			app_facts_range(f, sp, 60, 0, o->variation ? o->variation - 1u : 0,
+					o->variation ? o->variation - 1u : 0);
+		else if (o->range_code <= 5)
+			app_facts_range(f, sp, o->group, 0, o->start, o->stop);
+		else if (o->range_code == 6)
+			app_facts_range(f, sp, o->group, 0, 0, UINT32_MAX);
+		else if (prefixed)
+			for (unsigned k = 0; k < np; k++)
+				app_facts_range(f, sp, o->group, 0, pts[k].index, pts[k].index);
+		for (unsigned k = 0; f->want_values && k < np; k++) {
+			const struct dnp3_point *pt = &pts[k];
+			if (pt->kind == 4) /* a time, not a process value */
+				continue;
+			double v = pt->kind == 2 ? pt->fval : (double)pt->ival;
+			app_facts_value(f, sp, o->group, 0, pt->index, written, v);
+		}
+	}
+}
+
 static const uint16_t dnp3_ports[] = { 20000, 0 };
 
 const struct proto_parser proto_dnp3 = {
@@ -887,4 +1009,5 @@ const struct proto_parser proto_dnp3 = {
 	.keywords = dnp3_keywords,
 	.n_keywords = sizeof(dnp3_keywords) / sizeof(dnp3_keywords[0]),
 	.tx_function = d_tx_function,
+	.facts = d_facts,
 };

@@ -1166,6 +1166,160 @@ static int e_tx_function(const struct app_tx *t)
 	return -1; /* no CIP: only unpinned rules (enip_command is not pinned) */
 }
 
+/* ---- facts (the learned baseline) -------------------------------------------
+ *
+ * function: the CIP service of the request or reply (0-127; the service
+ * inside an Unconnected Send); a Multiple Service Packet whose services are
+ * not all the same is 10 (Multiple_Service_Packet) with its services in the
+ * address space "service" (id 3). Without CIP: 256 + the encapsulation
+ * command (ListIdentity 355, RegisterSession 357...); class 0/1 I/O
+ * datagrams 512 ("io_data", their connection id in space "connection",
+ * id 4). Address spaces of requests: the instances of a class (id 1, the
+ * class as qualifier, named after the class where known) and its
+ * attributes (id 2, "attribute", the class as qualifier). Names: symbolic
+ * tags ("tag"). Identity: a ListIdentity reply's vendor, device type,
+ * product code, revision, serial number and product name. */
+
+static const char *class_space(uint32_t c)
+{
+	switch (c) {
+	case 0x01: return "identity";
+	case 0x02: return "message_router";
+	case 0x04: return "assembly";
+	case 0x06: return "connection_manager";
+	case 0x8b: return "time_sync";
+	case 0x8e: return "controller";
+	case 0xf5: return "tcpip_interface";
+	case 0xf6: return "ethernet_link";
+	default: return "class";
+	}
+}
+
+/* CIP service names as the baseline and its alerts name functions (the
+ * EVE record names services as Suricata does: eve_service) */
+static const char *svc_name(uint8_t s)
+{
+	switch (s) {
+	case 0x01: return "Get_Attributes_All";
+	case 0x02: return "Set_Attributes_All";
+	case 0x03: return "Get_Attribute_List";
+	case 0x04: return "Set_Attribute_List";
+	case 0x05: return "Reset";
+	case 0x06: return "Start";
+	case 0x07: return "Stop";
+	case 0x08: return "Create";
+	case 0x09: return "Delete";
+	case 0x0a: return "Multiple_Service_Packet";
+	case 0x0d: return "Apply_Attributes";
+	case 0x0e: return "Get_Attribute_Single";
+	case 0x10: return "Set_Attribute_Single";
+	case 0x11: return "Find_Next_Object_Instance";
+	case 0x14: return "Error_Response";
+	case 0x15: return "Restore";
+	case 0x16: return "Save";
+	case 0x17: return "No_Operation";
+	case 0x18: return "Get_Member";
+	case 0x19: return "Set_Member";
+	case 0x1a: return "Insert_Member";
+	case 0x1b: return "Remove_Member";
+	case 0x1c: return "GroupSync";
+	case 0x4b: return "Execute_PCCC";
+	case 0x4c: return "Read_Tag";
+	case 0x4d: return "Write_Tag";
+	case 0x4e: return "Forward_Close";
+	case 0x4f: return "Read_Modify_Write_Tag";
+	case 0x52: return "Unconnected_Send";
+	case 0x54: return "Forward_Open";
+	case 0x5b: return "Large_Forward_Open";
+	default: return "Unknown";
+	}
+}
+
+static uint8_t svc_class(uint8_t s)
+{
+	switch (s) {
+	case 0x01: case 0x03: case 0x0e: case 0x11: case 0x18: case 0x4c: return APP_FCLASS_READ;
+	case 0x02: case 0x04: case 0x08: case 0x09: case 0x0d: case 0x10: case 0x19: case 0x1a:
+	case 0x1b: case 0x4d: case 0x4f: return APP_FCLASS_WRITE;
+	case 0x05: case 0x06: case 0x07: return APP_FCLASS_CONTROL;
+	case 0x15: case 0x16: return APP_FCLASS_PROGRAM;
+	case 0x4e: case 0x54: case 0x5b: return APP_FCLASS_SESSION;
+	default: return APP_FCLASS_OTHER;
+	}
+}
+
+/* a service that only carries others */
+static bool cip_wrapper(const struct enip_cip *c)
+{
+	return (c->service == 0x0a && (c->reply || (c->has_class && c->class_id == 2))) ||
+	       (c->service == 0x52 && !c->reply && c->has_class && c->class_id == 6);
+}
+
+static void e_facts(const struct app_tx *t, struct app_facts *f)
+{
+	const struct enip_tx *tx = t->data;
+	if (tx->io) {
+		f->function = 512;
+		f->function_name = "io_data";
+		f->fclass = APP_FCLASS_REPORT;
+		f->role = APP_ROLE_REPORT;
+		app_facts_range(f, "connection", 4, 0, tx->connection_id, tx->connection_id);
+		return;
+	}
+	int leaf = -1;
+	bool mixed = false;
+	for (unsigned i = 0; i < tx->n_cip; i++) {
+		const struct enip_cip *c = &tx->cip[i];
+		if (cip_wrapper(c) && i + 1 < tx->n_cip)
+			continue;
+		if (leaf >= 0 && leaf != c->service)
+			mixed = true;
+		leaf = c->service;
+	}
+	for (unsigned i = 0; i < tx->n_cip; i++) {
+		const struct enip_cip *c = &tx->cip[i];
+		if ((cip_wrapper(c) && i + 1 < tx->n_cip) || c->reply)
+			continue;
+		if (mixed) /* the services of a mixed packet, as "addresses" */
+			app_facts_range(f, "service", 3, 0, c->service, c->service);
+		if (c->has_class && c->has_instance)
+			app_facts_range(f, class_space(c->class_id), 1, c->class_id, c->instance,
+					c->instance);
+		if (c->has_class && c->has_attribute)
+			app_facts_range(f, "attribute", 2, c->class_id, c->attribute, c->attribute);
+		if (c->symbol[0])
+			app_facts_name(f, "tag", 5, c->symbol, strlen(c->symbol));
+	}
+	if (leaf >= 0) {
+		f->function = mixed ? 0x0a : leaf;
+		f->function_name = svc_name((uint8_t)f->function);
+		f->fclass = mixed ? APP_FCLASS_OTHER : svc_class((uint8_t)leaf);
+	} else {
+		const char *cn = cmd_name(tx->command);
+		f->function = 256 + tx->command;
+		f->function_name = cn;
+		switch (tx->command) {
+		case 0x0004: case 0x0063: case 0x0064: f->fclass = APP_FCLASS_DISCOVERY; break;
+		case 0x0000: case 0x0065: case 0x0066: f->fclass = APP_FCLASS_SESSION; break;
+		default: break;
+		}
+	}
+	if (tx->has_identity) {
+		app_facts_ident_uint(f, "vendor_id", tx->vendor_id);
+		app_facts_ident_uint(f, "device_type", tx->device_type);
+		app_facts_ident_uint(f, "product_code", tx->product_code);
+		char rev[8];
+		int n = snprintf(rev, sizeof(rev), "%u.%u", tx->rev_major, tx->rev_minor);
+		if (n > 0 && f->buf_used + (size_t)n <= sizeof(f->buf)) {
+			memcpy(f->buf + f->buf_used, rev, (size_t)n);
+			app_facts_ident(f, "revision", f->buf + f->buf_used, (size_t)n);
+			f->buf_used = (uint8_t)(f->buf_used + n);
+		}
+		app_facts_ident_uint(f, "serial", tx->serial);
+		app_facts_ident(f, "product_name", tx->product_name, tx->product_name_len);
+	}
+}
+
 /* ---- keywords ------------------------------------------------------------------- */
 
 enum kf { K_COMMAND, K_STATUS, K_CIP_STATUS, K_CIP_EXT, K_CLASS, K_INSTANCE, K_ATTR, K_VENDOR,
@@ -1361,4 +1515,5 @@ const struct proto_parser proto_enip = {
 	.keywords = kws,
 	.n_keywords = sizeof(kws) / sizeof(kws[0]),
 	.tx_function = e_tx_function,
+	.facts = e_facts,
 };

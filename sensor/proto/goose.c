@@ -1252,6 +1252,38 @@ static int g_tx_function(const struct app_tx *t)
 	return (tx->have & GOOSE_HAVE_PDU) && tx->pdu_tag == GOOSE_TAG_PDU ? 1 : -1;
 }
 
+/* ---- facts (the learned baseline) -------------------------------------------
+ *
+ * function: 1 "goose_pdu", a report (published). Address spaces: the APPID
+ * (id 1), confRev (2), numDatSetEntries (3) and the simulation flag (4),
+ * each a value seen; names: gocbRef (1), datSet (2), goID (3). The
+ * conversation is the publisher's MAC address to the destination MAC. */
+
+static void g_facts(const struct app_tx *t, struct app_facts *f)
+{
+	const struct goose_tx *tx = t->data;
+	if (g_tx_function(t) < 0)
+		return;
+	f->function = 1;
+	f->function_name = "goose_pdu";
+	f->fclass = APP_FCLASS_REPORT;
+	f->role = APP_ROLE_REPORT;
+	if (tx->have & GOOSE_HAVE_HEADER)
+		app_facts_range(f, "appid", 1, 0, tx->appid, tx->appid);
+	if (tx->have & GOOSE_HAVE_CONFREV)
+		app_facts_range(f, "confrev", 2, 0, tx->confrev, tx->confrev);
+	if (tx->have & GOOSE_HAVE_NUM_ENTRIES)
+		app_facts_range(f, "num_entries", 3, 0, tx->num_entries, tx->num_entries);
+	if (tx->have & GOOSE_HAVE_SIMULATION)
+		app_facts_range(f, "simulation", 4, 0, tx->simulation, tx->simulation);
+	if (tx->have & GOOSE_HAVE_GOCBREF)
+		app_facts_name(f, "gocbref", 1, tx->gocbref, tx->gocbref_len);
+	if (tx->have & GOOSE_HAVE_DATSET)
+		app_facts_name(f, "datset", 2, tx->datset, tx->datset_len);
+	if (tx->have & GOOSE_HAVE_GOID)
+		app_facts_name(f, "goid", 3, tx->goid, tx->goid_len);
+}
+
 /* ---- keywords ------------------------------------------------------------------- */
 
 enum { KW_APPID, KW_STNUM, KW_SQNUM, KW_TTL, KW_CONFREV, KW_NUM_ENTRIES, KW_TEST, KW_NDSCOM };
@@ -1404,4 +1436,5 @@ const struct proto_parser proto_goose = {
 	.keywords = kws,
 	.n_keywords = sizeof(kws) / sizeof(kws[0]),
 	.tx_function = g_tx_function,
+	.facts = g_facts,
 };

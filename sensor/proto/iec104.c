@@ -114,12 +114,19 @@ static const struct tinfo types[] = {
 	{ 126, 13, V_NONE, true, "F_DR_TA_1" }, { 127, 16, V_NONE, false, "F_SC_NB_1" },
 };
 
+/* types[] is sorted by id: a binary search (the parser, the logger and the
+ * baseline's facts look a type up for every ASDU) */
 static const struct tinfo *tinfo(uint8_t id)
 {
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (types[i].id == id)
-			return &types[i];
-	return NULL;
+	size_t a = 0, b = sizeof(types) / sizeof(types[0]);
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (types[m].id < id)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < sizeof(types) / sizeof(types[0]) && types[a].id == id ? &types[a] : NULL;
 }
 
 static const char *cot_name(uint8_t c)
@@ -511,6 +518,78 @@ static int i_tx_function(const struct app_tx *t)
 	return tx->has_asdu ? tx->type_id : -1;
 }
 
+/* ---- facts (the learned baseline) -------------------------------------------
+ *
+ * function: the ASDU type id (1-127); U-format functions are 256 + their
+ * control byte (STARTDT_ACT 263, TESTFR_CON 387...); S-format frames have
+ * none. Sub-device: the common address. Address space 1 "ioa": the
+ * information object addresses (runs of consecutive IOAs make one range).
+ * Values: monitored values (types 1-40), reported; commands and parameters
+ * (45-64, 110-112), written by the controlling station. Monitoring types
+ * are reports unless they answer an interrogation (COT 20-41). */
+
+static uint8_t type_class(uint8_t t)
+{
+	if (t <= 40 || t == 70)
+		return APP_FCLASS_REPORT;
+	if (t >= 45 && t <= 64)
+		return APP_FCLASS_CONTROL;
+	switch (t) {
+	case 100: case 101: case 102: return APP_FCLASS_READ;
+	case 103: return APP_FCLASS_SESSION;
+	case 104: case 106: case 107: return APP_FCLASS_DIAGNOSTIC;
+	case 105: return APP_FCLASS_CONTROL;
+	case 110: case 111: case 112: case 113: return APP_FCLASS_PROGRAM;
+	default: return t >= 120 && t <= 127 ? APP_FCLASS_FILE : APP_FCLASS_OTHER;
+	}
+}
+
+static void i_facts(const struct app_tx *t, struct app_facts *f)
+{
+	const struct iec104_tx *tx = t->data;
+	if (tx->apci == IEC104_U) {
+		f->function = 256 + tx->u_func;
+		f->function_name = u_valid(tx->u_func) ? u_name(tx->u_func) : NULL;
+		f->fclass = APP_FCLASS_SESSION;
+		f->role = (tx->u_func & 0xa8) ? APP_ROLE_RESPONSE : APP_ROLE_REQUEST;
+		return;
+	}
+	if (!tx->has_asdu)
+		return;
+	const struct tinfo *ti = tinfo(tx->type_id);
+	f->function = tx->type_id;
+	f->function_name = ti ? ti->name : NULL;
+	f->fclass = type_class(tx->type_id);
+	if (tx->type_id <= 40 || tx->type_id == 70)
+		f->role = tx->cot >= 20 && tx->cot <= 41 ? APP_ROLE_RESPONSE : APP_ROLE_REPORT;
+	else
+		f->role = (tx->cot == 6 || tx->cot == 8) ? APP_ROLE_REQUEST : APP_ROLE_RESPONSE;
+	if (tx->hdr_len >= 6) {
+		f->has_unit = true;
+		f->unit = tx->common_address;
+		f->unit_name = "common_address";
+	}
+	bool mon = tx->type_id <= 40;
+	bool wr = (tx->type_id >= 45 && tx->type_id <= 64) ||
+		  (tx->type_id >= 110 && tx->type_id <= 112);
+	uint32_t lo = 0, hi = 0;
+	for (unsigned i = 0; i < tx->n_objects; i++) {
+		const struct iec104_object *o = &tx->objects[i];
+		if (i && o->ioa == hi + 1) {
+			hi = o->ioa;
+		} else {
+			if (i)
+				app_facts_range(f, "ioa", 1, 0, lo, hi);
+			lo = hi = o->ioa;
+		}
+		if ((mon || (wr && f->role == APP_ROLE_REQUEST)) && o->kind && f->want_values)
+			app_facts_value(f, "ioa", 1, 0, o->ioa, wr,
+					o->kind == 2 ? o->fval : (double)o->ival);
+	}
+	if (tx->n_objects)
+		app_facts_range(f, "ioa", 1, 0, lo, hi);
+}
+
 /* ---- keywords ------------------------------------------------------------------- */
 
 struct ikw {
@@ -666,4 +745,5 @@ const struct proto_parser proto_iec104 = {
 	.keywords = kws,
 	.n_keywords = sizeof(kws) / sizeof(kws[0]),
 	.tx_function = i_tx_function,
+	.facts = i_facts,
 };

@@ -778,6 +778,117 @@ static int mb_tx_function(const struct app_tx *t)
 	return tx->has_req ? tx->req.fc : tx->resp.fc;
 }
 
+/* ---- facts (the learned baseline) -------------------------------------------
+ *
+ * function: the function code; sub-device: the unit identifier. Address
+ * spaces (id name): 1 coil, 2 discrete_input, 3 input_register,
+ * 4 holding_register. Values: registers and coils written by a request
+ * (5, 6, 15, 16, 23), and read by a response (1-4, 23: at the addresses of
+ * the matched request). Identity: Read Device Identification (43/14). */
+
+enum { SP_COIL = 1, SP_DISCRETE, SP_INPUT, SP_HOLDING };
+static const char *const sp_names[] = { NULL, "coil", "discrete_input", "input_register",
+					 "holding_register" };
+
+static uint8_t fc_class(uint8_t fc)
+{
+	switch (fc) {
+	case 1: case 2: case 3: case 4: case 24: return APP_FCLASS_READ;
+	case 5: case 6: case 15: case 16: case 22: case 23: return APP_FCLASS_WRITE;
+	case 7: case 8: case 11: case 12: return APP_FCLASS_DIAGNOSTIC;
+	case 17: case 43: return APP_FCLASS_DISCOVERY;
+	case 20: case 21: return APP_FCLASS_FILE;
+	case 90: return APP_FCLASS_PROGRAM; /* Schneider UMAS: the engineering protocol */
+	default: return APP_FCLASS_OTHER;
+	}
+}
+
+/* the space an access of function fc (rtypes/wtypes bits) touches */
+static int fc_space(int types)
+{
+	return types == T_COILS ? SP_COIL : types == T_DISCRETES ? SP_DISCRETE
+	       : types == T_INPUT ? SP_INPUT : types == T_HOLDING ? SP_HOLDING : 0;
+}
+
+static void facts_range(struct app_facts *f, int sp, uint16_t addr, uint16_t qty)
+{
+	if (sp && qty)
+		app_facts_range(f, sp_names[sp], (uint16_t)sp, 0, addr,
+				(uint32_t)addr + qty - 1u);
+}
+
+/* n values of space sp from data (registers big-endian, or coils as bits,
+ * least significant first) at addr */
+static void facts_values(struct app_facts *f, int sp, uint16_t addr, uint16_t n,
+			 const uint8_t *data, uint16_t len, bool written)
+{
+	if (!sp || !data || !f->want_values)
+		return;
+	bool bits = sp == SP_COIL || sp == SP_DISCRETE;
+	struct cursor c = cur_make(data, len);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v;
+		if (bits) {
+			int b = cur_peek_u8(&c, i / 8);
+			if (b < 0)
+				break;
+			v = ((unsigned)b >> (i % 8)) & 1u;
+		} else {
+			v = cur_be16(&c);
+			if (!cur_ok(&c))
+				break;
+		}
+		app_facts_value(f, sp_names[sp], (uint16_t)sp, 0, (uint32_t)addr + i, written, v);
+	}
+}
+
+static void mb_facts(const struct app_tx *t, struct app_facts *f)
+{
+	const struct modbus_tx *tx = t->data;
+	const struct modbus_pdu *m = t->dir == APP_TOSERVER ? &tx->req : &tx->resp;
+	f->function = m->fc;
+	f->function_name = fc_category(m->fc) == CAT_PUBLIC_ASSIGNED ? fc_name(m->fc) : NULL;
+	f->fclass = fc_class(m->fc);
+	f->has_unit = true;
+	f->unit = m->unit;
+	f->unit_name = "unit_id";
+	/* a response gives values and identities only: none wanted, none */
+	if (t->dir != APP_TOSERVER && !f->want_values && m->fc != 43)
+		return;
+	int acc, rt, wt;
+	fc_access(m->fc, &acc, &rt, &wt);
+	int rsp = fc_space(rt), wsp = fc_space(wt);
+	if (t->dir == APP_TOSERVER) {
+		if (m->has_read)
+			facts_range(f, rsp, m->read_addr, m->read_qty);
+		if (m->has_write) {
+			facts_range(f, wsp, m->write_addr, m->write_qty);
+			if (!f->want_values)
+				return;
+			if (m->fc == 5)
+				app_facts_value(f, sp_names[SP_COIL], SP_COIL, 0, m->write_addr, true,
+						m->value == 0xff00 ? 1 : m->value);
+			else if (m->fc == 6)
+				app_facts_value(f, sp_names[SP_HOLDING], SP_HOLDING, 0, m->write_addr,
+						true, m->value);
+			else if (m->fc == 15 || m->fc == 16 || m->fc == 23)
+				facts_values(f, wsp, m->write_addr, m->write_qty, m->data, m->data_len,
+					     true);
+		}
+		return;
+	}
+	if (m->exception || !tx->has_req)
+		return;
+	const struct modbus_pdu *q = &tx->req;
+	if (q->has_read && (m->fc <= 4 || m->fc == 23))
+		facts_values(f, rsp, q->read_addr, q->read_qty, m->data, m->data_len, false);
+	if (m->fc == 43 && m->mei == 14) {
+		static const char *const on[] = { "vendor_name", "product_code", "revision" };
+		for (unsigned i = 0; i < m->n_devid; i++)
+			app_facts_ident(f, on[m->devid[i].id], m->devid[i].val, m->devid[i].len);
+	}
+}
+
 /* ---- the modbus: keyword (Suricata's syntax) --------------------------------- */
 
 struct mb_kw {
@@ -1031,4 +1142,5 @@ const struct proto_parser proto_modbus = {
 	.keywords = mb_keywords,
 	.n_keywords = 1,
 	.tx_function = mb_tx_function,
+	.facts = mb_facts,
 };

@@ -1890,6 +1890,65 @@ static int o_tx_function(const struct app_tx *t)
 	return tx->has_service ? tx->service_idx : -1;
 }
 
+/* ---- facts (the learned baseline) -------------------------------------------
+ *
+ * function: the service by the numeric id of its request's encoding (631
+ * read, 673 write...; ServiceFault 397), for requests and responses alike;
+ * messages without a service by their type (1 HEL, 2 ACK, 3 ERR, 4 RHE,
+ * 7 CLO). Names: the node ids of a request's items (space "node"; the
+ * method of a Call and the second node of AddNodes / references: space
+ * "node" too). Address space 3 "attribute": the attribute ids of Read and
+ * Write. Identity: the applicationUri of CreateSession (the client's). */
+
+static uint8_t o_service_class(uint32_t key)
+{
+	switch (key) {
+	case 631: case 664: case 527: case 533: case 554: case 615: case 621: case 560: case 566:
+		return APP_FCLASS_READ;
+	case 422: case 12208: case 428: case 437: case 12211:
+		return APP_FCLASS_DISCOVERY;
+	case 673: case 700:
+		return APP_FCLASS_WRITE;
+	case 712:
+		return APP_FCLASS_CONTROL;
+	case 488: case 494: case 500: case 506:
+		return APP_FCLASS_PROGRAM;
+	case 826: case 832:
+		return APP_FCLASS_REPORT;
+	default:
+		return APP_FCLASS_SESSION;
+	}
+}
+
+static void o_facts(const struct app_tx *t, struct app_facts *f)
+{
+	const struct opcua_tx *tx = t->data;
+	if (tx->has_service && tx->service_idx >= 0 && (size_t)tx->service_idx < N_SERVICES) {
+		const struct opcua_service *sv = &services[tx->service_idx];
+		f->function = (int32_t)service_key(sv);
+		f->function_name = sv->name;
+		f->fclass = o_service_class(service_key(sv));
+	} else if (tx->msg_type && tx->msg_type != OPCUA_MT_MSG && tx->msg_type != OPCUA_MT_OPN) {
+		f->function = tx->msg_type;
+		f->function_name = mt_wire[tx->msg_type];
+		f->fclass = APP_FCLASS_SESSION;
+		return;
+	} else {
+		return;
+	}
+	for (unsigned i = 0; i < tx->n_logged && i < OPCUA_MAX_ITEMS; i++) {
+		const struct opcua_item *it = &tx->items[i];
+		if (it->a_len && (size_t)it->a_off + it->a_len <= tx->node_len)
+			app_facts_name(f, "node", 1, tx->node_text + it->a_off, it->a_len);
+		if (it->b_len && (size_t)it->b_off + it->b_len <= tx->node_len)
+			app_facts_name(f, "node", 1, tx->node_text + it->b_off, it->b_len);
+		if (it->attribute)
+			app_facts_range(f, "attribute", 3, 0, it->attribute, it->attribute);
+	}
+	if (tx->application_uri.p)
+		app_facts_ident(f, "application_uri", tx->application_uri.p, tx->application_uri.n);
+}
+
 /* ---- keywords --------------------------------------------------------------- */
 
 static int mk(const char *arg, void **data, uint64_t max, const struct du_name *n, size_t nn,
@@ -2086,4 +2145,5 @@ const struct proto_parser proto_opcua = {
 	.keywords = kws,
 	.n_keywords = sizeof(kws) / sizeof(kws[0]),
 	.tx_function = o_tx_function,
+	.facts = o_facts,
 };

@@ -701,6 +701,103 @@ static int s_tx_function(const struct app_tx *t)
 	return tx->has_function ? tx->function : -1;
 }
 
+/* ---- facts (the learned baseline) -------------------------------------------
+ *
+ * function: the S7 function (0x04 read_var, 0x05 write_var, ...); userdata
+ * 4096 + group * 256 + subfunction; COTP connection management without S7
+ * 256 + the TPDU code (CR 480, CC 464, DR 384, DC 448); S7comm-plus
+ * 65536 + its function (version 1; 65536 for later versions, whose
+ * integrity part the parser does not step over). Address spaces: the memory area (id = area code,
+ * qualifier = the DB number for data blocks), addresses in bytes. Names:
+ * the block of a download/upload ("block") and the PI service of a PLC
+ * control ("pi_service"). Identity: the order number, serial number and
+ * module name of SZL responses. No values: the tx does not keep the data. */
+
+static uint8_t fn_class(uint8_t fn)
+{
+	switch (fn) {
+	case 0x04: return APP_FCLASS_READ;
+	case 0x05: return APP_FCLASS_WRITE;
+	case 0xf0: return APP_FCLASS_SESSION;
+	case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f: return APP_FCLASS_PROGRAM;
+	case 0x28: case 0x29: return APP_FCLASS_CONTROL;
+	default: return APP_FCLASS_OTHER;
+	}
+}
+
+static uint8_t group_class(uint8_t g)
+{
+	switch (g) {
+	case 0: return APP_FCLASS_CONTROL;
+	case 1: return APP_FCLASS_DIAGNOSTIC;
+	case 2: return APP_FCLASS_READ;
+	case 3: case 4: return APP_FCLASS_DISCOVERY;
+	case 5: case 7: return APP_FCLASS_SESSION;
+	default: return APP_FCLASS_OTHER;
+	}
+}
+
+/* bytes of one element of transport size ts */
+static uint32_t tsize_bytes(uint8_t ts)
+{
+	switch (ts) {
+	case 0x04: case 0x05: case 0x1c: case 0x1d: return 2;
+	case 0x06: case 0x07: case 0x08: return 4;
+	default: return 1;
+	}
+}
+
+static void s_facts(const struct app_tx *t, struct app_facts *f)
+{
+	const struct s7_tx *tx = t->data;
+	if (!tx->has_s7) {
+		static const struct { uint8_t t; const char *n; } ct[] = {
+			{ 0xe0, "COTP_CR" }, { 0xd0, "COTP_CC" }, { 0x80, "COTP_DR" }, { 0xc0, "COTP_DC" },
+		};
+		for (size_t i = 0; i < sizeof(ct) / sizeof(ct[0]); i++)
+			if (ct[i].t == tx->cotp_type) {
+				f->function = 256 + tx->cotp_type;
+				f->function_name = ct[i].n;
+				f->fclass = APP_FCLASS_SESSION;
+			}
+		return;
+	}
+	if (tx->plus) {
+		/* the function is where the parser reads it only in version 1:
+		 * later versions put an integrity part before the data */
+		f->function = 65536 + (tx->plus_version == 1 ? tx->plus_function : 0);
+		f->function_name = "s7comm_plus";
+		return;
+	}
+	if (tx->rosctr == 7) {
+		f->function = 4096 + tx->ud_group * 256 + tx->ud_subfunction;
+		f->function_name = group_name(tx->ud_group);
+		f->fclass = group_class(tx->ud_group);
+		if (tx->ud_type == 0)
+			f->role = APP_ROLE_REPORT;
+	} else if (tx->has_function) {
+		f->function = tx->function;
+		f->function_name = fn_name(tx->function);
+		f->fclass = fn_class(tx->function);
+	}
+	for (unsigned i = 0; i < tx->n_items; i++) {
+		const struct s7_item *m = &tx->items[i];
+		uint32_t n = (uint32_t)m->length * tsize_bytes(m->tsize);
+		app_facts_range(f, area_name(m->area), m->area, m->area == 0x84 ? m->db : 0,
+				m->address, m->address + (n ? n - 1 : 0));
+	}
+	if (tx->filename[0])
+		app_facts_name(f, "block", 1, tx->filename, strlen(tx->filename));
+	if (tx->service[0])
+		app_facts_name(f, "pi_service", 2, tx->service, strlen(tx->service));
+	if (tx->order_number[0])
+		app_facts_ident(f, "order_number", tx->order_number, strlen(tx->order_number));
+	if (tx->serial[0])
+		app_facts_ident(f, "serial", tx->serial, strlen(tx->serial));
+	if (tx->module_name[0])
+		app_facts_ident(f, "module_name", tx->module_name, strlen(tx->module_name));
+}
+
 /* ---- keywords ---------------------------------------------------------------------- */
 
 static int mk(const char *arg, void **data, uint64_t max, const struct du_name *n, size_t nn,
@@ -802,4 +899,5 @@ const struct proto_parser proto_s7comm = {
 	.keywords = kws,
 	.n_keywords = sizeof(kws) / sizeof(kws[0]),
 	.tx_function = s_tx_function,
+	.facts = s_facts,
 };

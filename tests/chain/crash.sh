@@ -54,6 +54,9 @@ start_rsyslog() { # prefix-command, name
 	RPORT=$(python3 -c 'import random; print(random.randint(20000, 60000))')
 	cat > "$T/rsyslog-$name.conf" << EOF
 global(workDirectory="$T/rs-$name" maxMessageSize="256k")
+# one worker on the main queue: with more, rsyslogd writes batches out of
+# order under load, and vigil verify checks the file's order
+main_queue(queue.workerThreads="1")
 module(load="imtcp" maxSessions="20")
 template(name="msgonly" type="string" string="%msg%\n")
 ruleset(name="tcp") { action(type="omfile" file="$T/siem-$name.log" template="msgonly") }

@@ -42,6 +42,9 @@ if [ -x "$RSYSLOGD" ]; then
 	mkdir -p "$T/rs"
 	cat > "$T/rsyslog.conf" << EOF
 global(workDirectory="$T/rs" maxMessageSize="256k")
+# one worker on the main queue: with more, rsyslogd writes batches out of
+# order under load, and vigil verify checks the file's order
+main_queue(queue.workerThreads="1")
 module(load="imtcp")
 template(name="msgonly" type="string" string="%msg%\n")
 ruleset(name="tcp") { action(type="omfile" file="$T/siem.log" template="msgonly") }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The namespace tests: live capture with libpcap (-i) and the XDP
-# pre-filter with AF_XDP sockets (--xdp), and both giving up root
-# (--user), each on a veth pair between two network namespaces it creates.
+# pre-filter with AF_XDP sockets (--xdp), both giving up root (--user),
+# and live learning (vigil learn -i --learn), each on a veth pair between
+# two network namespaces it creates.
 # Exit 77 (skipped) only when all skip.
 set -u
 cd "$(dirname "$0")/../.."
 rc=0
 skipped=0
-tests=(tests/netns/live.sh tests/netns/xdp.sh tests/netns/privs.sh)
+tests=(tests/netns/live.sh tests/netns/xdp.sh tests/netns/privs.sh tests/netns/learn.sh)
 for t in "${tests[@]}"; do
 	echo "-- $(basename "$t" .sh)"
 	"$t"

@@ -54,6 +54,10 @@ cat > "$T/rsyslog.conf" << EOF
 global(workDirectory="$T/rs" defaultNetstreamDriverCAFile="$T/ca.pem"
        defaultNetstreamDriverCertFile="$T/srv.pem" defaultNetstreamDriverKeyFile="$T/srv.key"
        maxMessageSize="256k")
+# one worker on the main queue: with its default of more, rsyslogd writes
+# batches out of order under load (the backlog resent after a restart), and
+# the order of the file is what this test and vigil verify check
+main_queue(queue.workerThreads="1")
 module(load="imudp")
 module(load="imtcp" maxSessions="20")
 template(name="msgonly" type="string" string="%msg%\n")

@@ -526,6 +526,9 @@ static const struct scenario scenarios[] = {
 	{ "goose", "IEC 61850 GOOSE: publishers, replay and injection, every event", sc_goose },
 	{ "pn_dcp", "PROFINET DCP: identify, get, set, hello, every event", sc_pn_dcp },
 	{ "tunnel", "the same attacks plain and in GRE, ERSPAN II/III, VXLAN and MPLS", sc_tunnel },
+	{ "baseline-plant", "a small plant to learn a baseline from (600 s)", sc_baseline_plant },
+	{ "baseline-intrusion", "the same plant, then every deviation the baseline knows",
+	  sc_baseline_intrusion },
 };
 
 static void usage(FILE *f)

@@ -217,6 +217,8 @@ int sc_mms(struct gen *g);
 int sc_goose(struct gen *g);
 int sc_pn_dcp(struct gen *g);
 int sc_tunnel(struct gen *g);
+int sc_baseline_plant(struct gen *g);
+int sc_baseline_intrusion(struct gen *g);
 int gen_seeds(const char *dir);
 /* An Ethernet frame with explicit addresses, VLAN tag (0 = none) and
  * EtherType (gen.c). */

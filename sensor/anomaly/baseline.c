@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "anomaly/baseline_model.h"
+#include "flow/flow.h"
+#include "output/eve.h"
 #include "proto/registry.h"
 #include "util/civil.h"
 #include "util/jb.h"
@@ -1463,7 +1465,10 @@ static void conn_record(struct bl_dedup *d, const struct bl_event *ev, uint8_t k
 		snprintf(t, sizeof(t), "%s.%06u+0000", ds, (unsigned)(ts % 1000000u));
 	}
 	jb_set_ascii(jb, "timestamp", t);
-	jb_set_uint(jb, "flow_id", ev->flow_id);
+	/* the header as eve.c writes it: the flow id in 51 bits, the sensor's
+	 * interface, the conversation's Community ID, the sensor's name */
+	jb_set_uint(jb, "flow_id", ev->flow_id & EVE_FLOW_ID_MASK);
+	eve_put_in_iface(jb);
 	if (at_event && ev->pcap_cnt)
 		jb_set_uint(jb, "pcap_cnt", ev->pcap_cnt);
 	jb_set_ascii(jb, "event_type", "alert");
@@ -1477,6 +1482,15 @@ static void conn_record(struct bl_dedup *d, const struct bl_event *ev, uint8_t k
 	jb_set_ascii(jb, "dest_ip", a);
 	jb_set_uint(jb, "dest_port", ev->sport);
 	jb_set_ascii(jb, "proto", ev->l4proto == 17 ? "UDP" : "TCP");
+	{
+		struct flow_key k = { .addr = { ev->client, ev->server },
+				      .port = { ev->cport, ev->sport },
+				      .proto = ev->l4proto, .ip_ver = ev->ip_ver };
+		char cid[40];
+		community_id_v1(&k, 0, cid, sizeof(cid));
+		if (cid[0])
+			jb_set_ascii(jb, "community_id", cid);
+	}
 	jb_set_ascii(jb, "app_proto", pname(ev->proto));
 	jb_set_ascii(jb, "direction", "to_server");
 	uint8_t sev = kind == BL_PERIOD_SILENCE ? 3 : 2;
@@ -1516,6 +1530,7 @@ static void conn_record(struct bl_dedup *d, const struct bl_event *ev, uint8_t k
 	jb_close(jb);
 	jb_close(jb);
 	jb_close(jb);
+	eve_put_sensor_tail(jb);
 	jb_close(jb);
 	if (!jb_ok(jb))
 		return;

@@ -4,13 +4,14 @@
 # extension (tests/schema/vigil.schema.json), which may only add members:
 # the records of every capture in pcaps/ and of every shared capture in
 # ../shared/pcaps, with transaction records on for every protocol, a
-# sensor name (host), the asset inventory on and, for one capture, signed
-# (seq, prev, signature records; a restart record after a simulated
-# crash). Every decoder and stream event counter of the stats record is
-# described (counters.py, from the sensor's event tables). Also checks
-# that every integer is exact in a double and that flow ids fit in 51
-# bits. The shared captures are skipped, with a
-# message, when their folder is absent.
+# sensor name (host) and the asset inventory on; for one capture signed
+# (seq, prev, signature records), and again after a simulated crash (a
+# restart record); the learned baseline's alerts on the generator's
+# plant. Every record but the output stage's ends with host. Every
+# decoder, stream and XDP counter the stats record can hold is described
+# (counters.py, from the sensor's tables). Also checks that every integer
+# is exact in a double and that flow ids fit in 51 bits. The shared
+# captures are skipped, with a message, when their folder is absent.
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -65,6 +66,23 @@ if "$VIGIL" keygen "$tmp/key" > /dev/null 2>&1; then
 else
 	echo "  FAIL  vigil keygen"
 	fail=$((fail + 1))
+fi
+# the learned baseline: its alerts (category baseline, the baseline
+# object) and the stats' baseline member, on the generator's plant
+GEN=${GEN:-$BUILD/vigil-gen}
+if [ -x "$GEN" ]; then
+	if "$GEN" baseline-plant -o "$tmp/plant.pcap" > /dev/null &&
+		"$GEN" baseline-intrusion -o "$tmp/intrusion.pcap" > /dev/null &&
+		"$VIGIL" learn -q -c "$tmp/vigil.yaml" -r "$tmp/plant.pcap" -o "$tmp/plant.baseline"; then
+		run "$tmp/intrusion.pcap" "$tmp/pcaps.baseline.json" --baseline "$tmp/plant.baseline"
+		grep -q '"category":"baseline"' "$tmp/pcaps.baseline.json" ||
+			{ echo "  FAIL  no baseline alert on the intrusion"; fail=$((fail + 1)); }
+	else
+		echo "  FAIL  the baseline plant: vigil-gen or vigil learn"
+		fail=$((fail + 1))
+	fi
+else
+	echo "schema: $GEN not built: the learned baseline's records are not checked"
 fi
 if [ -d "$SHARED/pcaps" ]; then
 	while IFS= read -r cap; do

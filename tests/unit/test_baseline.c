@@ -1040,7 +1040,10 @@ static void test_output_stage(void **s)
 	bl_out_event(d, &ev, sizeof(ev), out_cb, d);
 	assert_int_equal(outs.n, 1);
 	assert_int_equal(outs.sid[0], BL_SID_BASE + BL_PERIOD_BURST);
-	HAS(outs.json[0], "\"src_ip\":\"10.0.0.2\",\"src_port\":0,\"dest_ip\":\"10.0.0.100\",\"dest_port\":502,\"proto\":\"TCP\",\"app_proto\":\"modbus\"");
+	/* the Community ID of 10.0.0.2:0 -> 10.0.0.100:502/TCP (seed 0), as
+	 * the spec's reference implementation computes it */
+	HAS(outs.json[0], "\"src_ip\":\"10.0.0.2\",\"src_port\":0,\"dest_ip\":\"10.0.0.100\",\"dest_port\":502,\"proto\":\"TCP\","
+			  "\"community_id\":\"1:t/qZFKcRvaFzucv+SRsvusnzJPc=\",\"app_proto\":\"modbus\"");
 	HAS(outs.json[0], "\"scope\":\"between_connections\"");
 	HAS(outs.json[0], "\"seen_ms\":1000,\"expected\":{\"mean_ms\":10000,\"sd_ms\":0,\"samples\":20,\"allowed_ms\":[5000,15000]}");
 	/* then none: silence at the first tick past 15 s, once */

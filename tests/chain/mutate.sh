@@ -42,9 +42,12 @@ if [ -x "$RSYSLOGD" ]; then
 	mkdir -p "$T/rs"
 	cat > "$T/rsyslog.conf" << EOF
 global(workDirectory="$T/rs" maxMessageSize="256k")
-# one worker on the main queue: with more, rsyslogd writes batches out of
-# order under load, and vigil verify checks the file's order
-main_queue(queue.workerThreads="1")
+# the main queue direct: each message written to its file before the next
+# is read. With rsyslogd's default queue, its several workers wrote batches
+# out of order under load (the backlog resent after a restart), and at a
+# stop it can discard what it has read (TCP-acknowledged) but not written:
+# a receiver that loses what it acknowledged defeats any plain TCP sender
+main_queue(queue.type="Direct")
 module(load="imtcp")
 template(name="msgonly" type="string" string="%msg%\n")
 ruleset(name="tcp") { action(type="omfile" file="$T/siem.log" template="msgonly") }

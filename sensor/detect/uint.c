@@ -80,6 +80,22 @@ int du_parse_value(const char *s, uint64_t max, const struct du_name *names, siz
 	return 0;
 }
 
+int du_match_new(const char *s, uint64_t max, const struct du_name *names, size_t n_names,
+		 void **out, char *err, size_t errlen)
+{
+	struct du_match *m = malloc(sizeof(*m));
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (du_parse(s, max, names, n_names, m, err, errlen) < 0) {
+		free(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
 int du_parse(const char *s, uint64_t max, const struct du_name *names, size_t n_names,
 	     struct du_match *m, char *err, size_t errlen)
 {

@@ -38,6 +38,11 @@ struct du_name {
 int du_parse(const char *s, uint64_t max, const struct du_name *names, size_t n_names,
 	     struct du_match *m, char *err, size_t errlen);
 
+/* du_parse into a du_match of its own, stored in *out (a keyword's data,
+ * released with free()). Returns 0, or -1 with a reason in err. */
+int du_match_new(const char *s, uint64_t max, const struct du_name *names, size_t n_names,
+		 void **out, char *err, size_t errlen);
+
 bool du_match(const struct du_match *m, uint64_t v);
 
 /* The single value m accepts (op DU_EQ), or -1. */

@@ -3064,17 +3064,7 @@ __attribute__((constructor)) static void names_init(void)
 static int kw_make(const char *arg, void **data, uint64_t max, const struct du_name *names,
 		   size_t n, char *err, size_t errlen)
 {
-	struct du_match *m = calloc(1, sizeof(*m));
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (du_parse(arg, max, names, n, m, err, errlen) < 0) {
-		free(m);
-		return -1;
-	}
-	*data = m;
-	return 0;
+	return du_match_new(arg, max, names, n, data, err, errlen);
 }
 
 static int service_setup(const char *a, void **d, char *e, size_t l)

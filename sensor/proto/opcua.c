@@ -1958,17 +1958,7 @@ static int mk(const char *arg, void **data, uint64_t max, const struct du_name *
 		snprintf(err, errlen, "needs a value");
 		return -1;
 	}
-	struct du_match *m = calloc(1, sizeof(*m));
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (du_parse(arg, max, n, nn, m, err, errlen) < 0) {
-		free(m);
-		return -1;
-	}
-	*data = m;
-	return 0;
+	return du_match_new(arg, max, n, nn, data, err, errlen);
 }
 #define MK(a, d, max, tab, e, l) mk(a, d, max, tab, sizeof(tab) / sizeof(tab[0]), e, l)
 

@@ -803,17 +803,7 @@ static void s_facts(const struct app_tx *t, struct app_facts *f)
 static int mk(const char *arg, void **data, uint64_t max, const struct du_name *n, size_t nn,
 	      char *err, size_t errlen)
 {
-	struct du_match *m = calloc(1, sizeof(*m));
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (du_parse(arg, max, n, nn, m, err, errlen) < 0) {
-		free(m);
-		return -1;
-	}
-	*data = m;
-	return 0;
+	return du_match_new(arg, max, n, nn, data, err, errlen);
 }
 
 static int rosctr_setup(const char *a, void **d, char *e, size_t l)
